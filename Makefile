@@ -1,0 +1,57 @@
+# make run  - set up (virtualenv, dependencies, database, demo data) and serve on :$(PORT)
+# make test - set up the same way and run the whole test suite
+# Environment: see README.md ("Configuration"). SMARTY_DATABASE_URL=mysql://... or
+# postgres://... installs the matching optional driver.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: run test setup venv deps migrate demo lint bench clean
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.deps: $(VENV)/.created requirements/base.txt requirements/dev.txt
+	$(PIP) install --quiet -r requirements/dev.txt
+	touch $@
+
+venv: $(VENV)/.created
+
+deps: $(VENV)/.deps
+	@case "$$SMARTY_DATABASE_URL" in \
+	  mysql*|mariadb*) $(PIP) install --quiet -r requirements/mysql.txt ;; \
+	  postgres*|pgsql*) $(PIP) install --quiet -r requirements/postgres.txt ;; \
+	esac
+
+migrate: deps
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+setup: demo
+
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+bench: deps
+	$(MAKE) -C bench all
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,249 @@
+"""Subscribers: customers (the person or company), their accounts (logins), devices,
+sessions (authkeys), messages and commands to devices, and the customer action log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from smarty.tenancy import ClientOwned
+
+
+class Customer(ClientOwned):
+    """A subscriber: one person or company with contact and billing data; owns accounts."""
+
+    ext_id = models.CharField(max_length=128, blank=True, default="")
+    dealer = models.ForeignKey("clients.Dealer", null=True, blank=True, on_delete=models.SET_NULL)
+    firstname = models.CharField(max_length=128, blank=True, default="")
+    middlename = models.CharField(max_length=128, blank=True, default="")
+    lastname = models.CharField(max_length=128, blank=True, default="")
+    birthdate = models.DateField(null=True, blank=True)
+    passport_number = models.CharField(max_length=64, blank=True, default="")
+    passport_series = models.CharField(max_length=64, blank=True, default="")
+    passport_issue_date = models.DateField(null=True, blank=True)
+    passport_issued_by = models.CharField(max_length=255, blank=True, default="")
+    postal_address_street = models.CharField(max_length=255, blank=True, default="")
+    postal_address_bld = models.CharField(max_length=64, blank=True, default="")
+    postal_address_apt = models.CharField(max_length=64, blank=True, default="")
+    postal_address_zip = models.CharField(max_length=32, blank=True, default="")
+    postal_address_city = models.CharField(max_length=128, blank=True, default="")
+    postal_address_country = models.CharField(max_length=128, blank=True, default="")
+    billing_address_street = models.CharField(max_length=255, blank=True, default="")
+    billing_address_bld = models.CharField(max_length=64, blank=True, default="")
+    billing_address_apt = models.CharField(max_length=64, blank=True, default="")
+    billing_address_zip = models.CharField(max_length=32, blank=True, default="")
+    mobile_phone_number = models.CharField(max_length=32, blank=True, default="")
+    phone_number_1 = models.CharField(max_length=32, blank=True, default="")
+    phone_number_2 = models.CharField(max_length=32, blank=True, default="")
+    fax_phone_number = models.CharField(max_length=32, blank=True, default="")
+    email = models.CharField(max_length=255, blank=True, default="")
+    company_name = models.CharField(max_length=255, blank=True, default="")
+    comment = models.TextField(blank=True, default="")
+    contract_number = models.CharField(max_length=64, blank=True, default="")
+    bank_account_blz = models.CharField(max_length=64, blank=True, default="")
+    bank_account_bic = models.CharField(max_length=64, blank=True, default="")
+    bank_account_number = models.CharField(max_length=64, blank=True, default="")
+    bank_account_iban = models.CharField(max_length=64, blank=True, default="")
+    bank_account_bank_name = models.CharField(max_length=255, blank=True, default="")
+    bank_account_owner_name = models.CharField(max_length=255, blank=True, default="")
+    meta = models.JSONField(default=dict, blank=True)
+    send_sms = models.BooleanField(default=False)
+    send_sms_messages = models.BooleanField(default=True)
+    send_email_messages = models.BooleanField(default=True)
+    custom_billing_api = models.IntegerField(null=True, blank=True)
+    autopayment_enabled = models.BooleanField(default=False)
+    balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="customers")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_customer_ext_id_per_client"
+            )
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        name = f"{self.firstname} {self.lastname}".strip()
+        return name or f"customer {self.pk}"
+
+
+def hash_password(raw: str, *, salt: str | None = None) -> str:
+    """Salted PBKDF2 of an account password, so a dump does not reveal it."""
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", str(raw).encode(), salt.encode(), 5000).hex()
+    return f"pbkdf2${salt}${digest}"
+
+
+def check_password(raw: str, stored: str) -> bool:
+    try:
+        _, salt, _digest = stored.split("$", 2)
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_password(raw, salt=salt), stored)
+
+
+class Account(ClientOwned):
+    """A login of a customer (the billing world's "personal account"): abonement + password."""
+
+    class StatusReason(models.TextChoices):
+        ACTIVE = "ACTIVE", "active"
+        DEBT = "DEBT", "disabled for debt"
+        BLOCK = "BLOCK", "blocked at the subscriber's request"
+        INACTIVE = "INACTIVE", "deactivated"
+        WAIT = "WAIT", "waiting for activation in billing"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="accounts")
+    abonement = models.CharField(max_length=32)
+    ext_id = models.CharField(max_length=128, blank=True, default="")
+    password = models.CharField(max_length=128, blank=True, default="")
+    active = models.BooleanField(default=True)
+    status_reason = models.CharField(max_length=16, choices=StatusReason.choices, default=StatusReason.ACTIVE)
+    auto_activation_period = models.PositiveIntegerField(default=0, help_text="days, counted from first login")
+    extension_date = models.DateField(null=True, blank=True)
+    activation_date = models.DateField(null=True, blank=True)
+    deactivation_date = models.DateField(null=True, blank=True)
+    allow_multiple_login = models.BooleanField(default=False)
+    allow_login_by_abonement = models.BooleanField(default=False)
+    allow_login_by_device_uid = models.BooleanField(default=True)
+    allow_login_by_ip = models.BooleanField(default=False)
+    subnets = models.TextField(blank=True, default="", help_text="comma-separated CIDRs")
+    parent_code = models.CharField(max_length=16, blank=True, default="")
+    use_timeshift = models.BooleanField(default=False)
+    preferred_timeshift_offset = models.IntegerField(default=0)
+    data_center = models.ForeignKey("streaming.DataCenter", null=True, blank=True, on_delete=models.SET_NULL)
+    allowed_device_groups = models.JSONField(default=list, blank=True, help_text="PlayDevice groups; empty: all")
+    template = models.CharField(max_length=64, blank=True, default="")
+    option1 = models.CharField(max_length=255, blank=True, default="")
+    option2 = models.CharField(max_length=255, blank=True, default="")
+    option3 = models.CharField(max_length=255, blank=True, default="")
+    tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="accounts")
+    last_active = models.DateTimeField(null=True, blank=True)
+    last_channel = models.ForeignKey(
+        "channels.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "abonement"], name="uniq_abonement_per_client"),
+            models.UniqueConstraint(
+                fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_account_ext_id_per_client"
+            ),
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.abonement
+
+    def set_password(self, raw: str) -> None:
+        self.password = hash_password(raw)
+
+    def check_password(self, raw: str) -> bool:
+        return bool(self.password) and check_password(raw, self.password)
+
+
+class AccountDevice(ClientOwned):
+    """A device registered to an account: automatically at login or manually (billing/admin).
+    Basic devices count against the tariffs' basic session limit."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="devices")
+    play_device = models.ForeignKey("clients.PlayDevice", null=True, blank=True, on_delete=models.SET_NULL)
+    device_uid = models.CharField(max_length=128)
+    serial_number = models.CharField(max_length=128, blank=True, default="")
+    brand_name = models.CharField(max_length=128, blank=True, default="")
+    device_model = models.CharField(max_length=128, blank=True, default="")
+    diagonal = models.CharField(max_length=16, blank=True, default="")
+    is_basic = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True)
+    reset_settings = models.BooleanField(default=False)
+    app_build_version = models.CharField(max_length=64, blank=True, default="")
+    last_active = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "device_uid", "account"], name="uniq_device_uid_per_account")
+        ]
+        indexes = [models.Index(fields=["client", "device_uid"])]
+
+
+class Session(ClientOwned):
+    """A device session: the `authkey` a device sends with every TVMW request."""
+
+    authkey = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sessions")
+    device = models.ForeignKey(AccountDevice, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    play_device = models.ForeignKey("clients.PlayDevice", null=True, blank=True, on_delete=models.SET_NULL)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    lang = models.CharField(max_length=8, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_active = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "expires_at"])]
+
+
+class Message(ClientOwned):
+    """A message to an account's devices (seed 3.2.8.4); `urgent` ones pop up at once."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="messages")
+    uuid = models.UUIDField(unique=True)
+    subject = models.CharField(max_length=255, blank=True, default="")
+    text = models.TextField()
+    urgent = models.BooleanField(default=False)
+    no_confirmation = models.BooleanField(default=False)
+    is_read = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["account", "is_deleted", "is_read"])]
+
+
+class DeviceCommand(ClientOwned):
+    """A command for an account's devices, delivered by account/status (reboot, reload...)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="commands")
+    device = models.ForeignKey(AccountDevice, null=True, blank=True, on_delete=models.CASCADE)
+    type = models.CharField(max_length=64)
+    user_confirmation = models.BooleanField(default=False)
+    deep_link = models.CharField(max_length=512, blank=True, default="")
+    accompanying_text = models.TextField(blank=True, default="")
+    image_url = models.CharField(max_length=512, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CustomerActionLog(ClientOwned):
+    """What happened to a customer and from where (TVMIDDLEWARE_CUSTOMER_LOG_ENABLED)."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "admin panel"
+        BILLING_API = "billing_api", "Billing API"
+        DEALERS_API = "dealers_api", "Dealers API"
+        TVMW_API = "tvmw_api", "TVMW API"
+        SYSTEM = "system", "system"
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    action = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+    user = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

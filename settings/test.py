@@ -1,0 +1,21 @@
+"""Settings for the test suite: the same database/cache selection as local, quiet and fast."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import finalize
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+_tmp = Path(tempfile.mkdtemp(prefix="smarty-test-"))
+LOG_DIR = _tmp / "log"
+MEDIA_ROOT = _tmp / "media"
+CACHE_KEY_PREFIX = f"smarty-test-{_tmp.name}"
+for _cache in CACHES.values():  # noqa: F405
+    _cache["KEY_PREFIX"] = CACHE_KEY_PREFIX
+SMARTY_LOGIN_ATTEMPTS_PER_IP = 1000
+
+finalize(globals())

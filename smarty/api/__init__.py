@@ -1,0 +1,22 @@
+"""Protocol machinery shared by the legacy APIs (TVMW, Billing, Content, Dealers, Streaming,
+monitoring): one error type, declared parameters, JSON/XML rendering, signatures and a
+method registry that turns every failure into the API's own envelope."""
+
+from .errors import ApiError
+from .params import Date, DateTime, Decimal, Flag, Json, Number, NumberList, String, parse_params
+from .registry import Api, Call
+
+__all__ = [
+    "Api",
+    "ApiError",
+    "Call",
+    "Date",
+    "DateTime",
+    "Decimal",
+    "Flag",
+    "Json",
+    "Number",
+    "NumberList",
+    "String",
+    "parse_params",
+]

@@ -1,0 +1,192 @@
+"""A registry of API methods. Each API (TVMW, Billing, ...) is an `Api`; each method is a
+small function registered with its path, declared parameters and authentication steps:
+
+    billing = Api("billing", unknown_error_code=-1, ...)
+
+    @billing.method("/account/info/", "AccountInfo", params=[Number("account_id")], auth=["signed"])
+    def account_info(call: Call) -> dict: ...
+
+The registry builds the URL patterns and the one view wrapper that turns ApiError and any
+unexpected exception into the API's envelope (never an HTML error page).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import path as url_path
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import ApiError
+from .params import Param, parse_params
+from .render import render
+
+Handler = Callable[["Call"], Any]
+Authenticator = Callable[["Call"], None]
+
+
+@dataclass
+class Method:
+    path: str
+    name: str
+    handler: Handler
+    params: tuple[Param, ...]
+    auth: tuple[str, ...]
+    http_methods: tuple[str, ...]
+    param_error_code: int
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """One API request as the handlers see it."""
+
+    request: HttpRequest
+    api: Api
+    method: Method
+    data: QueryDict
+    fmt: str = "json"
+    params: dict[str, Any] = field(default_factory=dict)
+    client: Any = None
+    session: Any = None
+    account: Any = None
+    device: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ip(self) -> str:
+        return client_ip(self.request)
+
+    def log_params(self) -> dict[str, str]:
+        """The request's parameters for logs, with secrets masked."""
+        return {key: ("***" if key in SECRET_PARAMS else value) for key, value in self.data.items()}
+
+
+SECRET_PARAMS = frozenset({"password", "api_key", "signature", "new_password", "old_password", "parent_code"})
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind the shipped nginx config the real address is in X-Real-IP.
+    return (
+        request.META.get("HTTP_X_REAL_IP")
+        or request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        or request.META.get("REMOTE_ADDR", "")
+    )
+
+
+def request_data(request: HttpRequest) -> QueryDict:
+    if request.method != "POST" or not request.POST:
+        return request.GET
+    merged = request.GET.copy()
+    for name, values in request.POST.lists():
+        merged.setlist(name, values)
+    return merged
+
+
+class Api:
+    def __init__(
+        self,
+        name: str,
+        *,
+        unknown_error_code: int,
+        param_error_code: int = 1,
+        logger: str = "smarty_main",
+        authenticators: dict[str, Authenticator] | None = None,
+        choose_format: Callable[[Call], str] | None = None,
+        on_success: Callable[[Call, dict], None] | None = None,
+        on_error: Callable[[Call, ApiError], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.unknown_error_code = unknown_error_code
+        self.param_error_code = param_error_code
+        self.logger = logging.getLogger(logger)
+        self.authenticators = authenticators or {}
+        self.choose_format = choose_format
+        self.on_success = on_success
+        self.on_error = on_error
+        self.methods: dict[str, Method] = {}
+
+    def method(
+        self,
+        path: str,
+        name: str,
+        *,
+        params: Iterable[Param] = (),
+        auth: Iterable[str] = (),
+        http_methods: Iterable[str] = ("GET", "POST"),
+        param_error_code: int | None = None,
+        **options: Any,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            key = path.strip("/")
+            if key in self.methods:
+                raise ValueError(f"{self.name}: {path} registered twice")
+            self.methods[key] = Method(
+                path=path,
+                name=name,
+                handler=handler,
+                params=tuple(params),
+                auth=tuple(auth),
+                http_methods=tuple(http_methods),
+                param_error_code=self.param_error_code if param_error_code is None else param_error_code,
+                options=options,
+            )
+            return handler
+
+        return register
+
+    def urlpatterns(self) -> list:
+        patterns = []
+        for key, method in self.methods.items():
+            view = csrf_exempt(self._view(method))
+            # Devices call both `/x/y/` and `/x/y`; answer both without a redirect.
+            patterns.append(url_path(f"{key}/", view, name=f"{self.name}-{method.name}"))
+            patterns.append(url_path(key, view))
+        return patterns
+
+    def _view(self, method: Method) -> Callable[[HttpRequest], HttpResponse]:
+        def view(request: HttpRequest) -> HttpResponse:
+            return self.dispatch(request, method)
+
+        view.__name__ = method.name
+        view.api_method = method  # type: ignore[attr-defined]
+        return view
+
+    def dispatch(self, request: HttpRequest, method: Method) -> HttpResponse:
+        call = Call(request=request, api=self, method=method, data=request_data(request))
+        try:
+            if self.choose_format is not None:
+                call.fmt = self.choose_format(call)
+            if request.method not in method.http_methods and request.method != "HEAD":
+                raise ApiError(method.param_error_code, f"HTTP method {request.method} is not allowed")
+            for step in method.auth:
+                self.authenticators[step](call)
+            call.params = parse_params(call.data, method.params, error_code=method.param_error_code)
+            result = method.handler(call)
+            if isinstance(result, HttpResponse):
+                return result
+            body = {"error": 0}
+            body.update(result or {})
+            if self.on_success is not None:
+                self.on_success(call, body)
+            return render(body, call.fmt)
+        except ApiError as exc:
+            if self.on_error is not None:
+                self.on_error(call, exc)
+            return render(exc.envelope(), call.fmt, status=exc.status)
+        except Exception:  # noqa: BLE001 - every failure must become the API's envelope
+            self.logger.exception(
+                "UNHANDLED_API_ERROR",
+                extra={"event": "UNHANDLED_API_ERROR", "context": {"url": request.path, "method": method.name}},
+            )
+            exc = ApiError(self.unknown_error_code, "Unknown error")
+            if self.on_error is not None:
+                try:
+                    self.on_error(call, exc)
+                except Exception:  # noqa: BLE001, S110 - logging must not mask the answer
+                    pass
+            return render(exc.envelope(), call.fmt)

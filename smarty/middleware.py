@@ -1,0 +1,66 @@
+"""Request statistics to statsd (seed 2.8.3) and the admin request log (seed 4.1.12)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+from .api.registry import client_ip
+from .logging import log_event
+
+_statsd_client = None
+
+
+def statsd_client():  # noqa: ANN201
+    global _statsd_client  # noqa: PLW0603
+    if _statsd_client is None and settings.STATSD_HOST:
+        import statsd
+
+        _statsd_client = statsd.StatsClient(settings.STATSD_HOST, settings.STATSD_PORT, prefix=settings.STATSD_PREFIX)
+    return _statsd_client
+
+
+class StatsMiddleware:
+    """Sends per-view request count, response time and SQL query count when STATSD_HOST is set.
+    statsd speaks UDP, so an absent server costs nothing and holds no memory."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        client = statsd_client()
+        if client is None:
+            return self.get_response(request)
+        started = time.perf_counter()
+        queries_before = len(connection.queries_log)
+        response = self.get_response(request)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        match = getattr(request, "resolver_match", None)
+        view = (match.url_name or match.view_name or "unknown") if match else "unresolved"
+        view = view.replace(".", "_").replace(":", "_")
+        client.incr(f"requests.{view}")
+        client.timing(f"response_time.{view}", elapsed_ms)
+        client.gauge(f"queries.{view}", len(connection.queries_log) - queries_before)
+        return response
+
+
+class AdminRequestLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/"):
+            user = getattr(request, "user", None)
+            log_event(
+                "smarty_admin",
+                "ADMIN_REQUEST",
+                user=str(user) if user is not None and user.is_authenticated else "",
+                ip=client_ip(request),
+                path=request.get_full_path(),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return self.get_response(request)

@@ -1,0 +1,37 @@
+"""URL map: one prefix per API (ARCHITECTURE.md), the admin, the OpenAPI document."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from .views import floor
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("tvmiddleware/api/", include("tvmiddleware.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("bench/floor/", floor, name="bench-floor"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+# Optional API packages appear here as their apps gain a urls module.
+for prefix, module in (
+    ("billing/api/", "billing.urls"),
+    ("content/api/", "content.urls"),
+    ("dealers/api/", "dealers.urls"),
+    ("streaming/api/", "streaming.urls"),
+    ("device_monitoring/api/", "monitoring.urls"),
+):
+    try:
+        __import__(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        continue
+    urlpatterns.append(path(prefix, include(module)))
+
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,104 @@
+"""Where streams come from: data centers, streaming services with URL masks and token
+settings, routing scripts, technical work windows and one-time stream tokens (seed 3.2.5)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from smarty.tenancy import ClientOwned
+
+
+class DataCenter(ClientOwned):
+    name = models.CharField(max_length=128)
+    location = models.CharField(max_length=255, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingScript(ClientOwned):
+    """Operator Python that computes `uri` for dynamic routing (seed 3.2.5.2.2); runs sandboxed.
+    Only service admins may edit it."""
+
+    name = models.CharField(max_length=128)
+    code = models.TextField()
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamService(ClientOwned):
+    """A streaming server (or group) with URL masks for live, catch-up and VOD."""
+
+    class Type(models.TextChoices):
+        FLUSSONIC = "flussonic", "Flussonic"
+        ASTRA = "astra", "Astra / Alta"
+        NGINX = "nginx", "nginx / generic HTTP(S) HLS"
+        MULTICAST = "multicast", "Multicast / static"
+
+    name = models.CharField(max_length=128)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.FLUSSONIC)
+    data_center = models.ForeignKey(
+        DataCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    live_url_mask = models.CharField(max_length=1024, blank=True, default="")
+    archive_url_mask = models.CharField(max_length=1024, blank=True, default="")
+    vod_url_mask = models.CharField(max_length=1024, blank=True, default="")
+    check_url = models.CharField(max_length=1024, blank=True, default="", help_text="host:port or URL probed")
+    routing_script = models.ForeignKey(RoutingScript, null=True, blank=True, on_delete=models.SET_NULL)
+    max_load = models.PositiveIntegerField(default=0, help_text="concurrent sessions; 0: unlimited")
+    current_load = models.PositiveIntegerField(default=0)
+    priority = models.IntegerField(default=0)
+    weight = models.PositiveIntegerField(default=1)
+    allowed_device_groups = models.JSONField(default=list, blank=True, help_text="PlayDevice groups; empty: all")
+    serves_live = models.BooleanField(default=True)
+    serves_archive = models.BooleanField(default=True)
+    serves_vod = models.BooleanField(default=False)
+    token_ttl = models.PositiveIntegerField(default=60, help_text="seconds a stream token may be first used")
+    session_ttl = models.PositiveIntegerField(default=3600, help_text="X-AuthDuration for the streaming server")
+    token_bind_to_content = models.BooleanField(default=True)
+    token_bind_to_ip = models.BooleanField(default=False)
+    max_sessions_per_account = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    is_available = models.BooleanField(default=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Maintenance(ClientOwned):
+    """Technical work (seed 3.2.5.3): a window restricting live, archive or VOD on chosen
+    channels and services."""
+
+    name = models.CharField(max_length=255, blank=True, default="")
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    restrict_live = models.BooleanField(default=True)
+    restrict_archive = models.BooleanField(default=True)
+    restrict_vod = models.BooleanField(default=False)
+    channels = models.ManyToManyField("channels.Channel", blank=True)
+    stream_services = models.ManyToManyField(StreamService, blank=True)
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "end_time"])]
+
+
+class StreamToken(ClientOwned):
+    """A one-time stream token handed out in a URL and checked by the streaming server."""
+
+    token = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE)
+    stream_service = models.ForeignKey(StreamService, null=True, on_delete=models.CASCADE)
+    content_type = models.CharField(max_length=16, default="live")
+    content_id = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

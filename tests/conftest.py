@@ -1,0 +1,80 @@
+"""Shared fixtures (CONVENTIONS.md "Tests"): two operators with look-alike data from day one,
+customers with and without tariffs, an inactive account, a device type of each format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from clients.models import PlayDevice
+
+from . import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Database rows are rolled back between tests (and SQLite reuses ids): so is the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def json_device(db):
+    return f.PlayDeviceFactory(system_name="android", device_group=PlayDevice.Group.MOBILE)
+
+
+@pytest.fixture
+def xml_device(db):
+    return f.PlayDeviceFactory(
+        system_name="sagemcom", device_group=PlayDevice.Group.STB, response_format=PlayDevice.Format.XML
+    )
+
+
+@dataclass
+class Operator:
+    """One operator's world: look-alike for both operators, so leaks show."""
+
+    client: object
+    tariff: object
+    customer: object
+    account: object
+    customer_without_tariff: object
+    account_without_tariff: object
+    inactive_account: object
+    category: object
+    channels: list
+    password: str = "1234"
+
+
+def build_operator(json_device, xml_device, index: int) -> Operator:
+    client = f.ClientFactory(name=f"Operator {index}", domain_prefix=f"op{index}", api_key=f"api-key-{index}")
+    for device in (json_device, xml_device):
+        f.ClientPlayDeviceFactory(client=client, play_device=device)
+    tariff = f.TariffFactory(client=client, name="Basic")
+    customer = f.CustomerFactory(client=client, firstname="Anna", lastname=f"Ivanova{index}")
+    customer.tariffs.add(tariff)
+    account = f.AccountFactory(customer=customer, abonement=f"{index}00001")
+    bare_customer = f.CustomerFactory(client=client)
+    bare_account = f.AccountFactory(customer=bare_customer, abonement=f"{index}00002")
+    inactive = f.AccountFactory(customer=customer, abonement=f"{index}00003", active=False, status_reason="INACTIVE")
+    category = f.ChannelCategoryFactory(client=client, name="News")
+    channels = []
+    for n in range(3):
+        channel = f.ChannelFactory(client=client, category=category, name=f"Channel {n}", sort_order=n)
+        channel.tariffs.add(tariff)
+        channels.append(channel)
+    return Operator(client, tariff, customer, account, bare_customer, bare_account, inactive, category, channels)
+
+
+@pytest.fixture
+def operator(db, json_device, xml_device) -> Operator:
+    return build_operator(json_device, xml_device, 1)
+
+
+@pytest.fixture
+def other_operator(db, json_device, xml_device, operator) -> Operator:
+    """A second operator with the same names, abonement pattern and structure."""
+    return build_operator(json_device, xml_device, 2)

@@ -1,0 +1,55 @@
+"""The TVMW API object: GET/POST query parameters, JSON or XML by device type, numeric
+`error` codes; 403 when a method needs a session and has none (reference tvmw/README.md)."""
+
+from __future__ import annotations
+
+from smarty.api import Api, ApiError, Call
+
+from . import errors
+
+AUTH_REQUIRED = 403
+
+
+def choose_format(call: Call) -> str:
+    from clients.selectors import play_device_formats
+
+    device = call.data.get("device", "")
+    return play_device_formats().get(device, "json") if device else "json"
+
+
+def authenticate_session(call: Call) -> None:
+    """`authkey` from the query or the cookie -> call.session / account / client."""
+    from accounts.selectors import session_get_active
+
+    authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
+    if not authkey:
+        raise ApiError(AUTH_REQUIRED, "Authorization required")
+    session = session_get_active(authkey=authkey)
+    if session is None:
+        raise ApiError(AUTH_REQUIRED, "Authorization required")
+    client_id = call.data.get("client_id")
+    if client_id not in (None, "") and str(session.client_id) != str(client_id).strip():
+        raise ApiError(AUTH_REQUIRED, "Authorization required")
+    call.session = session
+    call.account = session.account
+    call.client = session.account.client
+
+
+def authenticate_client(call: Call) -> None:
+    """`client_id` + `api_key` (noauth methods and login)."""
+    from clients.selectors import client_get_by_api_key
+
+    client = client_get_by_api_key(client_id=call.data.get("client_id", ""), api_key=call.data.get("api_key", ""))
+    if client is None:
+        raise ApiError(errors.BAD_CLIENT, "Invalid client_id or api_key")
+    call.client = client
+
+
+tvmw = Api(
+    "tvmw",
+    unknown_error_code=errors.UNKNOWN,
+    param_error_code=errors.BAD_PARAMS,
+    logger="smarty_main",
+    authenticators={"session": authenticate_session, "client": authenticate_client},
+    choose_format=choose_format,
+)

@@ -1,0 +1,1 @@
+"""Protocol app: owns no domain models."""
