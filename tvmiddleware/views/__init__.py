@@ -1,3 +1,8 @@
-"""TVMW methods, one module per reference group. Importing a module registers its methods."""
+"""TVMW methods, one module per reference group. Every module of this package is imported
+here, which registers its methods with the `tvmw` Api object."""
 
-from . import health  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
