@@ -11,6 +11,7 @@ SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 _tmp = Path(tempfile.mkdtemp(prefix="smarty-test-"))
+VAR_DIR = _tmp
 LOG_DIR = _tmp / "log"
 MEDIA_ROOT = _tmp / "media"
 CACHE_KEY_PREFIX = f"smarty-test-{_tmp.name}"

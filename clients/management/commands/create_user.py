@@ -1,0 +1,45 @@
+"""create_user (seed 2.2.7): create an admin login, or reset its password."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from clients.models import Client
+from clients.services import user_create
+from smarty.commands import SmartyCommand, parse_bool
+
+
+class Command(SmartyCommand):
+    help = "Create an admin user bound to an operator, or reset a user's password."
+    use_lock = False
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--is_admin", type=parse_bool, default=False, help="True/False: service part access")
+        parser.add_argument("--client_id", type=int, default=None, help="operator the user belongs to")
+        parser.add_argument("--is_superuser", type=parse_bool, default=False)
+        parser.add_argument("--monitoring_user", type=parse_bool, default=False)
+        parser.add_argument("--reset_password", type=parse_bool, default=False)
+
+    def run(self, **options) -> str:  # noqa: ANN003
+        client = None
+        if options["client_id"] is not None:
+            client = Client.objects.filter(pk=options["client_id"]).first()
+            if client is None:
+                raise CommandError(f"client_id={options['client_id']} does not exist")
+        if not options["password"]:
+            raise CommandError("--password must not be empty")
+        try:
+            user, created = user_create(
+                username=options["username"],
+                password=options["password"],
+                is_admin=options["is_admin"],
+                is_superuser=options["is_superuser"],
+                monitoring_user=options["monitoring_user"],
+                client=client,
+                reset_password=options["reset_password"],
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        action = "created" if created else "password reset"
+        return f"user={user.username} user_id={user.pk} {action}"

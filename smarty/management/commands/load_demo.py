@@ -1,0 +1,12 @@
+"""load_demo: the demo world of `make run`; prints the logins as key=value lines."""
+
+from smarty.commands import SmartyCommand
+from smarty.demo import demo_load
+
+
+class Command(SmartyCommand):
+    help = "Create the demo operator, channels, guide, tariffs and account (idempotent)."
+
+    def run(self, **options) -> str:  # noqa: ANN003
+        facts = demo_load()
+        return "\n".join(f"{key}={value}" for key, value in facts.items())

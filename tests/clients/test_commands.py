@@ -1,0 +1,186 @@
+"""The foundation's management commands (seed 2.2.x, 2.7): good input, bad input, nothing
+half-written, MANAGEMENT_COMMAND_* logged."""
+
+import io
+import logging
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from channels.models import Channel, ChannelCategory
+from clients.models import Client, ClientPlayDevice, ClientUser, PlayDevice, PlayDeviceTemplate
+from clients.services import SYSTEM_DEVICES, SYSTEM_TEMPLATES
+from smarty.commands import LockBusyError, command_lock
+
+from .. import factories as f
+
+
+def run(*args, **kwargs) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, **kwargs)
+    return out.getvalue()
+
+
+def key_values(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.strip().splitlines() if "=" in line)
+
+
+def management_log_lines() -> list[str]:
+    for handler in logging.getLogger("smarty_management").handlers:
+        handler.flush()
+        with open(handler.baseFilename) as fh:
+            return fh.read().splitlines()
+    return []
+
+
+@pytest.mark.django_db
+def test_setup_initial_data_creates_the_seeds_device_types_templates_and_a_sample_operator():
+    summary = run("setup_initial_data")
+    assert PlayDevice.objects.count() == len(SYSTEM_DEVICES) == 19
+    assert set(PlayDeviceTemplate.objects.values_list("system_name", flat=True)) == {s for s, _ in SYSTEM_TEMPLATES}
+    sample = Client.objects.get(domain_prefix="sample")
+    assert ClientPlayDevice.objects.filter(client=sample).count() == 19
+    assert "device types created=19" in summary
+    assert PlayDevice.objects.get(system_name="sagemcom").response_format == "xml"
+    assert PlayDevice.objects.get(system_name="ios").device_group == PlayDevice.Group.MOBILE
+
+
+@pytest.mark.django_db
+def test_setup_initial_data_is_idempotent_and_skips_samples_on_request():
+    run("setup_initial_data", "--no-sample-data")
+    run("setup_initial_data", "--no-sample-data")
+    assert PlayDevice.objects.count() == 19
+    assert not Client.objects.exists()
+
+
+@pytest.mark.django_db
+def test_setup_initial_data_logs_success_with_execution_time():
+    run("setup_initial_data", "--no-sample-data")
+    line = management_log_lines()[-1]
+    assert "MANAGEMENT_COMMAND_SUCCESS 'command'='setup_initial_data' 'execution_time'=" in line
+
+
+@pytest.mark.django_db
+def test_create_client_prints_id_and_keys_and_the_operator_works_at_once():
+    out = run("create_client", name="Acme", api_key="k" * 32, domain_prefix="acme", email="noc@acme.test")
+    facts = key_values(out)
+    client = Client.objects.get(pk=int(facts["client_id"]))
+    assert facts["api_key"] == client.api_key == "k" * 32
+    for key in ("billing_api_key", "content_api_key", "streaming_api_key", "dealers_api_key"):
+        assert len(facts[key]) == 32 and facts[key] == getattr(client, key)
+    assert len({facts[k] for k in facts if k.endswith("api_key")}) == 5
+    assert ClientPlayDevice.objects.filter(client=client).count() == 19
+
+
+@pytest.mark.django_db
+def test_create_client_takes_given_secondary_keys():
+    out = run(
+        "create_client", name="Acme", api_key="a", domain_prefix="acme", email="n@a.test", billing_api_key="bill-1"
+    )
+    assert key_values(out)["billing_api_key"] == "bill-1"
+
+
+@pytest.mark.django_db
+def test_create_client_without_required_arguments_fails_and_writes_nothing():
+    with pytest.raises(CommandError, match="--domain_prefix"):
+        call_command("create_client", name="Acme", api_key="k", email="n@a.test")
+    assert not Client.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_client_with_a_bad_email_or_a_taken_prefix_fails_and_writes_nothing():
+    with pytest.raises(CommandError, match="email"):
+        call_command("create_client", name="A", api_key="k", domain_prefix="a", email="not-an-email")
+    run("create_client", name="A", api_key="k", domain_prefix="a", email="n@a.test")
+    with pytest.raises(CommandError, match="domain_prefix"):
+        call_command("create_client", name="B", api_key="k2", domain_prefix="a", email="n@b.test")
+    assert Client.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_create_user_binds_the_user_to_an_operator_with_its_flags():
+    client = f.ClientFactory()
+    out = run("create_user", username="op", password="pw", is_admin="True", client_id=client.pk, monitoring_user="True")
+    user = get_user_model().objects.get(username="op")
+    assert "created" in out and user.check_password("pw") and user.is_staff and not user.is_superuser
+    profile = ClientUser.objects.get(user=user)
+    assert profile.client == client and profile.is_admin and profile.is_monitoring
+
+
+@pytest.mark.django_db
+def test_create_user_superuser_and_reset_password():
+    run("create_user", username="root", password="one", is_superuser="True")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_user", username="root", password="two")
+    assert get_user_model().objects.get(username="root").check_password("one")
+    out = run("create_user", username="root", password="two", reset_password="True")
+    assert "password reset" in out
+    user = get_user_model().objects.get(username="root")
+    assert user.is_superuser and user.check_password("two")
+
+
+@pytest.mark.django_db
+def test_create_user_rejects_unknown_operator_and_bad_flags():
+    with pytest.raises(CommandError, match="client_id=404"):
+        call_command("create_user", username="x", password="p", client_id=404)
+    with pytest.raises(CommandError):
+        call_command("create_user", "--username=x", "--password=p", "--is_admin=maybe")
+    assert not get_user_model().objects.filter(username="x").exists()
+
+
+@pytest.mark.django_db
+def test_clone_client_copies_settings_and_optionally_channels(operator):
+    plain = key_values(run("clone_client", src_client_id=operator.client.pk))
+    copy = Client.objects.get(pk=int(plain["client_id"]))
+    assert copy.api_key != operator.client.api_key and copy.domain_prefix != operator.client.domain_prefix
+    assert not Channel.objects.filter(client=copy).exists()
+    assert plain["tariffs"] == "1"
+
+    full = key_values(run("clone_client", "--clone-channels", src_client_id=operator.client.pk))
+    copy = Client.objects.get(pk=int(full["client_id"]))
+    cloned = Channel.objects.filter(client=copy)
+    assert full["channels"] == "3" and cloned.count() == 3
+    assert ChannelCategory.objects.filter(client=copy).count() == 1
+    for channel in cloned:
+        assert channel.category.client_id == copy.pk
+        assert [t.client_id for t in channel.tariffs.all()] == [copy.pk]
+    # the source is untouched
+    assert Channel.objects.filter(client=operator.client).count() == 3
+
+
+@pytest.mark.django_db
+def test_clone_client_with_an_unknown_source_fails():
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("clone_client", src_client_id=999)
+
+
+@pytest.mark.django_db
+def test_flushall_clears_cached_values():
+    cache.set("something", 1)
+    assert "cache cleared" in run("flushall")
+    assert cache.get("something") is None
+
+
+def test_a_second_run_of_a_locked_command_is_refused_while_the_first_runs():
+    with command_lock("demo_lock"):
+        with pytest.raises(LockBusyError):
+            with command_lock("demo_lock"):
+                pass
+    with command_lock("demo_lock"):
+        pass
+
+
+@pytest.mark.django_db
+def test_load_demo_prints_logins_and_is_idempotent():
+    first = key_values(run("load_demo"))
+    second = key_values(run("load_demo"))
+    assert first == second
+    client = Client.objects.get(pk=int(first["client_id"]))
+    assert client.api_key == first["api_key"]
+    account = client.account_set.get(abonement=first["abonement"])
+    assert account.check_password(first["password"])
+    assert get_user_model().objects.get(username=first["admin_username"]).check_password(first["admin_password"])
+    assert Channel.objects.filter(client=client).count() == 10
