@@ -32,8 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
-    "rest_framework",
-    "drf_spectacular",
     "smarty",
     "clients",
     "accounts",
@@ -224,22 +222,6 @@ STATSD_PREFIX = env_str("STATSD_PREFIX", "smarty")
 # --- Sentry (seed 2.4.11): SENTRY_DSN, or the seed's RAVEN_CONFIG = {"dsn": ...} ---------
 SENTRY_DSN = env_str("SENTRY_DSN", "")
 RAVEN_CONFIG: dict = {}
-
-# --- REST framework / OpenAPI ------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Smarty-compatible IPTV/OTT middleware API",
-    "DESCRIPTION": "TVMW, Billing, Streaming and monitoring APIs, wire-compatible with the "
-    "published Smarty methods. See docs/api.md for the protocol notes.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": [],
-}
 
 AUTH_PASSWORD_VALIDATORS: list = []
 LOGIN_URL = "/admin/login/"

@@ -4,15 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from .openapi import docs_view, schema_view
 from .views import floor
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("tvmiddleware/api/", include("tvmiddleware.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", schema_view, name="api-schema"),
+    path("api/docs/", docs_view, name="api-docs"),
     path("bench/floor/", floor, name="bench-floor"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
