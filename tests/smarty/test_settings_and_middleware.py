@@ -1,0 +1,151 @@
+"""Settings readers, statsd statistics, CORS, Sentry, the admin request log, tenancy helpers."""
+
+import logging
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+import smarty.middleware
+from settings.base import finalize
+from settings.env import env_secret, parse_database_url
+from smarty.tenancy import ClientQuerySet
+from tariffs.models import Tariff
+
+from .. import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_urls_select_each_engine():
+    mysql = parse_database_url("mysql://root:p%40ss@127.0.0.1:3306/smarty")
+    assert mysql["ENGINE"] == "django.db.backends.mysql"
+    assert (mysql["USER"], mysql["PASSWORD"], mysql["HOST"], mysql["PORT"], mysql["NAME"]) == (
+        "root",
+        "p@ss",
+        "127.0.0.1",
+        "3306",
+        "smarty",
+    )
+    assert mysql["OPTIONS"]["charset"] == "utf8mb4"
+    pg = parse_database_url("postgres://u@db:5432/tv?sslmode=disable")
+    assert pg["ENGINE"] == "django.db.backends.postgresql" and pg["OPTIONS"] == {"sslmode": "disable"}
+    assert parse_database_url("sqlite:////var/x.sqlite3")["NAME"] == "/var/x.sqlite3"
+    with pytest.raises(ValueError, match="unsupported"):
+        parse_database_url("oracle://x/y")
+
+
+def test_secrets_come_from_the_environment_or_a_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEMO_SECRET", "from-env")
+    assert env_secret("DEMO_SECRET") == "from-env"
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n")
+    monkeypatch.setenv("DEMO_SECRET_FILE", str(secret_file))
+    assert env_secret("DEMO_SECRET") == "from-file"
+
+
+def _namespace(tmp_path, **extra):
+    ns = {
+        "SECRET_KEY": "x",
+        "VAR_DIR": tmp_path,
+        "SMARTY_ADDITIONAL_LANGUAGES": [],
+        "SMARTY_MAX_ADDITIONAL_LANGUAGES": 5,
+        "CORS_ORIGIN_WHITELIST": [],
+        "SENTRY_DSN": "",
+        "RAVEN_CONFIG": {},
+    }
+    ns.update(extra)
+    return ns
+
+
+def test_more_than_five_additional_languages_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="at most 5"):
+        finalize(_namespace(tmp_path, SMARTY_ADDITIONAL_LANGUAGES=["a", "b", "c", "d", "e", "f"]))
+
+
+def test_the_seeds_raven_config_dsn_starts_sentry(tmp_path, monkeypatch):
+    seen = {}
+    import sentry_sdk
+
+    monkeypatch.setattr(sentry_sdk, "init", lambda **kw: seen.update(kw))
+    finalize(_namespace(tmp_path, RAVEN_CONFIG={"dsn": "https://key@sentry.example.com/1"}))
+    assert seen["dsn"] == "https://key@sentry.example.com/1"
+
+
+def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
+    first = _namespace(tmp_path, SECRET_KEY="")
+    finalize(first)
+    second = _namespace(tmp_path, SECRET_KEY="")
+    finalize(second)
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) > 40
+
+
+def test_statsd_receives_count_time_and_queries_of_a_request(client, db, monkeypatch):
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    port = receiver.getsockname()[1]
+    monkeypatch.setattr(smarty.middleware, "_statsd_client", None)
+    with override_settings(STATSD_HOST="127.0.0.1", STATSD_PORT=port, STATSD_PREFIX="tv"):
+        client.get("/tvmiddleware/api/health/check/")
+    packets = {receiver.recv(512).decode() for _ in range(3)}
+    receiver.close()
+    monkeypatch.setattr(smarty.middleware, "_statsd_client", None)
+    assert any(p.startswith("tv.requests.tvmw-HealthCheck:1|c") for p in packets), packets
+    assert any(p.startswith("tv.response_time.tvmw-HealthCheck:") and p.endswith("|ms") for p in packets)
+    assert any(p.startswith("tv.queries.tvmw-HealthCheck:") and p.endswith("|g") for p in packets)
+
+
+def test_cors_allows_whitelisted_portals_only(client, db):
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://portal.example.com"]):
+        allowed = client.get("/tvmiddleware/api/health/check/", HTTP_ORIGIN="https://portal.example.com")
+        other = client.get("/tvmiddleware/api/health/check/", HTTP_ORIGIN="https://evil.example.com")
+    assert allowed["Access-Control-Allow-Origin"] == "https://portal.example.com"
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_admin_requests_are_logged_with_user_ip_path_and_agent(client, db):
+    client.get("/admin/login/?next=/admin/", HTTP_USER_AGENT="pytest-agent")
+    handler = logging.getLogger("smarty_admin").handlers[0]
+    handler.flush()
+    line = Path(handler.baseFilename).read_text().splitlines()[-1]
+    assert "ADMIN_REQUEST 'user'='' 'ip'='127.0.0.1' 'path'='/admin/login/?next=/admin/'" in line
+    assert "'user_agent'='pytest-agent'" in line
+
+
+def test_for_client_returns_only_that_operators_rows(operator, other_operator):
+    assert isinstance(Tariff.objects.all(), ClientQuerySet)
+    mine = Tariff.objects.for_client(operator.client)
+    assert list(mine) == [operator.tariff]
+    assert list(Tariff.objects.for_client(other_operator.client.pk)) == [other_operator.tariff]
+    f.TariffFactory(client=other_operator.client)
+    assert Tariff.objects.for_client(operator.client).count() == 1
+
+
+def test_smarty_manage_help_lists_the_foundation_commands():
+    out = subprocess.run(
+        [str(ROOT / "smarty_manage"), "help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "settings.test"},
+        cwd="/",
+    ).stdout
+    for command in ("setup_initial_data", "create_client", "create_user", "clone_client", "flushall"):
+        assert command in out
+
+
+def test_settings_modules_are_selectable_with_the_settings_flag():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "diffsettings", "--settings=settings.test"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(ROOT),
+    ).stdout
+    assert "SECRET_KEY = 'test-secret-key-not-for-production'" in out
+    assert settings.SETTINGS_MODULE == "settings.test"
