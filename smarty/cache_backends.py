@@ -6,6 +6,13 @@ from django_redis.client import DefaultClient
 from redis.cluster import ClusterNode, RedisCluster
 
 
+class _Cluster(RedisCluster):
+    """Keys of one get_many call live in different slots: read them slot by slot."""
+
+    def mget(self, *keys, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return self.mget_nonatomic(*keys)
+
+
 class RedisClusterClient(DefaultClient):
     def __init__(self, server, params, backend) -> None:  # noqa: ANN001
         super().__init__(server, params, backend)
@@ -13,9 +20,8 @@ class RedisClusterClient(DefaultClient):
         for item in self._options.get("STARTUP_NODES", []):
             host, _, port = item.partition(":")
             nodes.append(ClusterNode(host, int(port or 6379)))
-        self._cluster = RedisCluster(startup_nodes=nodes, decode_responses=False)
+        self._cluster = _Cluster(startup_nodes=nodes, socket_timeout=1, socket_connect_timeout=1)
 
-    def get_client(self, write=True, tried=None, show_index=False):  # noqa: ANN001, ANN201, FBT002
-        if show_index:
-            return self._cluster, 0
+    def connect(self, index: int = 0):  # noqa: ANN201
+        # Every "server index" of django-redis is the one cluster client.
         return self._cluster
