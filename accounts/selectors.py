@@ -100,9 +100,7 @@ def channel_list_version(account: Account) -> str:
     `account/status` compares it with the version a session last saw (channel_list_changed)."""
     from tariffs.selectors import tariffs_dep
 
-    gens = generations(
-        [client_content_dep(account.client_id), tariffs_dep(account.client_id), account_dep(account.pk)]
-    )
+    gens = generations([client_content_dep(account.client_id), tariffs_dep(account.client_id), account_dep(account.pk)])
     return "-".join(str(g) for g in gens)
 
 
@@ -198,7 +196,11 @@ def accounts_by_ip(*, client, ip: str) -> list[Account]:  # noqa: ANN001
 def accounts_by_phone(*, client, phone_digits: str) -> list[Account]:  # noqa: ANN001
     """Accounts of the customers whose mobile phone is this number (digits compared)."""
     customers = Customer.objects.for_client(client).exclude(mobile_phone_number="")
-    matching = [c.pk for c in customers.only("id", "mobile_phone_number") if phone_digits_of(c.mobile_phone_number) == phone_digits]
+    matching = [
+        c.pk
+        for c in customers.only("id", "mobile_phone_number")
+        if phone_digits_of(c.mobile_phone_number) == phone_digits
+    ]
     return list(Account.objects.for_client(client).filter(customer_id__in=matching).select_related("customer"))
 
 

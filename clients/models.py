@@ -208,7 +208,7 @@ class PortalSettings(ClientOwned):
     banner_video = models.JSONField(
         default=dict,
         blank=True,
-        help_text='{"video_id": 1, "image_url": "...", "video_id_for_child_mode": 2, "image_url_for_child_mode": "..."}',
+        help_text="keys: video_id, image_url, video_id_for_child_mode, image_url_for_child_mode",
     )
 
     class Meta:

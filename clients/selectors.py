@@ -134,7 +134,9 @@ def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None: 
             if key in body:
                 body[key] = int(value) if key in PORTAL_FLAGS else value
         banner = body["banner_video"] if isinstance(body["banner_video"], dict) else {}
-        body["banner_video"] = {key: banner.get(key, 0 if key.startswith("video_id") else "") for key in BANNER_VIDEO_KEYS}
+        body["banner_video"] = {
+            key: banner.get(key, 0 if key.startswith("video_id") else "") for key in BANNER_VIDEO_KEYS
+        }
         body["has_child_clients"] = 0
         return body
 

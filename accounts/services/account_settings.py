@@ -54,3 +54,25 @@ def account_profile_set(*, account: Account, profile_type: ProfileType, name: st
         customer_action_record(
             account=locked, action="profile_change", details={"profile_id": profile_type.pk, "name": name}
         )
+
+
+ACCOUNT_SETTING_FIELDS = ("parent_code", "use_timeshift", "preferred_timeshift_offset", "data_center")
+
+
+def account_settings_save(*, account: Account, changes: dict) -> None:
+    """TVMW settings/save: parent code, timeshift, data center (keys of ACCOUNT_SETTING_FIELDS)."""
+    unknown = set(changes) - set(ACCOUNT_SETTING_FIELDS)
+    if unknown:
+        raise ValueError(f"not account settings: {sorted(unknown)}")
+    if not changes:
+        return
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _save(locked, list(changes))
+        if "parent_code" in changes:
+            customer_action_record(account=locked, action="parent_code_change")
+        rest = {k: str(getattr(v, "pk", v)) for k, v in changes.items() if k != "parent_code"}
+        if rest:
+            customer_action_record(account=locked, action="settings_change", details=rest)

@@ -10,7 +10,7 @@ from smarty.logging import log_event
 from ..models import Account, AccountDevice, Session
 
 
-class DeviceNotFound(Exception):
+class DeviceNotFoundError(Exception):
     """The device id does not name a device of this account."""
 
 
@@ -65,7 +65,7 @@ def device_unbind(*, account: Account, device_id: int) -> None:
     with transaction.atomic():
         device = AccountDevice.objects.filter(client_id=account.client_id, account=account, pk=device_id).first()
         if device is None:
-            raise DeviceNotFound(device_id)
+            raise DeviceNotFoundError(device_id)
         # Delete sessions one by one so each cached copy is invalidated.
         for session in Session.objects.filter(device=device):
             session.delete()

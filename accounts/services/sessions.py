@@ -33,7 +33,7 @@ from ..selectors import (
     ip_in_subnets,
 )
 from .action_log import customer_action_record
-from .devices import DeviceNotFound, device_register, device_unbind
+from .devices import DeviceNotFoundError, device_register, device_unbind
 from .phone import Outcome, Verification, normalize_phone, phone_verify
 from .throttling import login_attempts_exceeded, login_failure_record
 
@@ -262,7 +262,7 @@ def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> L
         if req.device_id_for_unbinding is not None:
             try:
                 device_unbind(account=account, device_id=req.device_id_for_unbinding)
-            except DeviceNotFound:
+            except DeviceNotFoundError:
                 raise LoginError(
                     LoginErrorKind.BAD_UNBINDING_DEVICE,
                     "device_id_for_unbinding is not a device of this account",

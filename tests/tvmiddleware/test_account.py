@@ -160,6 +160,11 @@ def test_account_methods_act_only_on_the_sessions_own_account(tvmw_call, authkey
     tvmw_call("/account/password/change/", authkey=authkey, old_password="1234", new_password="changed")
     theirs = Account.objects.get(pk=other_operator.account.pk)
     assert theirs.parent_code == "" and theirs.check_password("1234")
-    body = tvmw_call("/account/password/change/", authkey=authkey, client_id=other_operator.client.pk,
-                     old_password="changed", new_password="x")
+    body = tvmw_call(
+        "/account/password/change/",
+        authkey=authkey,
+        client_id=other_operator.client.pk,
+        old_password="changed",
+        new_password="x",
+    )
     assert body["error"] == 403

@@ -16,8 +16,17 @@ from smarty.cache import bump
 from tariffs.selectors import tariffs_dep
 from tests import factories as f
 
-FIELDS = {"error", "status", "status_reason", "utc_time", "has_new_messages", "is_active", "message", "command",
-          "channel_list_changed"}
+FIELDS = {
+    "error",
+    "status",
+    "status_reason",
+    "utc_time",
+    "has_new_messages",
+    "is_active",
+    "message",
+    "command",
+    "channel_list_changed",
+}
 
 
 def test_status_of_an_active_session(tvmw_login, tvmw_call, operator):
@@ -70,8 +79,14 @@ def test_new_messages_and_an_urgent_message_delivered_once(tvmw_login, tvmw_call
 
 def test_a_command_is_delivered_once(tvmw_login, tvmw_call, operator):
     authkey = tvmw_login()["authkey"]
-    command_create(account=operator.account, type=3, user_confirmation=True, accompanying_text="Reboot?",
-                   image_url="http://img.test/r.png", deep_link="app://home")
+    command_create(
+        account=operator.account,
+        type=3,
+        user_confirmation=True,
+        accompanying_text="Reboot?",
+        image_url="http://img.test/r.png",
+        deep_link="app://home",
+    )
     body = tvmw_call("/account/status/", authkey=authkey)
     assert body["command"] == {
         "type": 3,

@@ -82,8 +82,14 @@ def test_a_basic_device_registers_as_basic_and_logs_the_login_type(tvmw_login, o
 def test_login_answers_xml_to_an_xml_device(client, operator):
     response = client.get(
         f"{BASE}/login/",
-        {"abonement": "100001", "password": "1234", "client_id": operator.client.pk, "api_key": "api-key-1",
-         "device": "sagemcom", "device_uid": "stb-xml"},
+        {
+            "abonement": "100001",
+            "password": "1234",
+            "client_id": operator.client.pk,
+            "api_key": "api-key-1",
+            "device": "sagemcom",
+            "device_uid": "stb-xml",
+        },
     )
     assert response["Content-Type"].startswith("application/xml")
     root = etree.fromstring(response.content)
@@ -154,7 +160,9 @@ def test_auto_activation_period_starts_at_first_login(tvmw_login, operator, even
 
 
 def test_an_account_past_its_deactivation_date_is_inactive(tvmw_login, operator):
-    Account.objects.filter(pk=operator.account.pk).update(deactivation_date=timezone.now().date() - dt.timedelta(days=1))
+    Account.objects.filter(pk=operator.account.pk).update(
+        deactivation_date=timezone.now().date() - dt.timedelta(days=1)
+    )
     tvmw_login(expect_error=2)
 
 
@@ -223,7 +231,14 @@ def test_basic_device_limit_is_error_5_with_the_devices_and_unbinding_frees_a_sl
     first = body["devices"][0]
     assert first["system_name"] == "mag" and first["status"] is True and first["has_active_sessions"] is True
     assert set(first) == {
-        "id", "system_name", "device_uid", "brand_name", "device_model", "status", "has_active_sessions", "created_at"
+        "id",
+        "system_name",
+        "device_uid",
+        "brand_name",
+        "device_model",
+        "status",
+        "has_active_sessions",
+        "created_at",
     }
     assert events.of("LOGIN_ERROR")[-1]["reason"] == "basic_device_sessions_limit"
     # A bound device still gets in.
@@ -260,7 +275,9 @@ def test_a_basic_device_bound_to_another_account_is_error_6(tvmw_login, operator
     tvmw_login(second, device="mag", device_uid="stb-shared", expect_error=6)
     assert events.of("LOGIN_ERROR")[-1]["reason"] == "account_deivce_invalid"
     error = events.of("ACCOUNT_DEVICE_ERROR")[-1]
-    assert error["device_uid"] == "stb-shared" and error["account"] == second.pk and error["client"] == operator.client.pk
+    assert (
+        error["device_uid"] == "stb-shared" and error["account"] == second.pk and error["client"] == operator.client.pk
+    )
 
 
 def test_a_disabled_device_cannot_log_in(tvmw_login, operator):
@@ -371,8 +388,10 @@ def test_logout_ends_the_session_and_a_second_logout_is_403(tvmw_login, tvmw_cal
 
 
 def test_logout_through_the_cookie_clears_it(client, tvmw_login, operator):
-    client.get(f"{BASE}/login/", {"abonement": "100001", "password": "1234", "client_id": operator.client.pk,
-                                  "api_key": "api-key-1"})
+    client.get(
+        f"{BASE}/login/",
+        {"abonement": "100001", "password": "1234", "client_id": operator.client.pk, "api_key": "api-key-1"},
+    )
     response = client.get(f"{BASE}/logout/")
     assert response.json()["error"] == 0
     assert response.cookies["authkey"].value == ""
@@ -416,7 +435,9 @@ def test_look_alike_abonements_log_into_their_own_operator(tvmw_login, operator,
     assert mine["lastname"] == "Ivanova1" and theirs["lastname"] == "Ivanova2"
 
 
-def test_an_authkey_of_another_operator_is_403_with_this_operators_client_id(tvmw_login, tvmw_call, other_operator, operator):
+def test_an_authkey_of_another_operator_is_403_with_this_operators_client_id(
+    tvmw_login, tvmw_call, other_operator, operator
+):
     authkey = tvmw_login(op=other_operator)["authkey"]
     assert tvmw_call("/account/status/", authkey=authkey, client_id=operator.client.pk)["error"] == 403
     assert tvmw_call("/message/list/", authkey=authkey, client_id=operator.client.pk)["error"] == 403

@@ -60,8 +60,9 @@ def test_message_detail_in_xml_gives_the_date_as_text(client, tvmw_login, operat
     authkey = tvmw_login()["authkey"]
     message = message_create(account=operator.account, subject="Hi", text="x")
     Message.objects.filter(pk=message.pk).update(created_at="2024-01-02T03:04:05Z")
-    response = client.get(f"{BASE}/message/detail/", {"authkey": authkey, "uuid": str(message.uuid),
-                                                        "device": "sagemcom"})
+    response = client.get(
+        f"{BASE}/message/detail/", {"authkey": authkey, "uuid": str(message.uuid), "device": "sagemcom"}
+    )
     root = etree.fromstring(response.content)
     assert root.findtext("created_at") == "2024-01-02 03:04" and root.findtext("subject") == "Hi"
 

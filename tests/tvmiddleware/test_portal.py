@@ -14,14 +14,48 @@ GEOIP = Path(__file__).resolve().parent.parent / "data" / "geoip"
 BASE = "/tvmiddleware/api"
 
 PORTAL_FIELDS = {
-    "error", "error_message", "random_uuid4", "show_tvchannels", "show_categorizedtv", "show_archive",
-    "show_videocatalog", "show_cctv", "show_radio", "show_games", "show_balance", "show_payment", "show_info",
-    "show_settings", "show_exit", "template", "custom_api_url", "custom_css_url", "client_logo_url",
-    "client_logo_login_url", "client_logo_loading_url", "login_text", "reports_enabled", "data_autorefresh_enabled",
-    "standby_timer", "pvr_standby_timer", "has_child_clients", "redirect_to_portal_url", "backend_version",
-    "auth_mode", "mediascope_enabled", "start_stat_enabled", "mvision_stat_enabled", "mvision_server_url",
-    "premier_stat_enabled", "premier_stat_start_event_url", "premier_stat_heartbeat_event_url", "client_uid",
-    "use_new_billing_logic", "portal_config", "available_country_phone_codes", "banner_video",
+    "error",
+    "error_message",
+    "random_uuid4",
+    "show_tvchannels",
+    "show_categorizedtv",
+    "show_archive",
+    "show_videocatalog",
+    "show_cctv",
+    "show_radio",
+    "show_games",
+    "show_balance",
+    "show_payment",
+    "show_info",
+    "show_settings",
+    "show_exit",
+    "template",
+    "custom_api_url",
+    "custom_css_url",
+    "client_logo_url",
+    "client_logo_login_url",
+    "client_logo_loading_url",
+    "login_text",
+    "reports_enabled",
+    "data_autorefresh_enabled",
+    "standby_timer",
+    "pvr_standby_timer",
+    "has_child_clients",
+    "redirect_to_portal_url",
+    "backend_version",
+    "auth_mode",
+    "mediascope_enabled",
+    "start_stat_enabled",
+    "mvision_stat_enabled",
+    "mvision_server_url",
+    "premier_stat_enabled",
+    "premier_stat_start_event_url",
+    "premier_stat_heartbeat_event_url",
+    "client_uid",
+    "use_new_billing_logic",
+    "portal_config",
+    "available_country_phone_codes",
+    "banner_video",
 }
 
 
@@ -37,17 +71,23 @@ def test_portal_settings_have_every_documented_field_with_defaults(tvmw_call, op
     assert body["random_uuid4"] != portal(tvmw_call, operator, device="android")["random_uuid4"]
     assert body["has_child_clients"] == 0 and body["auth_mode"] == "" and body["backend_version"]
     assert body["banner_video"] == {
-        "video_id": 0, "image_url": "", "video_id_for_child_mode": 0, "image_url_for_child_mode": ""
+        "video_id": 0,
+        "image_url": "",
+        "video_id_for_child_mode": 0,
+        "image_url_for_child_mode": "",
     }
 
 
 def test_portal_settings_come_from_the_operators_row_and_the_device_types_overrides(tvmw_call, operator, settings):
     settings.SMARTY_ADDITIONAL_LANGUAGES = ["ru"]
     PortalSettings.objects.create(
-        client=operator.client, show_games=True, login_text="Welcome", login_text_lang1="Добро пожаловать",
-        standby_timer=120, auth_mode="device_uid", available_country_phone_codes=[
-            {"country_name": "Russia", "region_code": "RU", "country_code": "7"}
-        ],
+        client=operator.client,
+        show_games=True,
+        login_text="Welcome",
+        login_text_lang1="Добро пожаловать",
+        standby_timer=120,
+        auth_mode="device_uid",
+        available_country_phone_codes=[{"country_name": "Russia", "region_code": "RU", "country_code": "7"}],
     )
     body = portal(tvmw_call, operator, device="android")
     assert body["show_games"] == 1 and body["login_text"] == "Welcome" and body["standby_timer"] == 120
@@ -78,14 +118,16 @@ def test_portal_settings_errors(tvmw_call, operator, mag_device):
     ClientPlayDevice.objects.filter(client=operator.client, play_device__system_name="android").update(enabled=False)
     ClientPlayDevice.objects.get(client=operator.client, play_device__system_name="android").save()
     assert portal(tvmw_call, operator, device="android")["error"] == 2
-    assert tvmw_call("/portal/settings/list/", client_id=operator.client.pk, api_key="bad", device="android")[
-        "error"
-    ] == 403
+    assert (
+        tvmw_call("/portal/settings/list/", client_id=operator.client.pk, api_key="bad", device="android")["error"]
+        == 403
+    )
 
 
 def test_portal_settings_in_xml_for_an_xml_device(client, operator):
-    response = client.get(f"{BASE}/portal/settings/list/",
-                          {"client_id": operator.client.pk, "api_key": "api-key-1", "device": "sagemcom"})
+    response = client.get(
+        f"{BASE}/portal/settings/list/", {"client_id": operator.client.pk, "api_key": "api-key-1", "device": "sagemcom"}
+    )
     root = etree.fromstring(response.content)
     assert root.findtext("error") == "0" and root.findtext("show_tvchannels") == "1"
 
@@ -94,8 +136,9 @@ def test_portal_settings_never_mix_operators(tvmw_call, operator, other_operator
     PortalSettings.objects.create(client=other_operator.client, show_games=True, login_text="Theirs")
     assert portal(tvmw_call, operator, device="android")["login_text"] == ""
     assert portal(tvmw_call, other_operator, device="android")["login_text"] == "Theirs"
-    body = tvmw_call("/portal/settings/list/", client_id=operator.client.pk, api_key=other_operator.client.api_key,
-                     device="android")
+    body = tvmw_call(
+        "/portal/settings/list/", client_id=operator.client.pk, api_key=other_operator.client.api_key, device="android"
+    )
     assert body["error"] == 403
 
 

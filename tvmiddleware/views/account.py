@@ -80,10 +80,18 @@ def account_status(call: Call) -> dict:
     message: dict = {}
     if inbox.urgent is not None:
         urgent = inbox.urgent
-        message = {"subject": urgent["subject"], "text": urgent["text"], "no_confirmation": int(urgent["no_confirmation"])}
+        message = {
+            "subject": urgent["subject"],
+            "text": urgent["text"],
+            "no_confirmation": int(urgent["no_confirmation"]),
+        }
         # Delivered once: the pop-up counts as reading it.
         message_mark_read(
-            account=account, message_id=urgent["id"], uuid=urgent["uuid"], subject=urgent["subject"], text=urgent["text"]
+            account=account,
+            message_id=urgent["id"],
+            uuid=urgent["uuid"],
+            subject=urgent["subject"],
+            text=urgent["text"],
         )
     command: dict = {}
     pending = _command_for(session, inbox.commands)
@@ -158,7 +166,9 @@ def account_settings_modify(call: Call) -> dict:
 )
 def account_password_change_view(call: Call) -> dict:
     old, new = call.params["old_password"], call.params["new_password"]
-    missing = {name: "required parameter is missing" for name in ("old_password", "new_password") if not call.params[name]}
+    missing = {
+        name: "required parameter is missing" for name in ("old_password", "new_password") if not call.params[name]
+    }
     if missing:
         raise ApiError(errors.PASSWORD_CHANGE_BAD_PARAMS, "Invalid parameters: " + ", ".join(missing), missing)
     if not account_password_change(account=call.account, old_password=old, new_password=new):

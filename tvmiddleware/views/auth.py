@@ -211,9 +211,7 @@ def login_view(call: Call) -> HttpResponse:
 def login_customer_list(call: Call) -> dict:
     phone = normalize_phone(call.params["phone_number"])
     if phone is None:
-        raise ApiError(
-            errors.CUSTOMER_LIST_BAD_PARAMS, "Invalid phone_number", {"phone_number": "not a phone number"}
-        )
+        raise ApiError(errors.CUSTOMER_LIST_BAD_PARAMS, "Invalid phone_number", {"phone_number": "not a phone number"})
     accounts = accounts_by_phone(client=call.client, phone_digits=phone)
     if not accounts:
         raise ApiError(errors.CUSTOMER_LIST_NONE, "No customer has this phone number")
@@ -225,7 +223,9 @@ def login_customer_list(call: Call) -> dict:
     customers = [{"ext_id": a.customer.ext_id, "abonement": a.abonement} for a in accounts]
     several = len({a.customer_id for a in accounts}) > 1
     if several:
-        raise ApiError(errors.CUSTOMER_LIST_SEVERAL, "Several customers have this phone number", extra={"customers": customers})
+        raise ApiError(
+            errors.CUSTOMER_LIST_SEVERAL, "Several customers have this phone number", extra={"customers": customers}
+        )
     return {"error_message": "", "customers": customers}
 
 
