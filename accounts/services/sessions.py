@@ -235,7 +235,9 @@ def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> L
     today = timezone.now().date()
     group = req.play_device.device_group if req.play_device is not None else None
     with transaction.atomic():
-        account = Account.objects.select_for_update().select_related("customer", "client").get(pk=account.pk)
+        # Lock the account row only (a join would lock the operator's row too on PostgreSQL).
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        account.client = req.client
         activated = _apply_account_changes(req, account, today)
         if method != LoginMethod.IP and account.subnets and not ip_in_subnets(req.ip, account.subnets):
             raise LoginError(LoginErrorKind.FORBIDDEN_SUBNET, "Login from this network is not allowed")

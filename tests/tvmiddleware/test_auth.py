@@ -453,3 +453,10 @@ def test_a_device_uid_of_another_operator_does_not_log_in(tvmw_login, tvmw_call,
 def test_the_same_basic_device_uid_may_be_bound_at_two_operators(tvmw_login, operator, other_operator):
     tvmw_login(device="mag", device_uid="stb-x")
     tvmw_login(op=other_operator, device="mag", device_uid="stb-x")
+
+
+def test_an_authkey_that_cannot_be_created_is_error_3(tvmw_login, operator, monkeypatch):
+    taken = tvmw_login(device_uid="first")["authkey"]
+    monkeypatch.setattr("accounts.services.sessions.generate_authkey", lambda: taken)
+    tvmw_login(device_uid="second", expect_error=3)
+    assert not AccountDevice.objects.filter(device_uid="second").exists()  # the login left nothing behind
