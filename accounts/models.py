@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
 
 
@@ -130,6 +131,10 @@ class Account(ClientOwned):
         "channels.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     settings = models.JSONField(default=dict, blank=True)
+    profile_type = models.ForeignKey(
+        "accounts.ProfileType", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    profile_name = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -150,6 +155,20 @@ class Account(ClientOwned):
 
     def check_password(self, raw: str) -> bool:
         return bool(self.password) and check_password(raw, self.password)
+
+
+class ProfileType(ClientOwned, NameTranslations, DescriptionTranslations):
+    """A kind of account profile an operator offers (adult, child...): TVMW profile/list."""
+
+    is_default = models.BooleanField(default=False)
+    show_adult_content = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AccountDevice(ClientOwned):
@@ -204,6 +223,7 @@ class Message(ClientOwned):
     text = models.TextField()
     urgent = models.BooleanField(default=False)
     no_confirmation = models.BooleanField(default=False)
+    delete_after_reading = models.BooleanField(default=False)
     is_read = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,12 +1,23 @@
-"""Read queries about subscribers, always scoped to one operator."""
+"""Read queries about subscribers, always scoped to one operator.
+
+The device hot path (TVMW `account/status` and every method behind an authkey) reads its
+session, account and inbox state from the cache; each is keyed by a generation that the
+signal handlers in accounts/cache_invalidation.py and the services bump on change.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+
 from django.utils import timezone
 
-from smarty.cache import cached, dep
+from smarty.cache import cached, dep, generations
 
-from .models import Account, Customer, Session
+from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
+
+SESSION_CACHE_TIMEOUT = 600
 
 
 def session_dep(authkey: str) -> str:
@@ -17,21 +28,116 @@ def account_dep(account_id: int) -> str:
     return dep("account", account_id)
 
 
+def inbox_dep(account_id: int) -> str:
+    """Generation of an account's unread messages and undelivered device commands."""
+    return dep("account_inbox", account_id)
+
+
+def client_content_dep(client_id: int) -> str:
+    """Generation of an operator's channels and categories (bumped by the content side)."""
+    return dep("client_content", client_id)
+
+
+def account_get_cached(*, account_id: int) -> Account | None:
+    """The account with its customer and operator, from the cache (account_dep)."""
+    found = cached(
+        "account",
+        (account_id,),
+        [account_dep(account_id)],
+        lambda: Account.objects.select_related("customer", "client").filter(pk=account_id).first() or False,
+        timeout=SESSION_CACHE_TIMEOUT,
+    )
+    return found or None
+
+
 def session_get_active(*, authkey: str) -> Session | None:
-    """The unexpired session of an authkey with its account and operator, from the cache."""
+    """The unexpired session of an authkey with its account and operator, from the cache.
+
+    The session row is cached on its own generation and the account on the account's, so a
+    change of the account (deactivation, new password...) is seen on the next request."""
+    if not authkey:
+        return None
 
     def build() -> Session | bool:
-        return (
-            Session.objects.select_related("account", "account__client", "account__customer", "play_device", "device")
-            .filter(authkey=authkey)
-            .first()
-            or False
+        return Session.objects.select_related("play_device", "device").filter(authkey=authkey).first() or False
+
+    session = cached("session", (authkey,), [session_dep(authkey)], build, timeout=SESSION_CACHE_TIMEOUT)
+    if not session:
+        return None
+    if session.expires_at <= timezone.now():
+        # A sliding expiry may have moved the row's date since it was cached: read it once more.
+        fresh = Session.objects.select_related("play_device", "device").filter(authkey=authkey).first()
+        if fresh is None or fresh.expires_at <= timezone.now():
+            return None
+        session = fresh
+    account = account_get_cached(account_id=session.account_id)
+    if account is None or account.client_id != session.client_id:
+        return None
+    session.account = account
+    session.client = account.client
+    return session
+
+
+def account_is_active(account: Account, *, today: dt.date | None = None) -> bool:
+    """Active flag set and the deactivation date (if any) not passed."""
+    today = today or timezone.now().date()
+    if not account.active:
+        return False
+    return account.deactivation_date is None or account.deactivation_date >= today
+
+
+def activation_days_left(account: Account, *, today: dt.date | None = None) -> int:
+    """Days until the deactivation date; -1 when the account has none (no end)."""
+    if account.deactivation_date is None:
+        return -1
+    today = today or timezone.now().date()
+    return max((account.deactivation_date - today).days, 0)
+
+
+def channel_list_version(account: Account) -> str:
+    """The version of what an account's channel list is built from: the operator's channels
+    and categories, its tariffs and the account itself. Equal versions mean an equal list;
+    `account/status` compares it with the version a session last saw (channel_list_changed)."""
+    from tariffs.selectors import tariffs_dep
+
+    gens = generations([client_content_dep(account.client_id), tariffs_dep(account.client_id), account_dep(account.pk)])
+    return "-".join(str(g) for g in gens)
+
+
+@dataclass(frozen=True)
+class InboxState:
+    """What account/status needs about messages and commands, cached per account."""
+
+    has_unread: bool
+    urgent: dict | None  # the oldest unread urgent message
+    commands: tuple[dict, ...]  # undelivered commands, oldest first
+
+
+def account_inbox_state(account: Account) -> InboxState:
+    def build() -> InboxState:
+        unread = Message.objects.filter(account=account, is_deleted=False, is_read=False).order_by("created_at", "id")
+        rows = list(unread.values("id", "uuid", "subject", "text", "no_confirmation", "urgent")[:200])
+        urgent = next((r for r in rows if r["urgent"]), None)
+        commands = DeviceCommand.objects.filter(account=account, delivered_at__isnull=True).order_by("created_at", "id")
+        return InboxState(
+            has_unread=bool(rows),
+            urgent=urgent,
+            commands=tuple(
+                commands.values(
+                    "id", "device_id", "type", "user_confirmation", "deep_link", "accompanying_text", "image_url"
+                )[:50]
+            ),
         )
 
-    session = cached("session", (authkey,), [session_dep(authkey)], build, timeout=600)
-    if not session or session.expires_at <= timezone.now():
-        return None
-    return session
+    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build)
+
+
+def message_list(*, account: Account) -> list[Message]:
+    return list(Message.objects.for_client(account.client_id).filter(account=account, is_deleted=False))
+
+
+def message_get(*, account: Account, uuid: str) -> Message | None:
+    return Message.objects.for_client(account.client_id).filter(account=account, uuid=uuid, is_deleted=False).first()
 
 
 def customer_list(*, client) -> "list[Customer]":  # noqa: ANN001, UP037
@@ -45,3 +151,90 @@ def account_get(*, client, account_id: int | None = None, abonement: str | None 
     if abonement is not None:
         qs = qs.filter(abonement=str(abonement))
     return qs.select_related("customer").first()
+
+
+def account_by_device_uid(*, client, device_uid: str) -> AccountDevice | None:  # noqa: ANN001
+    """The device (and so the account) a device UID logs into: a basic registration wins over
+    additional ones, then the most recent; only accounts that allow device-UID login."""
+    return (
+        AccountDevice.objects.for_client(client)
+        .filter(device_uid=device_uid, account__allow_login_by_device_uid=True, enabled=True)
+        .select_related("account", "account__customer")
+        .order_by("-is_basic", "-created_at", "-id")
+        .first()
+    )
+
+
+def parse_subnets(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma/space separated CIDRs; malformed entries are skipped."""
+    networks = []
+    for part in text.replace(";", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            continue
+    return networks
+
+
+def ip_in_subnets(ip: str, subnets: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address.version == net.version and address in net for net in parse_subnets(subnets))
+
+
+def accounts_by_ip(*, client, ip: str) -> list[Account]:  # noqa: ANN001
+    """Accounts allowing login by IP whose subnets contain the address."""
+    candidates = Account.objects.for_client(client).filter(allow_login_by_ip=True).exclude(subnets="")
+    return [a for a in candidates.select_related("customer") if ip_in_subnets(ip, a.subnets)]
+
+
+def accounts_by_phone(*, client, phone_digits: str) -> list[Account]:  # noqa: ANN001
+    """Accounts of the customers whose mobile phone is this number (digits compared)."""
+    customers = Customer.objects.for_client(client).exclude(mobile_phone_number="")
+    matching = [
+        c.pk
+        for c in customers.only("id", "mobile_phone_number")
+        if phone_digits_of(c.mobile_phone_number) == phone_digits
+    ]
+    return list(Account.objects.for_client(client).filter(customer_id__in=matching).select_related("customer"))
+
+
+def phone_digits_of(value: str) -> str:
+    return "".join(ch for ch in str(value) if ch.isdigit())
+
+
+def account_devices(*, account: Account) -> list[dict]:
+    """The account's devices as login error 5 lists them."""
+    now = timezone.now()
+    devices = AccountDevice.objects.for_client(account.client_id).filter(account=account).select_related("play_device")
+    active = set(
+        Session.objects.filter(account=account, expires_at__gt=now, device__isnull=False).values_list(
+            "device_id", flat=True
+        )
+    )
+    return [
+        {
+            "id": d.pk,
+            "system_name": d.play_device.system_name if d.play_device else "",
+            "device_uid": d.device_uid,
+            "brand_name": d.brand_name,
+            "device_model": d.device_model,
+            "status": d.enabled,
+            "has_active_sessions": d.pk in active,
+            "created_at": d.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        for d in devices.order_by("created_at", "id")
+    ]
+
+
+def profile_type_list(*, client) -> list[ProfileType]:  # noqa: ANN001
+    return list(ProfileType.objects.for_client(client))
+
+
+def profile_type_get(*, client, profile_id: int) -> ProfileType | None:  # noqa: ANN001
+    return ProfileType.objects.for_client(client).filter(pk=profile_id).first()

@@ -146,3 +146,74 @@ class City(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _new_client_uid() -> str:
+    return secrets.token_hex(16)
+
+
+class PortalSettings(ClientOwned):
+    """What the operator's apps show and do (TVMW portal/settings/list). One row per operator;
+    a key of the same name in ClientPlayDevice.settings overrides it for one device type."""
+
+    class AuthMode(models.TextChoices):
+        PORTAL = "", "portal default"
+        PASSWORD = "password", "abonement and password"
+        ABONEMENT = "abonement", "abonement only"
+        DEVICE_UID = "device_uid", "device UID"
+        DEVICE_UID_WO_FALLBACK = "device_uid_wo_fallback", "device UID without fallback"
+
+    show_tvchannels = models.BooleanField(default=True)
+    show_categorizedtv = models.BooleanField(default=True)
+    show_archive = models.BooleanField(default=True)
+    show_videocatalog = models.BooleanField(default=True)
+    show_cctv = models.BooleanField(default=False)
+    show_radio = models.BooleanField(default=True)
+    show_games = models.BooleanField(default=False)
+    show_balance = models.BooleanField(default=True)
+    show_payment = models.BooleanField(default=True)
+    show_info = models.BooleanField(default=True)
+    show_settings = models.BooleanField(default=True)
+    show_exit = models.BooleanField(default=True)
+    custom_api_url = models.CharField(max_length=512, blank=True, default="")
+    custom_css_url = models.CharField(max_length=512, blank=True, default="")
+    client_logo_url = models.CharField(max_length=512, blank=True, default="")
+    client_logo_login_url = models.CharField(max_length=512, blank=True, default="")
+    client_logo_loading_url = models.CharField(max_length=512, blank=True, default="")
+    login_text = models.TextField(blank=True, default="")
+    login_text_lang1 = models.TextField(blank=True, default="")
+    login_text_lang2 = models.TextField(blank=True, default="")
+    login_text_lang3 = models.TextField(blank=True, default="")
+    login_text_lang4 = models.TextField(blank=True, default="")
+    login_text_lang5 = models.TextField(blank=True, default="")
+    reports_enabled = models.BooleanField(default=False)
+    data_autorefresh_enabled = models.BooleanField(default=True)
+    standby_timer = models.PositiveIntegerField(default=0, help_text="minutes; 0: off")
+    pvr_standby_timer = models.PositiveIntegerField(default=0, help_text="minutes; 0: off")
+    redirect_to_portal_url = models.CharField(max_length=512, blank=True, default="")
+    auth_mode = models.CharField(max_length=32, choices=AuthMode.choices, blank=True, default=AuthMode.PORTAL)
+    mediascope_enabled = models.BooleanField(default=False)
+    start_stat_enabled = models.BooleanField(default=False)
+    mvision_stat_enabled = models.BooleanField(default=False)
+    mvision_server_url = models.CharField(max_length=512, blank=True, default="")
+    premier_stat_enabled = models.BooleanField(default=False)
+    premier_stat_start_event_url = models.CharField(max_length=512, blank=True, default="")
+    premier_stat_heartbeat_event_url = models.CharField(max_length=512, blank=True, default="")
+    client_uid = models.CharField(max_length=64, default=_new_client_uid)
+    use_new_billing_logic = models.BooleanField(default=False)
+    portal_config = models.JSONField(default=dict, blank=True)
+    available_country_phone_codes = models.JSONField(
+        default=list, blank=True, help_text='[{"country_name": "...", "region_code": "RU", "country_code": "7"}]'
+    )
+    banner_video = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="keys: video_id, image_url, video_id_for_child_mode, image_url_for_child_mode",
+    )
+
+    class Meta:
+        verbose_name_plural = "portal settings"
+        constraints = [models.UniqueConstraint(fields=["client"], name="uniq_portal_settings_per_client")]
+
+    def __str__(self) -> str:
+        return f"portal settings of {self.client_id}"

@@ -57,3 +57,132 @@ def client_get_by_api_key(*, client_id: object, api_key: str) -> Client | None:
     if not hmac.compare_digest(client.api_key.encode(), str(api_key).encode()):
         return None
     return client
+
+
+# --- portal settings and geolocation (TVMW portal/settings/list, country/*) ----------------
+
+PORTAL_FLAGS = (
+    "show_tvchannels",
+    "show_categorizedtv",
+    "show_archive",
+    "show_videocatalog",
+    "show_cctv",
+    "show_radio",
+    "show_games",
+    "show_balance",
+    "show_payment",
+    "show_info",
+    "show_settings",
+    "show_exit",
+    "reports_enabled",
+    "data_autorefresh_enabled",
+    "mediascope_enabled",
+    "start_stat_enabled",
+    "mvision_stat_enabled",
+    "premier_stat_enabled",
+    "use_new_billing_logic",
+)
+PORTAL_VALUES = (
+    "custom_api_url",
+    "custom_css_url",
+    "client_logo_url",
+    "client_logo_login_url",
+    "client_logo_loading_url",
+    "standby_timer",
+    "pvr_standby_timer",
+    "redirect_to_portal_url",
+    "auth_mode",
+    "mvision_server_url",
+    "premier_stat_start_event_url",
+    "premier_stat_heartbeat_event_url",
+    "client_uid",
+    "portal_config",
+    "available_country_phone_codes",
+    "banner_video",
+)
+BANNER_VIDEO_KEYS = ("video_id", "image_url", "video_id_for_child_mode", "image_url_for_child_mode")
+
+
+def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:  # noqa: ANN001
+    """The portal settings a device type of the operator sees, or None when the operator has
+    not enabled that device type. Operator-wide PortalSettings (defaults when absent), then
+    the device type's ClientPlayDevice.settings keys on top, then its template."""
+    from smarty.i18n import lang_index
+
+    from .models import ClientPlayDevice, PortalSettings
+
+    index = lang_index(lang)
+
+    def build() -> dict | bool:
+        link = (
+            ClientPlayDevice.objects.for_client(client)
+            .filter(play_device__system_name=device, enabled=True)
+            .select_related("template")
+            .first()
+        )
+        if link is None:
+            return False
+        row = PortalSettings.objects.for_client(client).first() or PortalSettings(client_id=client.pk, client_uid="")
+        body: dict = {name: int(getattr(row, name)) for name in PORTAL_FLAGS}
+        body.update({name: getattr(row, name) for name in PORTAL_VALUES})
+        login_text = getattr(row, f"login_text_lang{index}", "") if index else ""
+        body["login_text"] = login_text or row.login_text
+        if not body["client_uid"]:
+            body["client_uid"] = f"{client.pk:032x}"
+        body["template"] = link.template.system_name if link.template else ""
+        for key, value in (link.settings or {}).items():
+            if key in body:
+                body[key] = int(value) if key in PORTAL_FLAGS else value
+        banner = body["banner_video"] if isinstance(body["banner_video"], dict) else {}
+        body["banner_video"] = {
+            key: banner.get(key, 0 if key.startswith("video_id") else "") for key in BANNER_VIDEO_KEYS
+        }
+        body["has_child_clients"] = 0
+        return body
+
+    found = cached("portal_settings", (client.pk, device, index), [client_dep(client.pk), DEVICE_TYPES], build)
+    return found or None
+
+
+def country_list() -> list[dict]:
+    from .models import Country
+
+    return cached(
+        "country_list", (), [COUNTRIES], lambda: list(Country.objects.order_by("name").values("id", "code", "name"))
+    )
+
+
+COUNTRIES = dep("system", "countries")
+
+
+def geo_locate(ip: str) -> dict:
+    """Country code/name and city of an IP from the GeoIP2/GeoLite2 database configured in
+    SMARTY_GEOIP_DB; empty values when none is configured or the address is unknown."""
+    from django.conf import settings
+
+    empty = {"country_code": "", "country_name": "", "city_name": ""}
+    path = settings.SMARTY_GEOIP_DB
+    if not path or not ip:
+        return empty
+    try:
+        reader = _geoip_reader(path)
+        if "City" in reader.metadata().database_type:
+            found = reader.city(ip)
+            city = found.city.name or ""
+        else:
+            found = reader.country(ip)
+            city = ""
+    except Exception:  # noqa: BLE001 - unknown address, bad database: no location
+        return empty
+    return {"country_code": found.country.iso_code or "", "country_name": found.country.name or "", "city_name": city}
+
+
+_READERS: dict = {}
+
+
+def _geoip_reader(path: str):  # noqa: ANN202
+    if path not in _READERS:
+        import geoip2.database
+
+        _READERS[path] = geoip2.database.Reader(path)
+    return _READERS[path]

@@ -249,3 +249,24 @@ def finalize(namespace: dict) -> None:
 
         sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+
+
+# --- tvmw-auth ---------------------------------------------------------------------------
+# Device groups (PlayDevice.Group values) whose devices register as basic devices and count
+# against the tariffs' basic_sessions_count; other groups are additional devices. A device
+# of unknown type counts as basic.
+SMARTY_BASIC_DEVICE_GROUPS = [int(g) for g in env_list("SMARTY_BASIC_DEVICE_GROUPS", ["1", "2"])]
+# A session's last_active / expires_at are refreshed at most this often (seconds).
+SMARTY_SESSION_TOUCH_INTERVAL = env_int("SMARTY_SESSION_TOUCH_INTERVAL", 300)
+# Phone verification (login try_login_by_phone, login/customer_list).
+SMARTY_PHONE_GATEWAY = env_str("SMARTY_PHONE_GATEWAY", "accounts.sms.LoggingPhoneGateway")
+SMARTY_PHONE_VERIFICATION_METHOD = env_str("SMARTY_PHONE_VERIFICATION_METHOD", "sms")  # sms, flash_call, call
+SMARTY_PHONE_CONFIRMATION_NUMBER = env_str("SMARTY_PHONE_CONFIRMATION_NUMBER", "")
+SMARTY_PHONE_CODE_LENGTH = env_int("SMARTY_PHONE_CODE_LENGTH", 4)
+SMARTY_PHONE_CODE_TTL = env_int("SMARTY_PHONE_CODE_TTL", 300)
+SMARTY_PHONE_CODE_RESEND_INTERVAL = env_int("SMARTY_PHONE_CODE_RESEND_INTERVAL", 60)
+SMARTY_PHONE_CODES_PER_HOUR = env_int("SMARTY_PHONE_CODES_PER_HOUR", 5)
+SMARTY_PHONE_CODE_MAX_TRIES = env_int("SMARTY_PHONE_CODE_MAX_TRIES", 5)
+# GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
+# geo_locator is "geoip2".
+SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")

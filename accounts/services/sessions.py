@@ -1,0 +1,471 @@
+"""Device sessions: login (every method the TVMW API knows), logout, session upkeep.
+
+`login()` raises LoginError with a `kind` (the seed's LOGIN_ERROR reasons where it names
+one); the protocol layer maps kinds to its numeric codes. The order of the checks, which
+the reference does not give, is: throttling, finding the account, then (with the account
+row locked, so concurrent logins cannot exceed a limit) block-status reset, automatic
+activation, subnet, activity, tariffs, device groups, unbinding, device binding, limits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from smarty.logging import log_event
+
+from ..models import Account, AccountDevice, Session
+from ..selectors import (
+    account_by_device_uid,
+    account_devices,
+    account_is_active,
+    accounts_by_ip,
+    accounts_by_phone,
+    channel_list_version,
+    ip_in_subnets,
+)
+from .action_log import customer_action_record
+from .devices import DeviceNotFoundError, device_register, device_unbind
+from .phone import Outcome, Verification, normalize_phone, phone_verify
+from .throttling import login_attempts_exceeded, login_failure_record
+
+
+class LoginErrorKind(StrEnum):
+    # The seed's reasons (section 4.1.2), spelled as the seed spells them.
+    ACCOUNT_NOT_FOUND = "account_does_not_exist"
+    ACCOUNT_INACTIVE = "account_is_not_active"
+    BASIC_SESSIONS_LIMIT = "basic_device_sessions_limit"
+    DEVICE_INVALID = "account_deivce_invalid"
+    EXTERNAL_API_ERROR = "external_api_error"
+    # Reasons the seed does not name.
+    SESSION_CREATE_FAILED = "session_create_failed"
+    NO_TARIFF = "no_tariffs"
+    FORBIDDEN_SUBNET = "forbidden_subnet"
+    BASIC_DEVICES_FORBIDDEN = "basic_devices_forbidden"
+    ADDITIONAL_DEVICES_FORBIDDEN = "additional_devices_forbidden"
+    AMBIGUOUS_IP = "ambiguous_ip"
+    DEVICE_GROUP_FORBIDDEN = "device_group_forbidden"
+    DEVICE_GROUP_SESSIONS_LIMIT = "device_group_sessions_limit"
+    BAD_UNBINDING_DEVICE = "invalid_device_for_unbinding"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    PHONE_INVALID = "invalid_phone_number"
+    PHONE_VERIFICATION = "phone_verification"
+
+
+# Failures that guess at credentials count against the throttling limits.
+_COUNTED = frozenset(
+    {LoginErrorKind.ACCOUNT_NOT_FOUND, LoginErrorKind.BAD_UNBINDING_DEVICE, LoginErrorKind.PHONE_VERIFICATION}
+)
+
+
+class LoginError(Exception):
+    def __init__(
+        self,
+        kind: LoginErrorKind,
+        message: str,
+        *,
+        devices: list[dict] | None = None,
+        verification: Verification | None = None,
+        field: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.devices = devices
+        self.verification = verification
+        self.field = field
+
+
+class LoginMethod(StrEnum):
+    PASSWORD = "abonement_password"
+    ABONEMENT = "abonement"
+    DEVICE_UID = "device_uid"
+    IP = "ip"
+    PHONE = "phone"
+
+
+class LoginType(StrEnum):
+    MULTILOGIN = "multilogin"
+    BASIC = "basic_device"
+    ADDITIONAL = "additional_device"
+
+
+@dataclass
+class LoginRequest:
+    """What a device sent to /login/, already parsed."""
+
+    client: object
+    ip: str
+    abonement: str = ""
+    password: str = ""
+    phone_number: str = ""
+    try_login_by_phone: bool = False
+    validation_code: str = ""
+    device_uid: str = ""
+    device_uid_generated: bool = False
+    device_serial: str = ""
+    device_model: str = ""
+    brand_name: str = ""
+    play_device: object = None
+    user_agent: str = ""
+    lang: str = ""
+    reset_block_status_reason: bool = False
+    device_id_for_unbinding: int | None = None
+    app_build_version: str = ""
+    log_params: dict = field(default_factory=dict)
+
+
+@dataclass
+class LoginResult:
+    session: Session
+    account: Account
+    device: AccountDevice
+    method: LoginMethod
+    login_type: LoginType
+
+
+def generate_authkey() -> str:
+    return secrets.token_hex(16)
+
+
+def generate_device_uid() -> str:
+    return secrets.token_hex(16)
+
+
+def _throttle_login(req: LoginRequest) -> str:
+    if req.abonement:
+        return f"a:{req.abonement}"
+    phone = normalize_phone(req.phone_number) if req.phone_number else None
+    return f"p:{phone}" if phone else ""
+
+
+def login(req: LoginRequest) -> LoginResult:
+    """Authenticate a device and open a session, or raise LoginError."""
+    throttle_key = _throttle_login(req)
+    try:
+        if login_attempts_exceeded(client_id=req.client.pk, ip=req.ip, login=throttle_key):
+            raise LoginError(LoginErrorKind.TOO_MANY_ATTEMPTS, "Too many login attempts, try again later")
+        account, method = _find_account(req)
+        result = _open_session(req, account, method)
+    except LoginError as exc:
+        if exc.kind in _COUNTED and not (exc.verification and exc.verification.outcome != Outcome.WRONG_CODE):
+            login_failure_record(client_id=req.client.pk, ip=req.ip, login=throttle_key)
+        log_event("smarty_accounts", "LOGIN_ERROR", reason=str(exc.kind), params=req.log_params)
+        raise
+    log_event(
+        "smarty_accounts",
+        "LOGIN_SUCCESS",
+        login_type=str(result.login_type),
+        login_method=str(result.method),
+        params=req.log_params,
+    )
+    return result
+
+
+# --- finding the account ----------------------------------------------------------------
+
+
+def _find_account(req: LoginRequest) -> tuple[Account, LoginMethod]:
+    client = req.client
+    if req.abonement:
+        account = Account.objects.for_client(client).filter(abonement=req.abonement).first()
+        if account is None:
+            raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Account not found", field="abonement")
+        if req.password:
+            if not account.check_password(req.password):
+                raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Wrong abonement or password", field="password")
+            return account, LoginMethod.PASSWORD
+        if not account.allow_login_by_abonement:
+            raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Password is required", field="password")
+        return account, LoginMethod.ABONEMENT
+    if req.device_uid and not req.device_uid_generated:
+        device = account_by_device_uid(client=client, device_uid=req.device_uid)
+        if device is not None:
+            return device.account, LoginMethod.DEVICE_UID
+    if req.ip:
+        found = accounts_by_ip(client=client, ip=req.ip)
+        if len(found) > 1:
+            raise LoginError(LoginErrorKind.AMBIGUOUS_IP, "Several accounts allow login from this IP address")
+        if found:
+            return found[0], LoginMethod.IP
+    if req.try_login_by_phone and req.phone_number:
+        return _find_account_by_phone(req), LoginMethod.PHONE
+    raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Account not found")
+
+
+def _find_account_by_phone(req: LoginRequest) -> Account:
+    phone = normalize_phone(req.phone_number)
+    if phone is None:
+        raise LoginError(LoginErrorKind.PHONE_INVALID, "Invalid phone number", field="phone_number")
+    accounts = accounts_by_phone(client=req.client, phone_digits=phone)
+    if not accounts:
+        raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "No account with this phone number", field="phone_number")
+    verification = phone_verify(client=req.client, phone=phone, code=req.validation_code or None, purpose="login")
+    if verification.outcome != Outcome.VERIFIED:
+        raise LoginError(LoginErrorKind.PHONE_VERIFICATION, str(verification.outcome), verification=verification)
+    # Several accounts on one phone: the oldest active one (login/customer_list lets a
+    # device offer the choice and log in by abonement instead).
+    active = [a for a in accounts if account_is_active(a)]
+    return (active or accounts)[0]
+
+
+# --- opening the session --------------------------------------------------------------------
+
+
+def _tariff_rules(account: Account) -> tuple[frozenset[int], list[dict]]:
+    from tariffs.models import Tariff
+    from tariffs.selectors import account_tariff_ids
+
+    ids = account_tariff_ids(account)
+    rows = list(
+        Tariff.objects.filter(pk__in=ids).values("basic_sessions_count", "sessions_count", "allowed_device_groups")
+    )
+    return ids, rows
+
+
+def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> LoginResult:
+    today = timezone.now().date()
+    group = req.play_device.device_group if req.play_device is not None else None
+    with transaction.atomic():
+        # Lock the account row only (a join would lock the operator's row too on PostgreSQL).
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        account.client = req.client
+        activated = _apply_account_changes(req, account, today)
+        if method != LoginMethod.IP and account.subnets and not ip_in_subnets(req.ip, account.subnets):
+            raise LoginError(LoginErrorKind.FORBIDDEN_SUBNET, "Login from this network is not allowed")
+        if not account_is_active(account, today=today):
+            raise LoginError(LoginErrorKind.ACCOUNT_INACTIVE, "Account is not active")
+        tariff_ids, tariffs = _tariff_rules(account)
+        if not tariff_ids:
+            raise LoginError(LoginErrorKind.NO_TARIFF, "No tariff is assigned to the customer")
+        if account.allowed_device_groups and group not in account.allowed_device_groups:
+            raise LoginError(LoginErrorKind.DEVICE_GROUP_FORBIDDEN, "This device group is not allowed for the account")
+
+        existing = AccountDevice.objects.filter(
+            client_id=account.client_id, account=account, device_uid=req.device_uid
+        ).first()
+        multilogin = account.allow_multiple_login
+        if existing is not None:
+            is_basic = existing.is_basic
+        else:
+            is_basic = not multilogin and (group is None or group in settings.SMARTY_BASIC_DEVICE_GROUPS)
+        login_type = LoginType.MULTILOGIN if multilogin else (LoginType.BASIC if is_basic else LoginType.ADDITIONAL)
+
+        _check_tariff_device_rules(tariffs, group, is_basic, multilogin)
+
+        if req.device_id_for_unbinding is not None:
+            try:
+                device_unbind(account=account, device_id=req.device_id_for_unbinding)
+            except DeviceNotFoundError:
+                raise LoginError(
+                    LoginErrorKind.BAD_UNBINDING_DEVICE,
+                    "device_id_for_unbinding is not a device of this account",
+                    field="device_id_for_unbinding",
+                ) from None
+            if existing is not None and existing.pk == req.device_id_for_unbinding:
+                existing = None
+
+        if existing is not None and not existing.enabled:
+            _device_error(account, req, "device is disabled")
+            raise LoginError(LoginErrorKind.DEVICE_INVALID, "This device is disabled for the account")
+        if is_basic and existing is None:
+            bound_elsewhere = (
+                AccountDevice.objects.filter(client_id=account.client_id, device_uid=req.device_uid, is_basic=True)
+                .exclude(account=account)
+                .exists()
+            )
+            if bound_elsewhere:
+                _device_error(account, req, "bound to another account")
+                raise LoginError(LoginErrorKind.DEVICE_INVALID, "The device is bound to another account")
+        if not multilogin:
+            _check_session_limits(account, req, tariffs, group, is_basic, existing)
+
+        device = device_register(
+            account=account,
+            device_uid=req.device_uid,
+            is_basic=is_basic,
+            play_device=req.play_device,
+            serial_number=req.device_serial,
+            brand_name=req.brand_name,
+            device_model=req.device_model,
+            app_build_version=req.app_build_version,
+        )
+        # One session per device: a new login replaces the device's old authkeys.
+        for old in Session.objects.filter(device=device):
+            old.delete()
+        session = _session_create(req, account, device)
+        Account.objects.filter(pk=account.pk).update(last_active=session.created_at)
+        customer_action_record(
+            account=account,
+            action="login",
+            details={"login_method": str(method), "device_uid": req.device_uid, "ip": req.ip},
+        )
+    if activated:
+        log_event("smarty_accounts", "ACCOUNT_ACTIVATED", activation_result="auto_activation", params=req.log_params)
+    session_remember_channel_list(session=session, account=account)
+    # A fresh session needs no last_active refresh on the next status poll.
+    cache.set(_touch_key(session.authkey), 1, timeout=settings.SMARTY_SESSION_TOUCH_INTERVAL)
+    return LoginResult(session=session, account=account, device=device, method=method, login_type=login_type)
+
+
+def _apply_account_changes(req: LoginRequest, account: Account, today: dt.date) -> bool:
+    """reset_block_status_reason and the start of auto_activation_period; True if activated."""
+    changed: list[str] = []
+    if req.reset_block_status_reason and account.status_reason == Account.StatusReason.BLOCK:
+        account.status_reason = Account.StatusReason.ACTIVE
+        changed.append("status_reason")
+    activated = False
+    if account.auto_activation_period and account.activation_date is None:
+        # The period counts from the first login.
+        account.activation_date = today
+        account.deactivation_date = today + dt.timedelta(days=account.auto_activation_period)
+        account.active = True
+        if account.status_reason in (Account.StatusReason.INACTIVE, Account.StatusReason.WAIT):
+            account.status_reason = Account.StatusReason.ACTIVE
+            changed.append("status_reason")
+        changed += ["activation_date", "deactivation_date", "active"]
+        activated = True
+    if changed:
+        account.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    return activated
+
+
+def _check_tariff_device_rules(tariffs: list[dict], group: int | None, is_basic: bool, multilogin: bool) -> None:
+    allowed: set[int] = set()
+    unrestricted = False
+    for row in tariffs:
+        if row["allowed_device_groups"]:
+            allowed.update(int(g) for g in row["allowed_device_groups"])
+        else:
+            unrestricted = True
+    group_forbidden = not unrestricted and group not in allowed
+    if is_basic and (group_forbidden or (not multilogin and max(r["basic_sessions_count"] for r in tariffs) == 0)):
+        raise LoginError(LoginErrorKind.BASIC_DEVICES_FORBIDDEN, "The tariffs do not allow basic devices")
+    if not is_basic and group_forbidden:
+        raise LoginError(LoginErrorKind.ADDITIONAL_DEVICES_FORBIDDEN, "The tariffs do not allow this device")
+
+
+def _check_session_limits(
+    account: Account,
+    req: LoginRequest,
+    tariffs: list[dict],
+    group: int | None,
+    is_basic: bool,
+    existing: AccountDevice | None,
+) -> None:
+    if is_basic:
+        if existing is not None:
+            return  # a bound device always gets back in
+        limit = max(r["basic_sessions_count"] for r in tariffs)
+        bound = AccountDevice.objects.filter(client_id=account.client_id, account=account, is_basic=True, enabled=True)
+        if bound.count() >= limit:
+            raise LoginError(
+                LoginErrorKind.BASIC_SESSIONS_LIMIT,
+                f"The account already uses its {limit} basic device(s); unbind one with device_id_for_unbinding",
+                devices=account_devices(account=account),
+            )
+        return
+    limit = max(r["sessions_count"] for r in tariffs)
+    if limit <= 0:
+        return  # 0: unlimited additional devices
+    sessions = Session.objects.filter(
+        account=account, expires_at__gt=timezone.now(), device__is_basic=False, play_device__device_group=group
+    )
+    if existing is not None:
+        sessions = sessions.exclude(device=existing)
+    if sessions.values("device_id").distinct().count() >= limit:
+        raise LoginError(
+            LoginErrorKind.DEVICE_GROUP_SESSIONS_LIMIT, f"The account already has {limit} session(s) on such devices"
+        )
+
+
+def _device_error(account: Account, req: LoginRequest, problem: str) -> None:
+    log_event(
+        "smarty_accounts",
+        "ACCOUNT_DEVICE_ERROR",
+        account=account.pk,
+        device=req.play_device.system_name if req.play_device is not None else "",
+        device_uid=req.device_uid,
+        client=account.client_id,
+        error=problem,
+    )
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _session_create(req: LoginRequest, account: Account, device: AccountDevice) -> Session:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Session.objects.create(
+                client_id=account.client_id,
+                authkey=generate_authkey(),
+                account=account,
+                device=device,
+                play_device=req.play_device,
+                ip_address=_valid_ip(req.ip),
+                user_agent=req.user_agent[:512],
+                lang=req.lang[:8],
+                expires_at=now + dt.timedelta(days=settings.SMARTY_SESSION_TTL_DAYS),
+            )
+    except IntegrityError as exc:
+        raise LoginError(LoginErrorKind.SESSION_CREATE_FAILED, "Could not create a session key") from exc
+
+
+# --- living sessions ------------------------------------------------------------------------
+
+
+def _touch_key(authkey: str) -> str:
+    return f"session_touch:{authkey}"
+
+
+def _channel_list_key(authkey: str) -> str:
+    return f"session_channel_list:{authkey}"
+
+
+def session_remember_channel_list(*, session: Session, account: Account) -> None:
+    ttl = max(int((session.expires_at - timezone.now()).total_seconds()), 1)
+    cache.set(_channel_list_key(session.authkey), channel_list_version(account), timeout=ttl)
+
+
+def session_channel_list_changed(*, session: Session, account: Account) -> bool:
+    """True once after the account's channel list changed since this session last looked
+    (or since login); the new version is remembered."""
+    current = channel_list_version(account)
+    key = _channel_list_key(session.authkey)
+    if cache.get(key) == current:
+        return False
+    ttl = max(int((session.expires_at - timezone.now()).total_seconds()), 1)
+    cache.set(key, current, timeout=ttl)
+    return True
+
+
+def session_touch(*, session: Session) -> bool:
+    """Refresh last_active and slide the expiry, at most once per touch interval (one UPDATE)."""
+    if not cache.add(_touch_key(session.authkey), 1, timeout=settings.SMARTY_SESSION_TOUCH_INTERVAL):
+        return False
+    now = timezone.now()
+    Session.objects.filter(pk=session.pk).update(
+        last_active=now, expires_at=now + dt.timedelta(days=settings.SMARTY_SESSION_TTL_DAYS)
+    )
+    return True
+
+
+def session_delete(*, session: Session) -> None:
+    """Logout: the authkey stops working at once (the delete bumps its cache generation)."""
+    found = Session.objects.filter(pk=session.pk).first()
+    if found is not None:
+        found.delete()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ClientsConfig(AppConfig):
+    name = "clients"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import cache_invalidation  # noqa: F401 - connects the generation bumps

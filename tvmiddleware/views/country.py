@@ -1,0 +1,23 @@
+"""Country (reference tvmw/Country.md): the country list and the caller's location."""
+
+from __future__ import annotations
+
+from clients.models import Client
+from clients.selectors import country_list, geo_locate
+from smarty.api import Call, String
+
+from ..api import tvmw
+
+COMMON = [String("device"), String("device_uid"), String("lang", default="")]
+
+
+@tvmw.method("/country/list/", "CountryList", params=COMMON, auth=["client"])
+def country_list_view(call: Call) -> dict:
+    return {"countries": country_list()}
+
+
+@tvmw.method("/country/info/", "CountryInfo", params=COMMON, auth=["client"])
+def country_info(call: Call) -> dict:
+    if call.client.geo_locator != Client.GeoLocator.GEOIP2:
+        return {"country_name": "", "country_code": "", "city_name": ""}
+    return geo_locate(call.ip)

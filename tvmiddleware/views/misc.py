@@ -1,0 +1,119 @@
+"""Settings (reference tvmw/Settings.md): /settings/save/."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.selectors import account_dep
+from accounts.services.account_settings import account_settings_save
+from channels.models import AccountChannelSetting, Channel
+from smarty.api import ApiError, Call, Flag, Json, Number, String
+from smarty.cache import bump
+
+from .. import errors
+from ..api import tvmw
+
+CHANNEL_PARAMS = ("favorite_channel", "unfavorite_channel", "parent_lock_channel", "parent_unlock_channel")
+
+
+def _fail(field: str, message: str) -> ApiError:
+    return ApiError(errors.SETTINGS_SAVE_FAILED, f"Settings not saved: {field}: {message}", {field: message})
+
+
+def _channel_changes(call: Call) -> dict[int, dict]:
+    """channel id -> AccountChannelSetting fields, from the single-channel params and channels_sort."""
+    p = call.params
+    changes: dict[int, dict] = {}
+    simple = {
+        "favorite_channel": ("is_favorite", True),
+        "unfavorite_channel": ("is_favorite", False),
+        "parent_lock_channel": ("is_parent_control", True),
+        "parent_unlock_channel": ("is_parent_control", False),
+    }
+    for param, (field, value) in simple.items():
+        if p[param] is not None:
+            changes.setdefault(p[param], {})[field] = value
+    sort = p["channels_sort"]
+    if sort is not None:
+        if not isinstance(sort, list):
+            raise _fail("channels_sort", "expected a JSON list")
+        for position, item in enumerate(sort):
+            if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
+                raise _fail("channels_sort", f"item {position} has no channel id")
+            row = changes.setdefault(int(item["id"]), {})
+            row["sort_order"] = position
+            for key, field in (
+                ("is_favorited", "is_favorite"),
+                ("is_hidden", "is_hidden"),
+                ("is_parent_control", "is_parent_control"),
+            ):
+                if key in item:
+                    row[field] = bool(int(item[key]))
+    return changes
+
+
+def _save_channel_settings(call: Call, changes: dict[int, dict]) -> None:
+    if not changes:
+        return
+    fields = {f.name for f in AccountChannelSetting._meta.get_fields()}
+    if any("is_parent_control" in c for c in changes.values()) and "is_parent_control" not in fields:
+        raise _fail("parent_lock_channel", "per-channel parental control is not available")
+    known = set(Channel.objects.for_client(call.client).filter(pk__in=changes).values_list("pk", flat=True))
+    missing = sorted(set(changes) - known)
+    if missing:
+        raise _fail("channel", f"unknown channel id(s) {missing}")
+    account = call.account
+    with transaction.atomic():
+        for channel_id, values in changes.items():
+            AccountChannelSetting.objects.update_or_create(
+                client_id=account.client_id, account_id=account.pk, channel_id=channel_id, defaults=values
+            )
+    # The account's channel view is cached on the account's generation.
+    bump(account_dep(account.pk))
+
+
+@tvmw.method(
+    "/settings/save/",
+    "SettingsSave",
+    params=[
+        String("parent_code"),
+        *(Number(name) for name in CHANNEL_PARAMS),
+        Flag("use_timeshift", default=None),
+        Number("preferred_timeshift_offset"),
+        Number("data_center_id"),
+        Json("channels_sort"),
+        String("device"),
+        String("device_uid"),
+        String("lang", default=""),
+    ],
+    auth=["session"],
+    param_error_code=errors.SETTINGS_SAVE_FAILED,
+)
+def settings_save(call: Call) -> dict:
+    from streaming.models import DataCenter
+
+    p = call.params
+    account_changes: dict = {}
+    if p["parent_code"] is not None:
+        if len(p["parent_code"]) > 16:
+            raise _fail("parent_code", "at most 16 characters")
+        account_changes["parent_code"] = p["parent_code"]
+    if p["use_timeshift"] is not None:
+        account_changes["use_timeshift"] = bool(p["use_timeshift"])
+    if p["preferred_timeshift_offset"] is not None:
+        account_changes["preferred_timeshift_offset"] = p["preferred_timeshift_offset"]
+    if p["data_center_id"] is not None:
+        center = DataCenter.objects.for_client(call.client).filter(pk=p["data_center_id"], enabled=True).first()
+        if center is None:
+            raise _fail("data_center_id", "unknown data center")
+        account_changes["data_center"] = center
+    channel_changes = _channel_changes(call)
+    with transaction.atomic():
+        try:
+            account_settings_save(account=call.account, changes=account_changes)
+        except ValidationError as exc:
+            field = next(iter(exc.message_dict), "settings")
+            raise _fail(field, "; ".join(exc.message_dict.get(field, []))) from None
+        _save_channel_settings(call, channel_changes)
+    return {"error_message": ""}
