@@ -89,10 +89,11 @@ class PlayDevice(models.Model):
     """A device type (seed 3.1.3), recognised by `system_name` in the `device` parameter."""
 
     class Group(models.IntegerChoices):
-        STB = 1, "STB"
-        SMART_TV = 2, "Smart TV"
-        MOBILE = 3, "Mobile"
-        OTHER = 4, "Other"
+        # The wire values of the Billing API's allowed_device_groups.
+        STB = 0, "STB"
+        SMART_TV = 1, "Smart TV"
+        MOBILE = 2, "Mobile"
+        OTHER = 3, "Other"
 
     class Format(models.TextChoices):
         JSON = "json", "JSON"

@@ -255,7 +255,7 @@ def finalize(namespace: dict) -> None:
 # Device groups (PlayDevice.Group values) whose devices register as basic devices and count
 # against the tariffs' basic_sessions_count; other groups are additional devices. A device
 # of unknown type counts as basic.
-SMARTY_BASIC_DEVICE_GROUPS = [int(g) for g in env_list("SMARTY_BASIC_DEVICE_GROUPS", ["1", "2"])]
+SMARTY_BASIC_DEVICE_GROUPS = [int(g) for g in env_list("SMARTY_BASIC_DEVICE_GROUPS", ["0", "1"])]
 # A session's last_active / expires_at are refreshed at most this often (seconds).
 SMARTY_SESSION_TOUCH_INTERVAL = env_int("SMARTY_SESSION_TOUCH_INTERVAL", 300)
 # Phone verification (login try_login_by_phone, login/customer_list).

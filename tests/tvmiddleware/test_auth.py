@@ -10,6 +10,7 @@ from django.utils import timezone
 from lxml import etree
 
 from accounts.models import Account, AccountDevice, CustomerActionLog, Session
+from clients.models import PlayDevice
 from tests import factories as f
 
 BASE = "/tvmiddleware/api"
@@ -311,15 +312,15 @@ def test_basic_devices_forbidden_by_the_tariffs_is_error_10(tvmw_login, operator
 
 def test_device_groups_not_allowed_by_the_tariffs_are_errors_10_and_11(tvmw_login, operator):
     tariff = type(operator.tariff).objects.filter(pk=operator.tariff.pk)
-    tariff.update(allowed_device_groups=[3])  # mobile only
+    tariff.update(allowed_device_groups=[PlayDevice.Group.MOBILE])
     tvmw_login(device="mag", device_uid="stb", expect_error=10)
     tvmw_login(device="android", device_uid="phone")
-    tariff.update(allowed_device_groups=[1])  # STB only
+    tariff.update(allowed_device_groups=[PlayDevice.Group.STB])
     tvmw_login(device="android", device_uid="phone2", expect_error=11)
 
 
 def test_a_device_group_the_account_does_not_allow_is_error_15(tvmw_login, operator):
-    Account.objects.filter(pk=operator.account.pk).update(allowed_device_groups=[1])
+    Account.objects.filter(pk=operator.account.pk).update(allowed_device_groups=[PlayDevice.Group.STB])
     tvmw_login(device="android", device_uid="phone", expect_error=15)
     tvmw_login(device="mag", device_uid="stb")
 
