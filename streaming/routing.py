@@ -112,7 +112,7 @@ class ContentInfo:
     recording_days: int = 0
     epg_channel_id: int | None = None
     account_id: int | None = None  # cameras bound to one account
-    drm: Mapping | None = None
+    drm: object = None  # the channel's meta["drm"], as configured
 
     @property
     def stream_names(self) -> tuple[str, ...]:

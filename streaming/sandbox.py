@@ -87,7 +87,9 @@ class SandboxRunner:
 
     def run(self, code: str, variables: dict, *, timeout: float | None = None) -> ScriptResult:
         limit = float(timeout if timeout is not None else settings.SMARTY_ROUTING_SCRIPT_TIMEOUT)
-        request = json.dumps({"code": code, "vars": variables, "timeout": limit}) + "\n"
+        # Only plain values cross into the sandbox: no objects, hence no attributes to walk.
+        plain = {k: v for k, v in variables.items() if v is None or isinstance(v, (str, int, float, bool))}
+        request = json.dumps({"code": code, "vars": plain, "timeout": limit}) + "\n"
         with self._lock:
             try:
                 proc = self._process()

@@ -40,7 +40,7 @@ from RestrictedPython.Guards import (
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
     safe_builtins,
-    safer_getattr,
+    safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
 
@@ -191,7 +191,7 @@ def run_script(code: str, variables: dict, timeout: float) -> dict:
     namespace = {
         "__builtins__": dict(BUILTINS),
         "__name__": "routing_script",
-        "_getattr_": safer_getattr,
+        "_getattr_": safer_getattr_raise,
         "_getitem_": _getitem,
         "_getiter_": iter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,

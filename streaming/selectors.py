@@ -125,7 +125,7 @@ def _build_channels(client_id: int) -> dict[int, routing.ContentInfo]:
             multicast=row["multicast_address"].strip(),
             recording_days=row["recording_days"],
             epg_channel_id=row["epg_channel_id"],
-            drm=meta.get("drm") if isinstance(meta.get("drm"), dict) else None,
+            drm=meta.get("drm"),  # validated when a device asks for it (get_drm_info=1)
         )
     return channels
 
