@@ -281,3 +281,12 @@ def test_static_channel_url_for_playlists():
     assert routing.static_channel_url(uri="udp://@239.2.2.2:1", reject_multicast=True) == ""
     assert routing.static_channel_url(uri="http://239.1.1.1:4022/udp/x", reject_multicast=True) == ""
     assert routing.static_channel_url(uri="") == ""
+
+
+def test_another_operators_services_are_never_candidates(client, world, other_world):
+    # Open to everyone, top priority, in our account's data center id space: still not ours.
+    f.StreamServiceFactory(client=other_world.op.client, name="Foreign", priority=100, data_center=other_world.dc)
+    other_world.service.priority = 100
+    other_world.service.save()
+    for _ in range(5):
+        assert service_of(client, world, cid=world.channels[0].pk) == world.service.pk

@@ -187,3 +187,12 @@ def test_a_disabled_script_is_not_run(client, world):
     world.service.save()
     body = json.loads(client.get(CHANNEL_URL, world.params(cid=world.channels[0].pk)).content)
     assert body["uri"].startswith("http://fl1.test/")
+
+
+@pytest.mark.django_db
+def test_a_script_of_another_operator_is_never_run_for_our_service(client, world, other_world):
+    foreign = RoutingScript.objects.create(client=other_world.op.client, name="theirs", code="uri = 'http://evil'")
+    world.service.routing_script = foreign  # only possible by hand: the admin offers our own scripts
+    world.service.save()
+    body = json.loads(client.get(CHANNEL_URL, world.params(cid=world.channels[0].pk)).content)
+    assert body["uri"].startswith("http://fl1.test/op1ch0/")
