@@ -270,3 +270,20 @@ SMARTY_PHONE_CODE_MAX_TRIES = env_int("SMARTY_PHONE_CODE_MAX_TRIES", 5)
 # GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
 # geo_locator is "geoip2".
 SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")
+
+# --- streaming ---------------------------------------------------------------------------
+# Routing scripts run in a separate sandbox process with these limits (docs/streaming.md).
+SMARTY_ROUTING_SCRIPT_TIMEOUT = env_float("SMARTY_ROUTING_SCRIPT_TIMEOUT", 0.5)
+SMARTY_ROUTING_SCRIPT_MEMORY_MB = env_int("SMARTY_ROUTING_SCRIPT_MEMORY_MB", 256)
+SMARTY_ROUTING_SCRIPT_START_TIME = env_float("SMARTY_ROUTING_SCRIPT_START_TIME", 5.0)
+# Token check answers for streaming servers: HTTP status of a denial.
+SMARTY_STREAM_TOKEN_DENY_STATUS = env_int("SMARTY_STREAM_TOKEN_DENY_STATUS", 403)
+# Claimed tokens stay valid for the viewer while re-checked within session_ttl x this factor.
+SMARTY_STREAM_TOKEN_SESSION_FACTOR = env_int("SMARTY_STREAM_TOKEN_SESSION_FACTOR", 2)
+# Expired tokens are deleted after this many hours (purge_stream_tokens / Celery).
+SMARTY_STREAM_TOKEN_KEEP_HOURS = env_int("SMARTY_STREAM_TOKEN_KEEP_HOURS", 24)
+# Availability checks (check_stream_services / Celery, every minute): per-probe timeout.
+SMARTY_STREAM_CHECK_TIMEOUT = env_float("SMARTY_STREAM_CHECK_TIMEOUT", 3.0)
+SMARTY_STREAM_CHECK_WORKERS = env_int("SMARTY_STREAM_CHECK_WORKERS", 8)
+# program/url by `time` on a channel without EPG: the recording length handed out (seconds).
+SMARTY_ARCHIVE_NO_EPG_DURATION = env_int("SMARTY_ARCHIVE_NO_EPG_DURATION", 3600)

@@ -18,3 +18,7 @@ def beat_schedule() -> dict:
 
 
 __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
+
+# --- streaming ---
+register("check_stream_services", "streaming.tasks.check_stream_services", 60.0)
+register("purge_stream_tokens", "streaming.tasks.purge_stream_tokens", crontab(minute=17))

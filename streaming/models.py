@@ -9,6 +9,9 @@ from smarty.tenancy import ClientOwned
 
 
 class DataCenter(ClientOwned):
+    """A physical or virtual group of streaming services (seed 3.2.5.1); accounts bound to a data
+    center are routed to its services first."""
+
     name = models.CharField(max_length=128)
     location = models.CharField(max_length=255, blank=True, default="")
     enabled = models.BooleanField(default=True)
@@ -46,7 +49,15 @@ class StreamService(ClientOwned):
     live_url_mask = models.CharField(max_length=1024, blank=True, default="")
     archive_url_mask = models.CharField(max_length=1024, blank=True, default="")
     vod_url_mask = models.CharField(max_length=1024, blank=True, default="")
+    archive_preview_url_mask = models.CharField(
+        max_length=1024, blank=True, default="", help_text="archive preview images; time variables are left in"
+    )
     check_url = models.CharField(max_length=1024, blank=True, default="", help_text="host:port or URL probed")
+    check_ping = models.BooleanField(default=False, help_text="ICMP ping of the check host")
+    check_tcp = models.BooleanField(default=True, help_text="open a TCP connection to the check host:port")
+    check_http = models.BooleanField(default=False, help_text="GET the check URL, expect a status below 400")
+    check_is_alive = models.BooleanField(default=False, help_text='GET the check URL, expect JSON {"alive": 1}')
+    check_message = models.CharField(max_length=512, blank=True, default="", help_text="last failed check")
     routing_script = models.ForeignKey(RoutingScript, null=True, blank=True, on_delete=models.SET_NULL)
     max_load = models.PositiveIntegerField(default=0, help_text="concurrent sessions; 0: unlimited")
     current_load = models.PositiveIntegerField(default=0)
@@ -78,7 +89,7 @@ class Maintenance(ClientOwned):
 
     name = models.CharField(max_length=255, blank=True, default="")
     start_time = models.DateTimeField()
-    end_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True, help_text="empty: until further notice")
     restrict_live = models.BooleanField(default=True)
     restrict_archive = models.BooleanField(default=True)
     restrict_vod = models.BooleanField(default=False)
@@ -88,6 +99,9 @@ class Maintenance(ClientOwned):
 
     class Meta:
         indexes = [models.Index(fields=["client", "end_time"])]
+
+    def __str__(self) -> str:
+        return self.name or self.message[:60] or f"Technical work {self.pk}"
 
 
 class StreamToken(ClientOwned):
@@ -102,3 +116,10 @@ class StreamToken(ClientOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The stream names the token opens (empty: any) and the viewer that claimed it first.
+    content_names = models.JSONField(default=list, blank=True)
+    session_id = models.CharField(max_length=128, blank=True, default="")
+    viewer_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]

@@ -1,0 +1,132 @@
+"""Availability probes of a streaming service (seed 4.1.11): ping, TCP connect, HTTP GET and
+is_alive. Network I/O only; services.stream_service_check_all stores the outcome.
+
+`check_url` is either `host:port` or a URL. A service whose check flags are all off gets the
+TCP probe. is_alive expects the JSON our own /health/check/ answers: `alive` (1/true) and
+optionally `usage` (0..1, scaled by max_load into current_load) or `sessions` (the current
+number of viewers).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import traceback
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+
+
+@dataclass
+class ProbeReport:
+    results: dict[str, bool] = field(default_factory=dict)
+    error: str = ""
+    stacktrace: str = ""
+    current_load: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and all(self.results.values())
+
+    def fail(self, name: str, error: str, exc: BaseException | None = None) -> None:
+        self.results[name] = False
+        self.error = self.error or f"{name}: {error}"
+        if exc is not None and not self.stacktrace:
+            self.stacktrace = "".join(traceback.format_exception(exc))
+
+
+def split_target(check_url: str) -> tuple[str, str, int]:
+    """(url, host, port) of `host:port` or a URL."""
+    raw = check_url.strip()
+    url = raw if "://" in raw else f"http://{raw}"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    default = 443 if parts.scheme == "https" else 80
+    port = parts.port or default
+    return url, host, port
+
+
+def _ping(host: str, timeout: float, report: ProbeReport) -> None:
+    binary = shutil.which("ping")
+    if binary is None:
+        report.fail("ping", "the ping program is not installed")
+        return
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed program, host from the operator's settings
+            [binary, "-c", "1", "-W", str(max(1, int(timeout))), host],
+            capture_output=True,
+            timeout=timeout + 1,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        report.fail("ping", str(exc), exc)
+        return
+    if done.returncode == 0:
+        report.results["ping"] = True
+    else:
+        report.fail("ping", f"no answer from {host}")
+
+
+def _tcp(host: str, port: int, timeout: float, report: ProbeReport) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        report.fail("tcp", f"cannot connect to {host}:{port}: {exc}", exc)
+        return
+    report.results["tcp"] = True
+
+
+def _http(url: str, timeout: float, report: ProbeReport) -> None:
+    try:
+        response = requests.get(url, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        report.fail("http", str(exc), exc)
+        return
+    if response.status_code < 400:
+        report.results["http"] = True
+    else:
+        report.fail("http", f"HTTP {response.status_code} from {url}")
+
+
+def _is_alive(url: str, timeout: float, max_load: int, report: ProbeReport) -> None:
+    try:
+        response = requests.get(url, timeout=timeout)
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        report.fail("is_alive", f"no JSON answer from {url}: {exc}", exc)
+        return
+    if not isinstance(body, dict) or str(body.get("alive", "")).lower() not in {"1", "true"}:
+        report.fail("is_alive", f"{url} is not alive: {str(body)[:200]}")
+        return
+    report.results["is_alive"] = True
+    sessions = body.get("sessions")
+    usage = body.get("usage")
+    if isinstance(sessions, int) and sessions >= 0:
+        report.current_load = sessions
+    elif isinstance(usage, (int, float)) and max_load > 0:
+        report.current_load = max(0, round(float(usage) * max_load))
+
+
+def probe_service(service, *, timeout: float) -> ProbeReport:  # noqa: ANN001
+    """Run the service's enabled probes; never raises."""
+    report = ProbeReport()
+    try:
+        url, host, port = split_target(service.check_url)
+        if not host:
+            report.fail("tcp", f"no host in {service.check_url!r}")
+            return report
+        use_tcp = service.check_tcp or not (service.check_ping or service.check_http or service.check_is_alive)
+        if service.check_ping:
+            _ping(host, timeout, report)
+        if use_tcp:
+            _tcp(host, port, timeout, report)
+        if service.check_http:
+            _http(url, timeout, report)
+        if service.check_is_alive:
+            _is_alive(url, timeout, service.max_load, report)
+    except Exception as exc:  # noqa: BLE001 - a probe failure marks the service down, never crashes the run
+        report.fail("check", str(exc), exc)
+    return report

@@ -1,0 +1,456 @@
+"""Operations of the streaming app: stream URLs (routing + masks + tokens + scripts), stream
+token checks for streaming servers, technical work, availability checks, token purge.
+
+Protocol layers (tvmiddleware/views/stream.py, streaming/views.py, the admin, commands and
+tasks) call these and map the exceptions below to their own codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import ipaddress
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from smarty.cache import bump
+from smarty.logging import log_event
+
+from . import routing
+from .models import Maintenance, StreamService, StreamToken
+from .probes import ProbeReport, probe_service
+from .sandbox import run_routing_script
+from .selectors import routing_snapshot, stream_token_get, streaming_dep
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class StreamingError(Exception):
+    """A request that cannot get a stream; the message says why."""
+
+
+class NoServiceError(StreamingError):
+    pass
+
+
+class UnderMaintenanceError(StreamingError):
+    def __init__(self, window: routing.MaintenanceInfo) -> None:
+        super().__init__(window.message or "Technical work is in progress")
+        self.window = window
+
+
+class ChannelPrefixNotFoundError(StreamingError):
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__("No channel with url prefix: " + ", ".join(missing))
+        self.missing = list(missing)
+
+
+# --- cache generations ----------------------------------------------------------------------
+
+
+def streaming_changed(client_id: int) -> None:
+    """Invalidate the operator's routing inputs: now, and again after the transaction commits
+    (so a reader that rebuilt them from not-yet-committed data is outdated too)."""
+    bump(streaming_dep(client_id))
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: bump(streaming_dep(client_id)))
+
+
+# --- stream URLs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamUrl:
+    uri: str
+    stream_service_id: int
+    preview_mask: str = ""
+    token: str = ""
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def stream_token_create(
+    *,
+    client_id: int,
+    viewer: routing.Viewer,
+    service: routing.ServiceInfo,
+    kind: str,
+    content: routing.ContentInfo,
+    now: dt.datetime,
+) -> str:
+    """A new unguessable token (160 random bits) for one viewer, service and content; one
+    INSERT. It must be first used within the service's token TTL."""
+    token = secrets.token_hex(20)
+    ttl = service.token_ttl or settings.SMARTY_STREAM_TOKEN_TTL
+    StreamToken.objects.create(
+        client_id=client_id,
+        token=token,
+        account_id=viewer.account_id,
+        stream_service_id=service.id,
+        content_type=kind,
+        content_id=str(content.id),
+        content_names=list(content.stream_names) if service.bind_to_content else [],
+        ip_address=_valid_ip(viewer.ip) if service.bind_to_ip else None,
+        expires_at=now + dt.timedelta(seconds=ttl),
+    )
+    return token
+
+
+def _script_variables(
+    *, service: routing.ServiceInfo, kind: str, viewer: routing.Viewer, values: dict, uri: str, mask: str
+) -> dict:
+    """The documented variables of a routing script (docs/streaming.md)."""
+    names = set(routing.MASK_VARIABLES)
+    variables = {name: values.get(name, "") for name in names}
+    variables.update(
+        uri=uri,
+        mask=mask,
+        content_type=kind,
+        service_id=service.id,
+        service_type=service.type,
+        dcid=service.data_center_id or 0,
+        adid=viewer.data_center_id or 0,
+        device_group=viewer.device_group or 0,
+    )
+    return variables
+
+
+def _apply_script(
+    *, service: routing.ServiceInfo, kind: str, viewer: routing.Viewer, values: dict, uri: str, mask: str
+) -> str:
+    variables = _script_variables(service=service, kind=kind, viewer=viewer, values=values, uri=uri, mask=mask)
+    result = run_routing_script(service.script_code, variables)
+    if result.ok:
+        return result.uri
+    log_event(
+        "smarty_stream_services",
+        "ROUTING_SCRIPT_ERROR",
+        level="ERROR",
+        stream_service=service.name,
+        stream_service_id=service.id,
+        routing_script=service.script_id,
+        error=result.error,
+        fallback_uri=uri,
+    )
+    return uri
+
+
+def stream_url_build(
+    *,
+    client_id: int,
+    kind: str,
+    content: routing.ContentInfo,
+    viewer: routing.Viewer,
+    exclude: Iterable[int] = (),
+    channel_id: int | None = None,
+    start: dt.datetime | None = None,
+    duration: int | None = None,
+    tv_pause: bool = False,
+    now: dt.datetime | None = None,
+    rng: random.Random | None = None,
+) -> StreamUrl:
+    """The URL a viewer gets for live, archive or VOD content (seed 3.2.5.2).
+
+    Static routing when live content has its own URI; otherwise dynamic routing picks a
+    service (routing.py), fills its mask, adds a token when the mask or script uses one, and
+    runs the service's routing script. Raises UnderMaintenanceError or NoServiceError.
+    """
+    now = now or timezone.now()
+    snapshot = routing_snapshot(client_id)
+    if kind == routing.LIVE and content.uri:
+        window = routing.maintenance_for(
+            snapshot.maintenances, kind=kind, channel_id=channel_id, service_id=None, now=now
+        )
+        if window is not None:
+            raise UnderMaintenanceError(window)
+        return StreamUrl(uri=content.uri, stream_service_id=0)
+    found = routing.candidate_services(
+        snapshot, kind=kind, content=content, viewer=viewer, exclude=exclude, now=now, channel_id=channel_id
+    )
+    if found.maintenance is not None:
+        raise UnderMaintenanceError(found.maintenance)
+    service = routing.choose_service(found.services, viewer, rng=rng)
+    if service is None:
+        raise NoServiceError("No streaming service is available for this content")
+    mask = service.mask(kind)
+    values: dict[str, object] = {}
+    values.update(routing.content_values(content))
+    values.update(routing.viewer_values(viewer))
+    values.update(routing.time_values(start=start, duration=duration, now=now, tv_pause=tv_pause))
+    preview = service.preview_mask if kind in (routing.LIVE, routing.ARCHIVE) else ""
+    token = ""
+    needs_token = routing.mask_uses(mask, "token") or routing.mask_uses(preview, "token")
+    if needs_token or "token" in service.script_code:
+        token = stream_token_create(
+            client_id=client_id, viewer=viewer, service=service, kind=kind, content=content, now=now
+        )
+        values["token"] = token
+    uri = routing.render_mask(mask, values)
+    if service.script_code:
+        uri = _apply_script(service=service, kind=kind, viewer=viewer, values=values, uri=uri, mask=mask)
+    preview_mask = routing.render_mask(preview, values, keep=routing.TIME_VARIABLES) if preview else ""
+    return StreamUrl(uri=uri, stream_service_id=service.id, preview_mask=preview_mask, token=token)
+
+
+# --- token checks ---------------------------------------------------------------------------
+
+TOKEN_OK = 0
+TOKEN_EXPIRED = 1
+TOKEN_WRONG_CONTENT = 2
+TOKEN_WRONG_IP = 3
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    code: int
+    message: str = ""
+    token: StreamToken | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.code == TOKEN_OK
+
+
+def _content_matches(names: Sequence[str], *, name: str, path: str) -> bool:
+    wanted = {n.strip("/") for n in names if n}
+    if name and name.strip("/") in wanted:
+        return True
+    if path:
+        normalized = "/" + path.split("?", 1)[0].strip("/") + "/"
+        for item in wanted:
+            if f"/{item}/" in normalized:
+                return True
+        segments = [s for s in normalized.split("/") if s]
+        if any(s.rsplit(".", 1)[0] in wanted for s in segments):
+            return True
+    return False
+
+
+def stream_token_check(
+    *,
+    token: str,
+    name: str = "",
+    path: str = "",
+    ip: str = "",
+    session_id: str = "",
+    now: dt.datetime | None = None,
+    _retry: bool = True,
+) -> TokenVerdict:
+    """Validate a stream token for a streaming server (reference StreamServiceTokenCheck).
+
+    A token must be first used within its TTL; the first viewer that presents it (the
+    server's session id and the viewer's IP) claims it, and from then on only that viewer
+    (same session, or same IP) may use it while the server keeps re-checking within
+    session_ttl × SMARTY_STREAM_TOKEN_SESSION_FACTOR. `name` (Flussonic) or `path` (Astra's
+    X-Real-Path) must name the content the token was issued for; `ip` must be the address it
+    was issued to when the service binds tokens to IP. A caller that sends neither session
+    nor IP only learns whether the token is valid; nothing is claimed.
+    """
+    now = now or timezone.now()
+    row = stream_token_get(token=token)
+    if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
+        return TokenVerdict(TOKEN_EXPIRED, "Unknown or expired token")
+    ip = (_valid_ip(ip) or "") if ip else ""
+    claimed = bool(row.session_id or row.viewer_ip)
+    if claimed and (session_id or ip):
+        same_session = bool(session_id) and session_id == row.session_id
+        same_ip = bool(ip) and row.viewer_ip is not None and ip == row.viewer_ip
+        if not (same_session or same_ip):
+            return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer", row)
+    if now >= row.expires_at:
+        return TokenVerdict(TOKEN_EXPIRED, "The token has expired", row)
+    if row.content_names and (name or path) and not _content_matches(row.content_names, name=name, path=path):
+        return TokenVerdict(TOKEN_WRONG_CONTENT, "The token was issued for other content", row)
+    if row.ip_address and ip and ip != row.ip_address:
+        return TokenVerdict(TOKEN_WRONG_IP, "The token was issued for another IP address", row)
+    if not (session_id or ip):
+        return TokenVerdict(TOKEN_OK, "", row)
+    service = row.stream_service
+    session_ttl = service.session_ttl if service is not None else 3600
+    keep_until = now + dt.timedelta(seconds=max(session_ttl, 1) * settings.SMARTY_STREAM_TOKEN_SESSION_FACTOR)
+    if not claimed:
+        # Conditional update: of two viewers racing for one token, exactly one claims it.
+        won = StreamToken.objects.filter(pk=row.pk, session_id="", viewer_ip__isnull=True).update(
+            session_id=session_id[:128], viewer_ip=ip or None, used_at=now, expires_at=keep_until
+        )
+        if not won:
+            if _retry:
+                return stream_token_check(
+                    token=token, name=name, path=path, ip=ip, session_id=session_id, now=now, _retry=False
+                )
+            return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer", row)
+        row.session_id, row.viewer_ip, row.used_at, row.expires_at = session_id[:128], ip or None, now, keep_until
+    elif keep_until - row.expires_at > dt.timedelta(seconds=max(session_ttl, 1) // 2):
+        # Re-checks slide the claim forward; write only when it moved noticeably.
+        StreamToken.objects.filter(pk=row.pk).update(expires_at=keep_until)
+        row.expires_at = keep_until
+    return TokenVerdict(TOKEN_OK, "", row)
+
+
+def stream_token_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete tokens that expired more than SMARTY_STREAM_TOKEN_KEEP_HOURS ago."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=settings.SMARTY_STREAM_TOKEN_KEEP_HOURS)
+    deleted, _ = StreamToken.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- technical work -------------------------------------------------------------------------
+
+
+def _channels_by_prefix(client, prefixes: Sequence[str]) -> list:  # noqa: ANN001
+    from channels.models import Channel
+
+    wanted = [p.strip() for p in prefixes if p.strip()]
+    channels = list(Channel.objects.for_client(client).filter(url_prefix__in=wanted))
+    found = {c.url_prefix for c in channels}
+    missing = [p for p in wanted if p not in found]
+    if missing or not wanted:
+        raise ChannelPrefixNotFoundError(missing or ["(none given)"])
+    return channels
+
+
+def maintenance_create(
+    *,
+    client,  # noqa: ANN001
+    channel_prefixes: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime | None = None,
+    description: str = "",
+    restrict_live: bool = True,
+    restrict_archive: bool = True,
+    restrict_vod: bool = False,
+) -> Maintenance:
+    """Technical work on the channels with these url prefixes (Streaming API MaintenanceCreate).
+    Raises ChannelPrefixNotFoundError or ValidationError."""
+    with transaction.atomic():
+        channels = _channels_by_prefix(client, channel_prefixes)
+        window = Maintenance(
+            client=client,
+            start_time=start,
+            end_time=end,
+            message=description,
+            restrict_live=restrict_live,
+            restrict_archive=restrict_archive,
+            restrict_vod=restrict_vod,
+        )
+        maintenance_validate(window)
+        window.save()
+        window.channels.set(channels)
+    streaming_changed(client.pk)
+    return window
+
+
+def maintenance_edit(
+    *,
+    maintenance: Maintenance,
+    channel_prefixes: Sequence[str] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    description: str | None = None,
+) -> Maintenance:
+    """Change a technical work window (Streaming API MaintenanceEdit); only what is given."""
+    with transaction.atomic():
+        window = Maintenance.objects.select_for_update().get(pk=maintenance.pk)
+        channels = _channels_by_prefix(window.client, channel_prefixes) if channel_prefixes is not None else None
+        if start is not None:
+            window.start_time = start
+        if end is not None:
+            window.end_time = end
+        if description is not None:
+            window.message = description
+        maintenance_validate(window)
+        window.save()
+        if channels is not None:
+            window.channels.set(channels)
+    streaming_changed(window.client_id)
+    return window
+
+
+def maintenance_validate(window: Maintenance) -> None:
+    window.full_clean(exclude=["channels", "stream_services"])
+    if window.end_time is not None and window.end_time <= window.start_time:
+        raise ValidationError({"end_time": "must be after the start"})
+
+
+# --- availability checks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    checked: int = 0
+    up: int = 0
+    down: int = 0
+    changed: int = 0
+
+
+def _apply_report(service: StreamService, report: ProbeReport, now: dt.datetime) -> bool:
+    """Store one probe's outcome and log it; True when routing inputs changed."""
+    was_available = service.is_available
+    load = report.current_load if report.current_load is not None else service.current_load
+    changed = was_available != report.ok or load != service.current_load
+    StreamService.objects.filter(pk=service.pk).update(
+        is_available=report.ok,
+        current_load=load,
+        checked_at=now,
+        check_message="" if report.ok else report.error[:512],
+    )
+    context = {"stream_service": service.name, "stream_service_id": service.pk, "was_available_before": was_available}
+    context.update({f"check_{name}_success": value for name, value in report.results.items()})
+    if report.ok:
+        log_event("smarty_stream_services", "STREAM_SERVICE_CHECKING_SUCCESS", level="INFO", **context)
+    else:
+        log_event(
+            "smarty_stream_services",
+            "STREAM_SERVICE_CHECKING_ERROR",
+            level="ERROR",
+            stacktrace=report.stacktrace or report.error,
+            **context,
+        )
+    return changed
+
+
+def stream_service_check_all(
+    *, client_id: int | None = None, service_ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> CheckSummary:
+    """Probe every enabled service that has a check address (in parallel), mark it up or
+    down, log STREAM_SERVICE_CHECKING_SUCCESS / ERROR, and refresh routing when an
+    availability or load changed."""
+    now = now or timezone.now()
+    services = StreamService.objects.filter(enabled=True).exclude(check_url="")
+    if client_id is not None:
+        services = services.filter(client_id=client_id)
+    if service_ids is not None:
+        services = services.filter(pk__in=list(service_ids))
+    services = list(services)
+    if not services:
+        return CheckSummary()
+    timeout = settings.SMARTY_STREAM_CHECK_TIMEOUT
+    workers = max(1, min(settings.SMARTY_STREAM_CHECK_WORKERS, len(services)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = list(pool.map(lambda s: probe_service(s, timeout=timeout), services))
+    up = down = changed = 0
+    touched: set[int] = set()
+    for service, report in zip(services, reports, strict=True):
+        if _apply_report(service, report, now):
+            changed += 1
+            touched.add(service.client_id)
+        up += report.ok
+        down += not report.ok
+    for cid in touched:
+        streaming_changed(cid)
+    return CheckSummary(checked=len(services), up=up, down=down, changed=changed)

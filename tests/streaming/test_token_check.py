@@ -1,0 +1,314 @@
+"""The stream token check, as streaming servers call it.
+
+A local HTTP server plays the streaming server: a player asks our channel/url (over a real
+HTTP port, pytest-django's live_server), opens the URI on the fake server, and the fake
+server asks our token check the way Flussonic's auth backend does (GET name, ip, token,
+session_id...; 200 allows, 403 denies) or the way Astra's HTTP backend does (the player's
+query string plus X-Real-IP / X-Real-Path / X-Session-ID headers; 200 allows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.utils import timezone
+
+from streaming.models import StreamToken
+
+from .conftest import CHANNEL_URL, STREAMING_TOKEN_CHECK, TVMW_TOKEN_CHECK
+
+# Connections to the live server are not kept alive: its request threads must end before the
+# test's database goes away.
+CLOSE = {"Connection": "close"}
+
+
+class FakeStreamer(http.server.BaseHTTPRequestHandler):
+    """A streaming server that authorises every play request at `backend`."""
+
+    backend = ""
+    calls: list = []
+
+    def log_message(self, *args) -> None:  # noqa: ANN002 - keep test output quiet
+        pass
+
+    def viewer(self) -> tuple[str, str]:
+        ip = self.headers.get("X-Viewer-IP") or self.client_address[0]
+        return ip, self.headers.get("X-Viewer-Session") or f"session-of-{ip}"
+
+    def ask_backend(self) -> requests.Response:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def do_GET(self) -> None:  # noqa: N802
+        answer = self.ask_backend()
+        self.calls.append(answer)
+        if answer.status_code == 200:
+            body = b"#EXTM3U\n#EXT-X-TARGETDURATION:6\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.apple.mpegurl")
+        else:
+            body = b"forbidden"
+            self.send_response(403)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class FakeFlussonic(FakeStreamer):
+    def ask_backend(self) -> requests.Response:
+        url = urlsplit(self.path)
+        token = dict(p.split("=", 1) for p in url.query.split("&") if "=" in p).get("token", "")
+        ip, session = self.viewer()
+        params = {
+            "name": url.path.strip("/").split("/")[0],
+            "proto": "hls",
+            "ip": ip,
+            "token": token,
+            "request_type": self.headers.get("X-Request-Type", "new_session"),
+            "request_number": 0,
+            "session_id": session,
+            "stream_clients": 0,
+            "total_clients": 1,
+        }
+        return requests.get(self.backend, params=params, headers=CLOSE, timeout=10)
+
+
+class FakeAstra(FakeStreamer):
+    def ask_backend(self) -> requests.Response:
+        url = urlsplit(self.path)
+        ip, session = self.viewer()
+        headers = {
+            **CLOSE,
+            "X-Session-ID": session,
+            "X-Channel-ID": "a001",
+            "X-Real-IP": ip,
+            "X-Real-Path": url.path,
+            "X-Real-UA": "test-player",
+            "X-Real-Host": self.headers.get("Host", ""),
+        }
+        return requests.get(f"{self.backend}?{url.query}", headers=headers, timeout=10)
+
+
+@pytest.fixture
+def streamer(world, live_server, local_server, request):  # noqa: ANN001, ANN201
+    """(fake server class, its handler) serving the world's service; param: flussonic or astra."""
+    kind = request.param
+    if kind == "flussonic":
+        handler = type("Flussonic", (FakeFlussonic,), {"backend": live_server.url + TVMW_TOKEN_CHECK, "calls": []})
+        mask_path = "$cid/index.m3u8?token=$token"
+    else:
+        handler = type("Astra", (FakeAstra,), {"backend": live_server.url + STREAMING_TOKEN_CHECK, "calls": []})
+        mask_path = "play/$cid/index.m3u8?token=$token"
+    server = local_server(handler)
+    world.service.type = kind
+    world.service.live_url_mask = f"{server.url}/{mask_path}"
+    world.service.save()
+    return handler
+
+
+def play_url(live_server, world, channel) -> str:  # noqa: ANN001
+    params = world.params(cid=channel.pk)
+    body = requests.get(live_server.url + CHANNEL_URL, params=params, headers=CLOSE, timeout=10).json()
+    assert body["error"] == 0, body
+    return body["uri"]
+
+
+def backend_json(handler) -> dict:  # noqa: ANN001
+    return handler.calls[-1].json()
+
+
+BOTH = pytest.mark.parametrize("streamer", ["flussonic", "astra"], indirect=True)
+
+
+@BOTH
+def test_a_fresh_token_lets_the_player_in(live_server, world, streamer):
+    uri = play_url(live_server, world, world.channels[0])
+    played = requests.get(uri, timeout=10)
+    assert played.status_code == 200 and played.text.startswith("#EXTM3U")
+    answer = streamer.calls[-1]
+    assert answer.status_code == 200 and answer.json() == {"error": 0, "error_message": ""}
+    assert answer.headers["X-AuthDuration"] == "3600"
+    assert answer.headers["X-UserId"] == str(world.op.account.pk)
+    token = StreamToken.objects.get()
+    assert token.used_at is not None and token.viewer_ip == "127.0.0.1"
+
+
+@BOTH
+def test_an_expired_token_is_refused(live_server, world, streamer):
+    uri = play_url(live_server, world, world.channels[0])
+    StreamToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert requests.get(uri, timeout=10).status_code == 403
+    assert streamer.calls[-1].status_code == 403 and backend_json(streamer)["error"] == 1
+
+
+@BOTH
+def test_a_token_for_another_channel_is_refused(live_server, world, streamer):
+    uri = play_url(live_server, world, world.channels[0])
+    other_channel_uri = uri.replace("/op1ch0/", "/op1ch1/")
+    assert requests.get(other_channel_uri, timeout=10).status_code == 403
+    assert backend_json(streamer)["error"] == 2
+    assert requests.get(uri, timeout=10).status_code == 200
+
+
+@BOTH
+def test_a_token_bound_to_ip_is_refused_from_another_ip(live_server, world, streamer):
+    world.service.token_bind_to_ip = True
+    world.service.save()
+    uri = play_url(live_server, world, world.channels[0])
+    assert StreamToken.objects.get().ip_address == "127.0.0.1"
+    assert requests.get(uri, headers={"X-Viewer-IP": "10.20.30.40"}, timeout=10).status_code == 403
+    assert backend_json(streamer)["error"] == 3
+    assert requests.get(uri, timeout=10).status_code == 200
+
+
+@BOTH
+def test_a_used_token_serves_only_its_first_viewer(live_server, world, streamer):
+    uri = play_url(live_server, world, world.channels[0])
+    assert requests.get(uri, timeout=10).status_code == 200
+    # The same viewer comes back (Flussonic's re-check, a player reconnect): still allowed.
+    again = {"X-Request-Type": "update_session"}
+    assert requests.get(uri, headers=again, timeout=10).status_code == 200
+    # Someone the URL was shared with is refused.
+    shared = {"X-Viewer-IP": "10.0.0.99", "X-Viewer-Session": "thief"}
+    assert requests.get(uri, headers=shared, timeout=10).status_code == 403
+    assert backend_json(streamer)["error"] == 1
+
+
+@pytest.mark.parametrize("streamer", ["flussonic"], indirect=True)
+def test_the_session_limit_is_passed_to_flussonic(live_server, world, streamer):
+    world.service.max_sessions_per_account = 2
+    world.service.session_ttl = 600
+    world.service.save()
+    uri = play_url(live_server, world, world.channels[0])
+    assert requests.get(uri, timeout=10).status_code == 200
+    headers = streamer.calls[-1].headers
+    assert headers["X-Max-Sessions"] == "2" and headers["X-AuthDuration"] == "600"
+
+
+@pytest.mark.parametrize("streamer", ["astra"], indirect=True)
+def test_an_unknown_token_is_refused_by_astra(live_server, world, streamer, local_server):
+    uri = play_url(live_server, world, world.channels[0])
+    forged = uri.rsplit("=", 1)[0] + "=" + "0" * 40
+    assert requests.get(forged, timeout=10).status_code == 403
+
+
+# --- direct callers: the JSON codes 0-3 -----------------------------------------------------------
+
+
+def issue(client, world, channel=None, **service_fields) -> str:  # noqa: ANN001, ANN003
+    for name, value in service_fields.items():
+        setattr(world.service, name, value)
+    if service_fields:
+        world.service.save()
+    body = json.loads(client.get(CHANNEL_URL, world.params(cid=(channel or world.channels[0]).pk)).content)
+    return body["uri"].rsplit("token=", 1)[1]
+
+
+def check(client, url: str = TVMW_TOKEN_CHECK, **params):  # noqa: ANN001, ANN003, ANN201
+    response = client.get(url, params)
+    return response.status_code, json.loads(response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [TVMW_TOKEN_CHECK, STREAMING_TOKEN_CHECK])
+def test_direct_callers_get_code_0_for_a_valid_token(client, world, url):
+    token = issue(client, world)
+    assert check(client, url, token=token) == (200, {"error": 0, "error_message": ""})
+    assert check(client, url, token=token, name="op1ch0") == (200, {"error": 0, "error_message": ""})
+    assert check(client, url, token=token, name="prefix1-0")[1]["error"] == 0
+
+
+@pytest.mark.django_db
+def test_a_check_without_viewer_claims_nothing(client, world):
+    token = issue(client, world)
+    check(client, token=token)
+    row = StreamToken.objects.get()
+    assert row.used_at is None and row.session_id == "" and row.viewer_ip is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [TVMW_TOKEN_CHECK, STREAMING_TOKEN_CHECK])
+def test_direct_callers_get_code_1_for_expired_unknown_or_missing_tokens(client, world, url):
+    token = issue(client, world)
+    StreamToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    status, body = check(client, url, token=token)
+    assert status == 403 and body["error"] == 1 and "expired" in body["error_message"]
+    assert check(client, url, token="f" * 40)[1]["error"] == 1
+    assert check(client, url, token="x" * 500)[1]["error"] == 1
+    status, body = check(client, url)
+    assert status == 403 and body["error"] == 1 and "token" in body["error_message"]
+
+
+@pytest.mark.django_db
+def test_direct_callers_get_code_2_for_other_content(client, world):
+    token = issue(client, world)
+    assert check(client, token=token, name="op1ch1") == (
+        403,
+        {"error": 2, "error_message": "The token was issued for other content"},
+    )
+
+
+@pytest.mark.django_db
+def test_content_is_not_checked_when_the_service_does_not_bind_it(client, world):
+    token = issue(client, world, token_bind_to_content=False)
+    assert check(client, token=token, name="anything")[1]["error"] == 0
+
+
+@pytest.mark.django_db
+def test_direct_callers_get_code_3_for_another_ip(client, world):
+    token = issue(client, world, token_bind_to_ip=True)
+    status, body = check(client, token=token, ip="192.0.2.1")
+    assert (status, body["error"]) == (403, 3)
+    assert check(client, token=token, ip="127.0.0.1")[1]["error"] == 0
+
+
+@pytest.mark.django_db
+def test_ip_is_not_checked_when_the_service_does_not_bind_it(client, world):
+    token = issue(client, world)
+    assert check(client, token=token, ip="192.0.2.1")[1]["error"] == 0
+
+
+@pytest.mark.django_db
+def test_a_token_must_be_first_used_within_its_ttl(client, world):
+    issue(client, world, token_ttl=30)
+    row = StreamToken.objects.get()
+    assert 29 <= (row.expires_at - row.created_at).total_seconds() <= 31
+
+
+@pytest.mark.django_db
+def test_a_claimed_token_slides_forward_while_its_viewer_keeps_checking(client, world):
+    token = issue(client, world, session_ttl=600)
+    assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 0
+    row = StreamToken.objects.get()
+    assert row.session_id == "s1" and row.viewer_ip == "10.1.1.1"
+    assert (row.expires_at - timezone.now()).total_seconds() > 1100  # 600 s x the session factor 2
+    StreamToken.objects.update(expires_at=timezone.now() + dt.timedelta(seconds=10))
+    assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 0
+    assert (StreamToken.objects.get().expires_at - timezone.now()).total_seconds() > 1100
+    assert check(client, token=token, ip="10.1.1.2", session_id="s2")[1]["error"] == 1
+
+
+@pytest.mark.django_db
+def test_flussonic_may_post_the_fields_as_json(client, world):
+    token = issue(client, world)
+    response = client.post(
+        TVMW_TOKEN_CHECK,
+        data=json.dumps({"token": token, "name": "op1ch0", "ip": "10.0.0.1", "session_id": "abc"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and json.loads(response.content)["error"] == 0
+    assert StreamToken.objects.get().session_id == "abc"
+
+
+@pytest.mark.django_db
+def test_tokens_of_both_operators_are_checked_by_the_token_alone(client, world, other_world):
+    mine = issue(client, world)
+    theirs = json.loads(client.get(CHANNEL_URL, other_world.params(cid=other_world.channels[0].pk)).content)["uri"]
+    theirs = theirs.rsplit("token=", 1)[1]
+    assert check(client, token=theirs, name="op2ch0")[1]["error"] == 0
+    # A token of one operator never opens the other operator's look-alike channel.
+    assert check(client, token=mine, name="op2ch0")[1]["error"] == 2
+    assert check(client, token=theirs, name="op1ch0")[1]["error"] == 2
