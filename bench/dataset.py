@@ -349,7 +349,8 @@ def _create_operator(
         for n, customer_id in enumerate(customer_ids)
         for tariff in ((basic, extra) if n % 3 == 0 else (basic,))
     )
-    _bulk(through, assignments, scale=scale, label=f"{label} tariffs", total=accounts, progress=progress)
+    total = accounts + (accounts + 2) // 3
+    _bulk(through, assignments, scale=scale, label=f"{label} tariffs", total=total, progress=progress)
     _bulk(
         TariffSubscription,
         (

@@ -788,6 +788,7 @@ def main() -> int:
         "load_average_before": load_average(),
     }
     server: Server | None = None
+    interrupted = 0
     try:
         results["locust"] = locust_version(cfg)
         log(f"database {cfg['BENCH_DATABASE_URL']}: create if missing, migrate")
@@ -887,6 +888,11 @@ def main() -> int:
     except Exception as exc:  # noqa: BLE001 - reported in the results, children stopped below
         results["problems"].append(f"{type(exc).__name__}: {exc}")
         log(f"error: {exc}")
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # Ctrl-C or SIGTERM: stop everything, still write what was measured.
+        interrupted = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 130
+        results["problems"].append("interrupted")
+        log("interrupted: stopping the server and the load tool")
     finally:
         if server:
             server.stop()
@@ -903,6 +909,8 @@ def main() -> int:
     md_path.write_text(markdown(results))
     print(md_path.read_text())
     log(f"results: {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path} and {md_path.name}")
+    if interrupted:
+        return interrupted
     return 1 if results["problems"] and not results["phases"] else 0
 
 
