@@ -152,6 +152,15 @@ class DeviceBase(FastHttpUser):
             "portal/settings/list",
             self.common(api_key=self.operator["api_key"], brand=BRAND, model=DEVICE_MODEL),
         )
+        self.log_in()
+        body = self.call("channel/list", self.common())
+        if body and isinstance(body.get("channels"), list):
+            ids = [c["id"] for c in body["channels"] if isinstance(c, dict) and "id" in c]
+            if ids:
+                self.channel_ids = ids
+
+    def log_in(self) -> None:
+        self.authkey = ""
         body = self.call(
             "login",
             self.common(
@@ -164,11 +173,6 @@ class DeviceBase(FastHttpUser):
         )
         if body and body.get("authkey"):
             self.authkey = str(body["authkey"])
-        body = self.call("channel/list", self.common())
-        if body and isinstance(body.get("channels"), list):
-            ids = [c["id"] for c in body["channels"] if isinstance(c, dict) and "id" in c]
-            if ids:
-                self.channel_ids = ids
 
     def account_status(self) -> None:
         self.call("account/status", self.common())
@@ -245,9 +249,12 @@ class MixUser(DeviceBase):
 
 
 class StatusUser(DeviceBase):
-    """account/status only, back to back."""
+    """Log in once, then account/status only, back to back."""
 
     wait_time = constant(0)
+
+    def start_up(self) -> None:
+        self.log_in()
 
     @task
     def status(self) -> None:

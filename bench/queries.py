@@ -148,13 +148,22 @@ AREAS = [
 ]
 
 
-def area_of(filename: str) -> str:
+def area_of(filename: str, function: str = "") -> str:
+    if filename == "~":
+        # C functions: name them by what they do, where that is clear.
+        if "_mysql" in function or "sqlite3" in function or "psycopg" in function:
+            return "database driver"
+        if "_socket" in function or "select" in function:
+            return "socket I/O (Redis, database)"
+        if "pickle" in function:
+            return "cache client (redis)"
+        return "builtins (C calls)"
     for area, needles in AREAS:
         if any(needle in filename for needle in needles):
             return area
     if filename.startswith(str(ROOT)) and "/.venv" not in filename and "site-packages" not in filename:
         return "project code"
-    if filename.startswith("~") or filename.startswith("<"):
+    if filename.startswith("<"):
         return "builtins (C calls)"
     return "other (stdlib, libraries)"
 
@@ -174,8 +183,8 @@ def profile(device: Device, method: str, calls: int) -> dict:
     elapsed = time.perf_counter() - started
     stats = pstats.Stats(profiler)
     by_area: dict[str, float] = {}
-    for (filename, _line, _func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
-        area = area_of(filename)
+    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        area = area_of(filename, function)
         by_area[area] = by_area.get(area, 0.0) + tottime
     total = sum(by_area.values()) or 1.0
     text = io.StringIO()
