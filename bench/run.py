@@ -226,6 +226,8 @@ def manage(args: list[str], env: dict[str, str], timeout: float) -> subprocess.C
 def free_port(preferred: int) -> int:
     for port in (preferred, 0):
         with socket.socket() as sock:
+            # As gunicorn binds: connections of an earlier run in TIME_WAIT do not count.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((HOST, port))
             except OSError:
