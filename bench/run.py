@@ -66,6 +66,7 @@ CONFIG = {
     "BENCH_PORT": ("8765", "server port on 127.0.0.1 (another free port is taken if busy)"),
     "BENCH_DATABASE_URL": ("mysql://root@127.0.0.1:3306/smarty_bench", "the bench database"),
     "BENCH_REDIS_URL": ("redis://127.0.0.1:6379/3", "the bench Redis database (flushed at start)"),
+    "BENCH_RECREATE_DB": ("0", "1: drop and recreate the bench database (MySQL/MariaDB) before migrating"),
     "BENCH_FLUSH_REDIS": ("1", "flush the bench Redis database before the run"),
     "BENCH_LOG_LEVEL": ("INFO", "the server's SMARTY_LOG_LEVEL"),
     "BENCH_QUERY_CALLS": ("20", "calls per method for the query count"),
@@ -174,9 +175,9 @@ def server_env(cfg: dict[str, str], var_dir: Path) -> dict[str, str]:
     return env
 
 
-def ensure_database(url: str) -> None:
-    """Create a MySQL/MariaDB database if it is missing (other engines create their own or are
-    created by the operator)."""
+def ensure_database(url: str, *, recreate: bool = False) -> None:
+    """Create a MySQL/MariaDB database if it is missing, or drop and create it (the bench
+    database is disposable). Other engines create their own or are created by the operator."""
     parts = urlsplit(url)
     if parts.scheme not in ("mysql", "mariadb"):
         return
@@ -190,9 +191,10 @@ def ensure_database(url: str) -> None:
         passwd=unquote(parts.password or ""),
     )
     try:
-        connection.cursor().execute(
-            f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        )
+        cursor = connection.cursor()
+        if recreate:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     finally:
         connection.close()
 
@@ -794,8 +796,14 @@ def main() -> int:
     try:
         results["locust"] = locust_version(cfg)
         log(f"database {cfg['BENCH_DATABASE_URL']}: create if missing, migrate")
-        ensure_database(cfg["BENCH_DATABASE_URL"])
-        manage(["migrate", "--noinput", "-v", "0"], env, timeout=900)
+        ensure_database(cfg["BENCH_DATABASE_URL"], recreate=cfg["BENCH_RECREATE_DB"] == "1")
+        try:
+            manage(["migrate", "--noinput", "-v", "0"], env, timeout=900)
+        except RuntimeError as exc:
+            raise RuntimeError(
+                f"{exc}\nThe bench database is disposable: BENCH_RECREATE_DB=1 drops and recreates it "
+                "(for example after migrations were regenerated)."
+            ) from None
         log(f"dataset: {cfg['BENCH_ACCOUNTS']} accounts, {cfg['BENCH_CHANNELS']} channels per operator")
         out = manage(
             [
