@@ -1,8 +1,9 @@
 """Versioned cache keys (ARCHITECTURE.md "Caching").
 
 Every dependency (an operator's content, one EPG channel, one account...) has a generation
-counter in the cache. A cached value's key embeds the generations of all its dependencies,
-so a change only bumps a counter: stale values are never read again and expire on their own.
+counter in the cache. A cached value is stored with the generations of all its dependencies
+it was built from, so a change only bumps a counter: a stale value is never served, and is
+rebuilt in place on the next read. Nothing has to be found and deleted.
 Counters start from a random value, so a flushed cache cannot revive an old key.
 
 If the cache is down (django-redis with IGNORE_EXCEPTIONS), reads miss and values are built
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,20 +34,25 @@ def _fresh() -> int:
     return secrets.randbelow(1 << 40) + 1
 
 
-def generations(deps: Iterable[str]) -> list[int]:
-    deps = list(deps)
-    if not deps:
-        return []
-    keys = [_GEN + d for d in deps]
-    found = cache.get_many(keys)
-    missing = {k: _fresh() for k in keys if k not in found}
-    if missing:
-        for key, value in missing.items():
-            # add() keeps a concurrent writer's value; re-read it then.
-            if not cache.add(key, value, timeout=None):
-                missing[key] = cache.get(key, value)
-        found.update(missing)
-    return [found[k] for k in keys]
+def _resolve(gen_keys: list[str], found: dict) -> tuple[int, ...]:
+    """The generations of gen_keys from a get_many result, creating the missing ones."""
+    values = []
+    for key in gen_keys:
+        value = found.get(key)
+        if value is None:
+            fresh = _fresh()
+            # add() keeps a concurrent writer's value; read that one then.
+            value = fresh if cache.add(key, fresh, timeout=None) else cache.get(key, fresh)
+        values.append(value)
+    return tuple(values)
+
+
+def generations(deps: Iterable[str]) -> tuple[int, ...]:
+    """The current generation of each dependency (one cache round trip when all exist)."""
+    gen_keys = [_GEN + d for d in deps]
+    if not gen_keys:
+        return ()
+    return _resolve(gen_keys, cache.get_many(gen_keys))
 
 
 def bump(*deps: str) -> None:
@@ -60,12 +66,6 @@ def bump(*deps: str) -> None:
         log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
 
 
-def versioned_key(name: str, parts: Iterable[object], deps: Iterable[str]) -> str:
-    deps = list(deps)
-    gens = generations(deps)
-    return ":".join([name, *map(str, parts), *map(str, gens)])
-
-
 def cached(
     name: str,
     parts: Iterable[object],
@@ -74,19 +74,24 @@ def cached(
     *,
     timeout: int | None = None,
 ) -> T:
-    """Get the value for (name, parts) valid for the current generations of deps, or build,
-    store and return it."""
+    """The value for (name, parts), valid for the current generations of `deps`; built,
+    stored and returned when missing or stale.
+
+    One cache round trip on a hit: the entry is read together with the generation counters
+    and carries the generations it was built from, so a hit is an entry whose generations
+    equal the current ones. The generations are read *before* building, so a change that
+    lands while building leaves an entry that the next read sees as stale.
+    """
     deps = list(deps)
-    key = versioned_key(name, parts, deps)
-    value = cache.get(key)
-    if value is not None:
-        return value
+    key = "v:" + ":".join([name, *map(str, parts)])
+    gen_keys = [_GEN + d for d in deps]
+    found = cache.get_many([key, *gen_keys])
+    gens = _resolve(gen_keys, found)
+    entry = found.get(key)
+    if entry is not None and entry[0] == gens:
+        return entry[1]
     value = build()
     ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-    cache.set(key, value, timeout=ttl)
+    cache.set(key, (gens, value), timeout=ttl)
     log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps)
     return value
-
-
-def get_or_none(key: str) -> Any:
-    return cache.get(key)

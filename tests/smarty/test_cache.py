@@ -1,0 +1,54 @@
+"""Versioned caching: hits, invalidation by generation bumps, and no stale value after a
+change that lands while a value is being built."""
+
+from django.core.cache import cache
+
+from smarty.cache import bump, cached, generations
+
+
+def test_a_value_is_built_once_and_served_until_a_dependency_changes():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert cached("thing", (1,), ["a:1", "b:1"], build) == {"n": 1}
+    assert cached("thing", (1,), ["a:1", "b:1"], build) == {"n": 1}
+    bump("b:1")
+    assert cached("thing", (1,), ["a:1", "b:1"], build) == {"n": 2}
+    bump("unrelated:1")
+    assert cached("thing", (1,), ["a:1", "b:1"], build) == {"n": 2}
+    assert len(calls) == 2
+
+
+def test_parts_separate_values_and_falsy_values_are_cached():
+    assert cached("flag", ("x",), [], lambda: False) is False
+    assert cached("flag", ("x",), [], lambda: True) is False
+    assert cached("flag", ("y",), [], lambda: True) is True
+
+
+def test_a_change_during_the_build_leaves_the_entry_stale():
+    def build_and_change():
+        bump("dep:race")  # another process changes the data while we read it
+        return "old"
+
+    assert cached("race", (), ["dep:race"], build_and_change) == "old"
+    assert cached("race", (), ["dep:race"], lambda: "new") == "new"
+
+
+def test_generations_survive_a_cache_flush_without_reviving_old_entries():
+    before = generations(["dep:flush"])
+    cache.clear()
+    after = generations(["dep:flush"])
+    assert before != after
+
+
+def test_a_hit_costs_one_cache_round_trip(monkeypatch):
+    cached("rt", (), ["d:1", "d:2", "d:3"], lambda: 1)
+    calls = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or real(keys))
+    monkeypatch.setattr(cache, "get", lambda *a, **k: (_ for _ in ()).throw(AssertionError("extra get")))
+    assert cached("rt", (), ["d:1", "d:2", "d:3"], lambda: 2) == 1
+    assert len(calls) == 1
