@@ -15,6 +15,8 @@ from lxml import etree
 
 from tests import factories as f
 
+__all__ = ["api", "guide", "noauth", "other_guide", "other_session", "session"]
+
 SPEC = json.loads((Path(__file__).resolve().parent.parent / "data" / "tvmw_content_spec.json").read_text())["methods"]
 API = "/tvmiddleware/api/"
 

@@ -15,8 +15,8 @@ from clients.models import PlayDevice
 from epg.models import EpgCategory, EpgGenre
 from tests import factories as f
 
-from .live_fixtures import API, api, guide, other_guide, other_session, session, spec_compact_dropped  # noqa: F401
-from .live_fixtures import spec_fields, xml
+from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
+from .live_fixtures import API, spec_compact_dropped, spec_fields, xml
 
 pytestmark = pytest.mark.django_db
 

@@ -33,6 +33,7 @@ CAMERA_PROGRAM_KEYS = (
     "program_category_id",
     "program_category",
     "program_description",
+    "program_meta",
 )
 
 
@@ -70,7 +71,7 @@ def camera_list(call: Call) -> dict:
             continue  # camera favourites are not kept yet (camera/settings/set)
         url = row["uri"]
         current, _ = live.current_and_next(snapshot.get(row["epg_channel_id"]), v.now)
-        program = current.current_compact if current is not None else live.EMPTY_CURRENT_COMPACT
+        program = current.current if current is not None else live.EMPTY_CURRENT
         item = {
             "id": row["id"],
             "name": name,

@@ -270,13 +270,17 @@ def program_list_search(call: Call) -> dict:
     if not by_epg:
         return {"results": []}
     depth = max((e.recording_days for e in by_epg.values()), default=0)
+    now = dt.datetime.fromtimestamp(v.now, dt.UTC)
     since = dt.datetime.fromtimestamp(v.now - depth * DAY, dt.UTC)
     until = dt.datetime.fromtimestamp(v.now + settings.TVMIDDLEWARE_PROGRAM_LIST_SEARCH_DAYS * DAY, dt.UTC)
     name_filter = Q(name__icontains=needle)
     if v.lang_index:
         name_filter |= Q(**{f"name_lang{v.lang_index}__icontains": needle})
     queryset = Program.objects.filter(
-        name_filter, epg_channel_id__in=list(by_epg), time_begin__gte=since, time_begin__lt=until
+        name_filter,
+        Q(time_end__gt=now) | Q(time_begin__gte=since),
+        epg_channel_id__in=list(by_epg),
+        time_begin__lt=until,
     ).order_by("time_begin", "id")[: settings.SMARTY_PROGRAM_SEARCH_SCAN]
     rows = sorted(program_rows(Program.objects.filter(pk__in=list(queryset.values_list("id", flat=True)))), key=_begin)
     dictionaries = epg_dictionaries()
