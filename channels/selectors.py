@@ -12,7 +12,8 @@ Layers (each cached; ARCHITECTURE.md "Caching", docs/tvmw-content.md):
 3. `account_channels(account)`: the account's favourites, hidden channels, own order, parental
    overrides, last viewed; dep `account:<id>`.
 4. `now_next(client_id, lang_index, now)`: current and next programme of every EPG channel of
-   the operator for a short time bucket; deps: client content, each EPG channel, dictionaries.
+   the operator for a short time bucket; deps: client content, the operator's guide
+   (`client_epg:<id>`), programme categories and genres.
 
 Entitlement (`viewer_tariff_ids`): the enabled tariffs of the account and its customer
 (tariffs.selectors.account_tariff_ids), used for the purpose (channels/radio), allowed for the
@@ -22,21 +23,25 @@ tariffs `available_for_inactive_accounts` when the account is inactive.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
+from accounts.models import Account, Session
 from accounts.selectors import account_dep
-from epg.selectors import EPG_DICTIONARY, cached_over_many, epg_channel_dep, programs_in_range, shape_program
+from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
-from smarty.cache import bump, cached, dep
+from smarty.cache import bump, cached, dep, generations
 from smarty.i18n import translated_value
 from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids, tariffs_dep
 
+from .caching import cached_value
 from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
 
 ALL_TARIFFS = None  # channel_view over every enabled channel (noauth methods)
@@ -153,7 +158,7 @@ def tariff_rules(client_id: int) -> dict[int, TariffRule]:
             )
         return rules
 
-    return cached("tariff_rules", (client_id,), [tariffs_dep(client_id)], build)
+    return cached_value("tariff_rules", (client_id,), [tariffs_dep(client_id)], build)
 
 
 _TARIFF_FIELDS = (
@@ -312,7 +317,7 @@ def channel_catalogue(client_id: int, *, warming: bool = False) -> dict[str, Any
             "epg_ids": tuple(sorted(epg_ids)),
         }
 
-    return cached("channel_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached_value("channel_catalogue", (client_id,), [client_content_dep(client_id)], build)
 
 
 @dataclass(slots=True)
@@ -415,7 +420,7 @@ def channel_view(
             )
         return entries
 
-    return cached(
+    return cached_value(
         "channel_view",
         (client_id, tariff_key(tariff_ids), lang_index, int(bool(compact))),
         [client_content_dep(client_id)],
@@ -424,8 +429,6 @@ def channel_view(
 
 
 def _json_text(value: Any) -> str:
-    import json
-
     return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -474,7 +477,7 @@ def channel_sorts(client_id: int) -> dict[int, dict]:
             )
         }
 
-    return cached("channel_sorts", (client_id,), [client_content_dep(client_id)], build)
+    return cached_value("channel_sorts", (client_id,), [client_content_dep(client_id)], build)
 
 
 class SortNotFoundError(LookupError):
@@ -602,8 +605,8 @@ def now_next(client_id: int, lang_index: int, now: int) -> dict[int, tuple[Slot,
             )
         return {epg_id: tuple(slots) for epg_id, slots in grouped.items()}
 
-    deps = [client_content_dep(client_id), EPG_DICTIONARY, *(epg_channel_dep(e) for e in epg_ids)]
-    return cached_over_many("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60)
+    deps = [client_content_dep(client_id), EPG_DICTIONARY, client_epg_dep(client_id)]
+    return cached_value("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60)
 
 
 def current_and_next(slots: tuple[Slot, ...] | None, now: int) -> tuple[Slot | None, Slot | None]:
@@ -637,7 +640,7 @@ def radio_catalogue(client_id: int) -> list[dict]:
             row["icon_parts"] = icon_parts(row["icon"])
         return rows
 
-    return cached("radio_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached_value("radio_catalogue", (client_id,), [client_content_dep(client_id)], build)
 
 
 def camera_catalogue(client_id: int) -> dict[str, Any]:
@@ -677,7 +680,7 @@ def camera_catalogue(client_id: int) -> dict[str, Any]:
         )
         return {"cameras": rows, "categories": categories}
 
-    return cached("camera_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached_value("camera_catalogue", (client_id,), [client_content_dep(client_id)], build)
 
 
 def camera_visible(row: dict, *, account_id: int, tariff_ids: frozenset[int]) -> bool:
@@ -690,8 +693,6 @@ def camera_visible(row: dict, *, account_id: int, tariff_ids: frozenset[int]) ->
 def channel_list_version(account, *, device_group: int | None = None) -> str:  # noqa: ANN001
     """A short token that changes whenever the account's channel list may have changed
     (for account/status `channel_list_changed`)."""
-    from smarty.cache import generations
-
     gens = generations([client_content_dep(account.client_id), tariffs_dep(account.client_id), account_dep(account.pk)])
     tariffs = tariff_key(viewer_tariff_ids(account, device_group=device_group))
     return hashlib.sha1(f"{gens}:{tariffs}".encode()).hexdigest()[:16]  # noqa: S324 - not security
@@ -704,10 +705,6 @@ def warm_client(client_id: int, *, now: int, max_sessions: int = 5000) -> int:
     """Build what devices of one operator will ask for next: the catalogue, the views of the
     tariff sets of recently active sessions in every content language, and the now/next
     snapshots of this and the next time bucket. Returns how many values were visited."""
-    import datetime as dt
-
-    from accounts.models import Account, Session
-
     channel_catalogue(client_id, warming=True)
     radio_catalogue(client_id)
     camera_catalogue(client_id)

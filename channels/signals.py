@@ -7,7 +7,7 @@ raw SQL): code doing those calls the bump functions itself:
 
 - channels.selectors.client_content_changed(client_id) for channels, categories, radio,
   cameras, camera categories and channel sorts;
-- epg.selectors.epg_channel_changed(epg_channel_id) for programmes (the EPG importer);
+- epg.selectors.epg_channel_changed(*epg_channel_ids) for programmes (the EPG importer);
 - epg.selectors.epg_dictionary_changed() for programme categories and genres;
 - smarty.cache.bump(accounts.selectors.account_dep(id)) for account channel settings
   (channels.services does it).
@@ -23,7 +23,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from accounts.models import Account, Customer
 from accounts.selectors import account_dep
 from epg.models import EpgCategory, EpgChannel, EpgGenre, Program
-from epg.selectors import EPG_DICTIONARY, epg_channel_dep
+from epg.selectors import EPG_DICTIONARY, client_epg_dep, epg_change_deps, epg_channel_dep
 from tariffs.models import Tariff
 from tariffs.selectors import tariffs_dep
 
@@ -59,19 +59,19 @@ def account_channel_setting_saved(sender, instance, **kwargs) -> None:  # noqa: 
 
 
 def program_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
-    bump_after_commit(epg_channel_dep(instance.epg_channel_id))
+    bump_after_commit(*epg_change_deps([instance.epg_channel_id]))
 
 
 def program_genres_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
     if action not in M2M_ACTIONS:
         return
     if not reverse:
-        bump_after_commit(epg_channel_dep(instance.epg_channel_id))
+        bump_after_commit(*epg_change_deps([instance.epg_channel_id]))
         return
     programs = Program.objects.filter(pk__in=pk_set or ()) if action != "post_clear" else Program.objects.none()
     epg_ids = set(programs.values_list("epg_channel_id", flat=True))
     if epg_ids:
-        bump_after_commit(*(epg_channel_dep(e) for e in epg_ids))
+        bump_after_commit(*epg_change_deps(epg_ids))
 
 
 def _clients_of_epg_channel(epg_channel_id: int) -> set[int]:
@@ -82,8 +82,9 @@ def _clients_of_epg_channel(epg_channel_id: int) -> set[int]:
 
 def epg_channel_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
     # Channels show the EPG channel's icon when they have none of their own.
-    deps = [epg_channel_dep(instance.pk)]
-    deps += [client_content_dep(c) for c in _clients_of_epg_channel(instance.pk)]
+    clients = _clients_of_epg_channel(instance.pk)
+    deps = [epg_channel_dep(instance.pk), *(client_content_dep(c) for c in clients)]
+    deps += [client_epg_dep(c) for c in clients]
     bump_after_commit(*deps)
 
 

@@ -3,9 +3,15 @@
 Dependencies:
 
 - `epg_channel:<id>` (`epg_channel_dep`): bumped whenever the programmes of one EPG channel
-  change. The importer calls `epg_channel_changed(id)` (or `bump(dep("epg_channel", id))`)
-  once per channel after a bulk write; single saves through the ORM are caught by the
-  signal handlers in channels/signals.py.
+  change (program/list, channel/programs, channel/list/programs read these windows).
+- `client_epg:<client_id>` (`client_epg_dep`): the guide of an operator as a whole, bumped
+  with the EPG channels it shows; channel/list's now/next snapshot depends on it (one
+  generation per operator instead of one per EPG channel keeps that request cheap).
+
+The importer calls `epg_channel_changed(id, ...)` after writing programmes in bulk: it bumps
+both. (A bare `bump(dep("epg_channel", id))` refreshes the windows at once and the
+now/next snapshot at the next time bucket, SMARTY_EPG_NOW_WINDOW seconds at most.) Single
+saves through the ORM are caught by the signal handlers in channels/signals.py.
 - `epg:dictionary` (`EPG_DICTIONARY`): programme categories and genres (shared by operators).
 
 Programmes are cached as plain rows per EPG channel x UTC day (`epg_day_rows`): program/list,
@@ -17,19 +23,15 @@ Rows carry every translation; `shape_program` picks the language per request.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-
-from smarty.cache import bump, cached, dep, generations
+from channels.caching import cached_value, cached_values
+from smarty.cache import bump, dep
 from smarty.i18n import translated_value
-from smarty.logging import log_event
 
 from .models import EpgCategory, EpgGenre, Program
 
@@ -44,72 +46,29 @@ def epg_channel_dep(epg_channel_id: int) -> str:
     return dep("epg_channel", epg_channel_id)
 
 
-def epg_channel_changed(epg_channel_id: int) -> None:
-    """Call after programmes of an EPG channel were written in bulk (bulk_create, update(),
+def client_epg_dep(client_id: int) -> str:
+    """Generation of everything an operator shows of the guide (its now/next snapshot)."""
+    return dep("client_epg", client_id)
+
+
+def epg_change_deps(epg_channel_ids: Iterable[int]) -> list[str]:
+    """What to bump when programmes of these EPG channels change (one query for all)."""
+    from channels.models import Camera, Channel
+
+    ids = sorted(set(epg_channel_ids))
+    clients = set(Channel.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
+    clients.update(Camera.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
+    return [*(epg_channel_dep(i) for i in ids), *(client_epg_dep(c) for c in sorted(clients))]
+
+
+def epg_channel_changed(epg_channel_id: int, *more_ids: int) -> None:
+    """Call after programmes of EPG channels were written in bulk (bulk_create, update(),
     delete() on a queryset): signals do not fire for those."""
-    bump(epg_channel_dep(epg_channel_id))
+    bump(*epg_change_deps([epg_channel_id, *more_ids]))
 
 
 def epg_dictionary_changed() -> None:
     bump(EPG_DICTIONARY)
-
-
-# --- cache helpers for many keys -------------------------------------------------------------
-
-
-def _gen_signature(deps: Sequence[str]) -> str:
-    gens = ":".join(map(str, generations(deps)))
-    # Many dependencies (a snapshot over all EPG channels of an operator) would make keys
-    # kilobytes long; a digest of the generations changes exactly when one of them does.
-    return gens if len(gens) <= 64 else hashlib.sha1(gens.encode()).hexdigest()  # noqa: S324 - not security
-
-
-def cached_over_many(
-    name: str, parts: Iterable[object], deps: Sequence[str], build: Callable[[], Any], *, timeout: int | None = None
-) -> Any:
-    """`smarty.cache.cached` for values depending on many generations (digest in the key)."""
-    deps = list(deps)
-    key = ":".join([name, *map(str, parts), _gen_signature(deps)])
-    value = cache.get(key)
-    if value is not None:
-        return value
-    value = build()
-    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-    cache.set(key, value, timeout=ttl)
-    log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=f"{len(deps)} deps")
-    return value
-
-
-def cached_many(
-    name: str,
-    items: Sequence[tuple[tuple, str]],
-    build_missing: Callable[[list[tuple]], dict[tuple, Any]],
-    *,
-    timeout: int | None = None,
-) -> dict[tuple, Any]:
-    """Many values in two cache round trips: `items` are (parts, dep) pairs; missing values
-    are built together by `build_missing(list of parts) -> {parts: value}` and stored."""
-    if not items:
-        return {}
-    unique_deps = list(dict.fromkeys(d for _, d in items))
-    gens = dict(zip(unique_deps, generations(unique_deps), strict=True))
-    keys = {parts: ":".join([name, *map(str, parts), str(gens[d])]) for parts, d in items}
-    found = cache.get_many(list(keys.values())) or {}
-    result: dict[tuple, Any] = {}
-    missing: list[tuple] = []
-    for parts, key in keys.items():
-        if key in found and found[key] is not None:
-            result[parts] = found[key]
-        else:
-            missing.append(parts)
-    if missing:
-        built = build_missing(missing)
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-        cache.set_many({keys[parts]: built[parts] for parts in missing}, timeout=ttl)
-        for parts in missing:
-            result[parts] = built[parts]
-        log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, count=len(missing), deps=unique_deps[:10])
-    return result
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -246,7 +205,7 @@ def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[
                 day += DAY
         return out
 
-    return cached_many("epg_day", items, build)
+    return cached_values("epg_day", items, build)
 
 
 def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
@@ -278,7 +237,7 @@ def epg_dictionaries() -> dict[str, dict[int, dict]]:
         genres = {row["id"]: row for row in EpgGenre.objects.values("id", "sort_order", *lang_names)}
         return {"categories": categories, "genres": genres}
 
-    return cached("epg_dictionaries", (), [EPG_DICTIONARY], build)
+    return cached_value("epg_dictionaries", (), [EPG_DICTIONARY], build)
 
 
 def shape_program(row: dict, lang_index: int, dictionaries: dict) -> dict:

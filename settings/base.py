@@ -288,3 +288,5 @@ SMARTY_RECORD_LIST_SCAN = env_int("SMARTY_RECORD_LIST_SCAN", 2000)
 SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 # channel/list/last: how many channels.
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
+# Large operator-wide cached values each process also keeps in memory (channels/caching.py).
+SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -215,3 +216,28 @@ def test_epg_dictionary_changes_reach_cached_rows(operator):
     category.name = "Movies"
     category.save()
     assert epg_dictionaries()["categories"][category.id]["name"] == "Movies"
+
+
+class RaisingCache(LocMemCache):
+    """A cache whose every operation fails, like a Redis that went away without
+    IGNORE_EXCEPTIONS."""
+
+    def _fail(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ConnectionError("cache down")
+
+    get = set = add = get_many = set_many = incr = delete = _fail
+
+
+def test_live_content_is_built_from_the_database_when_the_cache_raises(operator):
+    from django.test import override_settings
+
+    from channels.caching import local_values
+
+    local_values.clear()
+    with override_settings(CACHES={"default": {"BACKEND": "tests.channels.test_caching.RaisingCache"}}):
+        catalogue = live.channel_catalogue(operator.client.pk)
+        view = live.channel_view(operator.client.pk, frozenset({operator.tariff.id}), 0)
+        windows = epg_days([1], [0])
+    assert [row["name"] for row in catalogue["channels"]] == ["Channel 0", "Channel 1", "Channel 2"]
+    assert [e.id for e in view] == [c.id for c in operator.channels]
+    assert windows == {(1, 0): []}

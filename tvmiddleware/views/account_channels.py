@@ -3,6 +3,7 @@ favourites / hidden / parental flags and the account's channel order (v2 methods
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -131,8 +132,6 @@ def _channel_flags(items: Any) -> list[services.ChannelFlags]:
     param_error_code=V2_BAD_PARAMS,
 )
 def account_channels_update(call: Call) -> dict:
-    import json
-
     body = json_body(call)
     if "account_channels" in body:
         raw = body["account_channels"]

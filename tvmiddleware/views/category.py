@@ -7,6 +7,7 @@ from smarty.api import ApiError, Call, Number
 from smarty.i18n import translated_value
 
 from ..api import tvmw
+from .camera import visible_cameras
 from .live_common import COMMON_PARAMS, NOAUTH_PARAMS, Viewer, viewer
 
 CAMERA_CATEGORY_LIST_BAD_PARAMS = 1
@@ -47,8 +48,6 @@ def noauth_category_list(call: Call) -> dict:
     "/camera/category/list/", "CameraCategoryList", params=[*COMMON_PARAMS, Number("city_id")], auth=["session"]
 )
 def camera_category_list(call: Call) -> dict:
-    from .camera import visible_cameras
-
     v = viewer(call)
     city_id = call.params["city_id"]
     if city_id is not None and city_id < 1:

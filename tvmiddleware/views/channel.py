@@ -4,15 +4,17 @@ the channel's static URL (`uri`, else its multicast address) where it has one.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 
 from channels import selectors as live
 from channels import services
 from epg.models import Premiere
-from epg.selectors import DAY, day_start, epg_days, epg_dictionaries, programs_between, shape_program
+from epg.selectors import DAY, day_start, epg_days, epg_dictionaries, programs_between, rating_number, shape_program
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.api.render import render
-from smarty.i18n import translated
+from smarty.i18n import translated, translated_value
 
 from ..api import tvmw
 from .live_common import (
@@ -308,8 +310,6 @@ def channel_icon_list(call: Call) -> dict:
 @tvmw.method("/channel/sort/list/", "ChannelSortList", params=COMMON_PARAMS, auth=["session"])
 def channel_sort_list(call: Call) -> dict:
     v = viewer(call)
-    from smarty.i18n import translated_value
-
     sorts = live.channel_sorts(v.client_id)
     return {
         "channel_sort": [{"id": sid, "name": translated_value(row, "name", v.lang_index)} for sid, row in sorts.items()]
@@ -364,8 +364,6 @@ def channel_detail(call: Call) -> dict:
     row = _channel_row(v, call.params["cid"])
     if row is None:
         raise ApiError(CHANNEL_DETAIL_NOT_FOUND, "Channel not found", {"cid": "not found"})
-    from smarty.i18n import translated_value
-
     return {"id": row["id"], "name": translated_value(row, "name", v.lang_index), "actions": _actions(v, row)}
 
 
@@ -621,8 +619,6 @@ def premiere_list(call: Call) -> dict:
     for entry in entries:
         if entry.epg_id:
             by_epg.setdefault(entry.epg_id, []).append(entry)
-    import datetime as dt
-
     shift = p["timeshift_offset"] * 3600
     since = dt.datetime.fromtimestamp(v.now - shift, dt.UTC)
     premieres = (
@@ -645,7 +641,7 @@ def premiere_list(call: Call) -> dict:
                 "program_short_name": premiere.name,
                 "program_begin_time": int(premiere.time_begin.timestamp()) + shift,
                 "program_preview_url": premiere.image or (program.preview if program else ""),
-                "program_rating": _rating(program.age_rating) if program else 0,
+                "program_rating": rating_number(program.age_rating) if program else 0,
             }
             if not p["compact"]:
                 item["icon"] = live.icon_url(entry.icon, None, None, v.host)
@@ -654,9 +650,3 @@ def premiere_list(call: Call) -> dict:
                 item["program_meta"] = "{}"
             out.append(item)
     return {"premieres": out}
-
-
-def _rating(value: str) -> int:
-    from epg.selectors import rating_number
-
-    return rating_number(value)

@@ -15,6 +15,7 @@ from epg.selectors import DAY, epg_dictionaries, program_get, program_rows, prog
 from smarty.api import ApiError, Call, Flag, Number, String
 
 from ..api import tvmw
+from .camera import visible_cameras
 from .live_common import COMMON_PARAMS, ICON_PARAMS, NOAUTH_PARAMS, Viewer, has_record, icon_size, parse_day, viewer
 
 PROGRAM_LIST_BAD_PARAMS = 1
@@ -41,8 +42,6 @@ class Target:
 
 def _target(v: Viewer, cid: int, *, is_camera: bool) -> Target | None:
     if is_camera:
-        from .camera import visible_cameras
-
         row = next((r for r in visible_cameras(v) if r["id"] == cid), None)
         return Target(row["epg_channel_id"] or 0, row["recording_days"]) if row else None
     entry = v.entry(cid)
