@@ -241,3 +241,17 @@ def test_live_content_is_built_from_the_database_when_the_cache_raises(operator)
     assert [row["name"] for row in catalogue["channels"]] == ["Channel 0", "Channel 1", "Channel 2"]
     assert [e.id for e in view] == [c.id for c in operator.channels]
     assert windows == {(1, 0): []}
+
+
+def test_the_warming_task_runs_every_minute_and_warms(operator):
+    from channels.caching import local_values
+    from channels.tasks import cache_channel_list
+    from smarty.schedules import SCHEDULES, crontab
+
+    task, schedule = SCHEDULES["cache_channel_list"]
+    assert task == "channels.tasks.cache_channel_list" and schedule == crontab()
+    cache_channel_list.delay()
+    local_values.clear()  # read from the shared cache, as another process would
+    with CaptureQueriesContext(connection) as queries:
+        assert len(live.channel_catalogue(operator.client.pk)["channels"]) == 3
+    assert len(queries) == 0

@@ -302,11 +302,15 @@ def test_the_list_still_answers_from_the_database_when_redis_is_down(api, guide)
         assert body["channels"][0]["program_id"] != 0
 
 
-def test_xml_devices_get_the_list_as_xml(client, operator, xml_device):
+def test_xml_devices_get_the_list_as_xml(client, operator, xml_device, guide):
     stb = f.SessionFactory(account=operator.account, play_device=xml_device)
-    root = xml(client.get(f"{API}channel/list/", {"authkey": stb.authkey, "device": "sagemcom", "compact": 1}))
+    root = xml(client.get(f"{API}channel/list/", {"authkey": stb.authkey, "device": "sagemcom"}))
     assert root.findtext("error") == "0"
     assert [n.text for n in root.findall("channels/item/id")] == [str(c.id) for c in operator.channels]
+    first = root.find("channels/item")
+    assert first.findtext("program_name") == guide[operator.channels[0].id][3].name
+    assert first.findtext("drm_available") == "0"
+    assert first.find("hbb") is not None and list(first.find("hbb")) == []
 
 
 def test_channel_list_search_needs_a_search_string_and_answers_documented_fields(api, operator):
