@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from clients.selectors import client_content_dep
 from smarty.cache import cached, dep, generations
 
 from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
@@ -31,11 +32,6 @@ def account_dep(account_id: int) -> str:
 def inbox_dep(account_id: int) -> str:
     """Generation of an account's unread messages and undelivered device commands."""
     return dep("account_inbox", account_id)
-
-
-def client_content_dep(client_id: int) -> str:
-    """Generation of an operator's channels and categories (bumped by the content side)."""
-    return dep("client_content", client_id)
 
 
 def account_get_cached(*, account_id: int) -> Account | None:

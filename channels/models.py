@@ -9,12 +9,15 @@ from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
 
 
-class ChannelCategory(ClientOwned, NameTranslations):
+class ChannelCategory(ClientOwned, NameTranslations, DescriptionTranslations):
     """A TV category (seed 3.2.7.1), in the operator's order."""
 
     sort_order = models.IntegerField(default=0)
     icon = models.CharField(max_length=255, blank=True, default="")
     is_adult = models.BooleanField(default=False)
+    color = models.CharField(max_length=16, blank=True, default="", help_text="hex colour, e.g. #ff8800")
+    icon_tv = models.CharField(max_length=255, blank=True, default="", help_text="icon for STB and Smart TV")
+    dashboard_icon = models.CharField(max_length=255, blank=True, default="", help_text="dashboard icon (STB/TV)")
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -78,7 +81,9 @@ class Channel(ClientOwned, NameTranslations, DescriptionTranslations):
         return self.name
 
 
-class Radio(ClientOwned, NameTranslations):
+class Radio(ClientOwned, NameTranslations, DescriptionTranslations):
+    """A radio station, granted by tariffs like channels."""
+
     uri = models.CharField(max_length=1024)
     icon = models.CharField(max_length=255, blank=True, default="")
     tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="radios")
@@ -108,6 +113,46 @@ class Camera(ClientOwned, NameTranslations):
     recording_days = models.PositiveIntegerField(default=0)
     enabled = models.BooleanField(default=True)
     sort_order = models.IntegerField(default=0)
+    camera_category = models.ForeignKey(
+        "channels.CameraCategory", null=True, blank=True, on_delete=models.SET_NULL, related_name="cameras"
+    )
+    geo_city = models.ForeignKey(
+        "clients.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="for city lists"
+    )
+    icon = models.CharField(max_length=255, blank=True, default="", help_text="icon file below MEDIA_ROOT/icons")
+    preview_url = models.CharField(max_length=1024, blank=True, default="")
+    option1 = models.CharField(max_length=255, blank=True, default="")
+    option2 = models.CharField(max_length=255, blank=True, default="")
+    option3 = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CameraCategory(ClientOwned, NameTranslations):
+    """A group of cameras (beaches, streets...), optionally in one city (TVMW camera/category/list)."""
+
+    city = models.ForeignKey("clients.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name_plural = "camera categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelSort(ClientOwned, NameTranslations):
+    """An alternative channel order of an operator (TVMW channel/sort/list, `channel_sort_id`).
+    Channels missing from `channel_ids` follow in the operator's order."""
+
+    channel_ids = models.JSONField(default=list, blank=True, help_text="channel ids in this order")
+    enabled = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -124,6 +169,8 @@ class AccountChannelSetting(ClientOwned):
     is_favorite = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
     sort_order = models.IntegerField(null=True, blank=True)
+    is_parent_control = models.BooleanField(null=True, blank=True, help_text="empty: the channel's own setting")
+    last_viewed_at = models.DateTimeField(null=True, blank=True, help_text="for channel/list/last")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "channel"], name="uniq_account_channel_setting")]

@@ -16,6 +16,12 @@ def client_dep(client_id: int) -> str:
     return dep("client", client_id)
 
 
+def client_content_dep(client_id: int) -> str:
+    """Generation of an operator's channels, categories, radio, cameras and sorts (bumped by
+    channels.signals; bulk writers call channels.selectors.client_content_changed)."""
+    return dep("client_content", client_id)
+
+
 def play_device_formats() -> dict[str, str]:
     """system_name -> response format, cached until a device type changes."""
     return cached(

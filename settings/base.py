@@ -287,3 +287,25 @@ SMARTY_STREAM_CHECK_TIMEOUT = env_float("SMARTY_STREAM_CHECK_TIMEOUT", 3.0)
 SMARTY_STREAM_CHECK_WORKERS = env_int("SMARTY_STREAM_CHECK_WORKERS", 8)
 # program/url by `time` on a channel without EPG: the recording length handed out (seconds).
 SMARTY_ARCHIVE_NO_EPG_DURATION = env_int("SMARTY_ARCHIVE_NO_EPG_DURATION", 3600)
+
+# --- tvmw-content (live TV, TV guide, their caches; docs/tvmw-content.md) ---------------------
+# channel/list's current/next programmes come from a snapshot per operator, language and
+# time bucket of this many seconds; "next" is looked for this far after the bucket.
+SMARTY_EPG_NOW_WINDOW = env_int("SMARTY_EPG_NOW_WINDOW", 600)
+SMARTY_EPG_NEXT_LOOKAHEAD = env_int("SMARTY_EPG_NEXT_LOOKAHEAD", 6 * 3600)
+# program/list: the longest range one request may ask for.
+SMARTY_PROGRAM_LIST_MAX_DAYS = env_int("SMARTY_PROGRAM_LIST_MAX_DAYS", 31)
+# channel/programs: the largest `limit`; channel/list/programs: the longest range (seconds).
+SMARTY_CHANNEL_PROGRAMS_MAX_LIMIT = env_int("SMARTY_CHANNEL_PROGRAMS_MAX_LIMIT", 100)
+SMARTY_CHANNEL_LIST_PROGRAMS_MAX_SECONDS = env_int("SMARTY_CHANNEL_LIST_PROGRAMS_MAX_SECONDS", 3 * 86400)
+# program/list/search (names from the reference): days ahead searched, default and largest limit.
+TVMIDDLEWARE_PROGRAM_LIST_SEARCH_DAYS = env_int("TVMIDDLEWARE_PROGRAM_LIST_SEARCH_DAYS", 7)
+TVMIDDLEWARE_PROGRAM_LIST_SEARCH_LIMIT_RESULTS_TO = env_int("TVMIDDLEWARE_PROGRAM_LIST_SEARCH_LIMIT_RESULTS_TO", 20)
+# Rows scanned at most by program search and archive selections; premieres returned at most.
+SMARTY_PROGRAM_SEARCH_SCAN = env_int("SMARTY_PROGRAM_SEARCH_SCAN", 500)
+SMARTY_RECORD_LIST_SCAN = env_int("SMARTY_RECORD_LIST_SCAN", 2000)
+SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
+# channel/list/last: how many channels.
+SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
+# Large operator-wide cached values each process also keeps in memory (channels/caching.py).
+SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)

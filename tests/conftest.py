@@ -13,12 +13,20 @@ from clients.models import PlayDevice
 from . import factories as f
 
 
+def _clear_cache() -> None:
+    # Only this test process's keys (its KEY_PREFIX): parallel workers share one Redis db.
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Database rows are rolled back between tests (and SQLite reuses ids): so is the cache."""
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture

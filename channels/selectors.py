@@ -1,0 +1,725 @@
+"""What a device sees of an operator's live content, cached by versioned keys.
+
+Layers (each cached; ARCHITECTURE.md "Caching", docs/tvmw-content.md):
+
+1. `channel_catalogue(client_id)`: every enabled channel and category of the operator as plain
+   rows, with tariff ids; dep `client_content:<client_id>`. A cold catalogue logs
+   CLIENT_CHANNELS_NOT_FOUND (smarty_content_requests), as the seed describes;
+   `cache_channel_list` keeps it warm.
+2. `channel_view(client_id, tariff_ids, lang_index, compact)`: the channels a set of tariffs
+   opens, shaped for the API in one language (the device group and inactive-account rules
+   enter through the effective tariff set, `viewer_tariff_ids`).
+3. `account_channels(account)`: the account's favourites, hidden channels, own order, parental
+   overrides, last viewed; dep `account:<id>`.
+4. `now_next(client_id, lang_index, now)`: current and next programme of every EPG channel of
+   the operator for a short time bucket; deps: client content, the operator's guide
+   (`client_epg:<id>`), programme categories and genres.
+
+Entitlement (`viewer_tariff_ids`): the enabled tariffs of the account and its customer
+(tariffs.selectors.account_tariff_ids), used for the purpose (channels/radio), allowed for the
+device group, available in the subscriber's country/city when that is known, and only the
+tariffs `available_for_inactive_accounts` when the account is inactive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from accounts.models import Account, Session
+from accounts.selectors import account_dep
+from clients.selectors import client_content_dep
+from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
+from epg.selectors import epg_dictionaries as _epg_dictionaries
+from smarty.cache import bump, cached
+from smarty.i18n import translated_value
+from smarty.logging import log_event
+from tariffs.models import Tariff
+from tariffs.selectors import account_tariff_ids, tariffs_dep
+
+from .caching import cached_value
+from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
+
+ALL_TARIFFS = None  # channel_view over every enabled channel (noauth methods)
+MULTICAST_SCHEMES = ("udp://", "rtp://", "igmp://", "mcast://")
+_LANGS = range(1, 6)
+
+
+def client_content_changed(client_id: int) -> None:
+    """Call after bulk writes to an operator's content (no signals fire for those)."""
+    bump(client_content_dep(client_id))
+
+
+def _lang_values(*fields: str) -> list[str]:
+    return [f"{name}{suffix}" for name in fields for suffix in ["", *(f"_lang{i}" for i in _LANGS)]]
+
+
+def is_multicast(url: str) -> bool:
+    return url.lower().startswith(MULTICAST_SCHEMES)
+
+
+# --- icons -----------------------------------------------------------------------------------
+
+
+def icon_parts(value: str) -> tuple[str, str]:
+    """(stem, extension) of an icon's URL: a file below MEDIA_URL/icons/, a path or a URL."""
+    if not value:
+        return "", ""
+    if value.startswith(("http://", "https://", "/")):
+        url = value
+    else:
+        url = f"{settings.MEDIA_URL.rstrip('/')}/{settings.SMARTY_ICONS_DIR}/{value.lstrip('/')}"
+    slash = url.rfind("/")
+    dot = url.rfind(".")
+    if dot > slash + 1:
+        return url[:dot], url[dot:]
+    return url, ""
+
+
+def icon_url(parts: tuple[str, str], width: int | None, height: int | None, host: str) -> str:
+    """<file><width>_<height>.<ext> when a size is asked for (seed 3.1.5: the file is not
+    checked). `host` ("scheme://host") prefixes URLs that are only a path."""
+    stem, ext = parts
+    if not stem:
+        return ""
+    prefix = host if stem.startswith("/") else ""
+    if width or height:
+        return f"{prefix}{stem}{width or height}_{height or width}{ext}"
+    return f"{prefix}{stem}{ext}"
+
+
+# --- tariffs as rules ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TariffRule:
+    id: int
+    names: dict
+    enabled: bool
+    hidden: bool
+    kind: int
+    price: float
+    activation_price: float
+    periodical: bool
+    device_groups: frozenset[int]
+    countries: frozenset[int] | None  # None: available everywhere
+    cities: frozenset[int] | None
+    for_inactive: bool
+    for_channels: bool
+    for_radio: bool
+
+
+def tariff_rules(client_id: int) -> dict[int, TariffRule]:
+    """Every tariff of the operator as the rules entitlement needs (dep: tariffs)."""
+
+    def build() -> dict[int, TariffRule]:
+        tariffs = list(Tariff.objects.filter(client_id=client_id).values("id", *_lang_values("name"), *_TARIFF_FIELDS))
+        countries: dict[int, set[int]] = {}
+        cities: dict[int, set[int]] = {}
+        restricted = [t["id"] for t in tariffs if not t["available_everywhere"]]
+        if restricted:
+            for tid, cid in Tariff.countries.through.objects.filter(tariff_id__in=restricted).values_list(
+                "tariff_id", "country_id"
+            ):
+                countries.setdefault(tid, set()).add(cid)
+            for tid, cid in Tariff.cities.through.objects.filter(tariff_id__in=restricted).values_list(
+                "tariff_id", "city_id"
+            ):
+                cities.setdefault(tid, set()).add(cid)
+        rules = {}
+        for t in tariffs:
+            geo = not t["available_everywhere"] and (t["id"] in countries or t["id"] in cities)
+            rules[t["id"]] = TariffRule(
+                id=t["id"],
+                names={k: t[k] for k in _lang_values("name") if t[k]},
+                enabled=t["enabled"],
+                hidden=t["hidden"],
+                kind=t["kind"],
+                price=float(t["price"]),
+                activation_price=float(
+                    t["default_activation_price"] if t["default_activation_price"] is not None else t["price"]
+                ),
+                periodical=True,
+                device_groups=frozenset(int(g) for g in (t["allowed_device_groups"] or []) if str(g).isdigit()),
+                countries=frozenset(countries.get(t["id"], ())) if geo else None,
+                cities=frozenset(cities.get(t["id"], ())) if geo else None,
+                for_inactive=t["available_for_inactive_accounts"],
+                for_channels=t["used_for_channel_list"],
+                for_radio=t["used_for_radio_list"],
+            )
+        return rules
+
+    return cached_value("tariff_rules", (client_id,), [tariffs_dep(client_id)], build)
+
+
+_TARIFF_FIELDS = (
+    "enabled",
+    "hidden",
+    "kind",
+    "price",
+    "default_activation_price",
+    "allowed_device_groups",
+    "available_everywhere",
+    "available_for_inactive_accounts",
+    "used_for_channel_list",
+    "used_for_radio_list",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where the subscriber is, when a geo locator knows it."""
+
+    country_id: int | None = None
+    city_id: int | None = None
+
+
+def tariff_allowed(
+    rule: TariffRule,
+    *,
+    active: bool,
+    device_group: int | None,
+    location: Location | None,
+    purpose: str = "channels",
+) -> bool:
+    if not rule.enabled:
+        return False
+    if purpose == "channels" and not rule.for_channels:
+        return False
+    if purpose == "radio" and not rule.for_radio:
+        return False
+    if not active and not rule.for_inactive:
+        return False
+    # A tariff limited to device groups is closed to a device of unknown type.
+    if rule.device_groups and device_group not in rule.device_groups:
+        return False
+    if rule.countries is not None and location is not None:
+        in_country = location.country_id is not None and location.country_id in rule.countries
+        in_city = location.city_id is not None and location.city_id in (rule.cities or ())
+        if not (in_country or in_city):
+            return False
+    return True
+
+
+def viewer_tariff_ids(
+    account,  # noqa: ANN001
+    *,
+    device_group: int | None,
+    location: Location | None = None,
+    purpose: str = "channels",
+) -> frozenset[int]:
+    """The tariffs that open content to this account on this device (see module doc)."""
+    rules = tariff_rules(account.client_id)
+    active = bool(account.active)
+    return frozenset(
+        tid
+        for tid in account_tariff_ids(account)
+        if tid in rules
+        and tariff_allowed(rules[tid], active=active, device_group=device_group, location=location, purpose=purpose)
+    )
+
+
+def tariff_key(tariff_ids: frozenset[int] | None) -> str:
+    if tariff_ids is None:
+        return "*"
+    joined = ",".join(map(str, sorted(tariff_ids)))
+    return joined if len(joined) <= 48 else hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - not security
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+_CHANNEL_VALUES = (
+    "id",
+    *_lang_values("name"),
+    "category_id",
+    "epg_channel_id",
+    "uri",
+    "multicast_address",
+    "recording_days",
+    "parent_control",
+    "show_in_all",
+    "option1",
+    "option2",
+    "option3",
+    "telemeter",
+    "telemeter_account_name",
+    "telemeter_tmsec_name",
+    "telemeter_cat_id",
+    "telemeter_vc_id",
+    "telemeter_vc_version",
+    "aspect_ratio",
+    "lcn_number",
+    "pause_live_tv_shift",
+    "sort_order",
+    "icon",
+    "meta",
+    "epg_channel__icon",
+    "category__is_adult",
+)
+_CATEGORY_VALUES = (
+    "id",
+    *_lang_values("name", "description"),
+    "sort_order",
+    "icon",
+    "icon_tv",
+    "dashboard_icon",
+    "color",
+    "is_adult",
+)
+
+
+def channel_catalogue(client_id: int, *, warming: bool = False) -> dict[str, Any]:
+    """Enabled channels (operator order) and all categories of an operator as plain rows."""
+
+    def build() -> dict[str, Any]:
+        if not warming:
+            log_event("smarty_content_requests", "CLIENT_CHANNELS_NOT_FOUND", level="WARNING", client=client_id)
+        channels = list(
+            Channel.objects.filter(client_id=client_id, enabled=True)
+            .order_by("sort_order", "id")
+            .values(*_CHANNEL_VALUES)
+        )
+        tariffs: dict[int, set[int]] = {}
+        for channel_id, tariff_id in Channel.tariffs.through.objects.filter(
+            channel__client_id=client_id, channel__enabled=True
+        ).values_list("channel_id", "tariff_id"):
+            tariffs.setdefault(channel_id, set()).add(tariff_id)
+        extra: dict[int, list[int]] = {}
+        for channel_id, category_id in (
+            Channel.additional_categories.through.objects.filter(channel__client_id=client_id, channel__enabled=True)
+            .order_by("channelcategory__sort_order", "channelcategory_id")
+            .values_list("channel_id", "channelcategory_id")
+        ):
+            extra.setdefault(channel_id, []).append(category_id)
+        for row in channels:
+            row["tariff_ids"] = frozenset(tariffs.get(row["id"], ()))
+            row["extra_category_ids"] = tuple(extra.get(row["id"], ()))
+            row["icon_parts"] = icon_parts(row["icon"] or row["epg_channel__icon"] or "")
+            row["url"] = row["uri"] or row["multicast_address"] or ""
+        categories = list(ChannelCategory.objects.filter(client_id=client_id).values(*_CATEGORY_VALUES))
+        camera_epg = Camera.objects.filter(client_id=client_id, enabled=True, epg_channel__isnull=False)
+        epg_ids = {row["epg_channel_id"] for row in channels if row["epg_channel_id"]}
+        epg_ids.update(camera_epg.values_list("epg_channel_id", flat=True))
+        return {
+            "channels": channels,
+            "by_id": {row["id"]: row for row in channels},
+            "categories": categories,
+            "category_by_id": {row["id"]: row for row in categories},
+            "epg_ids": tuple(sorted(epg_ids)),
+        }
+
+    return cached_value("channel_catalogue", (client_id,), [client_content_dep(client_id)], build)
+
+
+@dataclass(slots=True)
+class ChannelEntry:
+    """One channel of a view: the response fields common to every account (`base`) and what
+    the per-request assembly needs."""
+
+    id: int
+    epg_id: int
+    search: str
+    icon: tuple[str, str]
+    url: str
+    multicast: bool
+    parent: bool
+    category_id: int
+    category_ids: frozenset[int]
+    sort: int
+    show_in_all: int
+    lcn_number: int
+    recording_days: int
+    name: str
+    meta: str
+    base: dict = field(default_factory=dict)
+
+
+def _base_fields(row: dict, categories: dict, lang_index: int, compact: bool) -> dict:
+    base = {
+        "id": row["id"],
+        "name": translated_value(row, "name", lang_index),
+        "category_id": row["category_id"] or 0,
+        "has_record": 1 if row["recording_days"] else 0,
+        "max_archive_duration": row["recording_days"],
+        "has_subscription": 1,
+        "pause_live_tv_shift": row["pause_live_tv_shift"],
+        "drm_available": False,
+    }
+    if compact:
+        return base
+    base.update(
+        {
+            "option1": row["option1"],
+            "option2": row["option2"],
+            "option3": row["option3"],
+            "telemeter": "" if row["telemeter"] is None else str(row["telemeter"]),
+            "telemeter_account_name": row["telemeter_account_name"],
+            "telemeter_tmsec_name": row["telemeter_tmsec_name"],
+            "telemeter_cat_id": row["telemeter_cat_id"],
+            "telemeter_vc_id": row["telemeter_vc_id"],
+            "telemeter_vc_version": row["telemeter_vc_version"],
+            "aspect_ratio": row["aspect_ratio"],
+            "lcn_number": row["lcn_number"],
+            "hbb": [],
+            "additional_categories": [
+                {"id": cid, "name": translated_value(categories[cid], "name", lang_index)}
+                for cid in row["extra_category_ids"]
+                if cid in categories
+            ],
+            "show_in_all": 1 if row["show_in_all"] else 0,
+            "ads_available": 0,
+        }
+    )
+    return base
+
+
+def channel_view(
+    client_id: int, tariff_ids: frozenset[int] | None, lang_index: int, compact: bool = False
+) -> list[ChannelEntry]:
+    """The channels `tariff_ids` open (None: every enabled channel), operator order."""
+
+    def build() -> list[ChannelEntry]:
+        catalogue = channel_catalogue(client_id)
+        categories = catalogue["category_by_id"]
+        entries = []
+        for row in catalogue["channels"]:
+            if tariff_ids is not None and not (row["tariff_ids"] & tariff_ids):
+                continue
+            name = translated_value(row, "name", lang_index)
+            url = row["url"]
+            entries.append(
+                ChannelEntry(
+                    id=row["id"],
+                    epg_id=row["epg_channel_id"] or 0,
+                    search=f"{name}\n{row['name']}".lower(),
+                    icon=row["icon_parts"],
+                    url=url,
+                    multicast=is_multicast(url),
+                    parent=bool(row["parent_control"] or row["category__is_adult"]),
+                    category_id=row["category_id"] or 0,
+                    category_ids=frozenset(
+                        ([row["category_id"]] if row["category_id"] else []) + list(row["extra_category_ids"])
+                    ),
+                    sort=row["sort_order"],
+                    show_in_all=1 if row["show_in_all"] else 0,
+                    lcn_number=row["lcn_number"],
+                    recording_days=row["recording_days"],
+                    name=name,
+                    meta=_json_text(row["meta"]),
+                    base=_base_fields(row, categories, lang_index, compact),
+                )
+            )
+        return entries
+
+    return cached_value(
+        "channel_view",
+        (client_id, tariff_key(tariff_ids), lang_index, int(bool(compact))),
+        [client_content_dep(client_id)],
+        build,
+    )
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- per account -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChannels:
+    favorites: frozenset[int] = frozenset()
+    hidden: frozenset[int] = frozenset()
+    parent: dict = field(default_factory=dict)  # channel id -> bool, overrides the channel
+    order: tuple[int, ...] = ()
+    last_viewed: tuple[int, ...] = ()
+
+
+def account_channels(account) -> AccountChannels:  # noqa: ANN001
+    """The account's own view of its channels (small; dep: the account)."""
+
+    def build() -> AccountChannels:
+        rows = list(
+            AccountChannelSetting.objects.filter(account_id=account.pk, client_id=account.client_id).values_list(
+                "channel_id", "is_favorite", "is_hidden", "sort_order", "is_parent_control", "last_viewed_at"
+            )
+        )
+        ordered = sorted((r for r in rows if r[3] is not None), key=lambda r: (r[3], r[0]))
+        viewed = sorted((r for r in rows if r[5] is not None), key=lambda r: r[5], reverse=True)
+        return AccountChannels(
+            favorites=frozenset(r[0] for r in rows if r[1]),
+            hidden=frozenset(r[0] for r in rows if r[2]),
+            parent={r[0]: r[4] for r in rows if r[4] is not None},
+            order=tuple(r[0] for r in ordered),
+            last_viewed=tuple(r[0] for r in viewed),
+        )
+
+    return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build)
+
+
+def channel_sorts(client_id: int) -> dict[int, dict]:
+    """The operator's enabled alternative channel orders."""
+
+    def build() -> dict[int, dict]:
+        return {
+            row["id"]: row
+            for row in ChannelSort.objects.filter(client_id=client_id, enabled=True).values(
+                "id", *_lang_values("name"), "channel_ids"
+            )
+        }
+
+    return cached_value("channel_sorts", (client_id,), [client_content_dep(client_id)], build)
+
+
+class SortNotFoundError(LookupError):
+    pass
+
+
+def ordered_entries(
+    entries: list[ChannelEntry],
+    *,
+    client_id: int,
+    settings_: AccountChannels | None,
+    account_sort: bool,
+    channel_sort_id: int | None,
+) -> list[ChannelEntry]:
+    """Operator order, or a named sort (`channel_sort_id`), or the account's own order;
+    channels the chosen order does not mention follow in the operator's order."""
+    if channel_sort_id is not None:
+        sort = channel_sorts(client_id).get(channel_sort_id)
+        if sort is None:
+            raise SortNotFoundError(channel_sort_id)
+        first = [int(i) for i in sort["channel_ids"] if str(i).lstrip("-").isdigit()]
+    elif account_sort and settings_ is not None and settings_.order:
+        first = list(settings_.order)
+    else:
+        return entries
+    by_id = {e.id: e for e in entries}
+    head = [by_id[i] for i in dict.fromkeys(first) if i in by_id]
+    taken = {e.id for e in head}
+    return head + [e for e in entries if e.id not in taken]
+
+
+# --- now and next ----------------------------------------------------------------------------
+
+PROGRAM_KEYS = (
+    "id",
+    "name",
+    "begin_time",
+    "end_time",
+    "category_id",
+    "category",
+    "description",
+    "preview_url",
+    "rating",
+    "meta",
+    "genres",
+)
+_COMPACT_KEYS = (
+    "id",
+    "name",
+    "begin_time",
+    "end_time",
+    "category_id",
+    "category",
+    "description",
+    "preview_url",
+    "rating",
+)
+_EMPTY_PROGRAM = {
+    "id": 0,
+    "name": "",
+    "begin_time": 0,
+    "end_time": 0,
+    "category_id": 0,
+    "category": "",
+    "description": "",
+    "preview_url": "",
+    "rating": 0,
+    "meta": "",
+    "genres": [],
+}
+
+
+def _prefixed(shaped: dict, prefix: str, keys: tuple[str, ...]) -> dict:
+    return {prefix + key: shaped[key] for key in keys}
+
+
+EMPTY_CURRENT = _prefixed(_EMPTY_PROGRAM, "program_", PROGRAM_KEYS)
+EMPTY_CURRENT_COMPACT = _prefixed(_EMPTY_PROGRAM, "program_", _COMPACT_KEYS)
+EMPTY_NEXT = _prefixed(_EMPTY_PROGRAM, "next_program_", PROGRAM_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A programme in the now/next snapshot, pre-shaped for the list methods."""
+
+    begin: int
+    end: int
+    current: dict
+    current_compact: dict
+    next: dict
+    category_id: int
+
+
+def now_next(client_id: int, lang_index: int, now: int) -> dict[int, tuple[Slot, ...]]:
+    """Programmes of the operator's EPG channels around `now`, per EPG channel: those overlapping
+    the current time bucket and the first one after it, so current and next programme can be
+    picked for any moment of the bucket (`current_and_next`)."""
+    window = max(int(settings.SMARTY_EPG_NOW_WINDOW), 1)
+    start = now - now % window
+    end = start + window
+    catalogue = channel_catalogue(client_id)
+    epg_ids = catalogue["epg_ids"]
+
+    def build() -> dict[int, tuple[Slot, ...]]:
+        rows = programs_in_range(epg_ids, start, end + int(settings.SMARTY_EPG_NEXT_LOOKAHEAD))
+        dictionaries = _epg_dictionaries()
+        grouped: dict[int, list[Slot]] = {}
+        closed: set[int] = set()
+        for row in rows:
+            epg_id = row["epg_channel_id"]
+            if epg_id in closed:
+                continue
+            if row["b"] >= end:
+                closed.add(epg_id)  # the first programme after the bucket: the last "next"
+            shaped = shape_program(row, lang_index, dictionaries)
+            grouped.setdefault(epg_id, []).append(
+                Slot(
+                    begin=row["b"],
+                    end=row["e"],
+                    current=_prefixed(shaped, "program_", PROGRAM_KEYS),
+                    current_compact=_prefixed(shaped, "program_", _COMPACT_KEYS),
+                    next=_prefixed(shaped, "next_program_", PROGRAM_KEYS),
+                    category_id=row["category_id"],
+                )
+            )
+        return {epg_id: tuple(slots) for epg_id, slots in grouped.items()}
+
+    deps = [client_content_dep(client_id), EPG_DICTIONARY, client_epg_dep(client_id)]
+    return cached_value("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60)
+
+
+def current_and_next(slots: tuple[Slot, ...] | None, now: int) -> tuple[Slot | None, Slot | None]:
+    """The programme on air at `now` and the one after it (slots are sorted by begin)."""
+    current = None
+    for slot in slots or ():
+        if current is None and slot.begin <= now < slot.end:
+            current = slot
+        elif slot.begin > now:
+            return current, slot
+    return current, None
+
+
+# --- radio and cameras -----------------------------------------------------------------------
+
+
+def radio_catalogue(client_id: int) -> list[dict]:
+    def build() -> list[dict]:
+        rows = list(
+            Radio.objects.filter(client_id=client_id, enabled=True)
+            .order_by("sort_order", "id")
+            .values("id", *_lang_values("name", "description"), "uri", "icon")
+        )
+        tariffs: dict[int, set[int]] = {}
+        for radio_id, tariff_id in Radio.tariffs.through.objects.filter(radio__client_id=client_id).values_list(
+            "radio_id", "tariff_id"
+        ):
+            tariffs.setdefault(radio_id, set()).add(tariff_id)
+        for row in rows:
+            row["tariff_ids"] = frozenset(tariffs.get(row["id"], ()))
+            row["icon_parts"] = icon_parts(row["icon"])
+        return rows
+
+    return cached_value("radio_catalogue", (client_id,), [client_content_dep(client_id)], build)
+
+
+def camera_catalogue(client_id: int) -> dict[str, Any]:
+    def build() -> dict[str, Any]:
+        rows = list(
+            Camera.objects.filter(client_id=client_id, enabled=True)
+            .order_by("sort_order", "id")
+            .values(
+                "id",
+                *_lang_values("name"),
+                "uri",
+                "icon",
+                "preview_url",
+                "account_id",
+                "epg_channel_id",
+                "recording_days",
+                "camera_category_id",
+                "geo_city_id",
+                "geo_city__name",
+                "option1",
+                "option2",
+                "option3",
+            )
+        )
+        tariffs: dict[int, set[int]] = {}
+        for camera_id, tariff_id in Camera.tariffs.through.objects.filter(camera__client_id=client_id).values_list(
+            "camera_id", "tariff_id"
+        ):
+            tariffs.setdefault(camera_id, set()).add(tariff_id)
+        for row in rows:
+            row["tariff_ids"] = frozenset(tariffs.get(row["id"], ()))
+            row["icon_parts"] = icon_parts(row["icon"])
+        categories = list(
+            CameraCategory.objects.filter(client_id=client_id).values(
+                "id", *_lang_values("name"), "city_id", "city__name", "sort_order"
+            )
+        )
+        return {"cameras": rows, "categories": categories}
+
+    return cached_value("camera_catalogue", (client_id,), [client_content_dep(client_id)], build)
+
+
+def camera_visible(row: dict, *, account_id: int, tariff_ids: frozenset[int]) -> bool:
+    """A camera is open to the account it is bound to, or through one of its tariffs."""
+    if row["account_id"] is not None:
+        return row["account_id"] == account_id
+    return bool(row["tariff_ids"] & tariff_ids)
+
+
+# --- warming (cache_channel_list) -------------------------------------------------------------
+
+
+def warm_client(client_id: int, *, now: int, max_sessions: int = 5000) -> int:
+    """Build what devices of one operator will ask for next: the catalogue, the views of the
+    tariff sets of recently active sessions in every content language, and the now/next
+    snapshots of this and the next time bucket. Returns how many values were visited."""
+    channel_catalogue(client_id, warming=True)
+    radio_catalogue(client_id)
+    camera_catalogue(client_id)
+    channel_sorts(client_id)
+    languages = range(len(settings.SMARTY_ADDITIONAL_LANGUAGES) + 1)
+    window = max(int(settings.SMARTY_EPG_NOW_WINDOW), 1)
+    visited = 4
+    for lang_index in languages:
+        now_next(client_id, lang_index, now)
+        now_next(client_id, lang_index, now + window)
+        visited += 2
+    since = dt.datetime.fromtimestamp(now - 86400, dt.UTC)
+    pairs = list(
+        Session.objects.filter(client_id=client_id, expires_at__gt=dt.datetime.fromtimestamp(now, dt.UTC))
+        .filter(last_active__gte=since)
+        .order_by("-last_active")
+        .values_list("account_id", "play_device__device_group")[:max_sessions]
+    )
+    accounts = {a.pk: a for a in Account.objects.filter(client_id=client_id, pk__in={a for a, _ in pairs})}
+    tariff_sets = set()
+    for account_id, group in dict.fromkeys(pairs):
+        account = accounts.get(account_id)
+        if account is not None:
+            tariff_sets.add(viewer_tariff_ids(account, device_group=group))
+    for tariffs in tariff_sets:
+        for lang_index in languages:
+            channel_view(client_id, tariffs, lang_index, False)
+            channel_view(client_id, tariffs, lang_index, True)
+            visited += 2
+    return visited

@@ -1,0 +1,270 @@
+"""Read side of the TV guide, cached by versioned keys (ARCHITECTURE.md "Caching").
+
+Dependencies:
+
+- `epg_channel:<id>` (`epg_channel_dep`): bumped whenever the programmes of one EPG channel
+  change (program/list, channel/programs, channel/list/programs read these windows).
+- `client_epg:<client_id>` (`client_epg_dep`): the guide of an operator as a whole, bumped
+  with the EPG channels it shows; channel/list's now/next snapshot depends on it (one
+  generation per operator instead of one per EPG channel keeps that request cheap).
+
+The importer calls `epg_channel_changed(id, ...)` after writing programmes in bulk: it bumps
+both. (A bare `bump(dep("epg_channel", id))` refreshes the windows at once and the
+now/next snapshot at the next time bucket, SMARTY_EPG_NOW_WINDOW seconds at most.) Single
+saves through the ORM are caught by the signal handlers in channels/signals.py.
+- `epg:dictionary` (`EPG_DICTIONARY`): programme categories and genres (shared by operators).
+
+Programmes are cached as plain rows per EPG channel x UTC day (`epg_day_rows`): program/list,
+channel/programs and channel/list/programs read those windows; channel/list reads a smaller
+"now and next" snapshot built in channels/selectors.py from `programs_in_range`.
+Rows carry every translation; `shape_program` picks the language per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from channels.caching import cached_value, cached_values
+from smarty.cache import bump, dep
+from smarty.i18n import translated_value
+
+from .models import EpgCategory, EpgGenre, Program
+
+EPG_DICTIONARY = dep("epg", "dictionary")
+DAY = 86400
+LANG_FIELDS = ("name", "description")
+_LANGS = range(1, 6)
+
+
+def epg_channel_dep(epg_channel_id: int) -> str:
+    """Generation of one EPG channel's programmes."""
+    return dep("epg_channel", epg_channel_id)
+
+
+def client_epg_dep(client_id: int) -> str:
+    """Generation of everything an operator shows of the guide (its now/next snapshot)."""
+    return dep("client_epg", client_id)
+
+
+def epg_change_deps(epg_channel_ids: Iterable[int]) -> list[str]:
+    """What to bump when programmes of these EPG channels change (one query for all)."""
+    from channels.models import Camera, Channel
+
+    ids = sorted(set(epg_channel_ids))
+    clients = set(Channel.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
+    clients.update(Camera.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
+    return [*(epg_channel_dep(i) for i in ids), *(client_epg_dep(c) for c in sorted(clients))]
+
+
+def epg_channel_changed(epg_channel_id: int, *more_ids: int) -> None:
+    """Call after programmes of EPG channels were written in bulk (bulk_create, update(),
+    delete() on a queryset): signals do not fire for those."""
+    bump(*epg_change_deps([epg_channel_id, *more_ids]))
+
+
+def epg_dictionary_changed() -> None:
+    bump(EPG_DICTIONARY)
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def _ts(value: dt.datetime) -> int:
+    return int(value.timestamp())
+
+
+_RATING = re.compile(r"\d+")
+
+
+def rating_number(age_rating: str) -> int:
+    """ "16+" -> 16; a rating without digits -> 0 (the reference wants a number)."""
+    found = _RATING.search(age_rating or "")
+    return int(found.group()) if found else 0
+
+
+_PROGRAM_VALUES = [
+    "id",
+    "epg_channel_id",
+    "time_begin",
+    "time_end",
+    "category_id",
+    "episode_num",
+    "season",
+    "episode",
+    "age_rating",
+    "year",
+    "country",
+    "preview",
+    "is_blocked",
+    "is_premiere",
+    *(f"{field}{suffix}" for field in LANG_FIELDS for suffix in ["", *(f"_lang{i}" for i in _LANGS)]),
+]
+# The importer's area may add a free-form `meta` JSON field to Program; use it when present.
+_HAS_META = any(f.name == "meta" for f in Program._meta.get_fields())
+if _HAS_META:  # pragma: no cover - depends on the EPG area's model
+    _PROGRAM_VALUES.append("meta")
+
+
+def _meta_json(row: dict, genre_names: list[str]) -> str:
+    meta: dict[str, Any] = {}
+    if row.get("meta"):
+        meta.update(row["meta"])
+    if row["year"]:
+        meta.setdefault("year", row["year"])
+    if row["country"]:
+        meta.setdefault("countries", [c.strip() for c in row["country"].split(",") if c.strip()])
+    if genre_names:
+        meta.setdefault("genres", genre_names)
+    if row["preview"]:
+        meta.setdefault("previews", [row["preview"]])
+    if row["season"] is not None:
+        meta.setdefault("season", row["season"])
+    if row["episode"] is not None:
+        meta.setdefault("episode", row["episode"])
+    return json.dumps(meta, ensure_ascii=False, separators=(",", ":")) if meta else "{}"
+
+
+def program_rows(queryset) -> list[dict]:  # noqa: ANN001
+    """Plain programme rows (two queries: programmes, then their genres by the same filter)."""
+    rows = list(queryset.order_by("epg_channel_id", "time_begin", "id").values(*_PROGRAM_VALUES))
+    if not rows:
+        return []
+    through = Program.genres.through
+    genre_pairs = through.objects.filter(program__in=queryset.values("id")).values_list("program_id", "epggenre_id")
+    genres: dict[int, list[int]] = defaultdict(list)
+    for program_id, genre_id in genre_pairs:
+        genres[program_id].append(genre_id)
+    names = epg_dictionaries()["genres"]
+    out = []
+    for row in rows:
+        genre_ids = tuple(sorted(genres.get(row["id"], ())))
+        item = {
+            "id": row["id"],
+            "epg_channel_id": row["epg_channel_id"],
+            "b": _ts(row["time_begin"]),
+            "e": _ts(row["time_end"]),
+            "category_id": row["category_id"] or 0,
+            "genre_ids": genre_ids,
+            "preview": row["preview"],
+            "rating": rating_number(row["age_rating"]),
+            "blocked": 1 if row["is_blocked"] else 0,
+            "premiere": 1 if row["is_premiere"] else 0,
+            "meta": _meta_json(row, [names[g]["name"] for g in genre_ids if g in names]),
+        }
+        for field in LANG_FIELDS:
+            item[field] = row[field]
+            for i in _LANGS:
+                value = row[f"{field}_lang{i}"]
+                if value:
+                    item[f"{field}_lang{i}"] = value
+        out.append(item)
+    return out
+
+
+def programs_in_range(epg_channel_ids: Iterable[int], start: int, end: int) -> list[dict]:
+    """Rows of programmes of these EPG channels overlapping [start, end) (Unix seconds),
+    ordered by channel and begin time. Not cached: callers cache what they build from it."""
+    ids = sorted(set(epg_channel_ids))
+    if not ids:
+        return []
+    queryset = Program.objects.filter(
+        epg_channel_id__in=ids,
+        time_begin__lt=dt.datetime.fromtimestamp(end, dt.UTC),
+        time_end__gt=dt.datetime.fromtimestamp(start, dt.UTC),
+    )
+    return program_rows(queryset)
+
+
+def day_start(ts: int) -> int:
+    return ts - ts % DAY
+
+
+def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[int, int], list[dict]]:
+    """Cached programme rows per (EPG channel, UTC day start): every programme overlapping
+    that day. Two cache round trips for any number of windows; misses built in one query."""
+    items = [((epg_id, day), epg_channel_dep(epg_id)) for epg_id in dict.fromkeys(epg_channel_ids) for day in days]
+
+    def build(missing: list[tuple]) -> dict[tuple, list[dict]]:
+        wanted_ids = sorted({epg_id for epg_id, _ in missing})
+        wanted_days = sorted({day for _, day in missing})
+        rows = programs_in_range(wanted_ids, wanted_days[0], wanted_days[-1] + DAY)
+        out: dict[tuple, list[dict]] = {parts: [] for parts in missing}
+        for row in rows:
+            first = day_start(row["b"])
+            last = day_start(max(row["e"] - 1, row["b"]))
+            day = max(first, wanted_days[0])
+            while day <= last:
+                bucket = out.get((row["epg_channel_id"], day))
+                if bucket is not None:
+                    bucket.append(row)
+                day += DAY
+        return out
+
+    return cached_values("epg_day", items, build)
+
+
+def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
+    """Programmes of one EPG channel overlapping [start, end), from the cached day windows."""
+    if end <= start:
+        return []
+    days = list(range(day_start(start), end, DAY))
+    windows = epg_days([epg_channel_id], days)
+    seen: set[int] = set()
+    out = []
+    for day in days:
+        for row in windows[(epg_channel_id, day)]:
+            if row["id"] in seen or row["e"] <= start or row["b"] >= end:
+                continue
+            seen.add(row["id"])
+            out.append(row)
+    return out
+
+
+# --- dictionaries and shaping ----------------------------------------------------------------
+
+
+def epg_dictionaries() -> dict[str, dict[int, dict]]:
+    """Programme categories and genres with their translations (shared by all operators)."""
+
+    def build() -> dict[str, dict[int, dict]]:
+        lang_names = ["name", *(f"name_lang{i}" for i in _LANGS)]
+        categories = {row["id"]: row for row in EpgCategory.objects.values("id", "icon", "sort_order", *lang_names)}
+        genres = {row["id"]: row for row in EpgGenre.objects.values("id", "sort_order", *lang_names)}
+        return {"categories": categories, "genres": genres}
+
+    return cached_value("epg_dictionaries", (), [EPG_DICTIONARY], build)
+
+
+def shape_program(row: dict, lang_index: int, dictionaries: dict) -> dict:
+    """The language-dependent view of a row: unprefixed names the views rename as needed."""
+    category = dictionaries["categories"].get(row["category_id"])
+    genres = dictionaries["genres"]
+    return {
+        "id": row["id"],
+        "name": translated_value(row, "name", lang_index),
+        "begin_time": row["b"],
+        "end_time": row["e"],
+        "category_id": row["category_id"],
+        "category": translated_value(category, "name", lang_index) if category else "",
+        "description": translated_value(row, "description", lang_index),
+        "preview_url": row["preview"],
+        "rating": row["rating"],
+        "meta": row["meta"],
+        "genres": [
+            {"genre_id": g, "genre_name": translated_value(genres[g], "name", lang_index)}
+            for g in row["genre_ids"]
+            if g in genres
+        ],
+        "blocked": row["blocked"],
+    }
+
+
+def program_get(program_id: int) -> dict | None:
+    """One programme row (uncached: detail pages are not hot)."""
+    rows = program_rows(Program.objects.filter(pk=program_id))
+    return rows[0] if rows else None
