@@ -13,7 +13,7 @@ from clients.models import PlayDevice
 from . import factories as f
 
 
-def _clear_cache() -> None:
+def clear_cache() -> None:
     # Only this test process's keys (its KEY_PREFIX): parallel workers share one Redis db.
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")
@@ -24,9 +24,9 @@ def _clear_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Database rows are rolled back between tests (and SQLite reuses ids): so is the cache."""
-    _clear_cache()
+    clear_cache()
     yield
-    _clear_cache()
+    clear_cache()
 
 
 @pytest.fixture

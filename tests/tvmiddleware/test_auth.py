@@ -12,6 +12,7 @@ from lxml import etree
 from accounts.models import Account, AccountDevice, CustomerActionLog, Session
 from clients.models import PlayDevice
 from tests import factories as f
+from tests.conftest import clear_cache
 
 BASE = "/tvmiddleware/api"
 
@@ -354,13 +355,11 @@ def test_failed_attempts_per_ip_are_throttled_with_error_28(tvmw_call, operator,
 
 
 def test_throttling_counters_live_in_the_shared_cache(tvmw_call, operator, settings):
-    from django.core.cache import cache
-
     settings.SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT = 1
     params = creds(operator, abonement="100001", device_uid="x")
     tvmw_call("/login/", password="guess", **params)
     assert tvmw_call("/login/", password="1234", **params)["error"] == 28
-    cache.clear()  # what another process sees is the cache: clearing it resets the counters
+    clear_cache()  # what another process sees is the cache: clearing it resets the counters
     assert tvmw_call("/login/", password="1234", **params)["error"] == 0
 
 
