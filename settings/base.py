@@ -267,3 +267,16 @@ def finalize(namespace: dict) -> None:
 
         sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+
+
+# --- admin ---------------------------------------------------------------------------------
+# The admin site of the project (sections, operator selector) as Django's default site, and
+# the role limits of operator staff, monitoring operators and dealers before Django's
+# permissions (smarty/admin_access.py).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "smarty.admin_apps.SmartyAdminConfig"
+AUTHENTICATION_BACKENDS = [
+    "smarty.admin_access.SmartyPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# An account or device counts as online when a session of it was active this recently.
+SMARTY_ADMIN_ONLINE_MINUTES = env_int("SMARTY_ADMIN_ONLINE_MINUTES", 10)
