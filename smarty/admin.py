@@ -522,8 +522,10 @@ class SortOrderAdminMixin:
         down = reverse(f"admin:{info[0]}_{info[1]}_move", args=[obj.pk, "down"], current_app=self.admin_site.name)
         return format_html(
             '<span class="smarty-sort">'
-            '<button type="submit" class="smarty-sort-up" formaction="{}" formmethod="post" title="{}">&#9650;</button>'
-            '<button type="submit" class="smarty-sort-down" formaction="{}" formmethod="post" title="{}">&#9660;</button>'
+            '<button type="submit" class="smarty-sort-up" formaction="{}" formmethod="post" title="{}">'
+            "&#9650;</button>"
+            '<button type="submit" class="smarty-sort-down" formaction="{}" formmethod="post" title="{}">'
+            "&#9660;</button>"
             "</span>",
             up,
             gettext("Move up"),
@@ -538,12 +540,12 @@ class SortOrderAdminMixin:
         return display
 
     def get_urls(self) -> list:
-        info = (self.opts.app_label, self.opts.model_name)
+        opts = self.opts
         return [
             path(
                 "<path:object_id>/move/<str:direction>/",
                 self.admin_site.admin_view(self.move_view),
-                name="%s_%s_move" % info,
+                name=f"{opts.app_label}_{opts.model_name}_move",
             ),
             *super().get_urls(),
         ]
@@ -593,9 +595,13 @@ class CsvExportMixin:
     csv_filename = "export"
 
     def get_urls(self) -> list:
-        info = (self.opts.app_label, self.opts.model_name)
+        opts = self.opts
         return [
-            path("export.csv", self.admin_site.admin_view(self.export_view), name="%s_%s_export" % info),
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name=f"{opts.app_label}_{opts.model_name}_export",
+            ),
             *super().get_urls(),
         ]
 

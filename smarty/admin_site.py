@@ -190,9 +190,10 @@ class SmartyAdminSite(admin.AdminSite):
     # --- Reports --------------------------------------------------------------------------
     def summary_report(self, request: HttpRequest) -> TemplateResponse:
         """Subscribers per tariff and money per month for the current operator."""
+        from django.db.models.functions import TruncMonth
+
         from accounts.models import Account
         from billing.models import Transaction
-        from django.db.models.functions import TruncMonth
         from tariffs.models import Tariff
 
         if not self._reports_visible(request):

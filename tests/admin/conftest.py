@@ -142,7 +142,7 @@ def form_data(http, url: str, **overrides) -> dict:  # noqa: ANN001, ANN003
     context = response.context
     form = context["adminform"].form
     data: dict = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or value is False:
             continue
