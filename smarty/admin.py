@@ -155,6 +155,13 @@ class SmartyChangeList(ChangeList):
             self.params[ORDER_VAR] = self.params[ORDER_VAR].split(".")[0]
         return super().get_ordering(request, queryset)
 
+    def get_ordering_field_columns(self):  # noqa: ANN201
+        columns = super().get_ordering_field_columns()
+        if len(columns) > 1:  # a multi-field default ordering: show its leading column only
+            first = next(iter(columns))
+            return {first: columns[first]}
+        return columns
+
     def get_results(self, request):  # noqa: ANN001
         self.list_per_page = page_size_for(request, self.model, self.list_per_page)
         if self.page_num > 1:

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils.functional import Promise
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -34,19 +34,48 @@ from .admin_access import (
 _OBJECT_URL = re.compile(r"^(?P<list>.*/admin/[\w-]+/[\w-]+/)[^/]+/(change|delete|history)/")
 
 
+#: The admin's names of models where the seed's guide names them differently from the model.
+MODEL_NAMES = {
+    "clients.client": (_("operator (Client ID)"), _("operators (Client ID)")),
+    "clients.clientplaydevice": (_("device settings"), _("STB settings and applications")),
+    "clients.playdevice": (_("device type"), _("device types")),
+    "clients.playdevicetemplate": (_("portal template"), _("portal templates")),
+    "accounts.customer": (_("subscriber"), _("subscribers")),
+    "accounts.accountdevice": (_("device"), _("devices")),
+    "accounts.devicecommand": (_("command"), _("commands to devices")),
+    "accounts.customeractionlog": (_("subscriber action"), _("subscriber actions")),
+    "accounts.session": (_("session"), _("active sessions")),
+    "tariffs.tariff": (_("tariff package"), _("tariff packages")),
+    "billing.transaction": (_("financial transaction"), _("financial transactions")),
+    "channels.channelcategory": (_("TV category"), _("TV categories")),
+    "channels.radio": (_("radio station"), _("radio")),
+    "vod.videogenre": (_("VOD genre"), _("VOD genres")),
+    "vod.video": (_("movie"), _("movies")),
+    "monitoring.viewevent": (_("viewing record"), _("viewing statistics")),
+}
+
+
+def _msgid(value: object) -> str:
+    with translation.override(None):  # the untranslated text, whatever the active language
+        return str(value)
+
+
 def translate_model_labels(model) -> None:  # noqa: ANN001
     """Route a model's and its fields' verbose names through gettext (lazily), so the admin
-    shows them in the interface language. Only the runtime labels change: migrations read the
-    names given in the model definition, which stay as they are."""
+    shows them in the interface language, under the guide's names (MODEL_NAMES). Only the
+    runtime labels change: migrations read the names given in the model definition."""
     opts = model._meta
+    names = MODEL_NAMES.get(opts.label_lower)
+    if names:
+        opts.verbose_name, opts.verbose_name_plural = names
     for attr in ("verbose_name", "verbose_name_plural"):
         value = getattr(opts, attr)
-        if value and not isinstance(value, Promise):
-            setattr(opts, attr, _(str(value)))
+        if value:
+            setattr(opts, attr, _(_msgid(value)))
     for field in opts.get_fields():
         value = getattr(field, "verbose_name", None)
-        if value and not isinstance(value, Promise) and not getattr(field, "auto_created", False):
-            field.verbose_name = _(str(value))
+        if value and not getattr(field, "auto_created", False):
+            field.verbose_name = _(_msgid(value))
 
 
 class SmartyAdminSite(admin.AdminSite):
