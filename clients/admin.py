@@ -12,14 +12,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from smarty.admin import NotFoundOutsideScopeMixin, OperatorScopedAdmin, current_client_id, scope_choices
+from accounts.models import Account, Customer
+from smarty.admin import (
+    NotFoundOutsideScopeMixin,
+    OperatorScopedAdmin,
+    current_client_id,
+    related_count,
+    scope_choices,
+)
 from smarty.admin_access import operator_actions, user_role
 
 from . import admin_services as services
@@ -176,24 +183,26 @@ class DealerAdmin(OperatorScopedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                customers_total=Count("customer", distinct=True),
-                accounts_count=Count("customer__accounts", distinct=True),
+                customers_total=related_count(Customer, "dealer"),
+                accounts_count=related_count(Account, "customer__dealer"),
+                login_name=Subquery(
+                    ClientUser.objects.filter(dealer=OuterRef("pk")).order_by("pk").values("user__username")[:1]
+                ),
             )
         )
 
     @admin.display(description=_("customers"), ordering="customers_total")
     def customers_link(self, obj: Dealer) -> str:
         url = reverse("admin:accounts_customer_changelist") + f"?dealer__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, obj.customers_total)
+        return format_html('<a href="{}">{}</a>', url, obj.customers_total or 0)
 
     @admin.display(description=_("accounts"), ordering="accounts_count")
     def accounts_total(self, obj: Dealer) -> int:
-        return obj.accounts_count
+        return obj.accounts_count or 0
 
-    @admin.display(description=_("login"))
+    @admin.display(description=_("login"), ordering="login_name")
     def login(self, obj: Dealer) -> str:
-        user = services.dealer_login(obj)
-        return user.get_username() if user is not None else "—"
+        return obj.login_name or "—"
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001
         self.assign_owner(request, obj, change)

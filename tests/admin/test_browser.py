@@ -102,7 +102,11 @@ def test_filter_transactions_and_export_csv(page, staff, operator, other_operato
     old = timezone.now() - dt.timedelta(days=30)
     for amount, processed, ext_id in (("15.00", True, "pay-new"), ("-5.00", True, "charge"), ("7.00", False, "open")):
         Transaction.objects.create(
-            client=operator.client, customer=operator.customer, amount=Decimal(amount), processed=processed, ext_id=ext_id
+            client=operator.client,
+            customer=operator.customer,
+            amount=Decimal(amount),
+            processed=processed,
+            ext_id=ext_id,
         )
     old_row = Transaction.objects.create(
         client=operator.client, customer=operator.customer, amount=Decimal("3.00"), processed=True, ext_id="pay-old"

@@ -201,3 +201,40 @@ def test_the_summary_report_is_scoped_to_the_operator(staff, operator, other_ope
     assert response.status_code == 200
     assert response.context["accounts"] == {"total": 3, "active": 2}
     assert [t.pk for t in response.context["tariffs"]] == [operator.tariff.pk]
+
+
+def test_lists_do_not_query_per_row(staff, operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.models import Transaction
+    from clients.models import Dealer
+
+    client = login(staff)
+    urls = [
+        "/admin/accounts/customer/",
+        "/admin/accounts/account/",
+        "/admin/accounts/accountdevice/",
+        "/admin/billing/transaction/",
+        "/admin/channels/channel/",
+        "/admin/clients/dealer/",
+    ]
+
+    def queries() -> dict[str, int]:
+        counts = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            counts[url] = len(ctx.captured_queries)
+        return counts
+
+    Dealer.objects.create(client=operator.client, name="D0")
+    few = queries()
+    for n in range(20):
+        dealer = Dealer.objects.create(client=operator.client, name=f"D{n + 1}")
+        customer = f.CustomerFactory(client=operator.client, dealer=dealer)
+        account = f.AccountFactory(customer=customer, abonement=f"9{n:05d}")
+        f.AccountDeviceFactory(account=account)
+        f.ChannelFactory(client=operator.client, category=operator.category)
+        Transaction.objects.create(client=operator.client, customer=customer, amount=1)
+    assert queries() == few

@@ -275,3 +275,25 @@ def test_logins_created_by_operator_staff_are_bound_to_the_operator(staff, opera
     newbie = get_user_model().objects.get(username="newbie")
     assert newbie.is_staff and not newbie.is_superuser
     assert newbie.smarty_profile.client_id == operator.client.pk
+
+
+def test_section_groups_grant_view_or_manage_per_section(operator):
+    import io
+
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("setup_admin_groups", stdout=io.StringIO())
+    call_command("setup_admin_groups", stdout=io.StringIO())  # idempotent
+    manage = set(Group.objects.get(name="Subscribers: manage").permissions.values_list("codename", flat=True))
+    assert {"view_customer", "add_customer", "change_customer", "delete_customer"} <= manage
+    assert "change_customeractionlog" not in manage  # the action log is read-only
+    assert not any(name.endswith("playdevice") or name.endswith("_client") for name in manage)
+    assert not Group.objects.filter(name__startswith="Service panel").exists()
+
+    user = make_user("accountant", client=operator.client)
+    user.groups.add(Group.objects.get(name="Billing: view"))
+    client = login(user)
+    assert client.get(changelist(Transaction)).status_code == 200
+    assert client.get(reverse("admin:billing_transaction_add")).status_code == 403
+    assert client.get(changelist(Customer)).status_code == 403
