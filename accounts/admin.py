@@ -295,8 +295,8 @@ class AccountAdminForm(forms.ModelForm):
 
 class AccountDeviceInline(OperatorScopedInline):
     model = AccountDevice
-    fields = ("device_uid", "play_device", "serial_number", "brand_name", "device_model", "is_basic", "enabled")
-    readonly_fields = ()
+    fields = ("device_uid", "play_device", "serial_number", "is_basic", "enabled", "last_active")
+    readonly_fields = ("last_active",)
     verbose_name_plural = _("devices")
 
 

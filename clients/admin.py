@@ -233,8 +233,26 @@ def operator_permissions():  # noqa: ANN201
     return Permission.objects.filter(pk__in=_operator_permission_ids()).select_related("content_type")
 
 
+class ClientUserForm(forms.ModelForm):
+    class Meta:
+        model = ClientUser
+        fields = ("client", "dealer", "is_admin", "is_monitoring")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        dealer = cleaned.get("dealer")
+        if "client" in self.fields:
+            client_id = cleaned["client"].pk if cleaned.get("client") else None
+        else:  # operator staff: the login is bound to their operator on save (choices are scoped)
+            client_id = self.instance.client_id or (dealer.client_id if dealer else None)
+        if dealer is not None and dealer.client_id != client_id:
+            self.add_error("dealer", gettext("The dealer belongs to another operator."))
+        return cleaned
+
+
 class ClientUserInline(admin.StackedInline):
     model = ClientUser
+    form = ClientUserForm
     fk_name = "user"
     can_delete = False
     max_num = 1

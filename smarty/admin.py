@@ -546,6 +546,14 @@ class SortOrderAdminMixin:
             display.insert(0, "sort_arrows")
         return display
 
+    def get_list_display_links(self, request: HttpRequest, list_display):  # noqa: ANN001, ANN201
+        links = super().get_list_display_links(request, list_display)
+        if links and "sort_arrows" in links:
+            # Buttons cannot sit inside the row's link: link the next column instead.
+            others = [name for name in list_display if name not in ("sort_arrows", "action_checkbox")]
+            links = [name for name in links if name != "sort_arrows"] or others[:1]
+        return links
+
     def get_urls(self) -> list:
         opts = self.opts
         return [

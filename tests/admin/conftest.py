@@ -142,9 +142,15 @@ def form_data(http, url: str, **overrides) -> dict:  # noqa: ANN001, ANN003
     context = response.context
     form = context["adminform"].form
     data: dict = {}
-    for name in form.fields:
+    for name, field in form.fields.items():
         value = form[name].value()
         if value is None or value is False:
+            continue
+        widget = getattr(field.widget, "widget", field.widget)  # unwrap the related-object wrapper
+        if hasattr(widget, "decompress"):
+            for index, part in enumerate(widget.decompress(value)):
+                if part is not None:
+                    data[f"{name}_{index}"] = str(part)
             continue
         if value is True:
             data[name] = "on"

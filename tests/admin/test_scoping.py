@@ -267,6 +267,7 @@ def test_logins_created_by_operator_staff_are_bound_to_the_operator(staff, opera
             password1="S3cret-pass-xyz",
             password2="S3cret-pass-xyz",
             usable_password="true",
+            **{"smarty_profile-TOTAL_FORMS": "1", "smarty_profile-0-is_monitoring": "on"},
         ),
     )
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
@@ -275,6 +276,7 @@ def test_logins_created_by_operator_staff_are_bound_to_the_operator(staff, opera
     newbie = get_user_model().objects.get(username="newbie")
     assert newbie.is_staff and not newbie.is_superuser
     assert newbie.smarty_profile.client_id == operator.client.pk
+    assert newbie.smarty_profile.is_monitoring
 
 
 def test_section_groups_grant_view_or_manage_per_section(operator):
@@ -297,3 +299,27 @@ def test_section_groups_grant_view_or_manage_per_section(operator):
     assert client.get(changelist(Transaction)).status_code == 200
     assert client.get(reverse("admin:billing_transaction_add")).status_code == 403
     assert client.get(changelist(Customer)).status_code == 403
+
+
+def test_a_superuser_cannot_bind_a_login_to_another_operators_dealer(superuser, operator, other_operator):
+    from clients.models import Dealer
+
+    foreign_dealer = Dealer.objects.create(client=other_operator.client, name="Elsewhere")
+    target = make_user("target")
+    client = login(superuser)
+    url = reverse("admin:auth_user_change", args=[target.pk])
+    data = form_data(client, url)
+    data.update(
+        {
+            "smarty_profile-TOTAL_FORMS": "1",
+            "smarty_profile-0-client": str(operator.client.pk),
+            "smarty_profile-0-dealer": str(foreign_dealer.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert not hasattr(target, "smarty_profile") or target.smarty_profile.dealer_id is None
+    data["smarty_profile-0-dealer"] = ""
+    assert client.post(url, data).status_code == 302
+    target.refresh_from_db()
+    assert target.smarty_profile.client_id == operator.client.pk
