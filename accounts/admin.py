@@ -35,6 +35,7 @@ from tariffs.selectors import account_tariff_ids
 
 from . import admin_services as services
 from .models import Account, AccountDevice, Customer, CustomerActionLog, DeviceCommand, Message, Session
+from .selectors import account_dep
 
 
 def online_since() -> dt.datetime:
@@ -700,6 +701,9 @@ class MessageAdmin(OperatorScopedAdmin):
             return True
         return super().lookup_allowed(lookup, value, request)
 
+    def cache_deps(self, obj: Message) -> list[str]:
+        return [account_dep(obj.account_id)]
+
     @admin.display(description=_("text"))
     def text_excerpt(self, obj: Message) -> str:
         return Truncator(obj.text).chars(80)
@@ -807,6 +811,9 @@ class DeviceCommandAdmin(OperatorScopedAdmin):
         if obj is None:
             return ()
         return ("account", "device", "type", "user_confirmation", "accompanying_text", "deep_link", "image_url")
+
+    def cache_deps(self, obj: DeviceCommand) -> list[str]:
+        return [account_dep(obj.account_id)]
 
     @admin.display(description=_("command"), ordering="type")
     def command_name(self, obj: DeviceCommand) -> str:
