@@ -22,6 +22,14 @@ class Client(models.Model):
         NONE = "none", "None"
         GEOIP2 = "geoip2", "GeoIP2 / GeoLite2 database"
 
+    class ChannelSort(models.TextChoices):
+        """Channel auto-sort of the operator's channel list (seed 3.2.7.2)."""
+
+        CUSTOM = "custom", "custom sorting"
+        AUTO = "auto", "automatically (logical channel number)"
+        ID = "id", "ID"
+        NAME = "name", "title"
+
     name = models.CharField(max_length=255)
     email = models.EmailField(blank=True, default="")
     domain_prefix = models.SlugField(max_length=64, unique=True, help_text="subdomain of the operator")
@@ -40,6 +48,9 @@ class Client(models.Model):
     abonement_length = models.PositiveSmallIntegerField(default=8)
     geo_locator = models.CharField(max_length=16, choices=GeoLocator.choices, default=GeoLocator.NONE)
     timezone = models.CharField(max_length=64, default="UTC")
+    channel_sort = models.CharField(
+        max_length=8, choices=ChannelSort.choices, default=ChannelSort.CUSTOM, help_text="order of the channel list"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -309,3 +309,15 @@ SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (channels/caching.py).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)
+
+# --- admin ---------------------------------------------------------------------------------
+# The admin site of the project (sections, operator selector) as Django's default site, and
+# the role limits of operator staff, monitoring operators and dealers before Django's
+# permissions (smarty/admin_access.py).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "smarty.admin_apps.SmartyAdminConfig"
+AUTHENTICATION_BACKENDS = [
+    "smarty.admin_access.SmartyPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# An account or device counts as online when a session of it was active this recently.
+SMARTY_ADMIN_ONLINE_MINUTES = env_int("SMARTY_ADMIN_ONLINE_MINUTES", 10)

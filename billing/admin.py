@@ -1,0 +1,177 @@
+"""Billing section: financial transactions with combined filters and CSV export (seed
+3.2.6.3), promo codes, gateway payments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
+
+from . import admin_services as services
+from .models import Payment, PromoActivation, PromoCode, Transaction
+
+
+class TransactionKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):  # noqa: ANN001, ANN201
+        return (("payment", _("Payments")), ("charge", _("Charges")))
+
+    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+        if self.value() == "payment":
+            return queryset.filter(amount__gt=0)
+        if self.value() == "charge":
+            return queryset.filter(amount__lt=0)
+        return queryset
+
+
+class TransactionForm(forms.ModelForm):
+    class Meta:
+        model = Transaction
+        fields = ("customer", "amount", "transaction_type", "tariff", "ext_id", "processed", "comment")
+
+
+@admin.register(Transaction)
+class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
+    form = TransactionForm
+    client_from = "customer"
+    dealer_field = "customer__dealer"
+    list_display = (
+        "id",
+        "created_at",
+        "customer",
+        "amount",
+        "kind",
+        "transaction_type",
+        "tariff",
+        "processed",
+        "ext_id",
+        "comment_excerpt",
+    )
+    list_display_links = ("id", "created_at")
+    list_filter = (
+        TransactionKindFilter,
+        "processed",
+        "transaction_type",
+        "tariff",
+        "customer__dealer",
+        ("created_at", DateRangeFilter),
+    )
+    search_fields = ("=id", "ext_id", "comment", "customer__lastname", "customer__firstname", "customer__ext_id")
+    autocomplete_fields = ("customer",)
+    actions = ("export_csv",)
+    csv_filename = "transactions"
+    csv_columns = (
+        ("id", "pk"),
+        ("created_at", "created_at"),
+        ("customer_id", "customer_id"),
+        ("customer", lambda t: str(t.customer)),
+        ("customer_ext_id", "customer.ext_id"),
+        ("amount", "amount"),
+        ("transaction_type", "transaction_type"),
+        ("tariff", lambda t: t.tariff.name if t.tariff_id else ""),
+        ("processed", "processed"),
+        ("ext_id", "ext_id"),
+        ("comment", "comment"),
+    )
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+        return super().get_queryset(request).select_related("customer", "tariff")
+
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        if obj is None:
+            return ()
+        return ("customer", "amount", "transaction_type", "tariff", "ext_id", "processed", "created_at")
+
+    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        fields = ["customer", "amount", "transaction_type", "tariff", "ext_id", "processed", "comment"]
+        return fields + ["created_at"] if obj is not None else fields
+
+    @admin.display(description=_("kind"))
+    def kind(self, obj: Transaction) -> str:
+        return gettext("payment") if obj.amount > 0 else gettext("charge") if obj.amount < 0 else "—"
+
+    @admin.display(description=_("comment"))
+    def comment_excerpt(self, obj: Transaction) -> str:
+        return Truncator(obj.comment).chars(60)
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        if change:  # a transaction's money never changes; its comment may
+            obj.save(update_fields=["comment"])
+            return
+        saved = services.transaction_create(
+            customer=obj.customer,
+            amount=obj.amount,
+            comment=obj.comment,
+            transaction_type=obj.transaction_type,
+            tariff=obj.tariff,
+            ext_id=obj.ext_id,
+            processed=obj.processed,
+            user=request.user.get_username(),
+        )
+        obj.pk, obj.client_id, obj.created_at = saved.pk, saved.client_id, saved.created_at
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):  # noqa: ANN001
+        services.transaction_delete(row=obj, user=request.user.get_username())
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001
+        for row in queryset.select_related("customer"):
+            services.transaction_delete(row=row, user=request.user.get_username())
+
+
+@admin.register(PromoCode)
+class PromoCodeAdmin(OperatorScopedAdmin):
+    list_display = ("code", "tariff", "amount", "days", "activations", "max_activations", "valid_until", "created_at")
+    list_filter = ("tariff", ("valid_until", DateRangeFilter))
+    search_fields = ("code",)
+    readonly_fields = ("activations", "created_at")
+
+
+@admin.register(PromoActivation)
+class PromoActivationAdmin(OperatorScopedAdmin):
+    dealer_field = "customer__dealer"
+    list_display = ("created_at", "promo", "customer", "account")
+    list_filter = (("created_at", DateRangeFilter),)
+    search_fields = ("promo__code", "customer__lastname", "account__abonement")
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
+    dealer_field = "customer__dealer"
+    list_display = ("id", "created_at", "customer", "gateway", "amount", "status", "gateway_ref", "transaction")
+    list_filter = ("status", "gateway", ("created_at", DateRangeFilter))
+    search_fields = ("=id", "gateway_ref", "customer__lastname")
+    actions = ("export_csv",)
+    csv_filename = "payments"
+    csv_columns = (
+        ("id", "pk"),
+        ("created_at", "created_at"),
+        ("customer_id", "customer_id"),
+        ("gateway", "gateway"),
+        ("amount", "amount"),
+        ("status", "status"),
+        ("gateway_ref", "gateway_ref"),
+        ("transaction_id", "transaction_id"),
+    )
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+        return super().get_queryset(request).select_related("customer")
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False

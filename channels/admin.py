@@ -1,0 +1,205 @@
+"""Content settings: TV categories and channels with the sort-order arrows and the channel
+auto-sort (seed 3.2.7.1-3.2.7.2), radio, cameras."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
+
+from . import admin_services as services
+from .models import Camera, Channel, ChannelCategory, Radio
+
+TRANSLATIONS = (
+    _("Translations"),
+    {
+        "classes": ("collapse",),
+        "fields": ("name_lang1", "name_lang2", "name_lang3", "name_lang4", "name_lang5"),
+    },
+)
+
+
+@admin.register(ChannelCategory)
+class ChannelCategoryAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "is_adult", "channels_total", "id")
+    list_display_links = ("name",)
+    list_filter = ("is_adult",)
+    search_fields = ("name",)
+    fieldsets = ((None, {"fields": ("client", "name", "icon", "is_adult", "sort_order")}), TRANSLATIONS)
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+        return super().get_queryset(request).annotate(channels_count=related_count(Channel, "category"))
+
+    @admin.display(description=_("channels"), ordering="channels_count")
+    def channels_total(self, obj: ChannelCategory) -> int:
+        return obj.channels_count or 0
+
+
+@admin.register(Channel)
+class ChannelAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    change_list_template = "admin/channels/channel/change_list.html"
+    list_display = ("name", "category", "lcn_number", "epg_channel", "recording_days", "enabled", "id")
+    list_display_links = ("name",)
+    list_filter = ("category", "enabled", "tariffs", "stream_services", "parent_control", "show_in_all")
+    search_fields = ("name", "=id", "id_for_stream_service", "epg_channel__name")
+    filter_horizontal = ("tariffs", "stream_services", "additional_categories")
+    list_select_related = ("category", "epg_channel")
+    fieldsets = (
+        (None, {"fields": ("client", "name", "category", "additional_categories", "epg_channel", "icon", "enabled")}),
+        (_("Access"), {"fields": ("tariffs", "show_in_all", "parent_control", "display_on_site")}),
+        (
+            _("Streaming"),
+            {
+                "fields": (
+                    "stream_services",
+                    "uri",
+                    "url_prefix",
+                    "id_for_stream_service",
+                    "multicast_address",
+                    "secondary_multicast_address",
+                    "recording_days",
+                    "pause_live_tv_shift",
+                    "aspect_ratio",
+                )
+            },
+        ),
+        (_("Order"), {"fields": ("lcn_number", "sort_order")}),
+        (
+            _("Other"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "description",
+                    "comment",
+                    "version",
+                    "hbb_channel_pid",
+                    "option1",
+                    "option2",
+                    "option3",
+                    "telemeter",
+                    "telemeter_account_name",
+                    "telemeter_tmsec_name",
+                    "telemeter_cat_id",
+                    "telemeter_vc_id",
+                    "telemeter_vc_version",
+                    "mediahills_id",
+                    "copyright_holder",
+                    "price_category",
+                    "meta",
+                ),
+            },
+        ),
+        TRANSLATIONS,
+    )
+
+    def current_client(self, request: HttpRequest) -> Client | None:
+        if not hasattr(request, "_smarty_channel_client"):
+            client_id = current_client_id(request)
+            request._smarty_channel_client = (
+                Client.objects.filter(pk=client_id).first() if client_id and client_id > 0 else None
+            )
+        return request._smarty_channel_client
+
+    def get_ordering(self, request: HttpRequest):  # noqa: ANN201
+        return services.channel_ordering(self.current_client(request))
+
+    def get_list_display(self, request: HttpRequest):  # noqa: ANN201
+        display = list(super().get_list_display(request))
+        client = self.current_client(request)
+        if client is None or client.channel_sort != Client.ChannelSort.CUSTOM:
+            # The arrows move the custom order, which the list does not show now.
+            display = [d for d in display if d != "sort_arrows"]
+        return display
+
+    def get_urls(self) -> list:
+        return [
+            path("auto-sort/", self.admin_site.admin_view(self.auto_sort_view), name="channels_channel_auto_sort"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):  # noqa: ANN001, ANN201
+        client = self.current_client(request)
+        extra_context = {
+            **(extra_context or {}),
+            "auto_sort": {
+                "url": reverse("admin:channels_channel_auto_sort"),
+                "choices": Client.ChannelSort.choices,
+                "labels": {
+                    Client.ChannelSort.CUSTOM: gettext("Custom sorting"),
+                    Client.ChannelSort.AUTO: gettext("Automatically (by EPG number)"),
+                    Client.ChannelSort.ID: gettext("By ID"),
+                    Client.ChannelSort.NAME: gettext("By title"),
+                },
+                "current": client.channel_sort if client else None,
+                "enabled": client is not None and self.has_change_permission(request),
+            },
+        }
+        return super().changelist_view(request, extra_context)
+
+    def auto_sort_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        client = self.current_client(request)
+        mode = request.POST.get("mode", "")
+        if client is None:
+            messages.error(request, gettext("Choose an operator in the header selector first."))
+        elif mode not in services.CHANNEL_ORDERINGS:
+            messages.error(request, gettext("Unknown sort mode."))
+        else:
+            services.channel_sort_set(client=client, mode=mode)
+            messages.success(request, gettext("Channel order changed."))
+        return HttpResponseRedirect(reverse("admin:channels_channel_changelist"))
+
+
+@admin.register(Radio)
+class RadioAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "uri", "enabled", "id")
+    list_display_links = ("name",)
+    list_filter = ("enabled", "tariffs")
+    search_fields = ("name", "uri")
+    filter_horizontal = ("tariffs",)
+    fieldsets = (
+        (None, {"fields": ("client", "name", "uri", "icon", "tariffs", "enabled", "sort_order")}),
+        TRANSLATIONS,
+    )
+
+
+@admin.register(Camera)
+class CameraAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "city", "category", "account", "enabled", "id")
+    list_display_links = ("name",)
+    list_filter = ("enabled", "city", "tariffs")
+    search_fields = ("name", "city", "category", "account__abonement")
+    filter_horizontal = ("tariffs", "stream_services")
+    autocomplete_fields = ("account",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "name",
+                    "city",
+                    "category",
+                    "account",
+                    "uri",
+                    "id_for_stream_service",
+                    "stream_services",
+                    "tariffs",
+                    "epg_channel",
+                    "recording_days",
+                    "enabled",
+                    "sort_order",
+                )
+            },
+        ),
+        TRANSLATIONS,
+    )
