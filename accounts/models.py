@@ -204,6 +204,7 @@ class Message(ClientOwned):
     text = models.TextField()
     urgent = models.BooleanField(default=False)
     no_confirmation = models.BooleanField(default=False)
+    delete_after_reading = models.BooleanField(default=False)
     is_read = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,3 +18,6 @@ def beat_schedule() -> dict:
 
 
 __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
+
+# billing: the internal billing's charge run, hourly (tariff periods are days long).
+register("charge_tariffs", "billing.tasks.charge_tariffs", crontab(minute=7))
