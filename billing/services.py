@@ -70,35 +70,35 @@ class BillingError(Exception):
             self.field = field
 
 
-class TransactionExtIdTaken(BillingError):
+class TransactionExtIdTakenError(BillingError):
     field = "ext_id"
 
 
-class TransactionNotFound(BillingError):
+class TransactionNotFoundError(BillingError):
     field = "ext_id"
 
 
-class VideoExtIdMissing(BillingError):
+class VideoExtIdMissingError(BillingError):
     field = "video_ext_id"
 
 
-class VideoNotFound(BillingError):
+class VideoNotFoundError(BillingError):
     field = "video_ext_id"
 
 
-class PromoInvalid(BillingError):
+class PromoInvalidError(BillingError):
     pass
 
 
-class PromoAlreadyActivated(BillingError):
+class PromoAlreadyActivatedError(BillingError):
     field = "code"
 
 
-class PromoNotValidNow(BillingError):
+class PromoNotValidNowError(BillingError):
     field = "code"
 
 
-class PaymentInvalid(BillingError):
+class PaymentInvalidError(BillingError):
     pass
 
 
@@ -161,14 +161,14 @@ def transaction_create(
     DEBT) and marks it processed. `activate_accounts` activates the customer's inactive
     accounts afterwards. A video purchase (transaction_type 1) names an existing video.
 
-    Raises ValidationError, TransactionExtIdTaken, VideoExtIdMissing, VideoNotFound."""
+    Raises ValidationError, TransactionExtIdTakenError, VideoExtIdMissingError, VideoNotFoundError."""
     amount = money(amount)
     ext_id = (ext_id or "").strip()
     if transaction_type == Transaction.Type.VIDEO_PURCHASE:
         if not video_ext_id:
-            raise VideoExtIdMissing("video_ext_id is required for a video purchase")
+            raise VideoExtIdMissingError("video_ext_id is required for a video purchase")
         if not video_exists(client=customer.client, video_ext_id=video_ext_id):
-            raise VideoNotFound(f"No video with ext_id {video_ext_id!r}")
+            raise VideoNotFoundError(f"No video with ext_id {video_ext_id!r}")
     tx = Transaction(
         client_id=customer.client_id,
         customer=customer,
@@ -192,7 +192,7 @@ def transaction_create(
                 tx.save(force_insert=True)
         except IntegrityError:
             if ext_id:
-                raise TransactionExtIdTaken(f"A transaction with ext_id {ext_id!r} already exists") from None
+                raise TransactionExtIdTakenError(f"A transaction with ext_id {ext_id!r} already exists") from None
             raise
         Customer.objects.filter(pk=locked.pk).update(balance=F("balance") + amount)
         customer_action_log(
@@ -217,16 +217,16 @@ def transaction_create(
 
 def transaction_delete(*, client, ext_id: str, action_source: str = Source.SYSTEM) -> Transaction:  # noqa: ANN001
     """Delete the operator's transaction `ext_id` and take its amount back from the balance.
-    Raises TransactionNotFound."""
+    Raises TransactionNotFoundError."""
     ext_id = (ext_id or "").strip()
     found = Transaction.objects.for_client(client).filter(ext_id=ext_id).only("customer_id").first() if ext_id else None
     if found is None:
-        raise TransactionNotFound(f"No transaction with ext_id {ext_id!r}")
+        raise TransactionNotFoundError(f"No transaction with ext_id {ext_id!r}")
     with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=found.customer_id)
         tx = Transaction.objects.filter(pk=found.pk).first()
         if tx is None:
-            raise TransactionNotFound(f"No transaction with ext_id {ext_id!r}")
+            raise TransactionNotFoundError(f"No transaction with ext_id {ext_id!r}")
         tx.delete()
         Customer.objects.filter(pk=locked.pk).update(balance=F("balance") - tx.amount)
         customer_action_log(
@@ -545,26 +545,26 @@ class PromoOutcome:
 
 
 def promo_activate(*, promo: PromoCode, account: Account, now: dt.datetime | None = None) -> PromoOutcome:
-    """Use a promo code for an account (and its customer). Raises PromoInvalid (bound to
-    another account), PromoNotValidNow (outside valid_from..valid_until),
-    PromoAlreadyActivated (by this customer, or no activations left)."""
+    """Use a promo code for an account (and its customer). Raises PromoInvalidError (bound to
+    another account), PromoNotValidNowError (outside valid_from..valid_until),
+    PromoAlreadyActivatedError (by this customer, or no activations left)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if promo.client_id != account.client_id:
-        raise PromoInvalid("Promo code not found", field="code")
+        raise PromoInvalidError("Promo code not found", field="code")
     if promo.account_id is not None and promo.account_id != account.pk:
-        raise PromoInvalid("This promo code belongs to another account", field="account_id")
+        raise PromoInvalidError("This promo code belongs to another account", field="account_id")
     if (promo.valid_from and today < promo.valid_from) or (promo.valid_until and today > promo.valid_until):
-        raise PromoNotValidNow("The promo code is expired or not valid yet")
+        raise PromoNotValidNowError("The promo code is expired or not valid yet")
     customer = account.customer
     with transaction.atomic():
         locked = PromoCode.objects.select_for_update().get(pk=promo.pk)
         if PromoActivation.objects.filter(promo=locked, customer=customer).exists():
-            raise PromoAlreadyActivated("The promo code is already activated")
+            raise PromoAlreadyActivatedError("The promo code is already activated")
         if not PromoCode.objects.filter(pk=locked.pk, activations__lt=F("max_activations")).update(
             activations=F("activations") + 1
         ):
-            raise PromoAlreadyActivated("The promo code has no activations left")
+            raise PromoAlreadyActivatedError("The promo code has no activations left")
         activation = PromoActivation(
             client_id=locked.client_id,
             promo=locked,
@@ -576,7 +576,7 @@ def promo_activate(*, promo: PromoCode, account: Account, now: dt.datetime | Non
             with transaction.atomic():
                 activation.save(force_insert=True)
         except IntegrityError:
-            raise PromoAlreadyActivated("The promo code is already activated") from None
+            raise PromoAlreadyActivatedError("The promo code is already activated") from None
         free = list(locked.free_tariffs.all())
         for tariff in free:
             # A zero-price subscription keeps the internal billing from charging the tariff;
@@ -634,7 +634,7 @@ def _positive(amount: object) -> Decimal:
 
 def payment_merchant_url(*, customer: Customer, amount: object, merchant_type: str = "") -> tuple[Payment, str, str]:
     """Start a payment on the merchant's page: (payment, url, merchant name). An empty url
-    means the application uses its own card form. Raises ValidationError, UnknownGateway,
+    means the application uses its own card form. Raises ValidationError, UnknownGatewayError,
     GatewayConfigError, GatewayError."""
     amount = _positive(amount)
     gateway = get_gateway(merchant_type)
@@ -648,7 +648,7 @@ def payment_merchant_url(*, customer: Customer, amount: object, merchant_type: s
 
 def payment_create(*, customer: Customer, amount: object, merchant_type: str = "") -> Payment:
     """Register a payment with the gateway (payment_id, session_id). Raises ValidationError,
-    UnknownGateway, GatewayConfigError, GatewayError."""
+    UnknownGatewayError, GatewayConfigError, GatewayError."""
     amount = _positive(amount)
     gateway = get_gateway(merchant_type)
     with transaction.atomic():
@@ -667,7 +667,7 @@ def _claim(payment: Payment) -> None:
         status=Payment.Status.PROCESSING, updated_at=timezone.now()
     )
     if not claimed:
-        raise PaymentInvalid("The payment is already processed", field="payment_id")
+        raise PaymentInvalidError("The payment is already processed", field="payment_id")
     payment.status = Payment.Status.PROCESSING
 
 
@@ -718,8 +718,8 @@ def _settle(payment: Payment, *, card_token: str = "", card_mask: str = "") -> P
 
 def payment_process(*, payment: Payment, card: CardData) -> Payment:
     """Send the card to the gateway; on success the amount reaches the balance as a
-    transaction (processed by the internal billing). Raises PaymentInvalid (not payable any
-    more), UnknownGateway, GatewayConfigError, GatewayError."""
+    transaction (processed by the internal billing). Raises PaymentInvalidError (not payable any
+    more), UnknownGatewayError, GatewayConfigError, GatewayError."""
     gateway = get_gateway(payment.gateway)
     _claim(payment)
     try:
@@ -732,11 +732,11 @@ def payment_process(*, payment: Payment, card: CardData) -> Payment:
 
 def saved_card_pay(*, account: Account, amount: object) -> Payment:
     """Top up the balance of the account's customer with its most recent saved card.
-    Raises ValidationError, PaymentInvalid (no saved card), GatewayError."""
+    Raises ValidationError, PaymentInvalidError (no saved card), GatewayError."""
     amount = _positive(amount)
     card = SavedCard.objects.filter(customer_id=account.customer_id).first()
     if card is None:
-        raise PaymentInvalid("The customer has no saved card", field="abonement")
+        raise PaymentInvalidError("The customer has no saved card", field="abonement")
     gateway = get_gateway(card.gateway)
     payment = Payment.objects.create(
         client_id=account.client_id,

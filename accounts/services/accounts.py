@@ -60,28 +60,28 @@ ABONEMENT_ATTEMPTS = 20
 STATUS_REASON_MAX = Account._meta.get_field("status_reason").max_length
 
 
-class AccountExtIdTaken(Exception):
+class AccountExtIdTakenError(Exception):
     field = "ext_id"
 
     def __init__(self, message: str = "An account with this ext_id already exists") -> None:
         super().__init__(message)
 
 
-class AbonementTaken(Exception):
+class AbonementTakenError(Exception):
     field = "abonement"
 
     def __init__(self, message: str = "An account with this abonement already exists") -> None:
         super().__init__(message)
 
 
-class DeviceUidTaken(Exception):
+class DeviceUidTakenError(Exception):
     field = "device_uid"
 
     def __init__(self, message: str = "A device with this device_uid already exists") -> None:
         super().__init__(message)
 
 
-class TariffUnavailable(Exception):
+class TariffUnavailableError(Exception):
     """The tariff cannot be assigned (disabled, or another operator's)."""
 
     field = "tariff_id"
@@ -254,17 +254,17 @@ def _insert_account(account: Account, *, generate: bool) -> None:
             account.pk = None
             account._state.adding = True
             if account.ext_id and Account.objects.filter(client=client, ext_id=account.ext_id).exists():
-                raise AccountExtIdTaken() from None
+                raise AccountExtIdTakenError() from None
             if not generate:
                 if Account.objects.filter(client=client, abonement=account.abonement).exists() or not account.ext_id:
-                    raise AbonementTaken() from None
+                    raise AbonementTakenError() from None
                 # A concurrent insert not yet visible to this transaction: the ext_id is the
                 # only other unique key it can be.
-                raise AccountExtIdTaken() from None
+                raise AccountExtIdTakenError() from None
             if account.ext_id:
                 # Could be our ext_id racing with an uncommitted insert; the next attempt tells.
                 continue
-    raise AbonementTaken("No free abonement could be generated; pass one")
+    raise AbonementTakenError("No free abonement could be generated; pass one")
 
 
 def account_create(
@@ -281,7 +281,7 @@ def account_create(
     (Client.abonement_length digits); without `password` a numeric one 0..999999. The plain
     password is returned once on `account.raw_password` (only its hash is stored).
 
-    Raises ValidationError, AccountExtIdTaken, AbonementTaken."""
+    Raises ValidationError, AccountExtIdTakenError, AbonementTakenError."""
     data = dict(data or {})
     _check_fields(data, ACCOUNT_FIELDS)
     raw_password = str(password) if password not in (None, "") else generate_password()
@@ -332,7 +332,7 @@ def account_modify(
     """Change the given fields (only those); a non-empty `password` replaces the password.
     Deactivating ends the account's sessions. Returns the names of the changed fields.
 
-    Raises ValidationError, AccountExtIdTaken."""
+    Raises ValidationError, AccountExtIdTakenError."""
     data = dict(data or {})
     _check_fields(data, ACCOUNT_FIELDS)
     with transaction.atomic():
@@ -354,7 +354,7 @@ def account_modify(
                 with transaction.atomic():
                     account.save()
             except IntegrityError:
-                raise AccountExtIdTaken() from None
+                raise AccountExtIdTakenError() from None
         if reset_device_settings:
             AccountDevice.objects.filter(account=account).update(reset_settings=True)
             changed.append("reset_device_settings")
@@ -487,9 +487,9 @@ def _usable_tariffs(client_id: int, tariffs: Iterable) -> list:
     tariffs = list(tariffs)
     for tariff in tariffs:
         if tariff.client_id != client_id:
-            raise TariffUnavailable(f"Tariff {tariff.pk} not found")
+            raise TariffUnavailableError(f"Tariff {tariff.pk} not found")
         if not tariff.enabled:
-            raise TariffUnavailable(f"Tariff {tariff.pk} is disabled")
+            raise TariffUnavailableError(f"Tariff {tariff.pk} is disabled")
     return tariffs
 
 
@@ -497,7 +497,7 @@ def account_tariff_assign(
     *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
 ) -> list[int]:
     """Give the account (not its customer) the tariffs. Returns the ids newly assigned.
-    Raises TariffUnavailable for a disabled tariff."""
+    Raises TariffUnavailableError for a disabled tariff."""
     tariffs = _usable_tariffs(account.client_id, tariffs)
     with transaction.atomic():
         present = set(account.tariffs.values_list("id", flat=True))
@@ -569,7 +569,7 @@ def account_device_create(
     """Bind a device to the account by hand (billing, admin). A device_uid already bound in
     this operator (to this or another account) is refused: a box belongs to one account.
 
-    Raises ValidationError, DeviceUidTaken."""
+    Raises ValidationError, DeviceUidTakenError."""
     data = dict(data or {})
     _check_fields(data, DEVICE_FIELDS)
     device = AccountDevice(
@@ -583,12 +583,12 @@ def account_device_create(
     device.full_clean(exclude=["client", "account", "play_device"], validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         if AccountDevice.objects.filter(client_id=account.client_id, device_uid=device.device_uid).exists():
-            raise DeviceUidTaken()
+            raise DeviceUidTakenError()
         try:
             with transaction.atomic():
                 device.save(force_insert=True)
         except IntegrityError:
-            raise DeviceUidTaken() from None
+            raise DeviceUidTakenError() from None
         customer_action_log(
             client_id=account.client_id,
             customer=account.customer,

@@ -16,7 +16,7 @@ from smarty.logging import log_event
 
 from .accounts import (
     Source,
-    TariffUnavailable,
+    TariffUnavailableError,
     _charge,
     _check_fields,
     _usable_tariffs,
@@ -73,8 +73,8 @@ NAME_FIELDS = ("firstname", "middlename", "lastname", "comment")
 
 __all__ = [
     "CUSTOMER_FIELDS",
-    "CustomerExtIdTaken",
-    "TariffUnavailable",
+    "CustomerExtIdTakenError",
+    "TariffUnavailableError",
     "customer_create",
     "customer_delete",
     "customer_modify",
@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 
-class CustomerExtIdTaken(Exception):
+class CustomerExtIdTakenError(Exception):
     field = "ext_id"
 
     def __init__(self, message: str = "A customer with this ext_id already exists") -> None:
@@ -115,7 +115,7 @@ def _save_new(customer: Customer) -> None:
         customer.pk = None
         customer._state.adding = True
         if customer.ext_id:
-            raise CustomerExtIdTaken() from None
+            raise CustomerExtIdTakenError() from None
         raise
 
 
@@ -133,7 +133,7 @@ def customer_create(
     concurrent requests: the database constraint decides). Tariffs marked assigned_by_default
     are given to every new customer unless `assign_default_tariffs` is False.
 
-    Raises ValidationError, CustomerExtIdTaken, TariffUnavailable."""
+    Raises ValidationError, CustomerExtIdTakenError, TariffUnavailableError."""
     from tariffs.models import Tariff
 
     data = dict(data)
@@ -171,7 +171,7 @@ def customer_modify(
 ) -> list[str]:
     """Change the given fields (only those). Returns the names of the changed fields.
 
-    Raises ValidationError, CustomerExtIdTaken."""
+    Raises ValidationError, CustomerExtIdTakenError."""
     data = dict(data)
     _check_fields(data, CUSTOMER_FIELDS)
     with transaction.atomic():
@@ -187,7 +187,7 @@ def customer_modify(
             with transaction.atomic():
                 customer.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
-            raise CustomerExtIdTaken() from None
+            raise CustomerExtIdTakenError() from None
         values = {name: plain(getattr(customer, name)) for name in changed}
         log_event("smarty_accounts", "CUSTOMER_CHANGED", customer_id=customer.pk, **values)
         customer_action_log(
@@ -222,7 +222,7 @@ def customer_tariff_assign(
     *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
 ) -> list[int]:
     """Give the customer (so every account of it) the tariffs. Returns the ids newly
-    assigned. Raises TariffUnavailable for a disabled tariff."""
+    assigned. Raises TariffUnavailableError for a disabled tariff."""
     tariffs = _usable_tariffs(customer.client_id, tariffs)
     with transaction.atomic():
         present = set(customer.tariffs.values_list("id", flat=True))

@@ -9,7 +9,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import CardData, Gateway, GatewayConfigError, GatewayError, GatewayPayment, GatewayResult, UnknownGateway
+from .base import (
+    CardData,
+    Gateway,
+    GatewayConfigError,
+    GatewayError,
+    GatewayPayment,
+    GatewayResult,
+    UnknownGatewayError,
+)
 
 BUILT_IN = {"test": "billing.gateways.test.TestGateway"}
 
@@ -20,7 +28,7 @@ __all__ = [
     "GatewayError",
     "GatewayPayment",
     "GatewayResult",
-    "UnknownGateway",
+    "UnknownGatewayError",
     "configured_gateways",
     "get_gateway",
 ]
@@ -43,7 +51,7 @@ def configured_gateways() -> dict[str, Gateway]:
 
 
 def get_gateway(name: str | None = None) -> Gateway:
-    """Raises UnknownGateway (no such merchant) or GatewayConfigError (none configured or
+    """Raises UnknownGatewayError (no such merchant) or GatewayConfigError (none configured or
     one cannot be loaded)."""
     gateways = configured_gateways()
     if not gateways:
@@ -53,4 +61,4 @@ def get_gateway(name: str | None = None) -> Gateway:
     try:
         return gateways[name]
     except KeyError:
-        raise UnknownGateway(f"unknown merchant_type {name!r}") from None
+        raise UnknownGatewayError(f"unknown merchant_type {name!r}") from None

@@ -21,7 +21,7 @@ class GatewayConfigError(Exception):
     """The gateway configuration is unusable (code 723 in the reference)."""
 
 
-class UnknownGateway(Exception):
+class UnknownGatewayError(Exception):
     """No configured gateway has the requested merchant_type."""
 
 

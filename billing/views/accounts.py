@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from accounts.models import Account, AccountDevice, CustomerActionLog, Session
 from accounts.services import accounts as account_services
 from accounts.services.accounts import (
-    AbonementTaken,
-    AccountExtIdTaken,
-    DeviceUidTaken,
-    TariffUnavailable,
+    AbonementTakenError,
+    AccountExtIdTakenError,
+    DeviceUidTakenError,
+    TariffUnavailableError,
 )
 from smarty.api import ApiError, Call, Date, Flag, String
 
@@ -112,7 +112,11 @@ def account_create(call: Call) -> dict:
         raise ApiError(code.INVALID, "Invalid parameters: password: a number 0..999999", {"password": "0..999999"})
     data = account_data(call, code.INVALID)
     with domain_errors(
-        {ValidationError: code.INVALID, AccountExtIdTaken: code.CREATE_FAILED, AbonementTaken: code.CREATE_FAILED},
+        {
+            ValidationError: code.INVALID,
+            AccountExtIdTakenError: code.CREATE_FAILED,
+            AbonementTakenError: code.CREATE_FAILED,
+        },
         rename=RENAME,
     ):
         account = account_services.account_create(
@@ -176,7 +180,7 @@ def account_modify(call: Call) -> dict:
     code = errors.AccountModify
     account = account_from(call, code.NOT_FOUND)
     data = account_data(call, code.INVALID)
-    with domain_errors({ValidationError: code.INVALID, AccountExtIdTaken: code.INVALID}, rename=RENAME):
+    with domain_errors({ValidationError: code.INVALID, AccountExtIdTakenError: code.INVALID}, rename=RENAME):
         account_services.account_modify(
             account=account,
             data=data,
@@ -232,7 +236,7 @@ def account_tariff_assign(call: Call) -> dict:
     code = errors.AccountTariffAssign
     account = account_from(call, code.ACCOUNT_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
-    with domain_errors({TariffUnavailable: code.FAILED}):
+    with domain_errors({TariffUnavailableError: code.FAILED}):
         account_services.account_tariff_assign(account=account, tariffs=[tariff], source=SOURCE)
     return {}
 
@@ -312,7 +316,7 @@ def account_device_create(call: Call) -> dict:
         raise ApiError(code.DEVICE_TYPE_NOT_FOUND, "Device type not found", {field: "not found"})
     if len(candidates) > 1 and not call.params["sort_by"]:
         raise ApiError(code.AMBIGUOUS_DEVICE_TYPE, "Several devices match; pass sort_by", {field: "ambiguous"})
-    with domain_errors({ValidationError: code.INVALID, DeviceUidTaken: code.UID_EXISTS}):
+    with domain_errors({ValidationError: code.INVALID, DeviceUidTakenError: code.UID_EXISTS}):
         device = account_services.account_device_create(
             account=account,
             device_uid=device_uid,

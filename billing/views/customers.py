@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Customer, CustomerActionLog
 from accounts.services import customers as customer_services
-from accounts.services.customers import CustomerExtIdTaken, TariffUnavailable
+from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
 from billing.models import Transaction
 from smarty.api import ApiError, Call, Date, Decimal, Flag, Json, String
 from tariffs.models import Tariff, TariffSubscription
@@ -134,7 +134,7 @@ def customer_create(call: Call) -> dict:
     data["ext_id"] = (call.params["ext_id"] or "").strip()
     if not _registration_allowed(call):
         raise ApiError(code.IP_LIMIT, "Registration limit from this IP address exceeded")
-    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTaken: code.EXT_ID_EXISTS}, rename=RENAME):
+    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTakenError: code.EXT_ID_EXISTS}, rename=RENAME):
         customer = customer_services.customer_create(client=call.client, data=data, source=SOURCE)
     return {"id": customer.pk}
 
@@ -164,7 +164,7 @@ def customer_modify(call: Call) -> dict:
     # Found by customer_id, a given ext_id is written (the reference: "ext_id is overwritten").
     if call.params["customer_id"] is not None and "ext_id" in call.data:
         data["ext_id"] = (call.params["ext_id"] or "").strip()
-    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTaken: code.INVALID}, rename=RENAME):
+    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTakenError: code.INVALID}, rename=RENAME):
         customer_services.customer_modify(customer=customer, data=data, source=SOURCE)
     return {}
 
@@ -229,7 +229,7 @@ def customer_tariff_assign(call: Call) -> dict:
     code = errors.CustomerTariffAssign
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
-    with domain_errors({TariffUnavailable: code.FAILED}):
+    with domain_errors({TariffUnavailableError: code.FAILED}):
         customer_services.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
     return {}
 
@@ -274,7 +274,7 @@ def customer_tariff_subscription_create(call: Call) -> dict:
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
     p = call.params
-    with domain_errors({ValidationError: code.FAILED, TariffUnavailable: code.FAILED}):
+    with domain_errors({ValidationError: code.FAILED, TariffUnavailableError: code.FAILED}):
         if p["price"] is not None:
             from ..services import money
 

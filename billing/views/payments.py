@@ -10,7 +10,7 @@ from smarty.api import ApiError, Call, Decimal, String
 
 from .. import errors, services
 from ..api import Abonement, Id, account_from, customer_from, domain_errors, endpoint
-from ..gateways import CardData, GatewayConfigError, GatewayError, UnknownGateway
+from ..gateways import CardData, GatewayConfigError, GatewayError, UnknownGatewayError
 from .customers import CUSTOMER_REF
 
 PAYMENT = errors.CustomerPaymentCreate
@@ -37,7 +37,7 @@ def customer_merchant_url(call: Call) -> dict:
             _payment, url, name = services.payment_merchant_url(
                 customer=customer, amount=_amount(call, code.BAD_AMOUNT), merchant_type=call.params["merchant_type"]
             )
-    except UnknownGateway as exc:
+    except UnknownGatewayError as exc:
         raise ApiError(code.MERCHANT_NOT_FOUND, str(exc), {"merchant_type": "not found"}) from exc
     except GatewayConfigError as exc:
         raise ApiError(code.GATEWAY_CONFIG, str(exc)) from exc
@@ -65,7 +65,7 @@ def customer_payment_create(call: Call) -> dict:
             payment = services.payment_create(
                 customer=customer, amount=_amount(call, PAYMENT.BAD_REQUEST), merchant_type=call.params["merchant_type"]
             )
-    except (UnknownGateway, GatewayConfigError) as exc:
+    except (UnknownGatewayError, GatewayConfigError) as exc:
         raise ApiError(PAYMENT.GATEWAY_CONFIG, str(exc), {"merchant_type": str(exc)}) from exc
     except GatewayError as exc:
         raise _gateway_error(exc, PAYMENT) from exc
@@ -116,9 +116,9 @@ def customer_payment_process(call: Call) -> dict:
         cvv=p["card_cvv"].strip(),
     )
     try:
-        with domain_errors({services.PaymentInvalid: PROCESS.BAD_REQUEST}):
+        with domain_errors({services.PaymentInvalidError: PROCESS.BAD_REQUEST}):
             services.payment_process(payment=payment, card=card)
-    except (UnknownGateway, GatewayConfigError) as exc:
+    except (UnknownGatewayError, GatewayConfigError) as exc:
         raise ApiError(PROCESS.GATEWAY_INTERNAL, str(exc)) from exc
     except GatewayError as exc:
         raise _gateway_error(exc, PROCESS) from exc
@@ -135,9 +135,9 @@ def customer_saved_card_pay(call: Call) -> dict:
     code = errors.CustomerSavedCardPay
     account = account_from(call, code.NOT_FOUND, id_param="")
     try:
-        with domain_errors({ValidationError: code.INVALID, services.PaymentInvalid: code.INVALID}):
+        with domain_errors({ValidationError: code.INVALID, services.PaymentInvalidError: code.INVALID}):
             services.saved_card_pay(account=account, amount=_amount(call, code.INVALID))
-    except (UnknownGateway, GatewayConfigError) as exc:
+    except (UnknownGatewayError, GatewayConfigError) as exc:
         raise ApiError(code.FAILED, str(exc)) from exc
     except GatewayError as exc:
         raise ApiError(code.FAILED, exc.message) from exc

@@ -90,9 +90,9 @@ def promo_activate(call: Call) -> dict:
         raise ApiError(code.PROMO_NOT_FOUND, "Promo code not found", {field: "not found"})
     with domain_errors(
         {
-            services.PromoInvalid: code.INVALID,
-            services.PromoAlreadyActivated: code.ALREADY_ACTIVATED,
-            services.PromoNotValidNow: code.NOT_VALID_NOW,
+            services.PromoInvalidError: code.INVALID,
+            services.PromoAlreadyActivatedError: code.ALREADY_ACTIVATED,
+            services.PromoNotValidNowError: code.NOT_VALID_NOW,
             ValidationError: code.FAILED,
         }
     ):

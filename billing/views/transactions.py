@@ -63,9 +63,9 @@ def transaction_create(call: Call) -> dict:
     with domain_errors(
         {
             ValidationError: errors.UNKNOWN,
-            services.TransactionExtIdTaken: code.EXT_ID_EXISTS,
-            services.VideoExtIdMissing: code.VIDEO_EXT_ID_MISSING,
-            services.VideoNotFound: code.VIDEO_NOT_FOUND,
+            services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
+            services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
+            services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
         }
     ):
         tx = services.transaction_create(
@@ -93,6 +93,6 @@ def transaction_delete(call: Call) -> dict:
     ext_id = (call.params["ext_id"] or "").strip()
     if not ext_id:
         raise ApiError(code.EXT_ID_MISSING, "ext_id is required", {"ext_id": "required"})
-    with domain_errors({services.TransactionNotFound: code.NOT_FOUND}):
+    with domain_errors({services.TransactionNotFoundError: code.NOT_FOUND}):
         services.transaction_delete(client=call.client, ext_id=ext_id)
     return {}
