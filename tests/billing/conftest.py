@@ -81,13 +81,6 @@ def external_billing(operator):
     return operator
 
 
-@pytest.fixture
-def commit_hooks(django_capture_on_commit_callbacks):
-    """Run on_commit callbacks (cache bumps) in tests that check what a device sees next."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        yield callbacks
-
-
 class EventLog(logging.Handler):
     """Collects the seed events logged on the smarty_* loggers during a test."""
 
