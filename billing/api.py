@@ -12,6 +12,7 @@ the request's operator, `domain_errors` maps service exceptions to the method's 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -252,10 +253,15 @@ MAX_ID = 2**53
 INT32 = (-(2**31), 2**31 - 1)
 
 
+def is_digits(text: str) -> bool:
+    """ASCII digits only ("²" and "٣" are digits to str.isdigit but not to int())."""
+    return text.isascii() and text.isdigit()
+
+
 def _bounded(lo: int, hi: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         value = value.strip()
-        if not value.lstrip("-").isdigit() or len(value) > 20:
+        if not is_digits(value.lstrip("-")) or len(value) > 20:
             raise ValueError(value)
         number = int(value)
         if not lo <= number <= hi:
@@ -281,6 +287,21 @@ def Int(name: str, *, lo: int = INT32[0], hi: int = INT32[1], default: Any = Non
 
 def IntList(name: str, *, lo: int = INT32[0], hi: int = INT32[1]) -> Param:  # noqa: N802
     return Param(name, False, None, many=True, parser=_bounded(lo, hi), type_name=f"whole numbers {lo}..{hi}")
+
+
+def _json_object(value: str) -> dict:
+    try:
+        parsed = json.loads(value)
+    except RecursionError as exc:  # absurdly deep nesting
+        raise ValueError("too deeply nested") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError("not an object")
+    return parsed
+
+
+def JsonObject(name: str, *, max_length: int = 65_536) -> Param:  # noqa: N802
+    """A JSON object (`meta`)."""
+    return Param(name, False, None, parser=_json_object, max_length=max_length, type_name="a JSON object")
 
 
 def Abonement(name: str = "abonement") -> Param:  # noqa: N802

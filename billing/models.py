@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import ext_id_key
 from smarty.tenancy import ClientOwned
 
 
@@ -41,12 +42,15 @@ class Transaction(ClientOwned):
     video_ext_id = models.CharField(max_length=128, blank=True, default="")
     video_available_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    ext_id_key = ext_id_key()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_transaction_ext_id_per_client"
-            )
+            ),
+            # MySQL/MariaDB ignore the conditional constraint above; this one holds everywhere.
+            models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_transaction_ext_id_key_per_client"),
         ]
         ordering = ["-created_at", "-id"]
 

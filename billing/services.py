@@ -137,7 +137,12 @@ def video_exists(*, client, video_ext_id: str) -> bool:  # noqa: ANN001
     qs = Video.objects.for_client(client)
     if any(f.name == "ext_id" for f in Video._meta.get_fields()):
         return qs.filter(ext_id=video_ext_id).exists()
-    return video_ext_id.isdigit() and qs.filter(pk=int(video_ext_id)).exists()
+    return (
+        video_ext_id.isascii()
+        and video_ext_id.isdigit()
+        and len(video_ext_id) < 16
+        and qs.filter(pk=int(video_ext_id)).exists()
+    )
 
 
 def transaction_create(

@@ -186,6 +186,10 @@ def _charge(customer: Customer) -> None:
 # --- validation -------------------------------------------------------------------------------
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def normalise_subnets(value: str) -> str:
     """'10.0.0.0/8; 192.168.1.1' -> '10.0.0.0/8,192.168.1.1/32'; raises ValueError."""
     parts = [p for p in str(value).replace(";", ",").replace(" ", ",").split(",") if p.strip()]
@@ -202,11 +206,11 @@ def _validate_account(account: Account) -> None:
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if not str(account.abonement).isdigit():
+    if not _digits(str(account.abonement)):
         errors.setdefault("abonement", []).append("digits only")
     if len(account.status_reason or "") > STATUS_REASON_MAX:
         errors.setdefault("status_reason", []).append(f"at most {STATUS_REASON_MAX} characters")
-    if account.parent_code and not str(account.parent_code).isdigit():
+    if account.parent_code and not _digits(str(account.parent_code)):
         errors.setdefault("parent_code", []).append("digits only")
     try:
         account.subnets = normalise_subnets(account.subnets or "")

@@ -35,7 +35,7 @@ class CardData:
     cvv: str
 
     def masked(self) -> str:
-        digits = "".join(ch for ch in self.number if ch.isdigit())
+        digits = "".join(ch for ch in self.number if "0" <= ch <= "9")
         return digits[:6] + "*" * max(len(digits) - 10, 0) + digits[-4:] if len(digits) >= 10 else "****"
 
 

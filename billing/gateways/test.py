@@ -40,7 +40,7 @@ def luhn_ok(number: str) -> bool:
 
 def parse_expiry(value: str) -> tuple[int, int] | None:
     digits = value.replace("/", "").replace(" ", "").replace("-", "")
-    if not digits.isdigit() or len(digits) not in (4, 6):
+    if not (digits.isascii() and digits.isdigit()) or len(digits) not in (4, 6):
         return None
     month, year = int(digits[:2]), int(digits[2:])
     if len(digits) == 4:
@@ -64,13 +64,13 @@ class TestGateway(Gateway):
 
     def process_payment(self, payment: GatewayPayment, card: CardData) -> GatewayResult:
         number = "".join(ch for ch in card.number if ch != " ")
-        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
+        if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19 or not luhn_ok(number):
             raise GatewayError(10, "invalid card number")
         expiry = parse_expiry(card.expire)
         today = dt.date.today()
         if expiry is None or (expiry[1], expiry[0]) < (today.year, today.month):
             raise GatewayError(10, "invalid or past card expiry")
-        if not (card.cvv.isdigit() and len(card.cvv) in (3, 4)):
+        if not (card.cvv.isascii() and card.cvv.isdigit() and len(card.cvv) in (3, 4)):
             raise GatewayError(10, "invalid CVV")
         if number in FAILING_CARDS:
             code, message = FAILING_CARDS[number]

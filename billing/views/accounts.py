@@ -28,6 +28,7 @@ from ..api import (
     domain_errors,
     endpoint,
     given,
+    is_digits,
     page_of,
     request_args,
     tariff_from,
@@ -108,7 +109,7 @@ def account_create(call: Call) -> dict:
     code = errors.AccountCreate
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
     password = call.params["password"]
-    if password is not None and not (password.isdigit() and int(password) <= 999_999):
+    if password is not None and not (is_digits(password) and int(password) <= 999_999):
         raise ApiError(code.INVALID, "Invalid parameters: password: a number 0..999999", {"password": "0..999999"})
     data = account_data(call, code.INVALID)
     with domain_errors(

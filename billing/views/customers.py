@@ -11,17 +11,19 @@ from accounts.models import Customer, CustomerActionLog
 from accounts.services import customers as customer_services
 from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
 from billing.models import Transaction
-from smarty.api import ApiError, Call, Date, Decimal, Flag, Json, String
+from smarty.api import ApiError, Call, Date, Decimal, Flag, String
 from tariffs.models import Tariff, TariffSubscription
 
 from .. import errors
 from ..api import (
     Id,
     Int,
+    JsonObject,
     customer_from,
     domain_errors,
     endpoint,
     given,
+    is_digits,
     page_of,
     stamp,
     tariff_from,
@@ -69,7 +71,7 @@ CUSTOMER_PARAMS = [
     *[String(name, max_length=length) for name, length in _STRINGS.items()],
     Date("birthdate"),
     Date("passport_issue_date"),
-    Json("meta"),
+    JsonObject("meta"),
     Flag("send_sms_messages", default=None),
     Flag("send_email_messages", default=None),
     Int("custom_billing_api"),
@@ -97,7 +99,11 @@ def _dealer(call: Call, value: str, code: int):  # noqa: ANN202
     value = (value or "").strip()
     if not value:
         return None
-    dealer = Dealer.objects.for_client(call.client).filter(pk=int(value)).first() if value.isdigit() else None
+    dealer = (
+        Dealer.objects.for_client(call.client).filter(pk=int(value)).first()
+        if is_digits(value) and len(value) < 16
+        else None
+    )
     if dealer is None:
         raise ApiError(code, "Invalid parameters: dealer_id: not found", {"dealer_id": "not found"})
     return dealer
@@ -211,7 +217,7 @@ def _tariff_ids(call: Call, code: int) -> list[int]:
     """Repeated `tariff_id` (also `tariff_id[]` and comma lists): every value a tariff id."""
     raw = call.data.getlist("tariff_id") + call.data.getlist("tariff_id[]")
     values = [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
-    if any(not v.isdigit() or len(v) > 15 or int(v) < 1 for v in values):
+    if any(not is_digits(v) or len(v) > 15 or int(v) < 1 for v in values):
         raise ApiError(code, "Invalid parameters: tariff_id: a list of tariff ids", {"tariff_id": "not an id"})
     return sorted({int(v) for v in values})
 

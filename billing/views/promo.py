@@ -9,14 +9,14 @@ from smarty.api import ApiError, Call, Date, Decimal, String
 from tariffs.models import Tariff
 
 from .. import errors, services
-from ..api import Id, Int, account_from, domain_errors, endpoint
+from ..api import Id, Int, account_from, domain_errors, endpoint, is_digits
 
 
 def _tariffs(call: Call, name: str, code: int) -> list[Tariff]:
     """Comma-separated (or repeated) tariff ids of the operator."""
     raw = call.data.getlist(name) + call.data.getlist(f"{name}[]")
     values = [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
-    if any(not v.isdigit() or len(v) > 15 for v in values):
+    if any(not is_digits(v) or len(v) > 15 for v in values):
         raise ApiError(code, f"Invalid parameters: {name}: comma-separated tariff ids", {name: "not a list of ids"})
     ids = {int(v) for v in values}
     found = list(Tariff.objects.for_client(call.client).filter(pk__in=ids))

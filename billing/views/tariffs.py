@@ -12,7 +12,7 @@ from tariffs.models import Tariff
 from tariffs.selectors import tariff_list_with_channels
 
 from .. import errors
-from ..api import Id, Int, domain_errors, endpoint, given
+from ..api import Id, Int, domain_errors, endpoint, given, is_digits
 from . import shapes
 
 COUNT = {"lo": 0, "hi": 100_000}
@@ -101,7 +101,7 @@ def tariff_create(call: Call) -> dict:
 def _tariff(call: Call, code: int, value: object) -> Tariff:
     text = str(value if value is not None else "").strip()
     tariff = None
-    if text.isdigit() and len(text) < 16:
+    if is_digits(text) and len(text) < 16:
         tariff = Tariff.objects.for_client(call.client).filter(pk=int(text)).first()
     if tariff is None:
         raise ApiError(code, "Tariff not found", {"tariff_id": "not found"})
@@ -142,7 +142,7 @@ def _tariff_and_service(call: Call, code: type) -> tuple[Tariff, StreamService]:
     tariff = _tariff(call, code.TARIFF_NOT_FOUND, call.params["tariff_id"])
     raw = str(call.params["service_id"] or "").strip()
     service = None
-    if raw.isdigit() and len(raw) < 16:
+    if is_digits(raw) and len(raw) < 16:
         service = StreamService.objects.for_client(call.client).filter(pk=int(raw)).first()
     if service is None:
         raise ApiError(code.SERVICE_NOT_FOUND, "Streaming service not found", {"service_id": "not found"})
