@@ -146,10 +146,10 @@ def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_p
     """The request operator's customer named by `customer_id` or `ext_id`, else ApiError(code)."""
     from accounts.models import Customer
 
-    customer_id = call.params.get(id_param)
+    customer_id = call.params.get(id_param) if id_param else None
     ext_id = (call.params.get(ext_param) or "").strip()
     if customer_id is None and not ext_id:
-        raise _missing(code, [id_param, ext_param], "Customer not found")
+        raise _missing(code, [n for n in (id_param, ext_param) if n], "Customer not found")
     qs = Customer.objects.for_client(call.client).select_related("client")
     if customer_id is not None:
         customer = qs.filter(pk=customer_id).first()
@@ -165,16 +165,15 @@ def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_p
 def tariff_from(call: Call, code: int):  # noqa: ANN201
     """The tariff named by `tariff_id` or `tariff_ext_id`. Virtual tariffs are not modelled:
     a `vtariff_id` alone is a tariff that does not exist."""
-    from tariffs.models import Tariff
+    from tariffs.selectors import tariff_get
 
     tariff_id = call.params.get("tariff_id")
     ext_id = (call.params.get("tariff_ext_id") or "").strip()
     vtariff_id = call.params.get("vtariff_id")
-    qs = Tariff.objects.for_client(call.client)
     if tariff_id is not None:
-        tariff, field = qs.filter(pk=tariff_id).first(), "tariff_id"
+        tariff, field = tariff_get(client=call.client, tariff_id=tariff_id), "tariff_id"
     elif ext_id:
-        tariff, field = qs.filter(ext_id=ext_id).first(), "tariff_ext_id"
+        tariff, field = tariff_get(client=call.client, ext_id=ext_id), "tariff_ext_id"
     elif vtariff_id is not None:
         tariff, field = None, "vtariff_id"
     else:

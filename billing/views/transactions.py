@@ -57,9 +57,10 @@ def transaction_create(call: Call) -> dict:
             code.BAD_DATE, "Invalid date: video_available_until", {"video_available_until": "YYYY-MM-DD hh:mm:ss"}
         ) from exc
     # customer_id is ignored when customer_ext_id is given (the reference).
-    customer = customer_from(call, errors.UNKNOWN, ext_param="customer_ext_id")
-    if (p["customer_ext_id"] or "").strip() and p["customer_id"] is not None:
-        customer = customer_from(call, errors.UNKNOWN, id_param="", ext_param="customer_ext_id")
+    by_ext_id = bool((p["customer_ext_id"] or "").strip())
+    customer = customer_from(
+        call, errors.UNKNOWN, id_param="" if by_ext_id else "customer_id", ext_param="customer_ext_id"
+    )
     with domain_errors(
         {
             ValidationError: errors.UNKNOWN,

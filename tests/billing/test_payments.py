@@ -9,6 +9,7 @@ import pytest
 
 from accounts.models import Customer
 from billing import errors
+from billing.gateways import Gateway, GatewayError
 from billing.models import Payment, SavedCard, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,40 @@ def test_expiry_formats_the_test_gateway_reads():
     assert parse_expiry("12/39") == (12, 2039) and parse_expiry("1239") == (12, 2039)
     assert parse_expiry("12/2039") == (12, 2039) and parse_expiry("13/39") is None and parse_expiry("x") is None
     assert dt.date.today().year < 2039
+
+
+class ScriptedGateway(Gateway):
+    """A gateway that fails every operation with the code the test sets."""
+
+    name = "scripted"
+    title = "Scripted"
+    code = 2
+
+    def merchant_url(self, payment):  # noqa: ANN001, ANN201
+        raise GatewayError(self.code, "merchant page unavailable")
+
+    def create_payment(self, payment):  # noqa: ANN001, ANN201
+        raise GatewayError(self.code, f"scripted failure {self.code}")
+
+
+GATEWAY_CODES = [c for c in sorted(set(errors.codes(CREATE).values())) if 2 <= c <= 14]
+
+
+@pytest.mark.parametrize("code", GATEWAY_CODES)
+def test_payment_create_answers_every_gateway_code_a_gateway_raises(billing_client, operator, settings, code):
+    settings.BILLING_PAYMENT_GATEWAYS = ["tests.billing.test_payments.ScriptedGateway"]
+    ScriptedGateway.code = code
+    body = billing_client.call("customer/payment/create", {"customer_id": operator.customer.pk, "amount": 1})
+    assert body["error"] == code and body["error_message"] == f"scripted failure {code}"
+    assert not Payment.objects.exists()
+
+
+def test_a_gateway_code_outside_the_reference_answers_1_and_a_merchant_page_failure_4(
+    billing_client, operator, settings
+):
+    settings.BILLING_PAYMENT_GATEWAYS = ["tests.billing.test_payments.ScriptedGateway"]
+    ScriptedGateway.code = 99
+    body = billing_client.call("customer/payment/create", {"customer_id": operator.customer.pk, "amount": 1})
+    assert body["error"] == CREATE.UNKNOWN
+    body = billing_client.call("customer/merchant_url", {"customer_id": operator.customer.pk, "amount": 1})
+    assert body["error"] == errors.CustomerMerchantUrl.URL_FAILED

@@ -152,3 +152,20 @@ def test_an_unexpected_failure_answers_minus_1_and_is_logged_with_a_stack_trace(
 def test_success_envelopes_carry_an_empty_error_message(billing_client, operator):
     body = billing_client.call("customer/modify", {"customer_id": operator.customer.pk, "comment": "vip"})
     assert body == {"error": 0, "error_message": "", "error_fields": {}}
+
+
+def _all_methods():
+    from billing import views as _views  # noqa: F401 - registers the methods
+    from billing.api import billing as billing_api
+
+    return sorted(m.path for m in billing_api.methods.values())
+
+
+@pytest.mark.parametrize("path", _all_methods())
+def test_every_method_answers_minus_2_to_a_bad_signature_and_minus_3_to_an_unknown_client(
+    billing_client, operator, path
+):
+    params = {"account_id": operator.account.pk, "customer_id": operator.customer.pk}
+    assert billing_client.call(path, params, key="wrong-key")["error"] == errors.BAD_SIGNATURE
+    assert billing_client.call(path, params, client_id=987654)["error"] == errors.UNKNOWN_CLIENT
+    assert billing_client.call(path, params, method="get", key="wrong-key")["error"] == errors.BAD_SIGNATURE

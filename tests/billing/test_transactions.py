@@ -46,6 +46,10 @@ def test_transaction_create_prefers_customer_ext_id_over_customer_id(billing_cli
         {"ext_id": "p", "customer_id": operator.customer.pk, "customer_ext_id": "X-1", "amount": 3},
     )
     assert Transaction.objects.get(ext_id="p").customer == operator.customer_without_tariff
+    body = billing_client.call(
+        "transaction/create", {"ext_id": "q", "customer_id": 999999, "customer_ext_id": "X-1", "amount": 3}
+    )
+    assert body["error"] == 0 and Transaction.objects.get(ext_id="q").customer == operator.customer_without_tariff
 
 
 def test_a_duplicate_ext_id_answers_1_and_moves_nothing(billing_client, operator):
