@@ -85,6 +85,17 @@ billing = Api(
 )
 
 
+def reject_nul(call: Call) -> None:
+    """NUL characters are refused up front: some databases (PostgreSQL) cannot store them."""
+    for name, values in call.data.lists():
+        if any("\x00" in value for value in values):
+            raise ApiError(
+                call.method.param_error_code,
+                f"Invalid parameters: {name}: contains a NUL character",
+                {name: "contains a NUL character"},
+            )
+
+
 def endpoint(
     path: str,
     name: str,
@@ -99,6 +110,7 @@ def endpoint(
 
     def register(handler: Callable[[Call], dict | None]) -> Callable[[Call], dict | None]:
         def run(call: Call) -> dict:
+            reject_nul(call)
             body: dict[str, Any] = {"error_message": ""}
             if with_fields:
                 body["error_fields"] = {}

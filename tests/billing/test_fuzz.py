@@ -12,6 +12,8 @@ import pytest
 from billing import views as _views  # noqa: F401 - registers the methods
 from billing.api import billing as billing_api
 
+from .test_tenancy import snapshot
+
 pytestmark = pytest.mark.django_db
 
 GARBAGE = [
@@ -93,7 +95,10 @@ def as_items(params: dict, many: set[str]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.path.strip("/"))
-def test_garbage_in_every_parameter_still_answers_the_envelope(billing_client, operator, events, method):
+def test_garbage_in_every_parameter_still_answers_the_envelope(
+    billing_client, operator, other_operator, events, method
+):
+    theirs = snapshot(other_operator.client)
     names = [p.name for p in method.params]
     many = {p.name for p in method.params if p.many}
     path = method.path
@@ -107,6 +112,7 @@ def test_garbage_in_every_parameter_still_answers_the_envelope(billing_client, o
         for _ in range(4):
             params = {**base, name: next(cycle)}
             assert_envelope(billing_client, path, as_items(params, many), events)
+    assert snapshot(other_operator.client) == theirs
 
 
 def test_undeclared_and_doubled_parameters_are_harmless(billing_client, operator, events):

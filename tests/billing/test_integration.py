@@ -56,8 +56,9 @@ def script(billing_client, operator) -> dict:  # noqa: ANN001
     return {"tariff": tariff["id"], "channel": channel.pk, "customer": customer["id"], **account}
 
 
-def test_the_billing_half_of_the_script(billing_client, operator):
+def test_the_billing_half_of_the_script(billing_client, other_billing_client, operator):
     steps = script(billing_client, operator)
+    assert other_billing_client.call("account/info", {"account_id": steps["account_id"]})["error"] == 1
     # No money yet: the internal billing holds the account in DEBT.
     info = billing_client.call("account/info", {"account_id": steps["account_id"]})
     assert (info["active"], info["status_reason"]) == (0, "DEBT")

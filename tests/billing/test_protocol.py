@@ -169,3 +169,10 @@ def test_every_method_answers_minus_2_to_a_bad_signature_and_minus_3_to_an_unkno
     assert billing_client.call(path, params, key="wrong-key")["error"] == errors.BAD_SIGNATURE
     assert billing_client.call(path, params, client_id=987654)["error"] == errors.UNKNOWN_CLIENT
     assert billing_client.call(path, params, method="get", key="wrong-key")["error"] == errors.BAD_SIGNATURE
+
+
+def test_a_nul_character_is_refused_naming_the_parameter(billing_client, operator):
+    body = billing_client.call("customer/modify", {"customer_id": operator.customer.pk, "comment": "a\x00b"})
+    assert body["error"] == errors.CustomerModify.INVALID and "comment" in body["error_fields"]
+    operator.customer.refresh_from_db()
+    assert operator.customer.comment == ""
