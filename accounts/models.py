@@ -9,10 +9,22 @@ import secrets
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import NullIf
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
+
+
+def ext_id_key() -> models.GeneratedField:
+    """ext_id, or NULL when empty: a plain unique index on (client, ext_id_key) keeps ext_ids
+    unique per operator on every database (MySQL/MariaDB ignore conditional constraints)."""
+    return models.GeneratedField(
+        expression=NullIf("ext_id", Value("")),
+        output_field=models.CharField(max_length=128, null=True),
+        db_persist=True,
+        editable=False,
+    )
 
 
 class Customer(ClientOwned):
@@ -62,12 +74,14 @@ class Customer(ClientOwned):
     tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="customers")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    ext_id_key = ext_id_key()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_customer_ext_id_per_client"
-            )
+            ),
+            models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_customer_ext_id_key_per_client"),
         ]
         ordering = ["id"]
 
@@ -137,6 +151,7 @@ class Account(ClientOwned):
     profile_name = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    ext_id_key = ext_id_key()
 
     class Meta:
         constraints = [
@@ -144,6 +159,7 @@ class Account(ClientOwned):
             models.UniqueConstraint(
                 fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_account_ext_id_per_client"
             ),
+            models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_account_ext_id_key_per_client"),
         ]
         ordering = ["id"]
 

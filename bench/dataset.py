@@ -125,7 +125,7 @@ def _bulk(model, rows: Iterable, *, scale: Scale, label: str, total: int, progre
     and the batch goes to the driver's executemany. Rows bypass save() and signals, as with
     bulk_create; the bench data has no use for either.
     """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"

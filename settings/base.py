@@ -321,3 +321,19 @@ AUTHENTICATION_BACKENDS = [
 ]
 # An account or device counts as online when a session of it was active this recently.
 SMARTY_ADMIN_ONLINE_MINUTES = env_int("SMARTY_ADMIN_ONLINE_MINUTES", 10)
+# --- billing ---------------------------------------------------------------------------------
+# Billing API and internal billing (docs/billing.md). Operators whose Client.payment_method is
+# "internal" are charged by Smarty (charge_tariffs); for any other value Smarty never charges.
+# Subscription methods answer 100 ("subscription model not used") when this is off.
+BILLING_SUBSCRIPTIONS_ENABLED = env_bool("SMARTY_BILLING_SUBSCRIPTIONS_ENABLED", True)
+# customer/create answers 2 after this many customers per source IP and day; 0: unlimited.
+BILLING_CUSTOMER_CREATE_LIMIT_PER_IP = env_int("SMARTY_BILLING_CUSTOMER_CREATE_LIMIT_PER_IP", 0)
+# session/list reports a session online when it was active within this many seconds.
+BILLING_SESSION_ONLINE_SECONDS = env_int("SMARTY_BILLING_SESSION_ONLINE_SECONDS", 300)
+# Payment gateways: built-in names ("test") or dotted paths of billing.gateways.base.Gateway
+# subclasses. The first one is used when a request names no merchant_type.
+BILLING_PAYMENT_GATEWAYS = env_list("SMARTY_BILLING_PAYMENT_GATEWAYS", ["test"])
+# The test gateway's merchant page (%transaction_id%, %success_url%, %fail_url% placeholders);
+# empty: the application uses its own card form.
+BILLING_TEST_GATEWAY_MERCHANT_URL = env_str("SMARTY_BILLING_TEST_GATEWAY_MERCHANT_URL", "")
+BILLING_PROMO_CODE_LENGTH = env_int("SMARTY_BILLING_PROMO_CODE_LENGTH", 6)

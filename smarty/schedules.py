@@ -22,3 +22,5 @@ __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
 # --- streaming ---
 register("check_stream_services", "streaming.tasks.check_stream_services", 60.0)
 register("purge_stream_tokens", "streaming.tasks.purge_stream_tokens", crontab(minute=17))
+# billing: the internal billing's charge run, hourly (tariff periods are days long).
+register("charge_tariffs", "billing.tasks.charge_tariffs", crontab(minute=7))

@@ -68,6 +68,7 @@ class TariffSubscription(ClientOwned):
     price_expiration = models.DateField(null=True, blank=True)
     is_price_overridden = models.BooleanField(default=False)
     is_closed = models.BooleanField(default=False)
+    paid_until = models.DateTimeField(null=True, blank=True, help_text="end of the period already charged")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,3 +31,32 @@ def account_tariff_ids(account) -> frozenset[int]:  # noqa: ANN001
 
 def tariff_list(*, client) -> "list[Tariff]":  # noqa: ANN001
     return Tariff.objects.for_client(client)
+
+
+def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = None) -> Tariff | None:  # noqa: ANN001
+    qs = Tariff.objects.for_client(client)
+    if tariff_id is not None:
+        return qs.filter(pk=tariff_id).first()
+    if ext_id:
+        return qs.filter(ext_id=ext_id).first()
+    return None
+
+
+def tariff_list_with_channels(*, client, kind: int | None = None, with_channels: bool = True):  # noqa: ANN001, ANN201
+    """The operator's enabled tariffs (of one kind), with their enabled channels prefetched."""
+    from django.db.models import Prefetch
+
+    from channels.models import Channel
+
+    qs = Tariff.objects.for_client(client).filter(enabled=True)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if with_channels:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "channels",
+                queryset=Channel.objects.filter(enabled=True).order_by("sort_order", "id"),
+                to_attr="enabled_channels",
+            )
+        )
+    return qs.order_by("sort_order", "id")

@@ -184,7 +184,7 @@ def test_customer_list_links_to_accounts_payments_and_messages(staff, operator):
 def test_navigation_follows_the_seeds_sections(superuser, operator):
     client = login(superuser)
     sections = [s["name"] for s in client.get("/admin/").context["available_apps"]]
-    expected = ["General settings", "Monitoring", "Billing", "Content settings", "Subscribers", "Reports"]
+    expected = ["General settings", "Monitoring", "Streaming settings", "Billing", "Content settings", "Subscribers"]
     assert sections[: len(expected)] == expected
     assert sections[-1] == "Service panel"
     response = client.get(reverse("admin:smarty_section", kwargs={"slug": "subscribers"}))

@@ -30,7 +30,7 @@ def test_operator_staff_see_only_their_services(client, staff, world, other_worl
     assert page.status_code == 200
     assert world.service.name.encode() in page.content
     assert other_world.service.name.encode() not in page.content
-    assert client.get(f"/admin/streaming/streamservice/{other_world.service.pk}/change/").status_code == 302
+    assert client.get(f"/admin/streaming/streamservice/{other_world.service.pk}/change/").status_code == 404
 
 
 def test_operator_staff_cannot_add_or_change_routing_scripts(client, staff, world):

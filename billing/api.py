@@ -1,0 +1,342 @@
+"""The Billing API object (`/billing/api/`): form parameters over GET or POST, the operator's
+`client_id` and an md5(base64(sorted params + billing_api_key)) `signature`, JSON answers.
+
+Common codes: -1 unknown error (logged with a stack trace), -2 bad signature, -3 unknown
+client. Each method's own codes are in billing/errors.py. Every request is logged on
+smarty_billing_in as BILLING_REQUEST_SUCCESS or BILLING_REQUEST_ERROR.
+
+The helpers below are what the view modules share: `endpoint` registers a signed method,
+`account_from`, `customer_from` and `tariff_from` resolve the usual either-or identifiers of
+the request's operator, `domain_errors` maps service exceptions to the method's codes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from smarty.api import Api, ApiError, Call
+from smarty.api.params import Param
+from smarty.api.registry import SECRET_PARAMS
+from smarty.api.signature import request_items, signature_matches
+from smarty.logging import log_event
+
+from . import errors
+
+LOGGER = "smarty_billing_in"
+MASKED_PARAMS = SECRET_PARAMS | {"card_number", "card_cvv", "card_expire", "card_holder", "authkey_key"}
+LIST_MAX_LIMIT = 100
+
+
+def authenticate_signed(call: Call) -> None:
+    """`client_id` -> the operator, then the signature over every other parameter with the
+    operator's billing_api_key (constant-time compare)."""
+    from clients.selectors import client_get
+
+    client_id = call.data.get("client_id", "")
+    client = client_get(client_id) if str(client_id).strip() else None
+    if client is None or not client.enabled:
+        raise ApiError(errors.UNKNOWN_CLIENT, "Client ID not found", {"client_id": "unknown client"})
+    call.client = client
+    given = call.data.get("signature", "")
+    if not signature_matches(request_items(call.request), client.billing_api_key, given):
+        raise ApiError(errors.BAD_SIGNATURE, "Invalid signature", {"signature": "does not match the parameters"})
+
+
+def request_args(call: Call) -> dict[str, str]:
+    """The request's parameters for the log: repeated values joined, secrets masked."""
+    args = {}
+    for name, values in call.data.lists():
+        args[name] = "***" if name in MASKED_PARAMS else ",".join(values)
+    return args
+
+
+def log_success(call: Call, body: dict) -> None:
+    log_event(
+        LOGGER, "BILLING_REQUEST_SUCCESS", level="INFO", url=call.request.path, ip=call.ip, args=request_args(call)
+    )
+
+
+def log_error(call: Call, exc: ApiError) -> None:
+    log_event(
+        LOGGER,
+        "BILLING_REQUEST_ERROR",
+        level="WARNING",
+        url=call.request.path,
+        ip=call.ip,
+        args=request_args(call),
+        error=exc.code,
+        error_message=exc.message,
+    )
+
+
+billing = Api(
+    "billing",
+    unknown_error_code=errors.UNKNOWN,
+    param_error_code=errors.UNKNOWN,
+    logger=LOGGER,
+    authenticators={"signed": authenticate_signed},
+    on_success=log_success,
+    on_error=log_error,
+)
+
+
+def reject_nul(call: Call) -> None:
+    """NUL characters are refused up front: some databases (PostgreSQL) cannot store them."""
+    for name, values in call.data.lists():
+        if any("\x00" in value for value in values):
+            raise ApiError(
+                call.method.param_error_code,
+                f"Invalid parameters: {name}: contains a NUL character",
+                {name: "contains a NUL character"},
+            )
+
+
+def endpoint(
+    path: str,
+    name: str,
+    *,
+    params: Iterable[Param] = (),
+    param_error: int = errors.UNKNOWN,
+    with_fields: bool = False,
+) -> Callable[[Callable[[Call], dict | None]], Callable[[Call], dict | None]]:
+    """Register a signed Billing API method. `param_error` is the method's code for a
+    malformed or missing parameter; `with_fields` adds the reference's `error_fields` object
+    to the success envelope (the methods whose response lists it)."""
+
+    def register(handler: Callable[[Call], dict | None]) -> Callable[[Call], dict | None]:
+        def run(call: Call) -> dict:
+            reject_nul(call)
+            body: dict[str, Any] = {"error_message": ""}
+            if with_fields:
+                body["error_fields"] = {}
+            body.update(handler(call) or {})
+            return body
+
+        run.__name__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        billing.method(path, name, params=params, auth=["signed"], param_error_code=param_error)(run)
+        return handler
+
+    return register
+
+
+# --- identifiers ------------------------------------------------------------------------
+
+
+def _missing(code: int, names: Iterable[str], what: str) -> ApiError:
+    names = list(names)
+    fields = {n: f"pass one of {', '.join(names)}" for n in names}
+    return ApiError(code, f"{what}: pass {' or '.join(names)}", fields)
+
+
+def account_from(call: Call, code: int, *, id_param: str = "account_id", abonement_param: str = "abonement"):  # noqa: ANN201
+    """The request operator's account named by `account_id` or `abonement`, else ApiError(code)."""
+    from accounts.models import Account
+
+    account_id = call.params.get(id_param) if id_param else None
+    abonement = (call.params.get(abonement_param) or "").strip() if abonement_param else ""
+    if account_id is None and not abonement:
+        raise _missing(code, [n for n in (id_param, abonement_param) if n], "Account not found")
+    qs = Account.objects.for_client(call.client).select_related("customer", "client")
+    if account_id is not None:
+        account = qs.filter(pk=account_id).first()
+        field = id_param
+    else:
+        account = qs.filter(abonement=abonement).first()
+        field = abonement_param
+    if account is None:
+        raise ApiError(code, "Account not found", {field: "not found"})
+    return account
+
+
+def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_param: str = "ext_id"):  # noqa: ANN201
+    """The request operator's customer named by `customer_id` or `ext_id`, else ApiError(code)."""
+    from accounts.models import Customer
+
+    customer_id = call.params.get(id_param) if id_param else None
+    ext_id = (call.params.get(ext_param) or "").strip()
+    if customer_id is None and not ext_id:
+        raise _missing(code, [n for n in (id_param, ext_param) if n], "Customer not found")
+    qs = Customer.objects.for_client(call.client).select_related("client")
+    if customer_id is not None:
+        customer = qs.filter(pk=customer_id).first()
+        field = id_param
+    else:
+        customer = qs.filter(ext_id=ext_id).first()
+        field = ext_param
+    if customer is None:
+        raise ApiError(code, "Customer not found", {field: "not found"})
+    return customer
+
+
+def tariff_from(call: Call, code: int):  # noqa: ANN201
+    """The tariff named by `tariff_id` or `tariff_ext_id`. Virtual tariffs are not modelled:
+    a `vtariff_id` alone is a tariff that does not exist."""
+    from tariffs.selectors import tariff_get
+
+    tariff_id = call.params.get("tariff_id")
+    ext_id = (call.params.get("tariff_ext_id") or "").strip()
+    vtariff_id = call.params.get("vtariff_id")
+    if tariff_id is not None:
+        tariff, field = tariff_get(client=call.client, tariff_id=tariff_id), "tariff_id"
+    elif ext_id:
+        tariff, field = tariff_get(client=call.client, ext_id=ext_id), "tariff_ext_id"
+    elif vtariff_id is not None:
+        tariff, field = None, "vtariff_id"
+    else:
+        raise _missing(code, ["tariff_id", "vtariff_id", "tariff_ext_id"], "Tariff not found")
+    if tariff is None:
+        raise ApiError(code, "Tariff not found", {field: "not found"})
+    return tariff
+
+
+TARIFF_PARAMS_DOC = "tariff_id, vtariff_id or tariff_ext_id"
+
+
+# --- domain errors ------------------------------------------------------------------------
+
+
+def validation_fields(exc: ValidationError, rename: Mapping[str, str] | None = None) -> dict[str, str]:
+    rename = rename or {}
+    if hasattr(exc, "error_dict"):
+        return {rename.get(name, name): "; ".join(messages) for name, messages in exc.message_dict.items()}
+    return {"__all__": "; ".join(exc.messages)}
+
+
+@contextmanager
+def domain_errors(mapping: Mapping[type[Exception], int], *, rename: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn the services' exceptions into the method's codes. ValidationError keeps its
+    per-field messages (renamed to the wire's parameter names); other exceptions carry a
+    message and optionally `.field`."""
+    try:
+        yield
+    except tuple(mapping) as exc:
+        code = next(c for kind, c in mapping.items() if isinstance(exc, kind))
+        if isinstance(exc, ValidationError):
+            fields = validation_fields(exc, rename)
+            message = "; ".join(f"{name}: {text}" for name, text in fields.items())
+            raise ApiError(code, f"Invalid parameters: {message}", fields) from exc
+        field = getattr(exc, "field", None)
+        if field:
+            field = (rename or {}).get(field, field)
+        raise ApiError(code, str(exc), {field: str(exc)} if field else None) from exc
+
+
+# --- shaping ------------------------------------------------------------------------------
+
+
+def flag(value: object) -> int:
+    return 1 if value else 0
+
+
+def day(value) -> str | None:  # noqa: ANN001
+    """A date or datetime as yyyy-mm-dd (None stays None)."""
+    if value is None:
+        return None
+    return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else value.isoformat()
+
+
+def stamp(value) -> str | None:  # noqa: ANN001
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else None
+
+
+def page_of(queryset, call: Call):  # noqa: ANN001, ANN201
+    """Apply `limit` (1..100, default 100) and `page` (from 1)."""
+    limit = call.params.get("limit") or LIST_MAX_LIMIT
+    page = call.params.get("page") or 1
+    if limit < 1:
+        raise ApiError(call.method.param_error_code, "Invalid parameters: limit: must be 1..100", {"limit": "1..100"})
+    if page < 1:
+        raise ApiError(call.method.param_error_code, "Invalid parameters: page: must be 1 or more", {"page": ">= 1"})
+    limit = min(limit, LIST_MAX_LIMIT)
+    start = (page - 1) * limit
+    return queryset[start : start + limit]
+
+
+# --- parameter kinds the Billing API adds ------------------------------------------------------
+
+MAX_ID = 2**53
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only ("²" and "٣" are digits to str.isdigit but not to int())."""
+    return text.isascii() and text.isdigit()
+
+
+def _bounded(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        value = value.strip()
+        if not is_digits(value.lstrip("-")) or len(value) > 20:
+            raise ValueError(value)
+        number = int(value)
+        if not lo <= number <= hi:
+            raise ValueError(value)
+        return number
+
+    return parse
+
+
+def Id(name: str, *, required: bool = False) -> Param:  # noqa: N802
+    """A database id: a whole number 1..2**53."""
+    return Param(name, required, None, parser=_bounded(1, MAX_ID), type_name="a positive whole number")
+
+
+def IdList(name: str, *, required: bool = False) -> Param:  # noqa: N802
+    return Param(name, required, None, many=True, parser=_bounded(1, MAX_ID), type_name="a list of positive ids")
+
+
+def Int(name: str, *, lo: int = INT32[0], hi: int = INT32[1], default: Any = None, required: bool = False) -> Param:  # noqa: N802
+    """A whole number within lo..hi."""
+    return Param(name, required, default, parser=_bounded(lo, hi), type_name=f"a whole number {lo}..{hi}")
+
+
+def IntList(name: str, *, lo: int = INT32[0], hi: int = INT32[1]) -> Param:  # noqa: N802
+    return Param(name, False, None, many=True, parser=_bounded(lo, hi), type_name=f"whole numbers {lo}..{hi}")
+
+
+def _json_object(value: str) -> dict:
+    try:
+        parsed = json.loads(value)
+    except RecursionError as exc:  # absurdly deep nesting
+        raise ValueError("too deeply nested") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError("not an object")
+    return parsed
+
+
+def JsonObject(name: str, *, max_length: int = 65_536) -> Param:  # noqa: N802
+    """A JSON object (`meta`)."""
+    return Param(name, False, None, parser=_json_object, max_length=max_length, type_name="a JSON object")
+
+
+def Abonement(name: str = "abonement") -> Param:  # noqa: N802
+    return Param(name, False, None, parser=str, max_length=32, type_name="an abonement")
+
+
+def given(call: Call, names: Iterable[str]) -> dict[str, Any]:
+    """The parameters the request actually carries (for modify methods: only those change).
+    An empty string clears a string (""), a date (None); for other kinds it means nothing."""
+    kinds = {p.name: p for p in call.method.params}
+    values: dict[str, Any] = {}
+    for name in names:
+        if name not in call.data and f"{name}[]" not in call.data:
+            continue
+        value = call.params.get(name)
+        param = kinds.get(name)
+        if value is None or value == []:
+            if param is not None and param.type_name == "a string":
+                value = ""
+            elif param is not None and param.type_name == "a date yyyy-mm-dd":
+                value = None
+            elif param is not None and param.many:
+                value = []
+            else:
+                continue
+        values[name] = value
+    return values

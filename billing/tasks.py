@@ -1,0 +1,16 @@
+"""Celery tasks of the billing app (scheduled in smarty/schedules.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="billing.tasks.charge_tariffs")
+def charge_tariffs(client_id: int | None = None) -> str:
+    """The periodic internal billing run (same as `smarty_manage charge_tariffs`)."""
+    from billing.services import charge_due
+    from clients.models import Client
+
+    client = Client.objects.filter(pk=client_id).first() if client_id is not None else None
+    result = charge_due(client=client)
+    return f"charged {result.charges}, unpaid {result.unpaid}, debt {len(result.debt)}, restored {len(result.restored)}"

@@ -1,0 +1,9 @@
+"""Billing API methods, one module per reference group (Account, Customer with its payments,
+Promo, Session, Tariff, Transaction). Every module of this package is imported here, which
+registers its methods with the `billing` Api object."""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,345 @@
+"""Customer group: customers, their tariffs, tariff subscriptions and transaction list. The
+payment methods of the same group are in payments.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from accounts.models import Customer, CustomerActionLog
+from accounts.services import customers as customer_services
+from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
+from billing.models import Transaction
+from smarty.api import ApiError, Call, Date, Decimal, Flag, String
+from tariffs.models import Tariff, TariffSubscription
+
+from .. import errors
+from ..api import (
+    Id,
+    Int,
+    JsonObject,
+    customer_from,
+    domain_errors,
+    endpoint,
+    given,
+    is_digits,
+    page_of,
+    stamp,
+    tariff_from,
+)
+from . import shapes
+from .accounts import TARIFF_REF, regexp_param
+
+SOURCE = CustomerActionLog.Source.BILLING_API
+CUSTOMER_REF = [Id("customer_id"), String("ext_id", max_length=128)]
+RENAME = {"dealer": "dealer_id"}
+
+_STRINGS = {
+    "firstname": 128,
+    "middlename": 128,
+    "lastname": 128,
+    "passport_number": 64,
+    "passport_series": 64,
+    "passport_issued_by": 255,
+    "postal_address_street": 255,
+    "postal_address_bld": 64,
+    "postal_address_apt": 64,
+    "postal_address_zip": 32,
+    "postal_address_city": 128,
+    "postal_address_country": 128,
+    "billing_address_street": 255,
+    "billing_address_bld": 64,
+    "billing_address_apt": 64,
+    "billing_address_zip": 32,
+    "mobile_phone_number": 32,
+    "phone_number_1": 32,
+    "phone_number_2": 32,
+    "fax_phone_number": 32,
+    "email": 255,
+    "company_name": 255,
+    "comment": 10_000,
+    "contract_number": 64,
+    "bank_account_blz": 64,
+    "bank_account_bic": 64,
+    "bank_account_number": 64,
+    "bank_account_iban": 64,
+    "bank_account_bank_name": 255,
+    "bank_account_owner_name": 255,
+}
+CUSTOMER_PARAMS = [
+    *[String(name, max_length=length) for name, length in _STRINGS.items()],
+    Date("birthdate"),
+    Date("passport_issue_date"),
+    JsonObject("meta"),
+    Flag("send_sms_messages", default=None),
+    Flag("send_email_messages", default=None),
+    Int("custom_billing_api"),
+]
+CREATE_ONLY = [Flag("send_sms", default=None), String("dealer_id", max_length=32)]
+CUSTOMER_WIRE_FIELDS = [p.name for p in CUSTOMER_PARAMS]
+FLAGS = ("send_sms", "send_sms_messages", "send_email_messages")
+
+
+def customer_data(call: Call, code: int, names: list[str]) -> dict:
+    data = given(call, names)
+    for name in FLAGS:
+        if name in data:
+            data[name] = bool(data[name])
+    if "meta" in data and not isinstance(data["meta"], dict):
+        raise ApiError(code, "Invalid parameters: meta: must be a JSON object", {"meta": "must be a JSON object"})
+    if "dealer_id" in data:
+        data["dealer"] = _dealer(call, data.pop("dealer_id"), code)
+    return data
+
+
+def _dealer(call: Call, value: str, code: int):  # noqa: ANN202
+    from clients.models import Dealer
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    dealer = (
+        Dealer.objects.for_client(call.client).filter(pk=int(value)).first()
+        if is_digits(value) and len(value) < 16
+        else None
+    )
+    if dealer is None:
+        raise ApiError(code, "Invalid parameters: dealer_id: not found", {"dealer_id": "not found"})
+    return dealer
+
+
+def _registration_allowed(call: Call) -> bool:
+    """BILLING_CUSTOMER_CREATE_LIMIT_PER_IP customers per source address and day (cache
+    counter: atomic in Redis, per process in local memory)."""
+    limit = settings.BILLING_CUSTOMER_CREATE_LIMIT_PER_IP
+    if not limit:
+        return True
+    from django.utils import timezone
+
+    key = f"billing:customer_create:{call.client.pk}:{call.ip}:{timezone.now():%Y%m%d}"
+    cache.add(key, 0, timeout=2 * 86400)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=2 * 86400)
+        count = 1
+    return count <= limit
+
+
+@endpoint(
+    "/customer/create/",
+    "CustomerCreate",
+    params=[String("ext_id", max_length=128), *CUSTOMER_PARAMS, *CREATE_ONLY],
+    param_error=errors.CustomerCreate.INVALID,
+    with_fields=True,
+)
+def customer_create(call: Call) -> dict:
+    code = errors.CustomerCreate
+    data = customer_data(call, code.INVALID, [*CUSTOMER_WIRE_FIELDS, "send_sms", "dealer_id"])
+    data["ext_id"] = (call.params["ext_id"] or "").strip()
+    if not _registration_allowed(call):
+        raise ApiError(code.IP_LIMIT, "Registration limit from this IP address exceeded")
+    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTakenError: code.EXT_ID_EXISTS}, rename=RENAME):
+        customer = customer_services.customer_create(client=call.client, data=data, source=SOURCE)
+    return {"id": customer.pk}
+
+
+def _customer_body(customer: Customer, *, listing: bool) -> dict:
+    found = shapes.customers_for_listing(Customer.objects.filter(pk=customer.pk)).get()
+    return shapes.customer(found, listing=listing)
+
+
+@endpoint("/customer/info/", "CustomerInfo", params=CUSTOMER_REF, param_error=errors.CustomerInfo.NOT_FOUND)
+def customer_info(call: Call) -> dict:
+    customer = customer_from(call, errors.CustomerInfo.NOT_FOUND)
+    return _customer_body(customer, listing=False)
+
+
+@endpoint(
+    "/customer/modify/",
+    "CustomerModify",
+    params=[Id("customer_id"), String("ext_id", max_length=128), *CUSTOMER_PARAMS],
+    param_error=errors.CustomerModify.INVALID,
+    with_fields=True,
+)
+def customer_modify(call: Call) -> dict:
+    code = errors.CustomerModify
+    customer = customer_from(call, code.NOT_FOUND)
+    data = customer_data(call, code.INVALID, CUSTOMER_WIRE_FIELDS)
+    # Found by customer_id, a given ext_id is written (the reference: "ext_id is overwritten").
+    if call.params["customer_id"] is not None and "ext_id" in call.data:
+        data["ext_id"] = (call.params["ext_id"] or "").strip()
+    with domain_errors({ValidationError: code.INVALID, CustomerExtIdTakenError: code.INVALID}, rename=RENAME):
+        customer_services.customer_modify(customer=customer, data=data, source=SOURCE)
+    return {}
+
+
+@endpoint("/customer/delete/", "CustomerDelete", params=CUSTOMER_REF, param_error=errors.CustomerDelete.NOT_FOUND)
+def customer_delete(call: Call) -> dict:
+    customer = customer_from(call, errors.CustomerDelete.NOT_FOUND)
+    customer_services.customer_delete(customer=customer, source=SOURCE)
+    return {}
+
+
+@endpoint(
+    "/customer/list/",
+    "CustomerList",
+    params=[
+        String("tariff_id", max_length=2000),  # Number[]: parsed by _tariff_ids (its own code)
+        String("abonement_regexp", max_length=200),
+        String("mobile_phone_number", max_length=32),
+        Int("limit", lo=1, hi=10_000),
+        Int("page", lo=1, hi=1_000_000),
+    ],
+)
+def customer_list(call: Call) -> dict:
+    code = errors.CustomerList
+    ids = _tariff_ids(call, code.BAD_TARIFF_ID)
+    qs = Customer.objects.for_client(call.client)
+    if ids:
+        known = set(Tariff.objects.for_client(call.client).filter(pk__in=ids).values_list("id", flat=True))
+        missing = sorted(set(ids) - known)
+        if missing:
+            raise ApiError(code.TARIFF_NOT_FOUND, f"Tariff not found: {missing[0]}", {"tariff_id": "not found"})
+        for tariff_id in ids:  # customers that have every one of them
+            qs = qs.filter(tariffs=tariff_id)
+    if pattern := regexp_param(call):
+        qs = qs.filter(accounts__abonement__regex=pattern)
+    if call.params["mobile_phone_number"]:
+        qs = qs.filter(mobile_phone_number=call.params["mobile_phone_number"].strip())
+    ids_page = list(page_of(qs.distinct().order_by("id").values_list("id", flat=True), call))
+    customers = shapes.customers_for_listing(Customer.objects.filter(pk__in=ids_page).order_by("id"))
+    return {"customers": [shapes.customer(c, listing=True) for c in customers]}
+
+
+def _tariff_ids(call: Call, code: int) -> list[int]:
+    """Repeated `tariff_id` (also `tariff_id[]` and comma lists): every value a tariff id."""
+    raw = call.data.getlist("tariff_id") + call.data.getlist("tariff_id[]")
+    values = [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
+    if any(not is_digits(v) or len(v) > 15 or int(v) < 1 for v in values):
+        raise ApiError(code, "Invalid parameters: tariff_id: a list of tariff ids", {"tariff_id": "not an id"})
+    return sorted({int(v) for v in values})
+
+
+# --- tariffs --------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/customer/tariff/assign/",
+    "CustomerTariffAssign",
+    params=[*CUSTOMER_REF, Flag("subscribe_svod"), *TARIFF_REF],
+    param_error=errors.CustomerTariffAssign.TARIFF_NOT_FOUND,
+)
+def customer_tariff_assign(call: Call) -> dict:
+    code = errors.CustomerTariffAssign
+    customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
+    tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
+    with domain_errors({TariffUnavailableError: code.FAILED}):
+        customer_services.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
+    return {}
+
+
+@endpoint(
+    "/customer/tariff/remove/",
+    "CustomerTariffRemove",
+    params=[*CUSTOMER_REF, *TARIFF_REF],
+    param_error=errors.CustomerTariffRemove.TARIFF_NOT_FOUND,
+)
+def customer_tariff_remove(call: Call) -> dict:
+    code = errors.CustomerTariffRemove
+    customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
+    tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
+    customer_services.customer_tariff_remove(customer=customer, tariffs=[tariff], source=SOURCE)
+    return {}
+
+
+def _subscriptions_on(code: int) -> None:
+    if not settings.BILLING_SUBSCRIPTIONS_ENABLED:
+        raise ApiError(code, "The subscription model is not used")
+
+
+@endpoint(
+    "/customer/tariffsubscription/create/",
+    "CustomerTariffSubscriptionCreate",
+    params=[
+        *CUSTOMER_REF,
+        Id("tariff_id"),
+        Decimal("price"),
+        Int("duration", lo=1, hi=36500),
+        Date("price_expiration"),
+        Date("end_date"),
+    ],
+    param_error=errors.CustomerTariffSubscriptionCreate.FAILED,
+)
+def customer_tariff_subscription_create(call: Call) -> dict:
+    from tariffs.services import tariff_subscription_create
+
+    code = errors.CustomerTariffSubscriptionCreate
+    _subscriptions_on(code.NO_SUBSCRIPTIONS)
+    customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
+    tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
+    p = call.params
+    with domain_errors({ValidationError: code.FAILED, TariffUnavailableError: code.FAILED}):
+        if p["price"] is not None:
+            from ..services import money
+
+            money(p["price"], name="price")
+        subscription = tariff_subscription_create(
+            customer=customer,
+            tariff=tariff,
+            price=p["price"],
+            duration=p["duration"],
+            price_expiration=p["price_expiration"],
+            end_date=p["end_date"],
+        )
+    return {"tariffsubscription_id": subscription.pk}
+
+
+@endpoint(
+    "/customer/tariffsubscription/delete/",
+    "CustomerTariffSubscriptionDelete",
+    params=[Id("id")],
+    param_error=errors.CustomerTariffSubscriptionDelete.NOT_FOUND,
+)
+def customer_tariff_subscription_delete(call: Call) -> dict:
+    from tariffs.services import tariff_subscription_delete
+
+    code = errors.CustomerTariffSubscriptionDelete
+    _subscriptions_on(code.NO_SUBSCRIPTIONS)
+    pk = call.params["id"]
+    found = (
+        TariffSubscription.objects.for_client(call.client).filter(pk=pk).select_related("tariff", "customer").first()
+        if pk is not None
+        else None
+    )
+    if found is None:
+        raise ApiError(code.NOT_FOUND, "Subscription not found", {"id": "not found"})
+    tariff_subscription_delete(subscription=found)
+    return {}
+
+
+# --- transactions ---------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/customer/transaction/list/",
+    "CustomerTransactionList",
+    params=[*CUSTOMER_REF, Int("limit", lo=1, hi=10_000), Int("page", lo=1, hi=1_000_000)],
+)
+def customer_transaction_list(call: Call) -> dict:
+    customer = customer_from(call, errors.CustomerTransactionList.NOT_FOUND)
+    rows = page_of(Transaction.objects.filter(customer=customer).order_by("-created_at", "-id"), call)
+    return {
+        "payments": [
+            {
+                "transaction_id": str(tx.pk),
+                "amount": str(tx.amount),
+                "source": tx.source,
+                "datetime": stamp(tx.created_at),
+                "comment": tx.comment,
+                "processed": 1 if tx.processed else 0,
+            }
+            for tx in rows
+        ]
+    }

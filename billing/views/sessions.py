@@ -1,0 +1,36 @@
+"""Session group: the operator's current sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Session
+from smarty.api import Call
+
+from ..api import endpoint
+
+
+@endpoint("/session/list/", "SessionList")
+def session_list(call: Call) -> dict:
+    now = timezone.now()
+    online_since = now - timedelta(seconds=settings.BILLING_SESSION_ONLINE_SECONDS)
+    sessions = (
+        Session.objects.for_client(call.client)
+        .filter(expires_at__gt=now)
+        .select_related("account", "device")
+        .order_by("id")
+    )
+    return {
+        "sessions": [
+            {
+                "account": s.account.abonement,
+                "ip": s.ip_address or "",
+                "uid": s.device.device_uid if s.device_id else "",
+                "online": 1 if s.last_active and s.last_active >= online_since else 0,
+            }
+            for s in sessions
+        ]
+    }
