@@ -267,3 +267,19 @@ def finalize(namespace: dict) -> None:
 
         sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+
+
+# --- epg ---------------------------------------------------------------------------------------
+# Guide downloads (EPG sources, channel lists, premieres): timeouts in seconds, caps in bytes.
+SMARTY_EPG_CONNECT_TIMEOUT = env_float("SMARTY_EPG_CONNECT_TIMEOUT", 10.0)
+SMARTY_EPG_READ_TIMEOUT = env_float("SMARTY_EPG_READ_TIMEOUT", 60.0)
+SMARTY_EPG_DOWNLOAD_TIMEOUT = env_float("SMARTY_EPG_DOWNLOAD_TIMEOUT", 600.0)  # a whole download
+SMARTY_EPG_MAX_DOWNLOAD_BYTES = env_int("SMARTY_EPG_MAX_DOWNLOAD_BYTES", 256 * 1024 * 1024)
+# The XML once decompressed (.gz/.zip), against gzip bombs.
+SMARTY_EPG_MAX_XML_BYTES = env_int("SMARTY_EPG_MAX_XML_BYTES", 1024 * 1024 * 1024)
+SMARTY_EPG_MAX_ICON_BYTES = env_int("SMARTY_EPG_MAX_ICON_BYTES", 5 * 1024 * 1024)
+SMARTY_EPG_MAX_ICON_PIXELS = env_int("SMARTY_EPG_MAX_ICON_PIXELS", 16_000_000)
+SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.0")
+# Parsed programmes kept in memory before the importer spills them to a temporary file.
+SMARTY_EPG_SPOOL_PROGRAMMES = env_int("SMARTY_EPG_SPOOL_PROGRAMMES", 10000)
+SMARTY_EPG_INSERT_BATCH = env_int("SMARTY_EPG_INSERT_BATCH", 500)

@@ -18,3 +18,8 @@ def beat_schedule() -> dict:
 
 
 __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
+
+# --- epg: the seed's crontab runs epg_import at 05:00, 09:00 and 13:00 -------------------------
+register("epg_import", "epg.tasks.epg_import", crontab(minute=0, hour="5,9,13"))
+register("epg_cleanup", "epg.tasks.epg_cleanup", crontab(minute=30, hour=3))
+register("premiere_import", "epg.tasks.premiere_import", crontab(minute=0, hour=6))
