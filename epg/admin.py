@@ -62,6 +62,13 @@ class ServiceLevelInline(admin.TabularInline):
         return request.user.is_active and request.user.is_superuser
 
 
+def _save_with_shift(obj, form, change: bool, save) -> None:  # noqa: ANN001
+    """Save with the old hour shift; the shift service then moves the stored guide with it."""
+    if change and "hour_shift" in form.changed_data:
+        obj.hour_shift = form.initial["hour_shift"]
+    save()
+
+
 class EpgChannelSourceInline(ServiceLevelInline):
     model = EpgChannelSource
     max_num = 1
@@ -83,6 +90,11 @@ class EpgSourceAdmin(ServiceLevelAdmin):
             form.base_fields["parser"].help_text = "module in epg/parsers/: " + ", ".join(available_parsers())
         return form
 
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        _save_with_shift(obj, form, change, lambda: super(EpgSourceAdmin, self).save_model(request, obj, form, change))
+        if change and "hour_shift" in form.changed_data:
+            services.epg_source_set_hour_shift(source=obj, hour_shift=form.cleaned_data["hour_shift"])
+
     @admin.action(description="Import the EPG now (even if unchanged)")
     def import_now(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
         summary = services.epg_import(sources=list(queryset), force=True)
@@ -98,6 +110,12 @@ class EpgChannelAdmin(ServiceLevelAdmin):
     readonly_fields = ("content_hash", "created_at")
     actions = ["clear_epg", "force_import"]
     change_form_template = "admin/epg/epgchannel/change_form.html"
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        _save_with_shift(obj, form, change, lambda: super(EpgChannelAdmin, self).save_model(request, obj, form, change))
+        if change and "hour_shift" in form.changed_data:
+            services.epg_channel_set_hour_shift(epg_channel=obj, hour_shift=form.cleaned_data["hour_shift"])
+        services.epg_channel_changed(obj.pk)
 
     @admin.display(description="programmes")
     def programmes_link(self, obj: EpgChannel) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from . import fetch
 from .parsers.base import EpgError
@@ -91,7 +91,10 @@ def _write_png(image: Image.Image, path: Path) -> None:
 
 def _resized(image: Image.Image, width: int, height: int) -> Image.Image:
     """The image fitted into width x height, centred on a transparent canvas of exactly that size."""
-    fitted = ImageOps.contain(image, (width, height), Image.Resampling.LANCZOS)
+    scale = min(width / image.width, height / image.height)
+    # max(1, ...): a 1500x1 spacer must not shrink to zero pixels
+    size = (max(1, min(width, round(image.width * scale))), max(1, min(height, round(image.height * scale))))
+    fitted = image.resize(size, Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
     return canvas

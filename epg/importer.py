@@ -48,6 +48,9 @@ IMPORTER_VERSION = "1"
 LOGGER = "smarty_epg"
 
 Progress = Callable[[Iterable, int], Iterable]
+#: a missing stop is filled with the next start only when that is this close (a gap of days
+#: means the guide has a hole, not a programme lasting days)
+MAX_FILLED_DURATION = timedelta(hours=24)
 
 
 def channel_key(epg_channel: EpgChannel) -> str:
@@ -200,7 +203,8 @@ class SourceMaps:
 
 
 def prepare_programmes(items: list[ParsedProgramme]) -> list[ParsedProgramme]:
-    """Sorted, without exact duplicates (same start), every programme with a stop; raises
+    """Sorted, without exact duplicates (same start: the first one in the file stays), every
+    programme with a stop (the next start, else start + length, else it is dropped); raises
     ChannelDataError for data that cannot be a guide."""
     for item in items:
         if item.error:
@@ -214,8 +218,9 @@ def prepare_programmes(items: list[ParsedProgramme]) -> list[ParsedProgramme]:
     ready: list[ParsedProgramme] = []
     for index, item in enumerate(unique):
         if item.stop is None:
-            if index + 1 < len(unique):
-                item.stop = unique[index + 1].start
+            following = unique[index + 1].start if index + 1 < len(unique) else None
+            if following is not None and following - item.start <= MAX_FILLED_DURATION:
+                item.stop = following
             elif item.length:
                 item.stop = item.start + timedelta(seconds=item.length)
             else:
@@ -306,13 +311,11 @@ class SourceImport:
                     wanted = {key: names[key] for key in covered}
                     for item in self.parser.programmes(feed, wanted):
                         spool.add(item)
-            except EpgError as exc:
-                spool.close()
-                self._fail_channels(exc, covered, stacktrace=False)
-                continue
             except Exception as exc:  # noqa: BLE001 - reported per channel, other feeds go on
                 spool.close()
-                self._fail_channels(exc, covered, stacktrace=True)
+                if feed.keys is None:
+                    self.result.error = str(exc) or exc.__class__.__name__
+                self._fail_channels(exc, covered, stacktrace=not isinstance(exc, EpgError))
                 continue
             try:
                 self._store(spool)

@@ -11,7 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from smarty.cache import bump, dep
@@ -139,6 +139,39 @@ def epg_channel_clear(*, epg_channel: EpgChannel) -> int:
         removed_objects=removed,
     )
     return removed
+
+
+@transaction.atomic
+def epg_channel_set_hour_shift(*, epg_channel: EpgChannel, hour_shift: int) -> EpgChannel:
+    """Change an EPG channel's hour shift and move its stored guide by the difference at once
+    (the next import then finds the guide where it would have put it)."""
+    locked = EpgChannel.objects.select_for_update().get(pk=epg_channel.pk)
+    delta = hour_shift - locked.hour_shift
+    if delta:
+        _shift_programmes(Program.objects.filter(epg_channel=locked), delta)
+        EpgChannel.objects.filter(pk=locked.pk).update(hour_shift=hour_shift)
+        epg_channel_changed(locked.pk)
+    epg_channel.hour_shift = hour_shift
+    return epg_channel
+
+
+@transaction.atomic
+def epg_source_set_hour_shift(*, source: EpgSource, hour_shift: int) -> EpgSource:
+    """The same for a source's shift: every channel of the source moves."""
+    locked = EpgSource.objects.select_for_update().get(pk=source.pk)
+    delta = hour_shift - locked.hour_shift
+    if delta:
+        _shift_programmes(Program.objects.filter(epg_channel__source=locked), delta)
+        EpgSource.objects.filter(pk=locked.pk).update(hour_shift=hour_shift)
+        for channel_id in EpgChannel.objects.filter(source=locked).values_list("pk", flat=True):
+            epg_channel_changed(channel_id)
+    source.hour_shift = hour_shift
+    return source
+
+
+def _shift_programmes(programmes, hours: int) -> None:  # noqa: ANN001
+    delta = timedelta(hours=hours)
+    programmes.update(time_begin=F("time_begin") + delta, time_end=F("time_end") + delta)
 
 
 def epg_cleanup(*, days: int | None = None) -> int:

@@ -43,7 +43,10 @@ PARSE_OPTIONS = {
 }
 
 NAME_MAX = 255
-_FALLBACK = -1  # slot of a text without a (known) language, used when the default is missing
+# Pseudo slots for texts the default language may fall back to: first a text without a
+# language, then one in a language that is not configured.
+_NO_LANG = -1
+_OTHER_LANG = -2
 
 
 def iter_elements(stream: BinaryIO, *, label: str, encoding: str | None = None) -> Iterator[etree._Element]:
@@ -182,12 +185,12 @@ class XmltvReader:
 
     # -- languages -----------------------------------------------------------------------
     def slot(self, lang: str | None) -> int:
-        """The name/name_langN slot of an xml:lang-like code ('en_NZ' -> 'en'), or _FALLBACK."""
+        """The name/name_langN slot of an xml:lang-like code ('en_NZ' -> 'en'), or a pseudo slot."""
         found = self._slot_cache.get(lang)
         if found is not None:
             return found
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
-        found = self.lang_slots.get(code, _FALLBACK) if code else _FALLBACK
+        found = self.lang_slots.get(code, _OTHER_LANG) if code else _NO_LANG
         if len(self._slot_cache) < 256:
             self._slot_cache[lang] = found
         return found
@@ -208,14 +211,16 @@ class XmltvReader:
 
     @staticmethod
     def _settle(target: dict[int, str]) -> None:
-        """Make sure slot 0 (the default language) is filled: from a text without a known
-        language, else from any language."""
-        if 0 in target and _FALLBACK not in target:
+        """Make sure slot 0 (the default language) is filled: from a text without a language,
+        else one in an unconfigured language, else any configured one."""
+        if min(target, default=0) >= 0:
+            if 0 not in target and target:
+                target[0] = target[min(target)]
             return
-        fallback = target.pop(_FALLBACK, None)
+        no_lang = target.pop(_NO_LANG, None)
+        other = target.pop(_OTHER_LANG, None)
         if 0 not in target:
-            if fallback is None and target:
-                fallback = target[min(target)]
+            fallback = no_lang or other or (target[min(target)] if target else None)
             if fallback is not None:
                 target[0] = fallback
 
