@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import SimpleNamespace
 from typing import IO, Any
 
 from django.conf import settings
@@ -235,6 +236,71 @@ def prepare_programmes(items: list[ParsedProgramme]) -> list[ParsedProgramme]:
     return ready
 
 
+@dataclass
+class StoredChannel:
+    channel: EpgChannel
+    ready: list[ParsedProgramme]
+    created: int
+    removed: int
+    content_hash: str
+
+
+class CommitBatches:
+    """Channels are written in batches of about `limit` programmes per transaction, each
+    channel in its own savepoint: every channel's replacement is atomic and a failing channel
+    is undone alone, but the database flushes its log once per batch instead of once per
+    channel (hundreds of small channels made commits the largest cost of an import).
+    `committed(item)` runs for each item once its batch is committed, `lost(item, exc)` if the
+    commit fails."""
+
+    def __init__(
+        self,
+        limit: int,
+        committed: Callable[[Any], None],
+        lost: Callable[[Any, BaseException], None],
+    ) -> None:
+        self.limit = max(1, limit)
+        self.committed = committed
+        self.lost = lost
+        self.items: list = []
+        self.size = 0
+        self.atomic: Any = None
+
+    def __enter__(self) -> CommitBatches:
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+
+    def add(self, item: Any, size: int) -> None:
+        self.items.append(item)
+        self.size += size
+        if self.size >= self.limit:
+            self._commit()
+            self._open()
+
+    def _commit(self) -> None:
+        items, self.items, self.size = self.items, [], 0
+        try:
+            self.atomic.__exit__(None, None, None)
+        except DatabaseError as exc:
+            for item in items:
+                self.lost(item, exc)
+            return
+        for item in items:
+            self.committed(item)
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            self._commit()
+            return
+        self.atomic.__exit__(exc_type, exc, tb)
+        for item in self.items:
+            self.lost(item, exc)
+
+
 class SourceImport:
     """Imports one source; see the module docstring."""
 
@@ -329,21 +395,24 @@ class SourceImport:
         items: Iterable = spool.channels()
         if self.progress is not None:
             items = self.progress(items, len(spool.order))
-        for key, programmes in items:
-            channels = self.by_key.get(key)
-            if not channels:
-                continue
-            self.result.channels_processed += 1
-            try:
-                ready = self.parser.adjust_channel(key, prepare_programmes(programmes))
-            except EpgError as exc:
-                self._fail_channels(exc, [key], stacktrace=False)
-                continue
-            for channel in channels:
-                self._store_channel(channel, ready)
+        with CommitBatches(settings.SMARTY_EPG_COMMIT_PROGRAMMES, self._committed, self._lost) as batches:
+            for key, programmes in items:
+                channels = self.by_key.get(key)
+                if not channels:
+                    continue
+                self.result.channels_processed += 1
+                try:
+                    ready = self.parser.adjust_channel(key, prepare_programmes(programmes))
+                except EpgError as exc:
+                    self._fail_channels(exc, [key], stacktrace=False)
+                    continue
+                for channel in channels:
+                    stored = self._store_channel(channel, ready)
+                    if stored is not None:
+                        batches.add(stored, len(stored.ready))
 
     # -- one channel -----------------------------------------------------------------------
-    def _rows(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> tuple[list[list], list, str]:
+    def _rows(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> tuple[list[list], list, str, tuple]:
         """The rows to store (plain values), the genre links, and their content hash: the hash
         covers exactly what would be written, hour shifts and category maps included."""
         shift = timedelta(hours=self.shift_base + channel.hour_shift)
@@ -359,55 +428,68 @@ class SourceImport:
                 genre_links.append((start, genre_ids))
         digest = hashlib.blake2b(IMPORTER_VERSION.encode(), digest_size=32)
         digest.update(pickle.dumps((rows, genre_links), protocol=pickle.HIGHEST_PROTOCOL))
-        return rows, genre_links, digest.hexdigest()
+        span = (ready[0].start + shift, max(item.stop for item in ready) + shift) if ready else None
+        return rows, genre_links, digest.hexdigest(), span
 
-    def _store_channel(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> None:
-        rows, genre_links, content_hash = self._rows(channel, ready)
+    def _store_channel(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> StoredChannel | None:
+        """Replace one channel's guide inside the current batch (a savepoint: a failure undoes
+        this channel only). Returns what was stored, reported once the batch commits."""
+        rows, genre_links, content_hash, span = self._rows(channel, ready)
         if not self.force and channel.content_hash == content_hash:
             self.result.channels_unchanged += 1
-            return
+            return None
         try:
             with transaction.atomic():
-                locked = EpgChannel.objects.select_for_update().only("pk", "content_hash").get(pk=channel.pk)
-                if not self.force and locked.content_hash == content_hash:
+                # The channel row is locked (where the database can) while its guide is
+                # replaced: two imports of one channel run one after the other.
+                stored = self.writer.lock_channel(channel.pk)
+                if not self.force and stored == content_hash:
                     self.result.channels_unchanged += 1
-                    return
-                removed = self._replace(channel, rows, genre_links)
-                EpgChannel.objects.filter(pk=channel.pk).update(content_hash=content_hash)
+                    return None
+                removed = self._replace(channel, rows, genre_links, span)
+                self.writer.set_content_hash(channel.pk, content_hash)
                 transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
         except DatabaseError as exc:
             self._fail_channels(exc, [channel_key(channel)], only=channel, stacktrace=True)
-            return
-        created = len(rows)
-        channel.content_hash = content_hash
+            return None
+        return StoredChannel(channel, ready, len(rows), removed, content_hash)
+
+    def _committed(self, stored: StoredChannel) -> None:
+        """A channel's new guide is committed: count and log it."""
+        channel = stored.channel
+        channel.content_hash = stored.content_hash
         self.result.channels_imported += 1
-        self.result.programmes_imported += created
-        self.result.removed += removed
-        if removed:
+        self.result.programmes_imported += stored.created
+        self.result.removed += stored.removed
+        if stored.removed:
             log_event(
                 LOGGER,
                 "EPG_REMOVED",
                 level="INFO",
                 epg_channel=channel_label(channel),
                 source=self.source.name,
-                removed_objects=removed,
+                removed_objects=stored.removed,
             )
-        self._log_sequence(channel, ready)
+        self._log_sequence(channel, stored.ready)
         log_event(
             LOGGER,
             "EPG_CHANNEL_IMPORTED",
             level="INFO",
             epg_channel=channel_label(channel),
             source=self.source.name,
-            programs_imported=created,
+            programs_imported=stored.created,
         )
 
-    def _replace(self, channel: EpgChannel, rows: list[list], genre_links: list) -> int:
+    def _lost(self, stored: StoredChannel, exc: BaseException) -> None:
+        """The batch holding this channel failed to commit: its old guide is still there."""
+        self._fail_channels(exc, [channel_key(stored.channel)], only=stored.channel, stacktrace=True)
+
+    def _replace(self, channel: EpgChannel, rows: list[list], genre_links: list, span: tuple | None) -> int:
         """Delete what the new guide covers, insert the new guide. Returns the number removed."""
-        if not rows:
+        if not rows or span is None:
             return 0
-        begin, end = self.writer.span(rows)
-        removed = delete_programmes(channel, begin=begin, end=end)
+        begin, end = span
+        removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
         self.writer.insert(rows)
         if genre_links:
             link_genres(channel, genre_links, begin=begin, end=end)
@@ -501,26 +583,28 @@ class SourceImport:
                 )
 
 
-def delete_programmes(channel: EpgChannel, *, begin: Any = None, end: Any = None) -> int:
-    """Delete a channel's programmes overlapping [begin, end) (all of them without bounds)."""
-    programmes = Program.objects.filter(epg_channel=channel)
-    if begin is not None:
-        programmes = programmes.filter(time_end__gt=begin)
-    if end is not None:
-        programmes = programmes.filter(time_begin__lt=end)
-    return delete_programme_rows(programmes)
+DELETE_CHUNK = 500
 
 
 def delete_programme_rows(programmes: QuerySet[Program]) -> int:
     """Delete programmes with their genre links; premieres keep their row and lose the link.
     Returns the number of programmes deleted."""
+    return delete_programme_ids(list(programmes.values_list("pk", flat=True)))
+
+
+def delete_programme_ids(ids: list[int]) -> int:
+    """Delete programmes by id, in chunks: their genre links first, premieres unlinked, then
+    one plain DELETE per chunk (Django's collector would load every row first)."""
     from .models import Premiere
 
-    Program.genres.through.objects.filter(program__in=programmes.values("pk")).delete()
-    Premiere.objects.filter(program__in=programmes.values("pk")).update(program=None)
-    # The relations are handled above, so one plain DELETE does (Django's collector would load
-    # every row first).
-    return programmes._raw_delete(programmes.db)
+    through = Program.genres.through
+    for offset in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[offset : offset + DELETE_CHUNK]
+        through.objects.filter(program_id__in=chunk).delete()
+        Premiere.objects.filter(program_id__in=chunk).update(program=None)
+        rows = Program.objects.filter(pk__in=chunk)
+        rows._raw_delete(rows.db)
+    return len(ids)
 
 
 def link_genres(channel: EpgChannel, links: list[tuple[Any, list[int]]], *, begin: Any, end: Any) -> None:
@@ -560,13 +644,45 @@ class ProgramWriter:
         placeholders = ", ".join(["%s"] * len(fields))
         # Identifiers come from the model's metadata, values are parameters.
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        column = {
+            name: quote(Program._meta.get_field(name).column)
+            for name in ("id", "epg_channel", "time_begin", "time_end")
+        }
+        channel_table = quote(EpgChannel._meta.db_table)
+        channel_id = quote(EpgChannel._meta.pk.column)
+        content_hash = quote(EpgChannel._meta.get_field("content_hash").column)
+        for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.lock_sql = f"SELECT {content_hash} FROM {channel_table} WHERE {channel_id} = %s{for_update}"  # noqa: S608
+        self.hash_sql = f"UPDATE {channel_table} SET {content_hash} = %s WHERE {channel_id} = %s"  # noqa: S608
+        self.ids_sql = (
+            f"SELECT {column['id']} FROM {table} WHERE {column['epg_channel']} = %s "  # noqa: S608
+            f"AND {column['time_end']} > %s AND {column['time_begin']} < %s"
+        )
         self.adapt_time = self._time_adapter(ops.adapt_datetimefield_value)
-        self.meta_field = Program._meta.get_field("meta")
-        self.empty_meta = self.meta_field.get_db_prep_save({}, connection)
+        self.times: dict[Any, Any] = {}
+        self.json_is_text = isinstance(ops.adapt_json_value({}, None), str)
         self.i = index
-        lang = [f"name_lang{n}" for n in range(1, 6)]
-        self.name_slots = [(0, index["name"])] + [(n, index[a]) for n, a in enumerate(lang, 1)]
-        self.description_slots = [(0, index["description"])] + [(n, index[f"description_lang{n}"]) for n in range(1, 6)]
+        self.columns = SimpleNamespace(
+            channel=index["epg_channel_id"],
+            begin=index["time_begin"],
+            end=index["time_end"],
+            category=index["category_id"],
+            episode_num=index["episode_num"],
+            season=index["season"],
+            episode=index["episode"],
+            age_rating=index["age_rating"],
+            year=index["year"],
+            country=index["country"],
+            preview=index["preview"],
+            premiere=index["is_premiere"],
+            meta=index["meta"],
+        )
+        # language slot -> column (0 is `name`, N is `name_langN`)
+        self.name_columns = {0: index["name"], **{n: index[f"name_lang{n}"] for n in range(1, 6)}}
+        self.description_columns = {
+            0: index["description"],
+            **{n: index[f"description_lang{n}"] for n in range(1, 6)},
+        }
 
     @staticmethod
     def _time_adapter(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -578,62 +694,66 @@ class ProgramWriter:
         return adapt
 
     def row(self, channel_id: int, item: ParsedProgramme, start: Any, stop: Any, category_id: int | None) -> list:
-        """A row of plain values (datetimes, a dict for meta); insert() adapts them."""
-        i = self.i
+        """A row ready for the database: times adapted by the backend's rules, meta as JSON."""
+        c = self.columns
         row = self.template.copy()
-        row[i["epg_channel_id"]] = channel_id
-        row[i["time_begin"]] = start
-        row[i["time_end"]] = stop
-        names = item.names
-        for slot, column in self.name_slots:
-            value = names.get(slot)
-            if value:
-                row[column] = value
-        descriptions = item.descriptions
-        if descriptions:
-            for slot, column in self.description_slots:
-                value = descriptions.get(slot)
-                if value:
-                    row[column] = value
-        row[i["category_id"]] = category_id
-        row[i["episode_num"]] = item.episode_num
-        row[i["season"]] = item.season
-        row[i["episode"]] = item.episode
-        row[i["age_rating"]] = item.age_rating
-        row[i["year"]] = item.year
-        row[i["country"]] = item.country
-        row[i["preview"]] = item.preview
-        row[i["is_premiere"]] = item.premiere
+        row[c.channel] = channel_id
+        times = self.times
+        row[c.begin] = times.get(start) or self._time(start)
+        row[c.end] = times.get(stop) or self._time(stop)
+        name_columns = self.name_columns
+        for slot, value in item.names.items():
+            row[name_columns[slot]] = value
+        if item.descriptions:
+            description_columns = self.description_columns
+            for slot, value in item.descriptions.items():
+                row[description_columns[slot]] = value
+        row[c.category] = category_id
+        row[c.episode_num] = item.episode_num
+        row[c.season] = item.season
+        row[c.episode] = item.episode
+        row[c.age_rating] = item.age_rating
+        row[c.year] = item.year
+        row[c.country] = item.country
+        row[c.preview] = item.preview
+        row[c.premiere] = item.premiere
         meta = item.meta
         if item.categories:
             meta = {**meta, "genres": item.categories}
-        row[i["meta"]] = meta
+        row[c.meta] = json.dumps(meta, ensure_ascii=False) if meta else "{}"
         return row
 
-    def span(self, rows: list[list]) -> tuple[Any, Any]:
-        """The time range the rows cover (rows are sorted by start)."""
-        return rows[0][self.i["time_begin"]], max(row[self.i["time_end"]] for row in rows)
+    def lock_channel(self, channel_id: int) -> str | None:
+        """Lock the EPG channel's row for this transaction; returns its stored content hash."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.lock_sql, [channel_id])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def set_content_hash(self, channel_id: int, content_hash: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.hash_sql, [content_hash, channel_id])
+
+    def ids_in_range(self, channel_id: int, begin: Any, end: Any) -> list[int]:
+        """Ids of the channel's programmes overlapping [begin, end): one indexed query (an
+        empty guide costs nothing more)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.ids_sql, [channel_id, self.adapt_time(begin), self.adapt_time(end)])
+            return [row[0] for row in cursor.fetchall()]
+
+    def _time(self, value: Any) -> Any:
+        """Adapt a datetime, remembering it: a stop is usually the next start."""
+        if len(self.times) > 100_000:
+            self.times.clear()
+        adapted = self.times[value] = self.adapt_time(value)
+        return adapted
 
     def insert(self, rows: list[list]) -> None:
-        """Adapt the rows' datetimes and meta for the database and insert them."""
         if not rows:
             return
-        begin, end, meta_column = self.i["time_begin"], self.i["time_end"], self.i["meta"]
-        adapt_time, adapt_json = self.adapt_time, connection.ops.adapt_json_value
-        adapted: dict[Any, Any] = {}  # a stop is usually the next start
-        empty_meta = self.empty_meta
-        for row in rows:
-            for column in (begin, end):
-                value = row[column]
-                found = adapted.get(value)
-                if found is None:
-                    found = adapted[value] = adapt_time(value)
-                row[column] = found
-            meta = row[meta_column]
-            row[meta_column] = adapt_json(meta, None) if meta else empty_meta
+        if not self.json_is_text:  # e.g. PostgreSQL wants its own JSON parameter type
+            meta, adapt = self.columns.meta, connection.ops.adapt_json_value
+            for row in rows:
+                row[meta] = adapt(json.loads(row[meta]), None)
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, rows)
-
-
-def uses_returning() -> bool:  # pragma: no cover - informational, for the benchmark
-    return connection.features.can_return_rows_from_bulk_insert

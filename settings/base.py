@@ -283,3 +283,5 @@ SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.
 # Parsed programmes kept in memory before the importer spills them to a temporary file.
 SMARTY_EPG_SPOOL_PROGRAMMES = env_int("SMARTY_EPG_SPOOL_PROGRAMMES", 10000)
 SMARTY_EPG_INSERT_BATCH = env_int("SMARTY_EPG_INSERT_BATCH", 500)
+# Programmes written per transaction (each channel in its own savepoint inside it).
+SMARTY_EPG_COMMIT_PROGRAMMES = env_int("SMARTY_EPG_COMMIT_PROGRAMMES", 5000)

@@ -227,3 +227,37 @@ def test_a_failed_source_does_not_stop_the_others(tmp_path, make_source, make_ch
     assert [bool(r.error) for r in summary.results] == [True, False]
     assert list(Program.objects.filter(epg_channel=channel).values_list("name", flat=True)) == ["Good"]
     assert "1 failed" in summary.line()
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_a_database_error_in_one_channel_undoes_only_that_channel(
+    tmp_path, make_source, make_channel, monkeypatch, epg_events, settings, batch
+):
+    from django.db import DatabaseError
+
+    from epg.importer import ProgramWriter
+
+    settings.SMARTY_EPG_COMMIT_PROGRAMMES = batch
+    data = xmltv(GOOD, GOOD.replace('channel="a"', 'channel="b"'), GOOD.replace('channel="a"', 'channel="c"'))
+    source = make_source(write(tmp_path, data))
+    a, b, c = (make_channel(source, key) for key in "abc")
+    kept = f.ProgramFactory(
+        epg_channel=b,
+        name="Kept",
+        time_begin=datetime(2025, 3, 1, 10, tzinfo=UTC),
+        time_end=datetime(2025, 3, 1, 11, tzinfo=UTC),
+    )
+    original = ProgramWriter.insert
+
+    def failing_for_b(self, rows):
+        original(self, rows)
+        if rows and rows[0][self.i["epg_channel_id"]] == b.pk:
+            raise DatabaseError("disk full")
+
+    monkeypatch.setattr(ProgramWriter, "insert", failing_for_b)
+    result = epg_import(sources=[source]).results[0]
+    assert list(Program.objects.filter(epg_channel=b)) == [kept]
+    assert Program.objects.filter(epg_channel=a).count() == 1 and Program.objects.filter(epg_channel=c).count() == 1
+    assert (result.channels_imported, result.channels_failed) == (2, 1)
+    assert [e["epg_channel"] for e in epg_events.events("EPG_CHANNEL_IMPORT_ERROR")] == [f"b ({b.pk})"]
+    assert len(epg_events.events("EPG_CHANNEL_IMPORTED")) == 2
