@@ -21,6 +21,9 @@ class EpgSource(models.Model):
     options = models.JSONField(default=dict, blank=True)
     last_import_at = models.DateTimeField(null=True, blank=True)
     last_import_status = models.CharField(max_length=255, blank=True, default="")
+    content_hash = models.CharField(
+        max_length=64, blank=True, default="", help_text="of the last fully imported input (unchanged input is skipped)"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -113,6 +116,12 @@ class Program(NameTranslations, DescriptionTranslations):
     preview = models.CharField(max_length=1024, blank=True, default="", help_text="image URL")
     is_premiere = models.BooleanField(default=False)
     is_blocked = models.BooleanField(default=False, help_text="catch-up forbidden")
+    meta = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="extra data for the TVMW `meta` field: extra_name, genres, participants, countries, "
+        "year, previews, tags, live",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["epg_channel", "time_begin"]), models.Index(fields=["time_end"])]
@@ -126,11 +135,24 @@ class EpgPremiereSource(models.Model):
     """Where premieres come from (a URL of an XMLTV-like premieres list)."""
 
     name = models.CharField(max_length=128)
+    epg_source = models.ForeignKey(
+        EpgSource,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="premiere_sources",
+        help_text="the EPG source whose channels the premieres are for (channel ids of that source)",
+    )
     url = models.CharField(max_length=1024)
     enabled = models.BooleanField(default=True)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Premiere(NameTranslations, DescriptionTranslations):
+    """A premiere announced by a premiere source, linked to the programme when it is in the guide."""
+
     source = models.ForeignKey(EpgPremiereSource, null=True, blank=True, on_delete=models.SET_NULL)
     epg_channel = models.ForeignKey(EpgChannel, on_delete=models.CASCADE, related_name="premieres")
     program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.SET_NULL)

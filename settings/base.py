@@ -337,3 +337,19 @@ BILLING_PAYMENT_GATEWAYS = env_list("SMARTY_BILLING_PAYMENT_GATEWAYS", ["test"])
 # empty: the application uses its own card form.
 BILLING_TEST_GATEWAY_MERCHANT_URL = env_str("SMARTY_BILLING_TEST_GATEWAY_MERCHANT_URL", "")
 BILLING_PROMO_CODE_LENGTH = env_int("SMARTY_BILLING_PROMO_CODE_LENGTH", 6)
+# --- epg ---------------------------------------------------------------------------------------
+# Guide downloads (EPG sources, channel lists, premieres): timeouts in seconds, caps in bytes.
+SMARTY_EPG_CONNECT_TIMEOUT = env_float("SMARTY_EPG_CONNECT_TIMEOUT", 10.0)
+SMARTY_EPG_READ_TIMEOUT = env_float("SMARTY_EPG_READ_TIMEOUT", 60.0)
+SMARTY_EPG_DOWNLOAD_TIMEOUT = env_float("SMARTY_EPG_DOWNLOAD_TIMEOUT", 600.0)  # a whole download
+SMARTY_EPG_MAX_DOWNLOAD_BYTES = env_int("SMARTY_EPG_MAX_DOWNLOAD_BYTES", 256 * 1024 * 1024)
+# The XML once decompressed (.gz/.zip), against gzip bombs.
+SMARTY_EPG_MAX_XML_BYTES = env_int("SMARTY_EPG_MAX_XML_BYTES", 1024 * 1024 * 1024)
+SMARTY_EPG_MAX_ICON_BYTES = env_int("SMARTY_EPG_MAX_ICON_BYTES", 5 * 1024 * 1024)
+SMARTY_EPG_MAX_ICON_PIXELS = env_int("SMARTY_EPG_MAX_ICON_PIXELS", 16_000_000)
+SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.0")
+# Parsed programmes kept in memory before the importer spills them to a temporary file.
+SMARTY_EPG_SPOOL_PROGRAMMES = env_int("SMARTY_EPG_SPOOL_PROGRAMMES", 10000)
+SMARTY_EPG_INSERT_BATCH = env_int("SMARTY_EPG_INSERT_BATCH", 500)
+# Programmes written per transaction (each channel in its own savepoint inside it).
+SMARTY_EPG_COMMIT_PROGRAMMES = env_int("SMARTY_EPG_COMMIT_PROGRAMMES", 5000)

@@ -47,12 +47,12 @@ def _resolve(gen_keys: list[str], found: dict) -> tuple[int, ...]:
     return tuple(values)
 
 
-def generations(deps: Iterable[str]) -> tuple[int, ...]:
+def generations(deps: Iterable[str]) -> list[int]:
     """The current generation of each dependency (one cache round trip when all exist)."""
     gen_keys = [_GEN + d for d in deps]
     if not gen_keys:
-        return ()
-    return _resolve(gen_keys, cache.get_many(gen_keys))
+        return []
+    return list(_resolve(gen_keys, cache.get_many(gen_keys)))
 
 
 def bump(*deps: str) -> None:

@@ -19,8 +19,14 @@ def beat_schedule() -> dict:
 
 __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
 
+# --- channels: the seed's crontab warms the channel lists every minute ---
+register("cache_channel_list", "channels.tasks.cache_channel_list", crontab())
 # --- streaming ---
 register("check_stream_services", "streaming.tasks.check_stream_services", 60.0)
 register("purge_stream_tokens", "streaming.tasks.purge_stream_tokens", crontab(minute=17))
 # billing: the internal billing's charge run, hourly (tariff periods are days long).
 register("charge_tariffs", "billing.tasks.charge_tariffs", crontab(minute=7))
+# --- epg: the seed's crontab runs epg_import at 05:00, 09:00 and 13:00 -------------------------
+register("epg_import", "epg.tasks.epg_import", crontab(minute=0, hour="5,9,13"))
+register("epg_cleanup", "epg.tasks.epg_cleanup", crontab(minute=30, hour=3))
+register("premiere_import", "epg.tasks.premiere_import", crontab(minute=0, hour=6))
