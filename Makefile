@@ -42,7 +42,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -437,7 +437,6 @@ class AccountChannels:
     hidden: frozenset[int] = frozenset()
     parent: dict = field(default_factory=dict)  # channel id -> bool, overrides the channel
     order: tuple[int, ...] = ()
-    last_viewed: tuple[int, ...] = ()
 
 
 def account_channels(account) -> AccountChannels:  # noqa: ANN001
@@ -446,20 +445,32 @@ def account_channels(account) -> AccountChannels:  # noqa: ANN001
     def build() -> AccountChannels:
         rows = list(
             AccountChannelSetting.objects.filter(account_id=account.pk, client_id=account.client_id).values_list(
-                "channel_id", "is_favorite", "is_hidden", "sort_order", "is_parent_control", "last_viewed_at"
+                "channel_id", "is_favorite", "is_hidden", "sort_order", "is_parent_control"
             )
         )
         ordered = sorted((r for r in rows if r[3] is not None), key=lambda r: (r[3], r[0]))
-        viewed = sorted((r for r in rows if r[5] is not None), key=lambda r: r[5], reverse=True)
         return AccountChannels(
             favorites=frozenset(r[0] for r in rows if r[1]),
             hidden=frozenset(r[0] for r in rows if r[2]),
             parent={r[0]: r[4] for r in rows if r[4] is not None},
             order=tuple(r[0] for r in ordered),
-            last_viewed=tuple(r[0] for r in viewed),
         )
 
     return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build)
+
+
+def account_last_viewed(account) -> tuple[int, ...]:  # noqa: ANN001
+    """Channel ids the account watched, newest first (its own generation: see
+    channels.services.channel_viewed)."""
+    from .services import last_viewed_dep
+
+    def build() -> tuple[int, ...]:
+        rows = AccountChannelSetting.objects.filter(
+            account_id=account.pk, client_id=account.client_id, last_viewed_at__isnull=False
+        ).order_by("-last_viewed_at", "channel_id")
+        return tuple(rows.values_list("channel_id", flat=True)[: settings.SMARTY_LAST_CHANNELS_LIMIT * 4])
+
+    return cached("account_last_viewed", (account.client_id, account.pk), [last_viewed_dep(account.pk)], build)
 
 
 def channel_sorts(client_id: int) -> dict[int, dict]:

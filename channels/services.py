@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import account_dep
-from smarty.cache import bump
+from smarty.cache import bump, dep
 
 from .models import AccountChannelSetting, Channel
 
@@ -22,6 +22,11 @@ class ChannelNotFoundError(LookupError):
     def __init__(self, ids: Iterable[int]) -> None:
         self.ids = sorted(set(ids))
         super().__init__(f"channels not found: {self.ids}")
+
+
+def last_viewed_dep(account_id: int) -> str:
+    """Generation of what an account watched last (channel/list/last)."""
+    return dep("account_last_viewed", account_id)
 
 
 def bump_after_commit(*deps: str) -> None:
@@ -116,15 +121,16 @@ def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:  # no
 
 
 def channel_viewed(*, account, channel_id: int) -> None:  # noqa: ANN001
-    """Remember that the account watched a channel (channel/list/last); the stream URL
-    method calls this. A conditional UPDATE first: the common case is one statement."""
+    """Remember that the account watched a channel (channel/list/last); /channel/url/ calls
+    this. The common case is one conditional UPDATE. It bumps only the "last viewed"
+    generation: zapping must not look like a channel list change to account/status."""
     now = timezone.now()
-    with transaction.atomic():
-        updated = AccountChannelSetting.objects.filter(account_id=account.pk, channel_id=channel_id).update(
-            last_viewed_at=now
-        )
-        if not updated:
+    updated = AccountChannelSetting.objects.filter(account_id=account.pk, channel_id=channel_id).update(
+        last_viewed_at=now
+    )
+    if not updated:
+        with transaction.atomic():
             _check_channels(account, [channel_id])
             rows = _ensure_rows(account, [channel_id])
             AccountChannelSetting.objects.filter(pk=rows[channel_id].pk).update(last_viewed_at=now)
-        bump_after_commit(account_dep(account.pk))
+    bump_after_commit(last_viewed_dep(account.pk))

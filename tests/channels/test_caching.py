@@ -116,7 +116,7 @@ def test_account_channel_services_validate_ids_and_bump_the_account(operator, ot
     services.channel_viewed(account=operator.account, channel_id=operator.channels[1].id)
     services.channel_viewed(account=operator.account, channel_id=operator.channels[1].id)
     assert AccountChannelSetting.objects.filter(account=operator.account).count() == 2
-    assert live.account_channels(operator.account).last_viewed == (operator.channels[1].id,)
+    assert live.account_last_viewed(operator.account) == (operator.channels[1].id,)
 
 
 def test_channel_list_version_changes_with_the_content_and_the_account(operator):

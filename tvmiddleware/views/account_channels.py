@@ -25,7 +25,7 @@ def channel_list_last(call: Call) -> dict:
     v = viewer(call)
     width, height = icon_size(call)
     entries = {e.id: e for e in v.entries(True)}
-    order = list(v.settings.last_viewed)
+    order = list(live.account_last_viewed(v.account))
     if not order and v.account.last_channel_id:
         order = [v.account.last_channel_id]
     channels = []

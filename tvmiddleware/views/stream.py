@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
+from channels.services import channel_viewed
 from clients.selectors import play_device_get
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
 from smarty.logging import log_event
@@ -215,6 +216,7 @@ def channel_url(call: Call) -> HttpResponse | dict:
     }
     if drm is not None:
         body["drm"] = drm
+    channel_viewed(account=call.account, channel_id=channel.id)
     return _answer(call, result, body, content_id=channel.id)
 
 
