@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from smarty.cache import bump
-from smarty.logging import log_event
 
 from .models import Account, AccountDevice, Customer, CustomerActionLog, DeviceCommand, Message, Session
-from .selectors import account_dep, session_dep
+from .selectors import account_dep, inbox_dep, session_dep
+from .services import messages
 
 SOURCE_ADMIN = CustomerActionLog.Source.ADMIN
 
@@ -283,50 +283,13 @@ def message_substitute(text: str, customer: Customer) -> str:
     return _VARIABLES.sub(lambda m: values[m.group(1)], text)
 
 
-def _log_created(message: Message, abonement: str) -> None:
-    log_event("smarty_messaging", "MESSAGE_CREATED", account=abonement, subject=message.subject, text=message.text)
-
-
-def _log_sent_on_commit(messages: list[tuple[Message, str]]) -> None:
-    def sent() -> None:
-        for message, abonement in messages:
-            log_event(
-                "smarty_messaging",
-                "MESSAGE_SEND",
-                account=abonement,
-                subject=message.subject,
-                text=message.text,
-                uuid=str(message.uuid),
-            )
-
-    transaction.on_commit(sent)
-
-
 def message_create(
-    *,
-    account: Account,
-    text: str,
-    subject: str = "",
-    urgent: bool = False,
-    no_confirmation: bool = False,
+    *, account: Account, text: str, subject: str = "", urgent: bool = False, no_confirmation: bool = False
 ) -> Message:
-    """A message to an account's devices; they get it with their next account/status."""
-    with transaction.atomic():
-        message = Message(
-            client_id=account.client_id,
-            account=account,
-            uuid=uuid.uuid4(),
-            subject=subject,
-            text=text,
-            urgent=urgent,
-            no_confirmation=no_confirmation,
-        )
-        message.full_clean()
-        message.save()
-        _log_created(message, account.abonement)
-        _log_sent_on_commit([(message, account.abonement)])
-        _bump_on_commit([account_dep(account.pk)])
-    return message
+    """A message from the admin: the same service the APIs use."""
+    return messages.message_create(
+        account=account, text=text, subject=subject, urgent=urgent, no_confirmation=no_confirmation
+    )
 
 
 def message_bulk_recipients(
@@ -390,7 +353,8 @@ def message_bulk_create(
                 created += _flush_messages(batch)
                 batch = []
         created += _flush_messages(batch)
-        _bump_on_commit([account_dep(i) for i in touched])
+        # bulk_create sends no signals: refresh the recipients' inbox state (account/status).
+        _bump_on_commit([inbox_dep(i) for i in touched])
     return created
 
 
@@ -399,8 +363,7 @@ def _flush_messages(batch: list[tuple[Message, str]]) -> int:
         return 0
     Message.objects.bulk_create([m for m, _ in batch])
     for message, abonement in batch:
-        _log_created(message, abonement)
-    _log_sent_on_commit(batch)
+        messages.message_log_created(message, abonement)
     return len(batch)
 
 
@@ -414,19 +377,13 @@ def device_command_create(
     accompanying_text: str = "",
     image_url: str = "",
 ) -> DeviceCommand:
-    """A command for an account's devices (or one device), delivered by account/status."""
-    with transaction.atomic():
-        command = DeviceCommand(
-            client_id=account.client_id,
-            account=account,
-            device=device,
-            type=str(type),
-            user_confirmation=user_confirmation,
-            deep_link=deep_link,
-            accompanying_text=accompanying_text,
-            image_url=image_url,
-        )
-        command.full_clean()
-        command.save()
-        _bump_on_commit([account_dep(account.pk)])
-    return command
+    """A command from the admin: the same service the APIs use."""
+    return messages.command_create(
+        account=account,
+        type=type,
+        device=device,
+        user_confirmation=user_confirmation,
+        deep_link=deep_link,
+        accompanying_text=accompanying_text,
+        image_url=image_url,
+    )

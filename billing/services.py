@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -29,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Account, Customer, Message
+from accounts.models import Account, Customer
 from accounts.selectors import account_dep
 from accounts.services.accounts import (
     Source,
@@ -758,32 +757,3 @@ def saved_card_pay(*, account: Account, amount: object) -> Payment:
         raise
     payment.gateway_ref = result.payment_id
     return _settle(payment)
-
-
-# --- messages ----------------------------------------------------------------------------------
-
-
-def message_create(
-    *,
-    account: Account,
-    text: str,
-    subject: str = "",
-    urgent: bool = True,
-    delete_after_reading: bool = True,
-) -> Message:
-    """A message to the account's screens (account/status delivers it). Raises ValidationError."""
-    message = Message(
-        client_id=account.client_id,
-        account=account,
-        uuid=uuid.uuid4(),
-        subject=subject or "",
-        text=text or "",
-        urgent=urgent,
-        delete_after_reading=delete_after_reading,
-    )
-    message.full_clean(exclude=["client", "account"], validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        message.save(force_insert=True)
-        log_event("smarty_messaging", "MESSAGE_CREATED", account=account.pk, subject=message.subject, text=message.text)
-        transaction.on_commit(lambda: bump(account_dep(account.pk)))
-    return message

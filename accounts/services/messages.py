@@ -51,8 +51,16 @@ def message_create(
     message.full_clean()
     with transaction.atomic():
         message.save()
-    log_event("smarty_messaging", "MESSAGE_CREATED", account=account.pk, subject=message.subject, text=message.text)
+        message_log_created(message, account.abonement)
     return message
+
+
+def message_log_created(message: Message, abonement: str) -> None:
+    """MESSAGE_CREATED now, MESSAGE_SEND once the message is committed and deliverable
+    (seed 4.1.6). Bulk mail calls it for each message it inserts."""
+    context = {"account": abonement, "subject": message.subject, "text": message.text}
+    log_event("smarty_messaging", "MESSAGE_CREATED", **context)
+    transaction.on_commit(lambda: log_event("smarty_messaging", "MESSAGE_SEND", **context, uuid=str(message.uuid)))
 
 
 def message_mark_read(*, account: Account, message_id: int, uuid: str = "", subject: str = "", text: str = "") -> bool:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, AccountDevice, CustomerActionLog, Session
 from accounts.services import accounts as account_services
+from accounts.services import messages
 from accounts.services.accounts import (
     AbonementTakenError,
     AccountExtIdTakenError,
@@ -449,8 +450,6 @@ def account_camera_delete(call: Call) -> dict:
     with_fields=True,
 )
 def account_message_create(call: Call) -> dict:
-    from ..services import message_create
-
     code = errors.AccountMessageCreate
     account = account_from(call, code.NOT_FOUND)
     p = call.params
@@ -467,7 +466,7 @@ def account_message_create(call: Call) -> dict:
         message = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ApiError(code.INVALID, f"Invalid parameters: {message}", problems)
     with domain_errors({ValidationError: code.INVALID}):
-        message_create(
+        messages.message_create(
             account=account,
             text=p["text"],
             subject=p["subject"] or "",
