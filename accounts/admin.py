@@ -31,7 +31,16 @@ from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
 
 from . import admin_services as services
-from .models import Account, AccountDevice, Customer, CustomerActionLog, DeviceCommand, Message, Session
+from .models import (
+    Account,
+    AccountDevice,
+    Customer,
+    CustomerActionLog,
+    DeviceCommand,
+    Message,
+    ProfileType,
+    Session,
+)
 
 
 def online_since() -> dt.datetime:
@@ -653,3 +662,11 @@ class CustomerActionLogAdmin(OperatorScopedAdmin):
 
 # Messages, commands and bulk mail live in their own module (registered on import).
 from . import admin_messages  # noqa: E402, F401
+
+
+@admin.register(ProfileType)
+class ProfileTypeAdmin(OperatorScopedAdmin):
+    """Kinds of account profiles devices offer (profile/list)."""
+
+    list_display = ("name", "is_default", "show_adult_content", "sort_order")
+    search_fields = ("name",)

@@ -14,7 +14,7 @@ from clients.models import Client
 from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
 from . import admin_services as services
-from .models import Camera, Channel, ChannelCategory, Radio
+from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
 
 TRANSLATIONS = (
     _("Translations"),
@@ -203,3 +203,17 @@ class CameraAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
         ),
         TRANSLATIONS,
     )
+
+
+@admin.register(CameraCategory)
+class CameraCategoryAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "city", "sort_order")
+    search_fields = ("name",)
+
+
+@admin.register(ChannelSort)
+class ChannelSortAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    """Alternative channel orders offered to devices (channel/sort/list, channel_sort_id)."""
+
+    list_display = ("name", "enabled", "sort_order")
+    search_fields = ("name",)

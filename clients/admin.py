@@ -30,7 +30,17 @@ from smarty.admin import (
 from smarty.admin_access import operator_actions, user_role
 
 from . import admin_services as services
-from .models import City, Client, ClientPlayDevice, ClientUser, Country, Dealer, PlayDevice, PlayDeviceTemplate
+from .models import (
+    City,
+    Client,
+    ClientPlayDevice,
+    ClientUser,
+    Country,
+    Dealer,
+    PlayDevice,
+    PlayDeviceTemplate,
+    PortalSettings,
+)
 
 User = get_user_model()
 
@@ -102,6 +112,13 @@ class CityAdmin(admin.ModelAdmin):
 
 
 # --- General settings: allowed device types and their settings -----------------------------
+@admin.register(PortalSettings)
+class PortalSettingsAdmin(OperatorScopedAdmin):
+    """What the operator's apps show (portal/settings/list); one row per operator."""
+
+    list_display = ("client", "show_tvchannels", "show_archive", "show_videocatalog", "show_radio")
+
+
 @admin.register(ClientPlayDevice)
 class ClientPlayDeviceAdmin(OperatorScopedAdmin):
     list_display = ("play_device", "device_group", "template", "enabled")

@@ -54,6 +54,8 @@ SECTION_BY_SLUG = {section.slug: section for section in SECTIONS}
 MODEL_SECTIONS: dict[str, str] = {
     # General settings
     "clients.clientplaydevice": "general",
+    "clients.portalsettings": "general",
+    "accounts.profiletype": "general",
     "auth.user": "general",
     "auth.group": "general",
     # Monitoring
@@ -80,6 +82,8 @@ MODEL_SECTIONS: dict[str, str] = {
     "vod.video": "content",
     "channels.radio": "content",
     "channels.camera": "content",
+    "channels.cameracategory": "content",
+    "channels.channelsort": "content",
     # Subscribers
     "accounts.customer": "subscribers",
     "accounts.account": "subscribers",

@@ -73,7 +73,11 @@ def test_new_messages_and_an_urgent_message_delivered_once(tvmw_login, tvmw_call
     assert body["message"] == {"subject": "Pay", "text": "<b>now</b>", "no_confirmation": 1}
     assert tvmw_call("/account/status/", authkey=authkey)["message"] == {}
     assert Message.objects.get(subject="Pay").is_read
-    assert events.of("MESSAGE_CREATED")[-1] == {"account": operator.account.abonement, "subject": "Pay", "text": "<b>now</b>"}
+    assert events.of("MESSAGE_CREATED")[-1] == {
+        "account": operator.account.abonement,
+        "subject": "Pay",
+        "text": "<b>now</b>",
+    }
     assert events.of("MESSAGE_SEND")[-1]["subject"] == "Pay"
 
 
