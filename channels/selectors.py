@@ -179,6 +179,40 @@ class Location:
     city_id: int | None = None
 
 
+def geo_places() -> dict[str, tuple[int, dict[str, int]]]:
+    """Country code -> (country id, {lower-case city name: city id}), cached."""
+    from clients.models import City, Country
+    from clients.selectors import COUNTRIES
+
+    def build() -> dict[str, tuple[int, dict[str, int]]]:
+        places = {code.upper(): (pk, {}) for pk, code in Country.objects.values_list("id", "code")}
+        by_id = {pk: cities for pk, cities in places.values()}
+        for pk, country_id, name in City.objects.values_list("id", "country_id", "name"):
+            by_id[country_id][name.lower()] = pk
+        return places
+
+    return cached("geo_places", (), [COUNTRIES], build)
+
+
+def location_for_ip(*, client, ip: str) -> Location | None:  # noqa: ANN001
+    """Where a request comes from, by the operator's geo locator; None when the operator uses
+    none or the address is unknown (geo-limited tariffs then stay open, see tariff_allowed).
+    A country missing from the Country table gives a Location that matches no geo limit."""
+    from clients.models import Client
+    from clients.selectors import geo_locate
+
+    if client is None or client.geo_locator == Client.GeoLocator.NONE:
+        return None
+    found = geo_locate(ip)
+    if not found["country_code"]:
+        return None
+    country = geo_places().get(found["country_code"].upper())
+    if country is None:
+        return Location()
+    country_id, cities = country
+    return Location(country_id, cities.get(found["city_name"].lower()))
+
+
 def tariff_allowed(
     rule: TariffRule,
     *,

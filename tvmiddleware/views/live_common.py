@@ -61,13 +61,20 @@ class Viewer:
 
         if self.account is None:
             return ALL_TARIFFS
-        return viewer_tariff_ids(self.account, device_group=self.device_group)
+        return viewer_tariff_ids(self.account, device_group=self.device_group, location=self.location)
 
     @cached_property
     def radio_tariff_ids(self) -> frozenset[int]:
         from channels.selectors import viewer_tariff_ids
 
-        return viewer_tariff_ids(self.account, device_group=self.device_group, purpose="radio")
+        return viewer_tariff_ids(self.account, device_group=self.device_group, location=self.location, purpose="radio")
+
+    @cached_property
+    def location(self):  # noqa: ANN201
+        """The subscriber's country/city from the request's address (tariff geo limits)."""
+        from channels.selectors import location_for_ip
+
+        return location_for_ip(client=self.call.client, ip=self.call.ip)
 
     @cached_property
     def host(self) -> str:
