@@ -32,7 +32,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 @dataclass
 class RawInput:
-    """A fetched input on disk: its path, sha256 of its bytes, size, and whether we own it."""
+    """A fetched input on disk: its path, a hash of its bytes, size, and whether we own it."""
 
     path: Path
     digest: str
@@ -76,7 +76,7 @@ def _download(url: str, out: BinaryIO, cap: int) -> tuple[str, int]:
     deadline = time.monotonic() + settings.SMARTY_EPG_DOWNLOAD_TIMEOUT
     timeouts = (settings.SMARTY_EPG_CONNECT_TIMEOUT, settings.SMARTY_EPG_READ_TIMEOUT)
     headers = {"User-Agent": settings.SMARTY_EPG_USER_AGENT}
-    sha = hashlib.sha256()
+    sha = _hasher()
     size = 0
     try:
         with requests.get(url, stream=True, timeout=timeouts, headers=headers, allow_redirects=True) as response:
@@ -106,7 +106,7 @@ def open_local(path: str | os.PathLike) -> RawInput:
     if not resolved.is_file():
         raise FeedError(f"no such file: {path}")
     cap = settings.SMARTY_EPG_MAX_DOWNLOAD_BYTES
-    sha = hashlib.sha256()
+    sha = _hasher()
     size = 0
     with open(resolved, "rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -119,6 +119,12 @@ def open_local(path: str | os.PathLike) -> RawInput:
 
 def open_location(location: str) -> RawInput:
     return fetch_url(location) if is_url(location) else open_local(location)
+
+
+def _hasher():  # noqa: ANN202
+    """The input digest only detects change, so the fastest strong hash available here
+    (BLAKE2b is about three times cheaper than SHA-256 without SHA extensions)."""
+    return hashlib.blake2b(digest_size=32)
 
 
 class CappedReader(io.RawIOBase):

@@ -626,11 +626,16 @@ def link_genres(channel: EpgChannel, links: list[tuple[Any, list[int]]], *, begi
     )
 
 
+# The only values ever written as SQL literals (see ProgramWriter.insert).
+_LITERALS = {(str, ""): "''", (type(None), None): "NULL", (bool, False): "FALSE"}
+
+
 class ProgramWriter:
-    """Inserts programme rows: one prepared INSERT run with executemany (a multi-row insert on
-    MySQL/MariaDB). Values are adapted once through the backend's own adapters; columns the
-    importer does not fill get their model default. Django's bulk_create spends most of an
-    import compiling SQL per field per row; this path is several times faster."""
+    """Inserts programme rows with multi-row INSERT statements (up to 1000 rows each, within
+    the backend's parameter limit: one round trip per chunk). Values are adapted once through
+    the backend's own adapters; columns the importer does not fill get their model default.
+    Django's bulk_create spends most of an import compiling SQL per field per row; this path
+    is several times faster."""
 
     def __init__(self) -> None:
         ops = connection.ops
@@ -640,10 +645,10 @@ class ProgramWriter:
         self.template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
         quote = ops.quote_name
         table = quote(Program._meta.db_table)
-        columns = ", ".join(quote(f.column) for f in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        # Identifiers come from the model's metadata, values are parameters.
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self.table = table
+        self.column_names = ", ".join(quote(f.column) for f in fields)
+        self.statements: dict[tuple, tuple[str, list[int]]] = {}
+        self.max_params = connection.features.max_query_params or 30000
         column = {
             name: quote(Program._meta.get_field(name).column)
             for name in ("id", "epg_channel", "time_begin", "time_end")
@@ -683,6 +688,11 @@ class ProgramWriter:
             0: index["description"],
             **{n: index[f"description_lang{n}"] for n in range(1, 6)},
         }
+        # Columns a whole batch often leaves at one trivial value ('' / NULL / FALSE: the
+        # unused languages, no category...) are written as that literal instead of a
+        # parameter per row: the MySQL driver quotes every parameter in Python.
+        varying = {index[name] for name in ("epg_channel_id", "time_begin", "time_end", "name", "meta")}
+        self.candidates = [column for column in range(len(fields)) if column not in varying]
 
     @staticmethod
     def _time_adapter(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -755,5 +765,30 @@ class ProgramWriter:
             meta, adapt = self.columns.meta, connection.ops.adapt_json_value
             for row in rows:
                 row[meta] = adapt(json.loads(row[meta]), None)
+        constants = []
+        for column in self.candidates:
+            first = rows[0][column]
+            literal = _LITERALS.get((type(first), first))
+            if literal is not None and [row[column] for row in rows].count(first) == len(rows):
+                constants.append((column, literal))
+        values, params = self._statement(tuple(constants))
+        per_statement = max(1, min(1000, self.max_params // max(1, len(params))))
+        # Identifiers come from the model's metadata; values are parameters or '', NULL, FALSE.
+        head = f"INSERT INTO {self.table} ({self.column_names}) VALUES "  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, rows)
+            for offset in range(0, len(rows), per_statement):
+                chunk = rows[offset : offset + per_statement]
+                flat = [row[column] for row in chunk for column in params]
+                cursor.execute(head + ", ".join([values] * len(chunk)), flat)
+
+    def _statement(self, constants: tuple[tuple[int, str], ...]) -> tuple[str, list[int]]:
+        """One row's VALUES group with the constant columns as literals, and the columns
+        passed as parameters."""
+        found = self.statements.get(constants)
+        if found is None:
+            fixed = dict(constants)
+            count = len(self.template)
+            values = "(" + ", ".join(fixed.get(column, "%s") for column in range(count)) + ")"
+            params = [column for column in range(count) if column not in fixed]
+            found = self.statements[constants] = (values, params)
+        return found

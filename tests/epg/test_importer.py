@@ -354,3 +354,30 @@ def test_a_programme_in_an_unconfigured_language_still_gets_a_name(
     channel = make_channel(source, "a")
     epg_import(sources=[source])
     assert programmes_of(channel) == [("x", t(10), t(11))]
+
+
+def test_columns_that_vary_inside_a_channel_are_stored_row_by_row(make_source, make_channel, tmp_path):
+    source = make_source(
+        guide(
+            tmp_path,
+            programme("a", stamp(10), stamp(11), "Plain"),
+            programme("a", stamp(11), stamp(12), "First run", "<premiere/><category>Film</category>"),
+            programme(
+                "a", stamp(12), stamp(13), "Old", '<desc lang="fr">Vieux</desc><rating><value>16+</value></rating>'
+            ),
+        )
+    )
+    channel = make_channel(source, "a")
+    film = EpgCategory.objects.create(name="Films")
+    EpgSourceCategoryMap.objects.create(source=source, source_name="Film", category=film)
+    epg_import(sources=[source])
+    rows = list(
+        Program.objects.filter(epg_channel=channel)
+        .order_by("time_begin")
+        .values_list("name", "is_premiere", "category", "description_lang1", "age_rating", "is_blocked")
+    )
+    assert rows == [
+        ("Plain", False, None, "", "", False),
+        ("First run", True, film.pk, "", "", False),
+        ("Old", False, None, "Vieux", "16", False),
+    ]
