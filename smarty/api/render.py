@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import json
 import uuid
 from xml.sax.saxutils import escape
 
+import orjson
 from django.http import HttpResponse
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -33,7 +33,9 @@ def _default(value: object) -> object:
 
 
 def to_json(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, default=_default, separators=(",", ":")).encode()
+    # orjson: the channel list of a large operator is hundreds of kilobytes, and encoding it
+    # was the largest cost of a warm channel/list. UTF-8, compact, keys in insertion order.
+    return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _xml_value(value: object) -> str:
