@@ -9,7 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import NullIf
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
@@ -78,9 +78,6 @@ class Customer(ClientOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_customer_ext_id_per_client"
-            ),
             models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_customer_ext_id_key_per_client"),
         ]
         ordering = ["id"]
@@ -156,9 +153,6 @@ class Account(ClientOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["client", "abonement"], name="uniq_abonement_per_client"),
-            models.UniqueConstraint(
-                fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_account_ext_id_per_client"
-            ),
             models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_account_ext_id_key_per_client"),
         ]
         ordering = ["id"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
 
 from accounts.models import ext_id_key
 from smarty.tenancy import ClientOwned
@@ -46,9 +45,6 @@ class Transaction(ClientOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["client", "ext_id"], condition=~Q(ext_id=""), name="uniq_transaction_ext_id_per_client"
-            ),
             # MySQL/MariaDB ignore the conditional constraint above; this one holds everywhere.
             models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_transaction_ext_id_key_per_client"),
         ]
