@@ -197,3 +197,13 @@ def test_customer_list_never_shows_another_operators_customers(customer_list, op
     Customer.objects.filter(pk=other_operator.customer.pk).update(mobile_phone_number=PHONE)
     assert customer_list()["error"] == 1
     assert not events.of("PHONE_CODE_SENT")
+
+
+def test_guessing_customer_list_codes_is_throttled(customer_list, phone_customer, events, settings):
+    settings.SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT = 2
+    customer_list()
+    code = sent_code(events)
+    wrong = "0000" if code != "0000" else "1111"
+    assert customer_list(wrong)["error"] == 4
+    assert customer_list(wrong)["error"] == 4
+    assert customer_list(code)["error"] == 6

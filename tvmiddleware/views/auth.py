@@ -20,6 +20,7 @@ from accounts.services.sessions import (
     login,
     session_delete,
 )
+from accounts.services.throttling import login_attempts_exceeded, login_failure_record
 from clients.selectors import client_get_by_api_key, play_device_get
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.api.render import render
@@ -215,9 +216,15 @@ def login_customer_list(call: Call) -> dict:
     accounts = accounts_by_phone(client=call.client, phone_digits=phone)
     if not accounts:
         raise ApiError(errors.CUSTOMER_LIST_NONE, "No customer has this phone number")
+    # Guessing codes shares the login's per-IP and per-phone failure counters.
+    throttle = {"client_id": call.client.pk, "ip": call.ip, "login": f"p:{phone}"}
+    if login_attempts_exceeded(**throttle):
+        raise ApiError(errors.CUSTOMER_LIST_TOO_FREQUENT, "Too many attempts, try again later")
     verification = phone_verify(
         client=call.client, phone=phone, code=call.params["validation_code"] or None, purpose="customer_list"
     )
+    if verification.outcome == Outcome.WRONG_CODE:
+        login_failure_record(**throttle)
     if verification.outcome != Outcome.VERIFIED:
         raise ApiError(CUSTOMER_LIST_PHONE_CODES[verification.outcome], PHONE_MESSAGES[verification.outcome])
     customers = [{"ext_id": a.customer.ext_id, "abonement": a.abonement} for a in accounts]
