@@ -497,64 +497,78 @@ def _usable_tariffs(client_id: int, tariffs: Iterable) -> list:
     return tariffs
 
 
-def account_tariff_assign(
-    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+def tariffs_change(
+    *,
+    holder: Account | Customer,
+    tariffs: Iterable,
+    add: bool,
+    source: str = Source.SYSTEM,
+    user: str = "",
+    charge: bool = True,
 ) -> list[int]:
-    """Give the account (not its customer) the tariffs. Returns the ids newly assigned.
-    Raises TariffUnavailableError for a disabled tariff."""
-    tariffs = _usable_tariffs(account.client_id, tariffs)
+    """Assign (add=True) or remove an account's or a customer's own tariffs; returns the ids
+    that changed. The one place that logs ACCOUNT_/CUSTOMER_TARIFFS_ASSIGNED/REMOVED, writes
+    the action log, closes the removed tariffs' open subscriptions, refreshes the caches of the
+    accounts concerned and charges. Assigning raises TariffUnavailableError for a disabled
+    tariff."""
+    from tariffs.models import TariffSubscription
+
+    is_account = isinstance(holder, Account)
+    kind = "account" if is_account else "customer"
+    customer = holder.customer if is_account else holder
+    tariffs = _usable_tariffs(holder.client_id, tariffs) if add else list(tariffs)
     with transaction.atomic():
-        present = set(account.tariffs.values_list("id", flat=True))
-        new = [t for t in tariffs if t.pk not in present]
-        if new:
-            account.tariffs.add(*new)
-            ids = [t.pk for t in new]
-            log_event("smarty_accounts", "ACCOUNT_TARIFFS_ASSIGNED", account_id=account.pk, tariffs_ids=ids)
+        present = set(holder.tariffs.values_list("id", flat=True))
+        changed = [t for t in tariffs if (t.pk in present) != add]
+        if changed:
+            ids = [t.pk for t in changed]
+            if add:
+                holder.tariffs.add(*changed)
+            else:
+                holder.tariffs.remove(*changed)
+                open_subs = TariffSubscription.objects.filter(tariff_id__in=ids, is_closed=False)
+                if is_account:
+                    open_subs = open_subs.filter(account=holder)
+                else:
+                    open_subs = open_subs.filter(customer=holder, account__isnull=True)
+                open_subs.update(is_closed=True)
+            verb = "assigned" if add else "removed"
+            log_event(
+                "smarty_accounts",
+                f"{kind.upper()}_TARIFFS_{verb.upper()}",
+                **{f"{kind}_id": holder.pk},
+                tariffs_ids=ids,
+            )
             customer_action_log(
-                client_id=account.client_id,
-                customer=account.customer,
-                account=account,
+                client_id=holder.client_id,
+                customer=customer,
+                account=holder if is_account else None,
                 source=source,
-                action="account_tariffs_assigned",
+                action=f"{kind}_tariffs_{verb}",
                 details={"tariffs_ids": ids},
                 user=user,
             )
-            accounts_invalidate(client_id=account.client_id, account_ids=[account.pk], tariffs=True)
-        if charge:
-            _charge(account.customer)
-    return [t.pk for t in new]
+            account_ids = [holder.pk] if is_account else holder.accounts.values_list("id", flat=True)
+            accounts_invalidate(client_id=holder.client_id, account_ids=account_ids, tariffs=True)
+        # An assignment re-checks the balance even when nothing was new; a removal only when
+        # something was removed.
+        if charge and (add or changed):
+            _charge(customer)
+    return [t.pk for t in changed]
+
+
+def account_tariff_assign(
+    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+) -> list[int]:
+    """Give the account (not its customer) the tariffs. Returns the ids newly assigned."""
+    return tariffs_change(holder=account, tariffs=tariffs, add=True, source=source, user=user, charge=charge)
 
 
 def account_tariff_remove(
     *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
 ) -> list[int]:
     """Take the tariffs from the account; its open subscriptions of them are closed."""
-    from tariffs.models import TariffSubscription
-
-    tariffs = list(tariffs)
-    with transaction.atomic():
-        present = set(account.tariffs.values_list("id", flat=True))
-        gone = [t for t in tariffs if t.pk in present]
-        if gone:
-            ids = [t.pk for t in gone]
-            account.tariffs.remove(*gone)
-            TariffSubscription.objects.filter(account=account, tariff_id__in=ids, is_closed=False).update(
-                is_closed=True
-            )
-            log_event("smarty_accounts", "ACCOUNT_TARIFFS_REMOVED", account_id=account.pk, tariffs_ids=ids)
-            customer_action_log(
-                client_id=account.client_id,
-                customer=account.customer,
-                account=account,
-                source=source,
-                action="account_tariffs_removed",
-                details={"tariffs_ids": ids},
-                user=user,
-            )
-            accounts_invalidate(client_id=account.client_id, account_ids=[account.pk], tariffs=True)
-            if charge:
-                _charge(account.customer)
-    return [t.pk for t in gone]
+    return tariffs_change(holder=account, tariffs=tariffs, add=False, source=source, user=user, charge=charge)
 
 
 # --- devices --------------------------------------------------------------------------------------

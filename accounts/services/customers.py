@@ -23,6 +23,7 @@ from .accounts import (
     accounts_invalidate,
     customer_action_log,
     plain,
+    tariffs_change,
 )
 
 CUSTOMER_FIELDS = frozenset(
@@ -221,60 +222,12 @@ def customer_delete(*, customer: Customer, source: str = Source.SYSTEM, user: st
 def customer_tariff_assign(
     *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
 ) -> list[int]:
-    """Give the customer (so every account of it) the tariffs. Returns the ids newly
-    assigned. Raises TariffUnavailableError for a disabled tariff."""
-    tariffs = _usable_tariffs(customer.client_id, tariffs)
-    with transaction.atomic():
-        present = set(customer.tariffs.values_list("id", flat=True))
-        new = [t for t in tariffs if t.pk not in present]
-        if new:
-            ids = [t.pk for t in new]
-            customer.tariffs.add(*new)
-            log_event("smarty_accounts", "CUSTOMER_TARIFFS_ASSIGNED", customer_id=customer.pk, tariffs_ids=ids)
-            customer_action_log(
-                client_id=customer.client_id,
-                customer=customer,
-                source=source,
-                action="customer_tariffs_assigned",
-                details={"tariffs_ids": ids},
-                user=user,
-            )
-            accounts_invalidate(
-                client_id=customer.client_id, account_ids=customer.accounts.values_list("id", flat=True), tariffs=True
-            )
-        if charge:
-            _charge(customer)
-    return [t.pk for t in new]
+    """Give the customer (so every account of it) the tariffs. Returns the ids newly assigned."""
+    return tariffs_change(holder=customer, tariffs=tariffs, add=True, source=source, user=user, charge=charge)
 
 
 def customer_tariff_remove(
     *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
 ) -> list[int]:
     """Take the tariffs from the customer; its open subscriptions of them are closed."""
-    from tariffs.models import TariffSubscription
-
-    tariffs = list(tariffs)
-    with transaction.atomic():
-        present = set(customer.tariffs.values_list("id", flat=True))
-        gone = [t for t in tariffs if t.pk in present]
-        if gone:
-            ids = [t.pk for t in gone]
-            customer.tariffs.remove(*gone)
-            TariffSubscription.objects.filter(
-                customer=customer, account__isnull=True, tariff_id__in=ids, is_closed=False
-            ).update(is_closed=True)
-            log_event("smarty_accounts", "CUSTOMER_TARIFFS_REMOVED", customer_id=customer.pk, tariffs_ids=ids)
-            customer_action_log(
-                client_id=customer.client_id,
-                customer=customer,
-                source=source,
-                action="customer_tariffs_removed",
-                details={"tariffs_ids": ids},
-                user=user,
-            )
-            accounts_invalidate(
-                client_id=customer.client_id, account_ids=customer.accounts.values_list("id", flat=True), tariffs=True
-            )
-            if charge:
-                _charge(customer)
-    return [t.pk for t in gone]
+    return tariffs_change(holder=customer, tariffs=tariffs, add=False, source=source, user=user, charge=charge)
