@@ -19,8 +19,10 @@ import io
 import json
 import os
 import pstats
+import site
 import statistics
 import sys
+import sysconfig
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -168,6 +170,20 @@ def area_of(filename: str, function: str = "") -> str:
     return "other (stdlib, libraries)"
 
 
+def _scrub(text: str) -> str:
+    """File names relative to the project, the installed packages or the standard library: a
+    report committed with the project says nothing of the machine it ran on."""
+    paths = sysconfig.get_paths()
+    prefixes = [
+        *((prefix, "site-packages/") for prefix in {paths["purelib"], paths["platlib"], *site.getsitepackages()}),
+        (paths["stdlib"], "stdlib/"),
+        (str(ROOT), ""),
+    ]
+    for prefix, name in sorted(prefixes, key=lambda pair: -len(pair[0])):
+        text = text.replace(prefix.rstrip("/") + "/", name)
+    return text
+
+
 def profile(device: Device, method: str, calls: int) -> dict:
     """cProfile `calls` calls of one method; own time grouped by area, and the top functions."""
     lookup = {name: (path, params) for name, path, params in device.requests()}
@@ -190,7 +206,7 @@ def profile(device: Device, method: str, calls: int) -> dict:
     text = io.StringIO()
     stats.stream = text
     stats.sort_stats("tottime").print_stats(15)
-    top = "\n".join(line for line in text.getvalue().splitlines() if line.strip())
+    top = _scrub("\n".join(line for line in text.getvalue().splitlines() if line.strip()))
     text = io.StringIO()
     stats.stream = text
     stats.sort_stats("cumulative").print_stats(25)
@@ -205,7 +221,7 @@ def profile(device: Device, method: str, calls: int) -> dict:
             key=lambda row: -row["seconds"],
         ),
         "top_tottime": top,
-        "top_cumulative": "\n".join(line for line in text.getvalue().splitlines() if line.strip()),
+        "top_cumulative": _scrub("\n".join(line for line in text.getvalue().splitlines() if line.strip())),
     }
 
 

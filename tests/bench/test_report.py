@@ -131,3 +131,21 @@ def test_the_markdown_report_has_the_phase_table_errors_queries_and_memory(tmp_p
     assert "| account/status | 200 | 0 | 1 (1–2) | 1.2 |" in text
     assert "| 101 | 68.0 | 70.0 | 70.0 | +2.0 |" in text
     assert "| account/status alone ≥ 0.8× the floor |" in text and "| no |" in text
+
+
+def test_profile_text_names_files_without_the_machines_paths():
+    import sysconfig
+
+    from bench.queries import ROOT, _scrub
+
+    paths = sysconfig.get_paths()
+    text = (
+        f"10 0.1 {paths['purelib']}/redis/connection.py:99(pack)\n"
+        f"5 0.2 {paths['stdlib']}/json/encoder.py:205(iterencode)\n"
+        f"3 0.3 {ROOT}/epg/importer.py:10(row)"
+    )
+    assert _scrub(text) == (
+        "10 0.1 site-packages/redis/connection.py:99(pack)\n"
+        "5 0.2 stdlib/json/encoder.py:205(iterencode)\n"
+        "3 0.3 epg/importer.py:10(row)"
+    )
