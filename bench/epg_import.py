@@ -14,6 +14,15 @@ pass --migrate). Each measurement runs in its own process, so the peak memory
   reparse    the same file again with the source's input hash forgotten: the file is parsed,
              every channel is found unchanged (content hash), nothing is written
   reimport   the unchanged file again: recognised by its hash before parsing
+  parser     the source's parser over the file, every programme read into a ParsedProgramme
+             (what the importer gets from a parser plugin), no database
+  database   MySQL/MariaDB only: the INSERT statements of a first import, captured, sent
+             again into the emptied guide back to back in one transaction: the server's own
+             share of an import, with no Python work between the statements
+
+Where the time of an import goes: at least the parser's, plus building, hashing and rendering
+the rows; the server stores them meanwhile (the pipelined INSERTs overlap the parse). An import
+cannot be faster than max(parser + rows, database).
 
 Times are the best of --repeat runs (wall clock and CPU of the process; on a shared machine
 the CPU time is the steadier figure). The ratio is import programmes/s over floor
@@ -23,6 +32,7 @@ programmes/s (the issue's target: >= 0.3), and reimport time over import time (t
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -152,12 +162,78 @@ def phase_reimport(path: Path) -> dict:
     return _timed_import(source)
 
 
+def phase_parser(path: Path) -> dict:
+    from epg.models import EpgChannel
+    from epg.parsers import get_parser
+
+    source = _source(path)
+    parser = get_parser(source.parser)(source)
+    names = {channel.ext_id: channel.name for channel in EpgChannel.objects.filter(source=source, enabled=True)}
+    baseline = _peak_mib()
+    started, cpu = time.perf_counter(), _cpu()
+    programmes = 0
+    gc.disable()  # as the importer does
+    for feed in parser.feeds(names):
+        with feed:
+            for _item in parser.programmes(feed, names):
+                programmes += 1
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": _cpu() - cpu,
+        "programmes": programmes,
+        "peak_mib": _peak_mib(),
+        "baseline_mib": baseline,
+    }
+
+
+def phase_database(path: Path) -> dict:
+    from django.db import connection, transaction
+
+    from epg.importer import MysqlPipeline
+
+    if connection.vendor != "mysql":
+        return {"seconds": None, "cpu": None, "programmes": 0, "peak_mib": _peak_mib(), "baseline_mib": _peak_mib()}
+    captured: list[bytes] = []
+    original = MysqlPipeline.send
+
+    def capture(self, statements):  # noqa: ANN001, ANN202
+        captured.extend(statements)
+        return original(self, statements)
+
+    MysqlPipeline.send = capture
+    source = _source(path)
+    _clean(source)
+    source.refresh_from_db()
+    _timed_import(source)
+    MysqlPipeline.send = original
+    _clean(source)
+    raw = connection.connection
+    baseline = _peak_mib()
+    started, cpu = time.perf_counter(), _cpu()
+    with transaction.atomic():
+        for statement in captured:
+            raw.query(statement)
+    seconds = time.perf_counter() - started
+    _clean(source)
+    return {
+        "seconds": seconds,
+        "cpu": _cpu() - cpu,
+        "programmes": 0,
+        "statements": len(captured),
+        "bytes": sum(len(statement) for statement in captured),
+        "peak_mib": _peak_mib(),
+        "baseline_mib": baseline,
+    }
+
+
 PHASES = {
     "floor": phase_floor,
     "setup": phase_setup,
     "import": phase_import,
     "reparse": phase_reparse,
     "reimport": phase_reimport,
+    "parser": phase_parser,
+    "database": phase_database,
 }
 
 
@@ -174,7 +250,7 @@ def run_phase(name: str, path: Path) -> dict:
 
 
 def _best(runs: list[dict], key: str = "cpu") -> dict:
-    return min(runs, key=lambda run: run[key])
+    return min(runs, key=lambda run: run[key] if run[key] is not None else float("inf"))
 
 
 def main() -> None:
@@ -193,7 +269,8 @@ def main() -> None:
     if args.migrate:
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], check=True)
     setup = run_phase("setup", path)
-    runs: dict[str, list[dict]] = {name: [] for name in ("floor", "import", "reparse", "reimport")}
+    order = ("floor", "parser", "database", "import", "reparse", "reimport")
+    runs: dict[str, list[dict]] = {name: [] for name in order}
     for _ in range(args.repeat):
         for name in runs:
             runs[name].append(run_phase(name, path))
@@ -219,10 +296,13 @@ def main() -> None:
     print()
     print("| phase | wall s | CPU s | programmes/s (wall) | programmes/s (CPU) | peak RSS MiB |")
     print("|---|---|---|---|---|---|")
+    rated = ("floor", "parser", "import")
     for name in runs:
         wall, cpu = best_wall[name]["seconds"], best[name]["cpu"]
-        per_wall = f"{programmes / wall:,.0f}" if name in ("floor", "import") else "-"
-        per_cpu = f"{programmes / cpu:,.0f}" if name in ("floor", "import") and cpu else "-"
+        if wall is None:
+            continue
+        per_wall = f"{programmes / wall:,.0f}" if name in rated else "-"
+        per_cpu = f"{programmes / cpu:,.0f}" if name in rated and cpu else "-"
         peak = max(run["peak_mib"] for run in runs[name])
         print(f"| {name} | {wall:.3f} | {cpu:.3f} | {per_wall} | {per_cpu} | {peak:.0f} |")
     print()
@@ -231,6 +311,15 @@ def main() -> None:
         f"reimport of the unchanged file / first import: {report['reimport_share_wall']:.3f} wall, "
         f"{report['reimport_share_cpu']:.3f} CPU"
     )
+    database = best_wall["database"]["seconds"]
+    if database is not None:
+        report["database_share"] = database / best_wall["import"]["seconds"]
+        print(
+            f"the database alone (the import's {best_wall['database']['statements']} INSERTs, "
+            f"{best_wall['database']['bytes'] / 1e6:.1f} MB, sent back to back): {database:.3f} s = "
+            f"{database / best_wall['floor']['seconds']:.1f}x the floor's time, "
+            f"{report['database_share']:.2f} of the import's"
+        )
     print(f"process baseline after start-up: {best['import']['baseline_mib']:.0f} MiB")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -1,19 +1,28 @@
 """The streaming EPG importer (seed 3.1.5, log section 4.1.8).
 
-One source at a time:
+One source at a time, one input (feed) at a time:
 
-1. The parser streams the input (epg/parsers/); programmes of the source's EPG channels are
-   kept in a spool: in memory up to SMARTY_EPG_SPOOL_PROGRAMMES, then pickled to a temporary
-   file, so memory stays flat whatever the file size and channels may be spread anywhere in
-   the file. Nothing is written before the whole input has been read: a truncated, malformed
-   or hostile file leaves every guide as it was.
-2. An input whose bytes and settings did not change since the last full import is skipped
+1. An input whose bytes and settings did not change since the last full import is skipped
    before it is parsed (EpgSource.content_hash).
-3. Per channel: sort, drop exact duplicates, fill missing stop times (next start, else start +
-   length), refuse the channel on unusable data (times that do not parse, stop before start),
-   apply the hour shifts, and compare with EpgChannel.content_hash: an unchanged channel is
-   skipped. Otherwise, in one transaction, the programmes in the covered time range are
-   replaced (bulk insert) and the cache generation of the channel is bumped after commit.
+2. The parser streams the input (epg/parsers/). Per channel: sort, drop exact duplicates, fill
+   missing stop times (next start, else start + length), refuse the channel on unusable data
+   (times that do not parse, stop before start), apply the hour shifts, and compare with
+   EpgChannel.content_hash: an unchanged channel is skipped. Otherwise the programmes in the
+   covered time range are replaced (multi-row INSERTs) and the channel's cache generation is
+   bumped after commit.
+3. Nothing a truncated, malformed or hostile input brought is ever committed, and memory
+   stays flat whatever the input's size. Two ways get there:
+   - streamed (SMARTY_EPG_STREAMING; by default everywhere but SQLite): a channel is written
+     as soon as the input moves on to the next one, while the rest is parsed, inside one
+     transaction per input that commits only once the whole input was read. An input that
+     lists a channel in more than one place, or a statement the database refuses, rolls it
+     back and the input is taken the spooled way;
+   - spooled: the programmes are kept in a spool (in memory up to
+     SMARTY_EPG_SPOOL_PROGRAMMES, then pickled to a temporary file) until the input is read,
+     then written in batches of about SMARTY_EPG_COMMIT_PROGRAMMES programmes per transaction,
+     each channel in its own savepoint: a failing channel is undone alone.
+4. On MySQL/MariaDB a channel's INSERTs are sent without waiting (MysqlPipeline): the server
+   stores one channel while the importer parses and prepares the next.
 """
 
 from __future__ import annotations
@@ -21,17 +30,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import pickle
 import tempfile
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import SimpleNamespace
 from typing import IO, Any
 
+import orjson
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
@@ -45,7 +56,7 @@ from .parsers import get_parser
 from .parsers.base import EpgError, EpgParserBase, ParsedProgramme
 
 #: bump when the importer stores programmes differently: every channel is then re-imported
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 LOGGER = "smarty_epg"
 
 Progress = Callable[[Iterable, int], Iterable]
@@ -237,12 +248,53 @@ def prepare_programmes(items: list[ParsedProgramme]) -> list[ParsedProgramme]:
 
 
 @dataclass
-class StoredChannel:
+class ChannelPlan:
+    """One channel's new guide, prepared without the database."""
+
     channel: EpgChannel
-    ready: list[ParsedProgramme]
+    created: int
+    genre_links: list
+    content_hash: str
+    span: tuple | None
+    statements: list
+    events: list[tuple]  # (event, level, context) to log once committed
+    suppressed: int
+
+
+@dataclass
+class PendingChannel:
+    """A channel whose INSERTs were sent inside its savepoint."""
+
+    plan: ChannelPlan
+    savepoint: str | None  # None while streaming (one transaction, no savepoint per channel)
+    removed: int
+    inflight: Inflight
+
+
+@dataclass
+class StoredChannel:
+    """A channel written inside a transaction, reported once it commits."""
+
+    channel: EpgChannel
     created: int
     removed: int
     content_hash: str
+    events: list[tuple]
+    suppressed: int
+
+
+@dataclass
+class _StreamState:
+    """What SourceImport._stream keeps while a feed is streamed."""
+
+    locked: dict[int, str]  # channel id -> content hash stored before the stream
+    populated: set[int]  # channels that had programmes before the stream
+    hashes: list[tuple[int, str]] = field(default_factory=list)  # to store at the end
+    stored: list[StoredChannel] = field(default_factory=list)  # to report once committed
+
+
+class _ScatteredInputError(EpgError):
+    """The input lists a channel's programmes in more than one place (see SourceImport._stream)."""
 
 
 class CommitBatches:
@@ -322,6 +374,9 @@ class SourceImport:
         self.maps: SourceMaps | None = None
         self.parser: EpgParserBase | None = None
         self.writer = ProgramWriter()
+        self._pending: PendingChannel | None = None
+        self._streamed: _StreamState | None = None
+        self._deferred: list[Callable[[], None]] | None = None
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> SourceResult:
@@ -366,7 +421,7 @@ class SourceImport:
         fingerprint = None
         for feed in feeds:
             covered = [key for key in (feed.keys or self.by_key) if key in self.by_key]
-            spool = Spool(settings.SMARTY_EPG_SPOOL_PROGRAMMES)
+            spool = None
             try:
                 with feed:
                     if whole and feed.digest:
@@ -375,10 +430,14 @@ class SourceImport:
                             self.result.unchanged_input = True
                             return
                     wanted = {key: names[key] for key in covered}
+                    if self._streaming() and self._stream(feed, wanted):
+                        continue
+                    spool = Spool(settings.SMARTY_EPG_SPOOL_PROGRAMMES)
                     for item in self.parser.programmes(feed, wanted):
                         spool.add(item)
             except Exception as exc:  # noqa: BLE001 - reported per channel, other feeds go on
-                spool.close()
+                if spool is not None:
+                    spool.close()
                 if feed.keys is None:
                     self.result.error = str(exc) or exc.__class__.__name__
                 self._fail_channels(exc, covered, stacktrace=not isinstance(exc, EpgError))
@@ -391,12 +450,122 @@ class SourceImport:
             self.maps.record_new()
             self._remember(self._fingerprint(fingerprint))
 
+    @staticmethod
+    def _streaming() -> bool:
+        """SMARTY_EPG_STREAMING: None (the default) streams except on SQLite, where the one
+        write transaction would lock the whole database for the length of the parse."""
+        setting = settings.SMARTY_EPG_STREAMING
+        return connection.vendor != "sqlite" if setting is None else bool(setting)
+
+    # -- the two ways through a feed -------------------------------------------------------
+    def _stream(self, feed: Any, wanted: dict[str, str]) -> bool:
+        """Write each channel as soon as the file moves on to the next one, while the rest is
+        parsed, all in one transaction: it commits only when the whole input was read, so a
+        truncated or hostile file still leaves every guide as it was. The channels' rows are
+        locked once, up front; there is no savepoint per channel.
+
+        Returns False, with nothing kept and nothing reported, when the file lists a channel
+        in more than one place or the database refuses a statement: the caller then takes the
+        spooled way, which isolates a failing channel in its own savepoint."""
+        before = replace(self.result, errors=list(self.result.errors))
+        self._deferred = []
+        runs: Iterable = self._runs(self.parser.programmes(feed, wanted))
+        if self.progress is not None:
+            runs = self.progress(runs, len(wanted))
+        ids = sorted({channel.pk for key in wanted for channel in self.by_key[key]})
+        try:
+            with transaction.atomic():
+                self._streamed = _StreamState(
+                    locked=self.writer.lock_channels(ids), populated=self.writer.channels_with_programmes(ids)
+                )
+                self._write(runs, self._start_streamed, self._finish_streamed)
+                self.writer.set_content_hashes(self._streamed.hashes)
+        except BaseException as exc:
+            # Rolled back: what was counted or logged for single channels is void.
+            self.result, self._deferred, self._streamed = before, None, None
+            if isinstance(exc, (_ScatteredInputError, DatabaseError)):
+                return False
+            raise  # the caller reports the whole input as failed
+        deferred, self._deferred = self._deferred, None
+        stored, self._streamed = self._streamed.stored, None
+        for log in deferred:
+            log()
+        for item in stored:
+            self._committed(item)
+        return True
+
+    def _start_streamed(self, plan: ChannelPlan) -> PendingChannel | None:
+        """Remove what the new guide covers (a channel without programmes has nothing to
+        remove) and send the new rows. The channel's row is locked since the stream began."""
+        state, channel = self._streamed, plan.channel
+        if not self.force and state.locked.get(channel.pk) == plan.content_hash:
+            self.result.channels_unchanged += 1
+            return None
+        removed = 0
+        if plan.statements and channel.pk in state.populated:
+            begin, end = plan.span
+            removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
+        return PendingChannel(plan, None, removed, self.writer.send(plan.statements))
+
+    def _finish_streamed(self, pending: PendingChannel) -> None:
+        """Collect the channel's INSERTs and link its genres; its content hash is stored with
+        the others at the end of the stream."""
+        plan, channel = pending.plan, pending.plan.channel
+        try:
+            pending.inflight.wait()
+            if plan.genre_links:
+                begin, end = plan.span
+                link_genres(channel, plan.genre_links, begin=begin, end=end)
+        except BaseException:
+            pending.inflight.abandon()
+            raise
+        self._streamed.hashes.append((channel.pk, plan.content_hash))
+        transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
+        self._streamed.stored.append(
+            StoredChannel(channel, plan.created, pending.removed, plan.content_hash, plan.events, plan.suppressed)
+        )
+
+    @staticmethod
+    def _runs(items: Iterable[ParsedProgramme]) -> Iterator[tuple[str, list[ParsedProgramme]]]:
+        """Consecutive programmes of one channel, as (key, programmes); raises
+        _ScatteredInputError when a channel comes back after another one."""
+        done: set[str] = set()
+        key: str | None = None
+        run: list[ParsedProgramme] = []
+        for item in items:
+            if item.channel != key:
+                if key is not None:
+                    yield key, run
+                    done.add(key)
+                if item.channel in done:
+                    raise _ScatteredInputError(item.channel)
+                key, run = item.channel, []
+            run.append(item)
+        if key is not None:
+            yield key, run
+
     def _store(self, spool: Spool) -> None:
+        """The spooled way: the whole input was read; channels are written in batches of
+        about SMARTY_EPG_COMMIT_PROGRAMMES programmes per transaction."""
         items: Iterable = spool.channels()
         if self.progress is not None:
             items = self.progress(items, len(spool.order))
         with CommitBatches(settings.SMARTY_EPG_COMMIT_PROGRAMMES, self._committed, self._lost) as batches:
-            for key, programmes in items:
+            sink = partial(self._finish, sink=lambda stored: batches.add(stored, stored.created))
+            self._write(items, self._start, sink)
+
+    def _write(
+        self,
+        runs: Iterable[tuple[str, list[ParsedProgramme]]],
+        start: Callable[[ChannelPlan], PendingChannel | None],
+        finish: Callable[[PendingChannel], None],
+    ) -> None:
+        """Each channel's guide, inside the caller's transaction: `start` sends a channel's
+        rows, `finish` collects them. One channel's INSERT may be in flight (see MysqlPipeline)
+        while the next one is parsed and prepared; it is collected before any other statement
+        and before the transaction ends."""
+        try:
+            for key, programmes in runs:
                 channels = self.by_key.get(key)
                 if not channels:
                     continue
@@ -407,9 +576,21 @@ class SourceImport:
                     self._fail_channels(exc, [key], stacktrace=False)
                     continue
                 for channel in channels:
-                    stored = self._store_channel(channel, ready)
-                    if stored is not None:
-                        batches.add(stored, len(stored.ready))
+                    plan = self._plan(channel, ready)
+                    if plan is None:
+                        continue
+                    pending, self._pending = self._pending, None
+                    if pending is not None:
+                        finish(pending)
+                    self._pending = start(plan)
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                finish(pending)
+        except BaseException:
+            if self._pending is not None:
+                self._pending.inflight.abandon()
+                self._pending = None
+            raise
 
     # -- one channel -----------------------------------------------------------------------
     def _rows(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> tuple[list[list], list, str, tuple]:
@@ -431,28 +612,63 @@ class SourceImport:
         span = (ready[0].start + shift, max(item.stop for item in ready) + shift) if ready else None
         return rows, genre_links, digest.hexdigest(), span
 
-    def _store_channel(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> StoredChannel | None:
-        """Replace one channel's guide inside the current batch (a savepoint: a failure undoes
-        this channel only). Returns what was stored, reported once the batch commits."""
+    def _plan(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> ChannelPlan | None:
+        """Everything about one channel's new guide that needs no database: its rows, hash,
+        rendered INSERTs and sequence events. None when it equals the stored guide (as last
+        seen by this import)."""
         rows, genre_links, content_hash, span = self._rows(channel, ready)
         if not self.force and channel.content_hash == content_hash:
             self.result.channels_unchanged += 1
             return None
+        statements = self.writer.prepare(rows) if rows and span is not None else []
+        events, suppressed = self._sequence_events(channel, ready)
+        return ChannelPlan(channel, len(rows), genre_links, content_hash, span, statements, events, suppressed)
+
+    def _start(self, plan: ChannelPlan) -> PendingChannel | None:
+        """Open the channel's savepoint (a failure undoes this channel only), lock its row
+        (where the database can: two imports of one channel run one after the other), remove
+        what the new guide covers and send the new rows."""
+        channel = plan.channel
+        savepoint = transaction.savepoint()
         try:
-            with transaction.atomic():
-                # The channel row is locked (where the database can) while its guide is
-                # replaced: two imports of one channel run one after the other.
-                stored = self.writer.lock_channel(channel.pk)
-                if not self.force and stored == content_hash:
-                    self.result.channels_unchanged += 1
-                    return None
-                removed = self._replace(channel, rows, genre_links, span)
-                self.writer.set_content_hash(channel.pk, content_hash)
-                transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
+            stored = self.writer.lock_channel(channel.pk)
+            if not self.force and stored == plan.content_hash:
+                transaction.savepoint_commit(savepoint)
+                self.result.channels_unchanged += 1
+                return None
+            removed = 0
+            if plan.statements:
+                begin, end = plan.span
+                removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
+            inflight = self.writer.send(plan.statements)
         except DatabaseError as exc:
+            transaction.savepoint_rollback(savepoint)
             self._fail_channels(exc, [channel_key(channel)], only=channel, stacktrace=True)
             return None
-        return StoredChannel(channel, ready, len(rows), removed, content_hash)
+        return PendingChannel(plan, savepoint, removed, inflight)
+
+    def _finish(self, pending: PendingChannel, *, sink: Callable[[StoredChannel], None]) -> None:
+        """Collect a channel's INSERTs, link its genres, store its hash, release its savepoint;
+        `sink` takes the channel, to be reported once committed."""
+        plan = pending.plan
+        channel = plan.channel
+        try:
+            pending.inflight.wait()
+            if plan.genre_links:
+                begin, end = plan.span
+                link_genres(channel, plan.genre_links, begin=begin, end=end)
+            self.writer.set_content_hash(channel.pk, plan.content_hash)
+        except DatabaseError as exc:
+            pending.inflight.abandon()
+            transaction.savepoint_rollback(pending.savepoint)
+            self._fail_channels(exc, [channel_key(channel)], only=channel, stacktrace=True)
+            return
+        except BaseException:
+            pending.inflight.abandon()
+            raise
+        transaction.savepoint_commit(pending.savepoint)
+        transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
+        sink(StoredChannel(channel, plan.created, pending.removed, plan.content_hash, plan.events, plan.suppressed))
 
     def _committed(self, stored: StoredChannel) -> None:
         """A channel's new guide is committed: count and log it."""
@@ -470,7 +686,9 @@ class SourceImport:
                 source=self.source.name,
                 removed_objects=stored.removed,
             )
-        self._log_sequence(channel, stored.ready)
+        for event, level, context in stored.events:
+            log_event(LOGGER, event, level=level, **context)
+        extra = {"sequence_events_suppressed": stored.suppressed} if stored.suppressed else {}
         log_event(
             LOGGER,
             "EPG_CHANNEL_IMPORTED",
@@ -478,46 +696,55 @@ class SourceImport:
             epg_channel=channel_label(channel),
             source=self.source.name,
             programs_imported=stored.created,
+            **extra,
         )
 
     def _lost(self, stored: StoredChannel, exc: BaseException) -> None:
         """The batch holding this channel failed to commit: its old guide is still there."""
         self._fail_channels(exc, [channel_key(stored.channel)], only=stored.channel, stacktrace=True)
 
-    def _replace(self, channel: EpgChannel, rows: list[list], genre_links: list, span: tuple | None) -> int:
-        """Delete what the new guide covers, insert the new guide. Returns the number removed."""
-        if not rows or span is None:
-            return 0
-        begin, end = span
-        removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
-        self.writer.insert(rows)
-        if genre_links:
-            link_genres(channel, genre_links, begin=begin, end=end)
-        return removed
-
-    def _log_sequence(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> None:
-        """EPG_TIME_OVERLAP / EPG_TIME_HOLE / EPG_NAME_DOUBLE between neighbours."""
+    def _sequence_events(self, channel: EpgChannel, ready: list[ParsedProgramme]) -> tuple[list[tuple], int]:
+        """EPG_TIME_OVERLAP / EPG_TIME_HOLE / EPG_NAME_DOUBLE between neighbours, logged once
+        the guide is committed: at most SMARTY_EPG_SEQUENCE_EVENTS of each per channel and
+        import (0: all), and how many were left out (EPG_CHANNEL_IMPORTED reports it)."""
+        limit = settings.SMARTY_EPG_SEQUENCE_EVENTS
+        logger = logging.getLogger(LOGGER)
+        # Nothing is formatted for events the level filters out; only the count remains.
+        warn = logger.isEnabledFor(logging.WARNING)
+        debug = logger.isEnabledFor(logging.DEBUG)
         shift = timedelta(hours=self.shift_base + channel.hour_shift)
-        label = channel_label(channel)
+        label, source = channel_label(channel), self.source.name
+        counts = {"EPG_TIME_OVERLAP": 0, "EPG_TIME_HOLE": 0, "EPG_NAME_DOUBLE": 0}
+        events: list[tuple] = []
+        suppressed = 0
         previous = None
         for item in ready:
             if previous is not None:
                 name, previous_name = item.names.get(0, ""), previous.names.get(0, "")
                 if previous.stop != item.start:
-                    log_event(
-                        LOGGER,
-                        "EPG_TIME_OVERLAP" if previous.stop > item.start else "EPG_TIME_HOLE",
-                        level="WARNING",
-                        epg_channel=label,
-                        source=self.source.name,
-                        program_name=name,
-                        previous_program_name=previous_name,
-                        program_time_begin=(item.start + shift).isoformat(),
-                        previous_time_end=(previous.stop + shift).isoformat(),
-                    )
+                    event = "EPG_TIME_OVERLAP" if previous.stop > item.start else "EPG_TIME_HOLE"
+                    if limit and counts[event] >= limit:
+                        suppressed += 1
+                    elif warn:
+                        counts[event] += 1
+                        context = {
+                            "epg_channel": label,
+                            "source": source,
+                            "program_name": name,
+                            "previous_program_name": previous_name,
+                            "program_time_begin": (item.start + shift).isoformat(),
+                            "previous_time_end": (previous.stop + shift).isoformat(),
+                        }
+                        events.append((event, "WARNING", context))
                 if name and name == previous_name:
-                    log_event(LOGGER, "EPG_NAME_DOUBLE", epg_channel=label, source=self.source.name, program_name=name)
+                    if limit and counts["EPG_NAME_DOUBLE"] >= limit:
+                        suppressed += 1
+                    elif debug:
+                        counts["EPG_NAME_DOUBLE"] += 1
+                        context = {"epg_channel": label, "source": source, "program_name": name}
+                        events.append(("EPG_NAME_DOUBLE", "DEBUG", context))
             previous = item
+        return events, suppressed
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _fingerprint(self, digest: str) -> str:
@@ -572,7 +799,8 @@ class SourceImport:
         for key in keys:
             for channel in [only] if only is not None else self.by_key.get(key, []):
                 self.result.channels_failed += 1
-                log_event(
+                log = partial(
+                    log_event,
                     LOGGER,
                     "EPG_CHANNEL_IMPORT_ERROR",
                     level="ERROR",
@@ -581,9 +809,15 @@ class SourceImport:
                     error=message,
                     stacktrace=trace,
                 )
+                # While a feed is streamed, its outcome is not known yet (see _stream).
+                if self._deferred is not None:
+                    self._deferred.append(log)
+                else:
+                    log()
 
 
 DELETE_CHUNK = 500
+HASH_CHUNK = 200
 
 
 def delete_programme_rows(programmes: QuerySet[Program]) -> int:
@@ -626,6 +860,132 @@ def link_genres(channel: EpgChannel, links: list[tuple[Any, list[int]]], *, begi
     )
 
 
+class Inflight:
+    """Statements the database is working on; `wait()` returns once they are done (raising the
+    database's error, if any). This base class is the synchronous case: nothing is left."""
+
+    def wait(self) -> None:
+        return None
+
+    def abandon(self) -> None:
+        """Collect the results and ignore them (the transaction is being rolled back)."""
+        return None
+
+
+class _MysqlInflight(Inflight):
+    def __init__(self, pipeline: MysqlPipeline, statements: list[bytes]) -> None:
+        self.pipeline = pipeline
+        self.rest = statements
+        self.open = False
+        self._next()
+
+    def _next(self) -> None:
+        if self.rest:
+            statement = self.rest.pop(0)
+            with connection.wrap_database_errors:
+                self.pipeline.raw.send_query(statement)
+            self.open = True
+
+    def wait(self) -> None:
+        while self.open:
+            self.open = False  # read once, even when the read raises
+            with connection.wrap_database_errors:
+                self.pipeline.raw.read_query_result()
+            self._next()
+
+    def abandon(self) -> None:
+        self.rest = []
+        try:
+            self.wait()
+        except DatabaseError:
+            pass
+
+
+_SEPARATOR = "\x1f"
+_SEPARATOR_BYTES = b"\x1f"
+
+
+class MysqlPipeline:
+    """Send a statement without waiting for it (mysqlclient's send_query / read_query_result),
+    on Django's own connection and inside its transaction. The importer's Python work on the
+    next channel then overlaps the server's work on this one. Only one statement is ever in
+    flight, and nothing else may use the connection until it is collected: the importer
+    collects it before its next query."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.encoding = raw.encoding
+        self.string_literal = raw.string_literal
+        # NULL and the flags; integers are added as they come (bool and int share keys: both
+        # render as 1 / 0). Strings are never keys.
+        self.small: dict[Any, bytes] = {None: b"NULL", False: b"0", True: b"1"}
+
+    @classmethod
+    def for_connection(cls) -> MysqlPipeline | None:
+        if connection.vendor != "mysql":
+            return None
+        connection.ensure_connection()
+        raw = connection.connection
+        if not all(hasattr(raw, name) for name in ("send_query", "read_query_result", "string_literal")):
+            return None
+        return cls(raw)
+
+    def literal(self, value: Any) -> bytes:
+        """A value as an SQL literal, escaped by the driver (its rules for the connection's
+        character set and SQL mode)."""
+        kind = type(value)
+        if kind is str:
+            return self.string_literal(value.encode(self.encoding))
+        if value is None:
+            return b"NULL"
+        if kind is int:
+            return b"%d" % value
+        return self.raw.literal(value)
+
+    def render(self, sql: str, params: list) -> bytes:
+        """The statement with its values in place. Small values (NULL, numbers, flags) come
+        from a table; the strings are escaped by the driver in one call, joined by a
+        separator the driver leaves alone (ASCII unit separator: never part of a multi-byte
+        character, not escaped), and split again. A batch whose strings contain the separator
+        is escaped string by string."""
+        small = self.small
+        literals = list(map(small.get, params))  # a str is never a key: it stays None
+        missing = [index for index, found in enumerate(literals) if found is None]
+        if missing:
+            texts = [index for index in missing if type(params[index]) is str]
+            if texts:
+                escaped = self._escape_all([params[index] for index in texts])
+                for index, found in zip(texts, escaped, strict=True):
+                    literals[index] = found
+            if len(texts) != len(missing):
+                for index in missing:
+                    if literals[index] is None:
+                        literals[index] = self._literal_remembered(params[index])
+        # The SQL text holds no '%' other than the placeholders (identifiers of the model,
+        # literals '', NULL, FALSE).
+        return sql.encode(self.encoding) % tuple(literals)
+
+    def _escape_all(self, texts: list[str]) -> list[bytes]:
+        joined = _SEPARATOR.join(texts)
+        if joined.count(_SEPARATOR) == len(texts) - 1:
+            quoted = self.string_literal(joined.encode(self.encoding))  # b"'...'"
+            pieces = quoted[1:-1].split(_SEPARATOR_BYTES)
+            if len(pieces) == len(texts):
+                return [b"'" + piece + b"'" for piece in pieces]
+        return [self.string_literal(text.encode(self.encoding)) for text in texts]
+
+    def _literal_remembered(self, value: Any) -> bytes:
+        found = self.literal(value)
+        if type(value) is int and len(self.small) < 100_000:
+            self.small[value] = found
+        return found
+
+    def send(self, statements: list[bytes]) -> Inflight:
+        if not statements:
+            return Inflight()
+        return _MysqlInflight(self, list(statements))
+
+
 # The only values ever written as SQL literals (see ProgramWriter.insert).
 _LITERALS = {(str, ""): "''", (type(None), None): "NULL", (bool, False): "FALSE"}
 
@@ -659,6 +1019,11 @@ class ProgramWriter:
         for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
         self.lock_sql = f"SELECT {content_hash} FROM {channel_table} WHERE {channel_id} = %s{for_update}"  # noqa: S608
         self.hash_sql = f"UPDATE {channel_table} SET {content_hash} = %s WHERE {channel_id} = %s"  # noqa: S608
+        # {cases} and {ids} become placeholders only (set_content_hashes)
+        self.hashes_sql = (
+            f"UPDATE {channel_table} SET {content_hash} = CASE {channel_id} {{cases}} END "  # noqa: S608
+            f"WHERE {channel_id} IN ({{ids}})"
+        )
         self.ids_sql = (
             f"SELECT {column['id']} FROM {table} WHERE {column['epg_channel']} = %s "  # noqa: S608
             f"AND {column['time_end']} > %s AND {column['time_begin']} < %s"
@@ -693,6 +1058,7 @@ class ProgramWriter:
         # parameter per row: the MySQL driver quotes every parameter in Python.
         varying = {index[name] for name in ("epg_channel_id", "time_begin", "time_end", "name", "meta")}
         self.candidates = [column for column in range(len(fields)) if column not in varying]
+        self.pipeline = MysqlPipeline.for_connection() if settings.SMARTY_EPG_PIPELINE else None
 
     @staticmethod
     def _time_adapter(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -728,9 +1094,18 @@ class ProgramWriter:
         row[c.preview] = item.preview
         row[c.premiere] = item.premiere
         meta = item.meta
+        if meta and ("previews" in meta or "year" in meta):
+            # What the read side (epg.selectors) derives from the columns is not stored twice:
+            # a single preview, the year.
+            previews = meta.get("previews")
+            meta = {
+                key: value
+                for key, value in meta.items()
+                if not (key == "previews" and previews == [item.preview]) and not (key == "year" and value == item.year)
+            }
         if item.categories:
             meta = {**meta, "genres": item.categories}
-        row[c.meta] = json.dumps(meta, ensure_ascii=False) if meta else "{}"
+        row[c.meta] = orjson.dumps(meta).decode() if meta else "{}"
         return row
 
     def lock_channel(self, channel_id: int) -> str | None:
@@ -739,6 +1114,44 @@ class ProgramWriter:
             cursor.execute(self.lock_sql, [channel_id])
             row = cursor.fetchone()
         return row[0] if row else None
+
+    def lock_channels(self, ids: list[int]) -> dict[int, str]:
+        """Lock the EPG channels' rows (in id order) for this transaction; returns their stored
+        content hashes."""
+        found: dict[int, str] = {}
+        for offset in range(0, len(ids), DELETE_CHUNK):
+            rows = (
+                EpgChannel.objects.select_for_update()
+                .filter(pk__in=ids[offset : offset + DELETE_CHUNK])
+                .order_by("pk")
+                .values_list("pk", "content_hash")
+            )
+            found.update(rows)
+        return found
+
+    @staticmethod
+    def channels_with_programmes(ids: list[int]) -> set[int]:
+        """Which of these EPG channels have any programme (one index walk per chunk)."""
+        found: set[int] = set()
+        for offset in range(0, len(ids), DELETE_CHUNK):
+            chunk = ids[offset : offset + DELETE_CHUNK]
+            found.update(
+                Program.objects.filter(epg_channel_id__in=chunk)
+                .order_by()
+                .values_list("epg_channel_id", flat=True)
+                .distinct()
+            )
+        return found
+
+    def set_content_hashes(self, pairs: list[tuple[int, str]]) -> None:
+        """Store many channels' content hashes: one UPDATE ... CASE per chunk."""
+        with connection.cursor() as cursor:
+            for offset in range(0, len(pairs), HASH_CHUNK):
+                chunk = pairs[offset : offset + HASH_CHUNK]
+                cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+                ids = ", ".join(["%s"] * len(chunk))
+                params = [value for pair in chunk for value in pair] + [pk for pk, _ in chunk]
+                cursor.execute(self.hashes_sql.format(cases=cases, ids=ids), params)
 
     def set_content_hash(self, channel_id: int, content_hash: str) -> None:
         with connection.cursor() as cursor:
@@ -758,9 +1171,10 @@ class ProgramWriter:
         adapted = self.times[value] = self.adapt_time(value)
         return adapted
 
-    def insert(self, rows: list[list]) -> None:
+    def compile(self, rows: list[list]) -> list[tuple[str, list]]:
+        """The multi-row INSERTs of `rows`: (SQL, flat parameters) per chunk."""
         if not rows:
-            return
+            return []
         if not self.json_is_text:  # e.g. PostgreSQL wants its own JSON parameter type
             meta, adapt = self.columns.meta, connection.ops.adapt_json_value
             for row in rows:
@@ -775,11 +1189,34 @@ class ProgramWriter:
         per_statement = max(1, min(1000, self.max_params // max(1, len(params))))
         # Identifiers come from the model's metadata; values are parameters or '', NULL, FALSE.
         head = f"INSERT INTO {self.table} ({self.column_names}) VALUES "  # noqa: S608
+        found = []
+        for offset in range(0, len(rows), per_statement):
+            chunk = rows[offset : offset + per_statement]
+            found.append((head + ", ".join([values] * len(chunk)), [row[column] for row in chunk for column in params]))
+        return found
+
+    def prepare(self, rows: list[list]) -> list:
+        """A channel's INSERTs ready to send. On MySQL/MariaDB they are rendered here, values
+        escaped by the driver, so that `send` costs no Python time."""
+        statements = self.compile(rows)
+        if self.pipeline is None:
+            return statements
+        return [self.pipeline.render(sql, params) for sql, params in statements]
+
+    def send(self, prepared: list) -> Inflight:
+        """Start the INSERTs of `prepare`. On MySQL/MariaDB the first statement is only sent:
+        the server works on it while the importer prepares the next channel, and `wait()` on
+        the result collects it (and sends the rest). Elsewhere they run here."""
+        if self.pipeline is not None:
+            return self.pipeline.send(prepared)
         with connection.cursor() as cursor:
-            for offset in range(0, len(rows), per_statement):
-                chunk = rows[offset : offset + per_statement]
-                flat = [row[column] for row in chunk for column in params]
-                cursor.execute(head + ", ".join([values] * len(chunk)), flat)
+            for sql, params in prepared:
+                cursor.execute(sql, params)
+        return Inflight()
+
+    def insert(self, rows: list[list]) -> None:
+        """Insert `rows` now (prepare + send + wait)."""
+        self.send(self.prepare(rows)).wait()
 
     def _statement(self, constants: tuple[tuple[int, str], ...]) -> tuple[str, list[int]]:
         """One row's VALUES group with the constant columns as literals, and the columns

@@ -353,3 +353,11 @@ SMARTY_EPG_SPOOL_PROGRAMMES = env_int("SMARTY_EPG_SPOOL_PROGRAMMES", 10000)
 SMARTY_EPG_INSERT_BATCH = env_int("SMARTY_EPG_INSERT_BATCH", 500)
 # Programmes written per transaction (each channel in its own savepoint inside it).
 SMARTY_EPG_COMMIT_PROGRAMMES = env_int("SMARTY_EPG_COMMIT_PROGRAMMES", 5000)
+# MySQL/MariaDB: send a channel's INSERT and prepare the next channel while the server works.
+SMARTY_EPG_PIPELINE = env_bool("SMARTY_EPG_PIPELINE", True)
+# Write each channel while the rest of the file is parsed, in one transaction per input (an
+# input listing a channel in several places falls back to the spool). Unset: on, except on SQLite.
+SMARTY_EPG_STREAMING = env_bool("SMARTY_EPG_STREAMING", None)
+# EPG_TIME_OVERLAP / EPG_TIME_HOLE / EPG_NAME_DOUBLE logged per channel and import, each (0: all);
+# EPG_CHANNEL_IMPORTED then says how many were left out (sequence_events_suppressed).
+SMARTY_EPG_SEQUENCE_EVENTS = env_int("SMARTY_EPG_SEQUENCE_EVENTS", 20)

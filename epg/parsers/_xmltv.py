@@ -148,6 +148,23 @@ def parse_onscreen(value: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _episode(ns: str | None, onscreen: str) -> tuple[int | None, int | None, str]:
+    """(season, episode, episode_num) from an xmltv_ns value and an onscreen one: xmltv_ns
+    numbers first, the onscreen text as the label (else SxxEyy from the numbers)."""
+    season = episode = None
+    if ns:
+        season, episode = parse_xmltv_ns(ns)
+    if onscreen and season is None and episode is None:
+        season, episode = parse_onscreen(onscreen)
+    if onscreen:
+        label = onscreen[:64]
+    elif season is not None or episode is not None:
+        label = (f"S{season:02d}" if season is not None else "") + (f"E{episode:02d}" if episode is not None else "")
+    else:
+        label = ""
+    return season, episode, label
+
+
 def _length_seconds(elem: etree._Element) -> int | None:
     text = _text(elem)
     if not text.isdigit():
@@ -165,6 +182,7 @@ class XmltvReader:
         self.parse_time = TimeParser(default_tz)
         self._slot_cache: dict[str | None, int] = {}
         self._ages: dict[str, str] = {}
+        self._episodes: dict[tuple, tuple[int | None, int | None, str]] = {}
         self._handlers: dict[str, Callable[[ParsedProgramme, etree._Element, dict], None]] = {
             "title": self._title,
             "desc": self._desc,
@@ -213,6 +231,12 @@ class XmltvReader:
     def _settle(target: dict[int, str]) -> None:
         """Make sure slot 0 (the default language) is filled: from a text without a language,
         else one in an unconfigured language, else any configured one."""
+        if len(target) == 1:  # the usual case: one text, without a language or in another one
+            ((slot, text),) = target.items()
+            if slot < 0:
+                del target[slot]
+            target[0] = text
+            return
         if min(target, default=0) >= 0:
             if 0 not in target and target:
                 target[0] = target[min(target)]
@@ -260,10 +284,11 @@ class XmltvReader:
         names = item.names
         descriptions = item.descriptions
         slots = self._slot_cache
+        # The frequent elements are read inline, most frequent first: this loop runs for
+        # every child of every programme, and a call per element is a measurable share of
+        # an import. The rest go through self._handlers.
         for child in elem:
             tag = child.tag
-            # The two most frequent elements are read inline: this loop runs for every child
-            # of every programme, and a call per element is a measurable share of an import.
             if tag == "title" or tag == "desc":
                 text = child.text
                 if text and (text := text.strip()):
@@ -276,10 +301,32 @@ class XmltvReader:
                             names[slot] = text[:NAME_MAX]
                     elif slot not in descriptions:
                         descriptions[slot] = text
-                continue
-            handler = handlers.get(tag)
-            if handler is not None:
-                handler(item, child, scratch)
+            elif tag == "episode-num":
+                text = child.text
+                if text:
+                    system = child.get("system") or "xmltv_ns"
+                    if system not in scratch:
+                        scratch[system] = text.strip()
+            elif tag == "icon":
+                src = child.get("src")
+                if src and (src := src.strip()):
+                    if not item.preview:
+                        item.preview = src[:1024]
+                        item.meta["previews"] = [src]
+                    else:
+                        self._add_preview(item, src)
+            elif tag == "category":
+                text = child.text
+                if text and (text := text.strip()[:NAME_MAX]) and text not in item.categories:
+                    item.categories.append(text)
+            elif tag == "sub-title":
+                text = child.text
+                if text and "extra_name" not in item.meta and (text := text.strip()):
+                    item.meta["extra_name"] = text[:NAME_MAX]
+            else:
+                handler = handlers.get(tag)
+                if handler is not None:
+                    handler(item, child, scratch)
         if len(names) != 1 or 0 not in names:
             self._settle(names)
         if descriptions and (len(descriptions) != 1 or 0 not in descriptions):
@@ -318,20 +365,15 @@ class XmltvReader:
                 scratch[system] = text.strip()
 
     def _finish_episode(self, item: ParsedProgramme, scratch: dict) -> None:
-        season = episode = None
         ns = scratch.get("xmltv_ns")
-        if ns:
-            season, episode = parse_xmltv_ns(ns)
         onscreen = scratch.get("onscreen") or scratch.get("SxxExx") or scratch.get("sxxexx") or ""
-        if onscreen and season is None and episode is None:
-            season, episode = parse_onscreen(onscreen)
-        item.season, item.episode = season, episode
-        if onscreen:
-            item.episode_num = onscreen[:64]
-        elif season is not None or episode is not None:
-            item.episode_num = (f"S{season:02d}" if season is not None else "") + (
-                f"E{episode:02d}" if episode is not None else ""
-            )
+        key = (ns, onscreen)
+        found = self._episodes.get(key)
+        if found is None:
+            found = _episode(ns, onscreen)
+            if len(self._episodes) < 4096:
+                self._episodes[key] = found
+        item.season, item.episode, item.episode_num = found
 
     def _rating(self, item: ParsedProgramme, elem: etree._Element, scratch: dict) -> None:
         if item.age_rating:

@@ -31,6 +31,14 @@ def _languages(settings, tmp_path):
     settings.SMARTY_EPG_READ_TIMEOUT = 2
 
 
+@pytest.fixture(params=["spooled", "streamed"])
+def both_import_ways(request, settings):
+    """Run a test through both ways of the importer: the whole input spooled before anything is
+    written, and channels written while the input is parsed (SourceImport._stream)."""
+    settings.SMARTY_EPG_STREAMING = request.param == "streamed"
+    return request.param
+
+
 @dataclass
 class Route:
     body: bytes

@@ -19,6 +19,8 @@ from tests import factories as f
 
 from .conftest import data_file, programme, xmltv
 
+pytestmark = pytest.mark.usefixtures("both_import_ways")
+
 
 def t(hour: int, minute: int = 0, day: int = 1) -> datetime:
     return datetime(2025, 3, day, hour, minute, tzinfo=UTC)
@@ -381,3 +383,107 @@ def test_columns_that_vary_inside_a_channel_are_stored_row_by_row(make_source, m
         ("First run", True, film.pk, "", "", False),
         ("Old", False, None, "Vieux", "16", False),
     ]
+
+
+def test_sequence_events_are_capped_per_channel_and_the_rest_counted(
+    make_source, make_channel, tmp_path, epg_events, settings
+):
+    settings.SMARTY_EPG_SEQUENCE_EVENTS = 2
+    # five holes and four repeated names in a row; the cap keeps two of each
+    items = [programme("a", stamp(hour), stamp(hour, 30), "Loop") for hour in range(10, 16)]
+    source = make_source(guide(tmp_path, *items))
+    channel = make_channel(source, "a")
+    epg_import(sources=[source])
+    assert [e["program_time_begin"] for e in epg_events.events("EPG_TIME_HOLE")] == [
+        t(11).isoformat(),
+        t(12).isoformat(),
+    ]
+    assert len(epg_events.events("EPG_NAME_DOUBLE")) == 2
+    (imported,) = epg_events.events("EPG_CHANNEL_IMPORTED")
+    assert imported == {
+        "epg_channel": f"a ({channel.pk})",
+        "source": source.name,
+        "programs_imported": 6,
+        "sequence_events_suppressed": 3 + 3,
+    }
+
+
+def test_without_a_cap_every_sequence_event_is_logged(make_source, make_channel, tmp_path, epg_events, settings):
+    settings.SMARTY_EPG_SEQUENCE_EVENTS = 0
+    items = [programme("a", stamp(hour), stamp(hour, 30), "Loop") for hour in range(10, 16)]
+    source = make_source(guide(tmp_path, *items))
+    make_channel(source, "a")
+    epg_import(sources=[source])
+    assert len(epg_events.events("EPG_TIME_HOLE")) == 5
+    assert len(epg_events.events("EPG_NAME_DOUBLE")) == 5
+    assert "sequence_events_suppressed" not in epg_events.events("EPG_CHANNEL_IMPORTED")[0]
+
+
+def test_a_streamed_input_grouped_by_channel_needs_no_spool(make_source, make_channel, tmp_path, settings, monkeypatch):
+    import epg.importer
+
+    settings.SMARTY_EPG_STREAMING = True
+
+    def no_spool(*args, **kwargs):
+        raise AssertionError("a grouped input is written while it is read")
+
+    monkeypatch.setattr(epg.importer, "Spool", no_spool)
+    source = make_source(
+        guide(
+            tmp_path,
+            programme("a", stamp(10), stamp(11), "A1"),
+            programme("a", stamp(11), stamp(12), "A2"),
+            programme("b", stamp(10), stamp(12), "B1"),
+        )
+    )
+    a, b = make_channel(source, "a"), make_channel(source, "b")
+    result = epg_import(sources=[source]).results[0]
+    assert (result.channels_imported, result.programmes_imported) == (2, 3)
+    assert [p[0] for p in programmes_of(a)] == ["A1", "A2"] and [p[0] for p in programmes_of(b)] == ["B1"]
+
+
+def test_an_input_listing_a_channel_in_two_places_is_imported_whole_and_reported_once(
+    make_source, make_channel, tmp_path, settings, epg_events
+):
+    settings.SMARTY_EPG_STREAMING = True
+    source = make_source(
+        guide(
+            tmp_path,
+            programme("a", stamp(10), stamp(11), "A1"),
+            programme("bad", "not a time", stamp(11), "Broken"),
+            programme("b", stamp(10), stamp(12), "B1"),
+            programme("a", stamp(11), stamp(12), "A2"),
+        )
+    )
+    a, b, bad = make_channel(source, "a"), make_channel(source, "b"), make_channel(source, "bad")
+    result = epg_import(sources=[source]).results[0]
+    assert [p[0] for p in programmes_of(a)] == ["A1", "A2"]
+    assert [p[0] for p in programmes_of(b)] == ["B1"]
+    assert (result.channels_processed, result.channels_imported, result.channels_failed) == (3, 2, 1)
+    assert result.programmes_imported == 3
+    imported = sorted(e["epg_channel"] for e in epg_events.events("EPG_CHANNEL_IMPORTED"))
+    assert imported == sorted([f"a ({a.pk})", f"b ({b.pk})"])
+    assert [e["epg_channel"] for e in epg_events.events("EPG_CHANNEL_IMPORT_ERROR")] == [f"bad ({bad.pk})"]
+
+
+def test_meta_does_not_repeat_the_columns_and_the_guide_still_shows_previews_and_year(
+    make_source, make_channel, tmp_path
+):
+    import json
+
+    from epg.selectors import program_rows
+
+    one = '<icon src="http://img.example/a.jpg"/><date>2019</date>'
+    two = '<icon src="http://img.example/b1.jpg"/><icon src="http://img.example/b2.jpg"/>'
+    source = make_source(
+        guide(tmp_path, programme("a", stamp(10), stamp(11), "A", one), programme("a", stamp(11), stamp(12), "B", two))
+    )
+    channel = make_channel(source, "a")
+    epg_import(sources=[source])
+    a, b = Program.objects.filter(epg_channel=channel).order_by("time_begin")
+    assert (a.preview, a.year) == ("http://img.example/a.jpg", "2019")
+    assert "previews" not in a.meta and "year" not in a.meta  # the columns say it
+    assert b.meta["previews"] == ["http://img.example/b1.jpg", "http://img.example/b2.jpg"]
+    shown = [json.loads(row["meta"]) for row in program_rows(Program.objects.filter(epg_channel=channel))]
+    assert shown[0]["previews"] == ["http://img.example/a.jpg"] and shown[0]["year"] == "2019"
+    assert shown[1]["previews"] == ["http://img.example/b1.jpg", "http://img.example/b2.jpg"]

@@ -16,6 +16,8 @@ from tests import factories as f
 
 from .conftest import programme, xmltv
 
+pytestmark = pytest.mark.usefixtures("both_import_ways")
+
 GOOD = programme("a", "20250301100000 +0000", "20250301110000 +0000", "Good")
 
 
@@ -235,7 +237,7 @@ def test_a_database_error_in_one_channel_undoes_only_that_channel(
 ):
     from django.db import DatabaseError
 
-    from epg.importer import ProgramWriter
+    from epg.importer import Inflight, SourceImport
 
     settings.SMARTY_EPG_COMMIT_PROGRAMMES = batch
     data = xmltv(GOOD, GOOD.replace('channel="a"', 'channel="b"'), GOOD.replace('channel="a"', 'channel="c"'))
@@ -247,17 +249,64 @@ def test_a_database_error_in_one_channel_undoes_only_that_channel(
         time_begin=datetime(2025, 3, 1, 10, tzinfo=UTC),
         time_end=datetime(2025, 3, 1, 11, tzinfo=UTC),
     )
-    original = ProgramWriter.insert
 
-    def failing_for_b(self, rows):
-        original(self, rows)
-        if rows and rows[0][self.i["epg_channel_id"]] == b.pk:
+    class FailsAfterInsert(Inflight):
+        """b's rows reach the table, then the database reports an error."""
+
+        def __init__(self, inner: Inflight) -> None:
+            self.inner = inner
+
+        def wait(self) -> None:
+            self.inner.wait()
             raise DatabaseError("disk full")
 
-    monkeypatch.setattr(ProgramWriter, "insert", failing_for_b)
+        def abandon(self) -> None:
+            self.inner.abandon()
+
+    # Streamed, the error abandons the stream and the spooled way isolates b in its savepoint.
+    for name in ("_start", "_start_streamed"):
+        original = getattr(SourceImport, name)
+
+        def failing_for_b(self, plan, _original=original):
+            pending = _original(self, plan)
+            if pending is not None and plan.channel.pk == b.pk:
+                pending.inflight = FailsAfterInsert(pending.inflight)
+            return pending
+
+        monkeypatch.setattr(SourceImport, name, failing_for_b)
     result = epg_import(sources=[source]).results[0]
     assert list(Program.objects.filter(epg_channel=b)) == [kept]
     assert Program.objects.filter(epg_channel=a).count() == 1 and Program.objects.filter(epg_channel=c).count() == 1
     assert (result.channels_imported, result.channels_failed) == (2, 1)
     assert [e["epg_channel"] for e in epg_events.events("EPG_CHANNEL_IMPORT_ERROR")] == [f"b ({b.pk})"]
     assert len(epg_events.events("EPG_CHANNEL_IMPORTED")) == 2
+
+
+def test_a_file_truncated_after_a_written_channel_leaves_that_channel_as_it_was(
+    tmp_path, existing, make_channel, epg_events, settings, monkeypatch
+):
+    """Streamed: channel a is complete and written before the parser reaches the damage; the
+    one transaction of the input is rolled back, so a keeps its old guide."""
+    from epg.importer import SourceImport
+
+    settings.SMARTY_EPG_STREAMING = True
+    # enough of b for the parser to hand over a's programmes before it reads the broken end
+    hours = [f"202503{day:02d}{hour:02d}0000 +0000" for day in (2, 3, 4) for hour in range(24)]
+    later = [programme("b", start, None, "Other") for start in hours]
+    data = xmltv(GOOD.replace("Good", "New"), *(later * 40))
+    source, channel, kept = existing(write(tmp_path, data[: len(data) - 40]))
+    other = make_channel(source, "b")
+    started = []
+    original = SourceImport._start_streamed
+    monkeypatch.setattr(
+        SourceImport, "_start_streamed", lambda self, plan: started.append(plan.channel) or original(self, plan)
+    )
+    result = epg_import(sources=[source]).results[0]
+    assert started == [channel]  # a's rows were sent before the parser failed
+    assert list(Program.objects.filter(epg_channel=channel)) == [kept]
+    assert not Program.objects.filter(epg_channel=other).exists()
+    errors = epg_events.events("EPG_CHANNEL_IMPORT_ERROR")
+    assert sorted(e["epg_channel"] for e in errors) == sorted([f"a ({channel.pk})", f"b ({other.pk})"])
+    assert all("malformed XML" in e["error"] for e in errors)
+    assert (result.channels_imported, result.channels_processed, result.channels_failed) == (0, 0, 2)
+    assert epg_events.events("EPG_CHANNEL_IMPORTED") == []
