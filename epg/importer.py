@@ -873,8 +873,8 @@ class Inflight:
 
 
 class _MysqlInflight(Inflight):
-    def __init__(self, pipeline: MysqlPipeline, statements: list[bytes]) -> None:
-        self.pipeline = pipeline
+    def __init__(self, raw: Any, statements: list[bytes]) -> None:
+        self.raw = raw  # the connection the statements are in flight on
         self.rest = statements
         self.open = False
         self._next()
@@ -883,14 +883,14 @@ class _MysqlInflight(Inflight):
         if self.rest:
             statement = self.rest.pop(0)
             with connection.wrap_database_errors:
-                self.pipeline.raw.send_query(statement)
+                self.raw.send_query(statement)
             self.open = True
 
     def wait(self) -> None:
         while self.open:
             self.open = False  # read once, even when the read raises
             with connection.wrap_database_errors:
-                self.pipeline.raw.read_query_result()
+                self.raw.read_query_result()
             self._next()
 
     def abandon(self) -> None:
@@ -910,37 +910,41 @@ class MysqlPipeline:
     on Django's own connection and inside its transaction. The importer's Python work on the
     next channel then overlaps the server's work on this one. Only one statement is ever in
     flight, and nothing else may use the connection until it is collected: the importer
-    collects it before its next query."""
+    collects it before its next query. The driver connection is looked up for each statement
+    (Django may have reconnected since the last one)."""
 
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.encoding = raw.encoding
-        self.string_literal = raw.string_literal
+    def __init__(self) -> None:
         # NULL and the flags; integers are added as they come (bool and int share keys: both
         # render as 1 / 0). Strings are never keys.
         self.small: dict[Any, bytes] = {None: b"NULL", False: b"0", True: b"1"}
 
     @classmethod
     def for_connection(cls) -> MysqlPipeline | None:
+        """A pipeline when the default database is MySQL/MariaDB through mysqlclient."""
         if connection.vendor != "mysql":
             return None
         connection.ensure_connection()
-        raw = connection.connection
-        if not all(hasattr(raw, name) for name in ("send_query", "read_query_result", "string_literal")):
+        if not all(hasattr(connection.connection, name) for name in ("send_query", "read_query_result")):
             return None
-        return cls(raw)
+        return cls()
 
-    def literal(self, value: Any) -> bytes:
+    @staticmethod
+    def raw() -> Any:
+        connection.ensure_connection()
+        return connection.connection
+
+    @staticmethod
+    def literal(raw: Any, value: Any) -> bytes:
         """A value as an SQL literal, escaped by the driver (its rules for the connection's
         character set and SQL mode)."""
         kind = type(value)
         if kind is str:
-            return self.string_literal(value.encode(self.encoding))
+            return raw.string_literal(value.encode(raw.encoding))
         if value is None:
             return b"NULL"
         if kind is int:
             return b"%d" % value
-        return self.raw.literal(value)
+        return raw.literal(value)
 
     def render(self, sql: str, params: list) -> bytes:
         """The statement with its values in place. Small values (NULL, numbers, flags) come
@@ -948,34 +952,37 @@ class MysqlPipeline:
         separator the driver leaves alone (ASCII unit separator: never part of a multi-byte
         character, not escaped), and split again. A batch whose strings contain the separator
         is escaped string by string."""
+        raw = self.raw()
         small = self.small
         literals = list(map(small.get, params))  # a str is never a key: it stays None
         missing = [index for index, found in enumerate(literals) if found is None]
         if missing:
             texts = [index for index in missing if type(params[index]) is str]
             if texts:
-                escaped = self._escape_all([params[index] for index in texts])
+                escaped = self._escape_all(raw, [params[index] for index in texts])
                 for index, found in zip(texts, escaped, strict=True):
                     literals[index] = found
             if len(texts) != len(missing):
                 for index in missing:
                     if literals[index] is None:
-                        literals[index] = self._literal_remembered(params[index])
+                        literals[index] = self._literal_remembered(raw, params[index])
         # The SQL text holds no '%' other than the placeholders (identifiers of the model,
         # literals '', NULL, FALSE).
-        return sql.encode(self.encoding) % tuple(literals)
+        return sql.encode(raw.encoding) % tuple(literals)
 
-    def _escape_all(self, texts: list[str]) -> list[bytes]:
+    @staticmethod
+    def _escape_all(raw: Any, texts: list[str]) -> list[bytes]:
+        encoding = raw.encoding
         joined = _SEPARATOR.join(texts)
         if joined.count(_SEPARATOR) == len(texts) - 1:
-            quoted = self.string_literal(joined.encode(self.encoding))  # b"'...'"
+            quoted = raw.string_literal(joined.encode(encoding))  # b"'...'"
             pieces = quoted[1:-1].split(_SEPARATOR_BYTES)
             if len(pieces) == len(texts):
                 return [b"'" + piece + b"'" for piece in pieces]
-        return [self.string_literal(text.encode(self.encoding)) for text in texts]
+        return [raw.string_literal(text.encode(encoding)) for text in texts]
 
-    def _literal_remembered(self, value: Any) -> bytes:
-        found = self.literal(value)
+    def _literal_remembered(self, raw: Any, value: Any) -> bytes:
+        found = self.literal(raw, value)
         if type(value) is int and len(self.small) < 100_000:
             self.small[value] = found
         return found
@@ -983,7 +990,7 @@ class MysqlPipeline:
     def send(self, statements: list[bytes]) -> Inflight:
         if not statements:
             return Inflight()
-        return _MysqlInflight(self, list(statements))
+        return _MysqlInflight(self.raw(), list(statements))
 
 
 # The only values ever written as SQL literals (see ProgramWriter.insert).
