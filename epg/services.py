@@ -340,11 +340,15 @@ def epg_channels_fix_duplicates(*, source: EpgSource) -> int:
     )
     removed = 0
     for ext_id in list(doubled):
-        group = list(
+        # Locked first, counted apart: PostgreSQL refuses FOR UPDATE with GROUP BY.
+        locked = list(
             EpgChannel.objects.select_for_update()
             .filter(source=source, ext_id=ext_id)
-            .annotate(users=Count("channels"))
-            .order_by("-users", "pk")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        group = list(
+            EpgChannel.objects.filter(pk__in=locked).annotate(users=Count("channels")).order_by("-users", "pk")
         )
         keep, extra = group[0], group[1:]
         for duplicate in extra:
