@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -19,6 +20,8 @@ from smarty.cache import cached, dep, generations
 from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
 
 SESSION_CACHE_TIMEOUT = 600
+# Printable ASCII without spaces, no longer than Session.authkey: anything else is no authkey.
+AUTHKEY_SHAPE = re.compile(rf"[!-~]{{1,{Session._meta.get_field('authkey').max_length}}}")
 
 
 def session_dep(authkey: str) -> str:
@@ -51,7 +54,8 @@ def session_get_active(*, authkey: str) -> Session | None:
 
     The session row is cached on its own generation and the account on the account's, so a
     change of the account (deactivation, new password...) is seen on the next request."""
-    if not authkey:
+    if not AUTHKEY_SHAPE.fullmatch(authkey or ""):
+        # No such session can exist: spare the cache a key made of whatever a client sent.
         return None
 
     def build() -> Session | bool:

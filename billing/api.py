@@ -12,14 +12,13 @@ the request's operator, `domain_errors` maps service exceptions to the method's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from smarty.api import Api, ApiError, Call
+from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param
 from smarty.api.registry import SECRET_PARAMS
 from smarty.api.signature import request_items, signature_matches
@@ -301,10 +300,7 @@ def IntList(name: str, *, lo: int = INT32[0], hi: int = INT32[1]) -> Param:  # n
 
 
 def _json_object(value: str) -> dict:
-    try:
-        parsed = json.loads(value)
-    except RecursionError as exc:  # absurdly deep nesting
-        raise ValueError("too deeply nested") from exc
+    parsed = json_loads(value)
     if not isinstance(parsed, dict):
         raise ValueError("not an object")
     return parsed

@@ -6,6 +6,8 @@ Served at /api/schema/ (JSON) and rendered as a browsable page at /api/docs/.
 
 from __future__ import annotations
 
+import copy
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -46,13 +48,18 @@ def _walk(patterns, prefix: str = ""):  # noqa: ANN001, ANN202
 
 
 def _param_schema(param: Param) -> dict:
-    schema = dict(_TYPES.get(param.type_name, {"type": "string"}))
+    schema = copy.deepcopy(_TYPES.get(param.type_name, {"type": "string"}))
     if param.choices is not None and "enum" not in schema:
         schema["enum"] = list(param.choices)
     if param.default not in (None, [], ()):
         schema["default"] = param.default if isinstance(param.default, (int, str, float)) else str(param.default)
     if param.max_length:
         schema["maxLength"] = param.max_length
+    target = schema.setdefault("items", {}) if param.many else schema
+    if param.lo is not None:
+        target["minimum"] = param.lo
+    if param.hi is not None:
+        target["maximum"] = param.hi
     return schema
 
 

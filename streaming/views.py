@@ -3,13 +3,11 @@ TVMW API (tvmiddleware/views/stream.py registers the same handler at its own bas
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 
-from smarty.api import ApiError, Call, DateTime, Number, String
+from smarty.api import ApiError, Call, DateTime, Number, String, json_loads
 from smarty.api.render import render
 
 from . import services
@@ -117,7 +115,7 @@ def _json_body(call: Call) -> dict:
     if request.method != "POST" or not request.content_type.endswith("json"):
         return {}
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_loads(request.body or b"{}")
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
@@ -160,4 +158,17 @@ def token_check(call: Call) -> HttpResponse:
     return response
 
 
-streaming_api.method("/streamservice/token/check/", "FlussonicTokenCheck", params=TOKEN_CHECK_PARAMS)(token_check)
+def token_deny_status() -> int:
+    """The HTTP status of every token check answer but "allowed", refusals of the request
+    itself (a NUL in a parameter, an unreadable body) and unexpected errors included:
+    Flussonic and Astra read any 200 as "allowed"."""
+    return settings.SMARTY_STREAM_TOKEN_DENY_STATUS
+
+
+streaming_api.method(
+    "/streamservice/token/check/",
+    "FlussonicTokenCheck",
+    params=TOKEN_CHECK_PARAMS,
+    response_format="json",
+    error_status=token_deny_status,
+)(token_check)

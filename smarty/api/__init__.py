@@ -3,7 +3,7 @@ monitoring): one error type, declared parameters, JSON/XML rendering, signatures
 method registry that turns every failure into the API's own envelope."""
 
 from .errors import ApiError
-from .params import Date, DateTime, Decimal, Flag, Json, Number, NumberList, String, parse_params
+from .params import Date, DateTime, Decimal, Flag, Json, Number, NumberList, String, json_loads, parse_params
 from .registry import Api, Call
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "Number",
     "NumberList",
     "String",
+    "json_loads",
     "parse_params",
 ]

@@ -32,6 +32,13 @@ class Param:
     parser: Callable[[str], Any] = field(default=str, repr=False)
     max_length: int | None = None
     type_name: str = "String"
+    # Declared range of a Number (None: anything a signed 64-bit column holds).
+    lo: int | None = None
+    hi: int | None = None
+
+    @property
+    def range_text(self) -> str:
+        return "" if self.lo is None and self.hi is None else f" from {self.lo} to {self.hi}"
 
     def raw(self, data) -> Any:  # noqa: ANN001
         if self.many:
@@ -60,12 +67,15 @@ class Param:
         return self._one(raw)
 
     def _one(self, value: str) -> Any:
+        if "\x00" in value:
+            # No parameter means a NUL, and some databases (PostgreSQL) cannot store one.
+            raise _FieldError("contains a NUL character")
         if self.max_length is not None and len(value) > self.max_length:
             raise _FieldError(f"longer than {self.max_length} characters")
         try:
             parsed = self.parser(value)
         except (ValueError, TypeError, ArithmeticError) as exc:
-            raise _FieldError(f"expected {self.type_name}") from exc
+            raise _FieldError(f"expected {self.type_name}{self.range_text}") from exc
         if self.choices is not None and parsed not in self.choices:
             raise _FieldError("allowed values: " + ", ".join(str(c) for c in self.choices))
         return parsed
@@ -75,11 +85,28 @@ class _FieldError(Exception):
     pass
 
 
-def _int(value: str) -> int:
-    value = value.strip()
-    if not value.lstrip("-").isdigit():
-        raise ValueError(value)
-    return int(value)
+# Every Number fits a signed 64-bit column (ids are BigAutoField); a declaration narrows
+# the range where the value feeds a time, an offset or a smaller column.
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _whole(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        value = value.strip()
+        digits = value[1:] if value.startswith("-") else value
+        # ASCII digits only: str.isdigit() also takes "²" and "٣".
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
+            raise ValueError(value)
+        number = int(value)
+        if not lo <= number <= hi:
+            raise ValueError(value)
+        return number
+
+    return parse
+
+
+def _declared(lo: int, hi: int) -> dict[str, int | None]:
+    return {"lo": lo, "hi": hi} if (lo, hi) != INT64 else {}
 
 
 def _flag(value: str) -> int:
@@ -96,15 +123,23 @@ def _date(value: str) -> dt.date:
 
 
 def _datetime(value: str) -> dt.datetime:
+    """A Unix timestamp or an ISO 8601 date-time (UTC when it names no zone), as an aware
+    datetime in UTC. A moment outside what a datetime holds in UTC is a ValueError: a huge
+    timestamp, or a local time like 0001-01-01T00:00+14:00 that falls before year 1 in UTC."""
     value = value.strip()
-    if value.lstrip("-").isdigit():
-        return dt.datetime.fromtimestamp(int(value), dt.UTC)
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ValueError(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
+    digits = value[1:] if value.startswith("-") else value
+    try:
+        if digits.isascii() and digits.isdigit():
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(value)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=dt.UTC)
+        return parsed.astimezone(dt.UTC)
+    except (OverflowError, OSError) as exc:
+        # fromtimestamp() gives either, depending on the platform's time_t.
+        raise ValueError(value) from exc
 
 
 def _decimal(value: str) -> decimal.Decimal:
@@ -114,16 +149,44 @@ def _decimal(value: str) -> decimal.Decimal:
     return result
 
 
+def json_loads(raw: str | bytes) -> Any:
+    """json.loads for request input: absurdly deep nesting is a ValueError like any other
+    malformed JSON (the decoder itself gives up with a RecursionError)."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 def _json(value: str) -> Any:
-    return json.loads(value)
+    return json_loads(value)
 
 
-def Number(name: str, *, required: bool = False, default: Any = None, choices: tuple | None = None) -> Param:  # noqa: N802
-    return Param(name, required, default, choices, parser=_int, type_name="a whole number")
+def Number(  # noqa: N802
+    name: str,
+    *,
+    required: bool = False,
+    default: Any = None,
+    choices: tuple | None = None,
+    lo: int = INT64[0],
+    hi: int = INT64[1],
+) -> Param:
+    """A whole number in ASCII digits within lo..hi (by default what a BIGINT holds)."""
+    return Param(
+        name, required, default, choices, parser=_whole(lo, hi), type_name="a whole number", **_declared(lo, hi)
+    )
 
 
-def NumberList(name: str, *, required: bool = False) -> Param:  # noqa: N802
-    return Param(name, required, None, many=True, parser=_int, type_name="a list of whole numbers")
+def NumberList(name: str, *, required: bool = False, lo: int = INT64[0], hi: int = INT64[1]) -> Param:  # noqa: N802
+    return Param(
+        name,
+        required,
+        None,
+        many=True,
+        parser=_whole(lo, hi),
+        type_name="a list of whole numbers",
+        **_declared(lo, hi),
+    )
 
 
 def String(  # noqa: N802

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.urls import path as url_path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -38,6 +40,11 @@ class Method:
     auth: tuple[str, ...]
     http_methods: tuple[str, ...]
     param_error_code: int
+    # A format the method always answers in, whatever the device type (None: the API's choice).
+    response_format: str | None = None
+    # The HTTP status of every error answer (None: 200 unless the error says otherwise); the
+    # token check's callers read any 200 as "allowed".
+    error_status: Callable[[], int] | None = None
     options: dict = field(default_factory=dict)
 
 
@@ -76,6 +83,19 @@ def client_ip(request: HttpRequest) -> str:
         or request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
         or request.META.get("REMOTE_ADDR", "")
     )
+
+
+# What Django raises while reading a request's parameters or body: too many fields, a body
+# over DATA_UPLOAD_MAX_MEMORY_SIZE, a broken multipart body, a client gone mid-upload.
+UNREADABLE_REQUEST = (SuspiciousOperation, MultiPartParserError, UnreadablePostError)
+
+
+def query_data(request: HttpRequest) -> QueryDict:
+    """The query parameters, or none when even the query string cannot be read."""
+    try:
+        return request.GET
+    except UNREADABLE_REQUEST:
+        return QueryDict()
 
 
 def request_data(request: HttpRequest) -> QueryDict:
@@ -119,6 +139,8 @@ class Api:
         auth: Iterable[str] = (),
         http_methods: Iterable[str] = ("GET", "POST"),
         param_error_code: int | None = None,
+        response_format: str | None = None,
+        error_status: Callable[[], int] | None = None,
         **options: Any,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -133,6 +155,8 @@ class Api:
                 auth=tuple(auth),
                 http_methods=tuple(http_methods),
                 param_error_code=self.param_error_code if param_error_code is None else param_error_code,
+                response_format=response_format,
+                error_status=error_status,
                 options=options,
             )
             return handler
@@ -156,11 +180,30 @@ class Api:
         view.api_method = method  # type: ignore[attr-defined]
         return view
 
+    def _error(self, call: Call, exc: ApiError) -> HttpResponse:
+        if self.on_error is not None:
+            self.on_error(call, exc)
+        return render(exc.envelope(), call.fmt, status=self._error_status(call.method, exc))
+
+    @staticmethod
+    def _error_status(method: Method, exc: ApiError) -> int:
+        return method.error_status() if method.error_status is not None and exc.status == 200 else exc.status
+
     def dispatch(self, request: HttpRequest, method: Method) -> HttpResponse:
-        call = Call(request=request, api=self, method=method, data=request_data(request))
+        call = Call(request=request, api=self, method=method, data=QueryDict())
         try:
-            if self.choose_format is not None:
+            unreadable = None
+            try:
+                call.data = request_data(request)
+            except UNREADABLE_REQUEST as exc:
+                # Still answer in the device's format when the query names the device.
+                unreadable, call.data = exc, query_data(request)
+            if method.response_format is not None:
+                call.fmt = method.response_format
+            elif self.choose_format is not None:
                 call.fmt = self.choose_format(call)
+            if unreadable is not None:
+                raise unreadable
             if request.method not in method.http_methods and request.method != "HEAD":
                 raise ApiError(method.param_error_code, f"HTTP method {request.method} is not allowed")
             for step in method.auth:
@@ -174,10 +217,11 @@ class Api:
             if self.on_success is not None:
                 self.on_success(call, body)
             return render(body, call.fmt)
+        except UNREADABLE_REQUEST as exc:
+            # Raised while reading the parameters, or by a handler reading the body.
+            return self._error(call, ApiError(method.param_error_code, f"Unreadable request: {type(exc).__name__}"))
         except ApiError as exc:
-            if self.on_error is not None:
-                self.on_error(call, exc)
-            return render(exc.envelope(), call.fmt, status=exc.status)
+            return self._error(call, exc)
         except Exception:  # noqa: BLE001 - every failure must become the API's envelope
             self.logger.exception(
                 "UNHANDLED_API_ERROR",
@@ -189,4 +233,4 @@ class Api:
                     self.on_error(call, exc)
                 except Exception:  # noqa: BLE001, S110 - logging must not mask the answer
                     pass
-            return render(exc.envelope(), call.fmt)
+            return render(exc.envelope(), call.fmt, status=self._error_status(method, exc))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from xml.sax.saxutils import escape
 
@@ -16,6 +17,11 @@ from django.http import HttpResponse
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+
+# Characters XML 1.0 cannot carry at all, even escaped (control characters, U+FFFE/FFFF,
+# lone surrogates): text a device stored (a device model, a profile name) may hold them.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_NAME_CHAR = re.compile(r"[^\w.-]")
 
 
 def _default(value: object) -> object:
@@ -47,11 +53,18 @@ def _xml_value(value: object) -> str:
         return str(float(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return escape(str(value))
+    return escape(_NOT_XML_CHAR.sub("", str(value)))
+
+
+def _xml_tag(name: str) -> str:
+    """An element name for a key: characters a name cannot hold become `_`, and a name that
+    does not start with a letter or `_` gets one (`1` -> `_1`)."""
+    tag = _NOT_NAME_CHAR.sub("_", name)
+    return tag if tag and (tag[0].isalpha() or tag[0] == "_") else f"_{tag}"
 
 
 def _xml_node(tag: str, value: object, out: list[str]) -> None:
-    safe_tag = tag if tag and (tag[0].isalpha() or tag[0] == "_") else f"_{tag}"
+    safe_tag = _xml_tag(tag)
     if isinstance(value, dict):
         out.append(f"<{safe_tag}>")
         for key, item in value.items():

@@ -161,3 +161,15 @@ def test_another_operators_windows_and_channels_are_out_of_reach(client, world, 
     )
     assert Maintenance.objects.get(pk=theirs["id"]).message == ""
     assert Maintenance.objects.filter(client=world.op.client).count() == 0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["1000000000000000000", "99999999999999999999", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"],
+)
+def test_a_time_outside_what_the_database_can_hold_is_error_20_naming_it(client, world, moment):
+    # A huge timestamp raised OSError in the parser, a local time before year 1 in UTC an
+    # OverflowError on saving: both were error 500.
+    body = post(client, CREATE, signed(world.op, channel_prefix="prefix1-0", datetime_begin=moment))
+    assert body["error"] == 20 and set(body["error_fields"]) == {"datetime_begin"}
+    assert not Maintenance.objects.exists()

@@ -312,3 +312,40 @@ def test_tokens_of_both_operators_are_checked_by_the_token_alone(client, world, 
     # A token of one operator never opens the other operator's look-alike channel.
     assert check(client, token=mine, name="op2ch0")[1]["error"] == 2
     assert check(client, token=theirs, name="op1ch0")[1]["error"] == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [TVMW_TOKEN_CHECK, STREAMING_TOKEN_CHECK])
+def test_a_token_check_that_fails_unexpectedly_denies(client, world, url, monkeypatch):
+    # Flussonic and Astra read any HTTP 200 as "allowed": the unknown-error envelope used to
+    # come with a 200, so a crash of the check (a JSON body nested too deeply did it) let
+    # anyone in without a token.
+    from streaming import services
+
+    token = issue(client, world)
+
+    def broken(**kwargs):  # noqa: ANN003, ANN202
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "stream_token_check", broken)
+    status, body = check(client, url, token=token, name="op1ch0")
+    assert status == 403 and body["error"] == 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [TVMW_TOKEN_CHECK, STREAMING_TOKEN_CHECK])
+def test_a_token_check_request_refused_before_the_check_denies_in_json(client, world, url):
+    token = issue(client, world)
+    # A NUL in a parameter, on the TVMW address with an XML device type named.
+    response = client.get(url, {"token": token, "name": "op1ch0\x00", "device": "sagemcom"})
+    assert response.status_code == 403 and response["Content-Type"].startswith("application/json")
+    assert json.loads(response.content)["error_fields"] == {"name": "contains a NUL character"}
+    # A body Django cannot read, a JSON body nested too deeply, another HTTP verb.
+    for response in (
+        client.post(url, b"--b\r\nbroken", content_type="multipart/form-data; boundary=b"),
+        client.post(url, b"[" * 5000, content_type="application/json"),
+        client.put(f"{url}?token={token}&name=op1ch0"),
+    ):
+        assert response.status_code == 403, response.content
+        assert json.loads(response.content)["error"] != 0
+    assert check(client, url, token=token, name="op1ch0") == (200, {"error": 0, "error_message": ""})

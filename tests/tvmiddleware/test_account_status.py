@@ -45,6 +45,23 @@ def test_status_without_a_session_is_status_1_and_without_an_authkey_403(tvmw_ca
     assert tvmw_call("/account/status/", client_id=operator.client.pk)["error"] == 403
 
 
+def test_an_authkey_no_session_can_have_costs_no_query_and_no_cache_key(tvmw_call, operator, monkeypatch):
+    # Whatever a client sends as an authkey (20000 characters, control characters) used to
+    # become a cache key and a query; a session's authkey is at most 64 printable characters.
+    from accounts import selectors
+
+    def no_cache(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the cache was asked")
+
+    monkeypatch.setattr(selectors, "cached", no_cache)
+    for authkey in ("x" * 65, "a b", "a\x01b", "ключ"):
+        with CaptureQueriesContext(connection) as queries:
+            assert selectors.session_get_active(authkey=authkey) is None
+        assert not queries.captured_queries
+        body = tvmw_call("/account/status/", authkey=authkey, client_id=operator.client.pk)
+        assert body["error"] == 0 and body["status"] == 1
+
+
 def test_status_of_a_deactivated_account_is_2(tvmw_login, tvmw_call, operator):
     authkey = tvmw_login()["authkey"]
     account = Account.objects.get(pk=operator.account.pk)

@@ -258,6 +258,19 @@ def test_basic_device_limit_is_error_5_with_the_devices_and_unbinding_frees_a_sl
     assert not Session.objects.filter(authkey=old_authkey).exists()
 
 
+def test_the_device_list_of_error_5_is_well_formed_xml_whatever_a_device_sent_as_its_model(
+    client, tvmw_login, operator, xml_device
+):
+    # A control character in a stored device model made the XML answer unreadable.
+    tvmw_login(device="mag", device_uid="stb-1", device_model="Box\x01\x0b 2000")
+    tvmw_login(device="mag", device_uid="stb-2")
+    params = {"abonement": operator.account.abonement, "password": "1234", "device_uid": "stb-3"}
+    response = client.get(f"{BASE}/login/", {**creds(operator), **params, "device": xml_device.system_name})
+    root = etree.fromstring(response.content)
+    assert root.findtext("error") == "5"
+    assert [item.findtext("device_model") for item in root.find("devices")] == ["Box 2000", ""]
+
+
 def test_unbinding_a_device_of_another_account_is_error_27(tvmw_login, operator):
     foreign = f.AccountDeviceFactory(account=operator.account_without_tariff, device_uid="theirs")
     tvmw_login(device="mag", device_uid="mine", device_id_for_unbinding=foreign.pk, expect_error=27)

@@ -121,3 +121,19 @@ def test_one_accounts_settings_never_show_for_another(api, operator, other_opera
     theirs = api("v2/account/channels/accountsettingsinfo/", _session=other_session)
     assert theirs["is_favorited"] == []
     assert all(c["is_favorited"] == 0 for c in api("channel/list/", _session=other_session)["channels"])
+
+
+@pytest.mark.parametrize(
+    ("method", "code"),
+    [("v2/account/channels/sort/", 400), ("v2/account/channels/update/", 400), ("channel/list/programs/", 1)],
+)
+def test_a_json_body_nested_too_deeply_is_the_methods_parameter_error(client, session, method, code):
+    # json.loads gives up on deep nesting with a RecursionError, which was error 500.
+    url = f"{API}{method}?authkey={session.authkey}&client_id={session.client_id}"
+    url += "&programs_from_ts=0&programs_to_ts=3600"  # channel/list/programs reads its body after these
+    response = client.post(url, data=b"[" * 5000, content_type="application/json")
+    assert json.loads(response.content)["error"] == code
+
+
+def test_account_channels_update_answers_400_for_a_form_value_nested_too_deeply(api):
+    assert api("v2/account/channels/update/", _post=True, account_channels="[" * 5000)["error"] == 400

@@ -177,3 +177,11 @@ def test_a_guide_shared_by_two_operators_shows_to_both_but_each_only_through_its
     theirs = api("channel/programs/", _session=other_session, cid=other_operator.channels[0].id, limit=1)
     assert mine["programs"][0]["id"] == theirs["programs"][0]["id"] == program.id
     assert api("channel/programs/", cid=other_operator.channels[0].id)["error"] == 1
+
+
+@pytest.mark.parametrize("offset", [25, -25, 10**12, 2**62, "9" * 400])
+def test_premiere_list_refuses_a_timeshift_offset_beyond_a_day_naming_it(api, operator, guide, offset):
+    # An offset of 10**12 hours made the premieres' start a time before year 1: error 500.
+    body = api("premiere/list/", timeshift_offset=offset)
+    assert body["error"] == 1 and set(body["error_fields"]) == {"timeshift_offset"}
+    assert api("premiere/list/", timeshift_offset=-24)["error"] == 0

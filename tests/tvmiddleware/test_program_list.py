@@ -197,3 +197,10 @@ def test_noauth_program_list_and_detail(noauth, operator, guide, other_operator,
     assert detail["channel_name"] == "Channel 0" and detail["blocked"] == 0
     assert noauth("noauth/program/detail/", pid=other_guide[other_operator.channels[0].id][3].id)["error"] == 1
     assert noauth("noauth/program/detail/", pid="x")["error"] == 1
+
+
+@pytest.mark.parametrize("day", ["31.12.9999", "32.01.2024", "1.1", "٣١.١٢.٢٠٢٤"])
+def test_program_list_refuses_a_date_it_cannot_turn_into_a_day_naming_it(api, operator, guide, day):
+    # The last day of the calendar has no end within what a datetime holds: it was error 500.
+    body = api("program/list/", cid=operator.channels[0].id, date=day)
+    assert body["error"] == 1 and set(body["error_fields"]) == {"date"}

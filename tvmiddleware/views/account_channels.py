@@ -3,14 +3,13 @@ favourites / hidden / parental flags and the account's channel order (v2 methods
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 
 from channels import selectors as live
 from channels import services
-from smarty.api import ApiError, Call, NumberList, String
+from smarty.api import ApiError, Call, NumberList, String, json_loads
 
 from ..api import tvmw
 from .live_common import COMMON_PARAMS, ICON_PARAMS, icon_size, id_list, json_body, viewer
@@ -137,7 +136,7 @@ def account_channels_update(call: Call) -> dict:
         raw = body["account_channels"]
     elif call.params["account_channels"]:
         try:
-            raw = json.loads(call.params["account_channels"])
+            raw = json_loads(call.params["account_channels"])
         except ValueError as exc:
             raise ApiError(
                 V2_BAD_PARAMS, "Invalid parameters: account_channels: not JSON", {"account_channels": "not JSON"}

@@ -42,6 +42,8 @@ CHANNEL_PROGRAMS_BAD_PARAMS = 1
 CHANNEL_LIST_PROGRAMS_SORT_NOT_FOUND = 1
 CHANNEL_LIST_PROGRAMS_BAD_CHANNELS = 2
 PREMIERE_LIST_BAD_PARAMS = 1
+# `timeshift_offset` of channel/programs and premiere/list: the channel's shift in hours.
+MAX_TIMESHIFT_HOURS = 24
 V2_BAD_PARAMS = 400
 V2_NOT_FOUND = 404
 V2_CHANNELS_NOT_AVAILABLE = 1
@@ -448,7 +450,7 @@ def channel_action(call: Call) -> dict:
         *COMMON_PARAMS,
         Number("cid", required=True),
         Number("limit", default=6),
-        Number("timeshift_offset", default=0),
+        Number("timeshift_offset", default=0, lo=-MAX_TIMESHIFT_HOURS, hi=MAX_TIMESHIFT_HOURS),
         Flag("compact"),
     ],
     auth=["session"],
@@ -462,8 +464,6 @@ def channel_programs(call: Call):  # noqa: ANN201
             f"Invalid parameters: limit: from 1 to {settings.SMARTY_CHANNEL_PROGRAMS_MAX_LIMIT}",
             {"limit": "out of range"},
         )
-    if abs(p["timeshift_offset"]) > 24:
-        raise ApiError(CHANNEL_PROGRAMS_BAD_PARAMS, "Invalid parameters: timeshift_offset: hours from -24 to 24")
     entry = v.entry(p["cid"])
     if entry is None:
         raise ApiError(
@@ -598,7 +598,7 @@ def channel_list_programs(call: Call) -> dict:
         *COMMON_PARAMS,
         Number("cid"),
         Number("limit", default=0),
-        Number("timeshift_offset", default=0),
+        Number("timeshift_offset", default=0, lo=-MAX_TIMESHIFT_HOURS, hi=MAX_TIMESHIFT_HOURS),
         Flag("compact"),
     ],
     auth=["session"],

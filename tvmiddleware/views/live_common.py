@@ -4,14 +4,13 @@ parameters, JSON bodies of the v2 methods, icon sizes and times."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from smarty.api import ApiError, Call, Number, String
+from smarty.api import ApiError, Call, Number, String, json_loads
 from smarty.i18n import lang_index
 
 COMMON_PARAMS = [String("authkey"), Number("client_id"), String("device"), String("device_uid"), String("lang")]
@@ -147,7 +146,7 @@ def json_body(call: Call) -> dict:
     if "json" not in content_type or not call.request.body:
         return {}
     try:
-        body = json.loads(call.request.body)
+        body = json_loads(call.request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(call.method.param_error_code, "The request body is not valid JSON") from exc
     if not isinstance(body, dict):
@@ -188,11 +187,16 @@ def page_slice(call: Call, items: list, *, code: int = 1) -> list:
 
 
 def parse_day(value: str, tz: dt.tzinfo) -> tuple[int, int]:
-    """dd.mm.YYYY (the reference's `date`) -> [start, end) of that day in the operator's zone."""
+    """dd.mm.YYYY (the reference's `date`) -> [start, end) of that day in the operator's zone.
+    ValueError for anything else, the first and last days of the calendar included (their
+    bounds fall outside what a datetime holds)."""
     day = dt.datetime.strptime(value.strip(), "%d.%m.%Y").date()
-    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    return int(start.timestamp()), int(end.timestamp())
+    try:
+        start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        return int(start.timestamp()), int(end.timestamp())
+    except OverflowError as exc:
+        raise ValueError(f"{value}: out of range") from exc
 
 
 def has_record(row: dict, recording_days: int, now: int) -> int:

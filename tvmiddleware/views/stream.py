@@ -19,7 +19,7 @@ from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_p
 from smarty.logging import log_event
 from streaming import routing, services
 from streaming.selectors import routing_camera, routing_channels
-from streaming.views import TOKEN_CHECK_PARAMS, token_check
+from streaming.views import TOKEN_CHECK_PARAMS, token_check, token_deny_status
 from tariffs.selectors import account_tariff_ids
 
 from ..api import authenticate_session, tvmw
@@ -354,4 +354,12 @@ def camera_url(call: Call) -> HttpResponse | dict:
 
 # --- /streamservice/token/check/ ------------------------------------------------------------
 
-tvmw.method("/streamservice/token/check/", "StreamServiceTokenCheck", params=TOKEN_CHECK_PARAMS)(token_check)
+# Streaming servers call it: JSON always, whatever `device` says, and never HTTP 200 unless
+# the token is good (streaming/views.py).
+tvmw.method(
+    "/streamservice/token/check/",
+    "StreamServiceTokenCheck",
+    params=TOKEN_CHECK_PARAMS,
+    response_format="json",
+    error_status=token_deny_status,
+)(token_check)
