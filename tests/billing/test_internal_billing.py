@@ -198,6 +198,17 @@ def test_the_celery_task_charges_like_the_command(operator, priced):
     assert account(operator.account.pk).status_reason == "DEBT"
 
 
+def test_the_celery_task_for_an_unknown_operator_charges_no_operator(operator, other_operator, priced):
+    from billing.tasks import charge_tariffs
+
+    operator.customer.tariffs.add(priced)
+    foreign = f.TariffFactory(client=other_operator.client, price=Decimal("10"), period=30)
+    Customer.objects.get(pk=other_operator.customer.pk).tariffs.add(foreign)
+    assert "not found" in charge_tariffs.delay(client_id=999999).get()
+    assert account(operator.account.pk).active and account(other_operator.account.pk).active
+    assert not Transaction.objects.exists()
+
+
 def test_balance_recalculation_repairs_a_drifted_balance(operator):
     pay(operator.customer, 12, "p1")
     Customer.objects.filter(pk=operator.customer.pk).update(balance=999)
