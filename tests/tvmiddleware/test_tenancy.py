@@ -199,8 +199,17 @@ def test_another_operators_authkey_is_refused_under_this_client_id(call, sides):
         assert body["error"] == 403, (method, body)
 
 
-def test_lists_show_only_the_operators_own_rows(call, sides):
+@pytest.mark.parametrize("first", ["theirs", "mine"])
+def test_lists_show_only_the_operators_own_rows_whoever_filled_the_caches_first(call, sides, first):
+    """Both operators' devices ask the same methods; whichever asks first fills the caches,
+    and neither ever gets an answer built for the other."""
     mine, theirs = sides
+    order = [(theirs, mine), (mine, theirs)] if first == "theirs" else [(mine, theirs), (theirs, mine)]
+    for me, them in order:
+        check_lists(call, me, them)
+
+
+def check_lists(call, mine: Side, theirs: Side) -> None:  # noqa: ANN001
     own_channels = {c.id for c in mine.op.channels}
     theirs_programmes = {p.id for programmes in theirs.guide.values() for p in programmes}
 
