@@ -513,3 +513,17 @@ def test_a_crafted_post_naming_another_operators_row_in_any_relation_is_refused(
     assert tried >= 25
     assert operator_snapshot(operator.client) == before["mine"]
     assert operator_snapshot(other_operator.client) == before["theirs"]
+
+
+def test_list_actions_ignore_another_operators_ids(staff, operator, other_operator):
+    from accounts.models import Session
+
+    mine, theirs = f.SessionFactory(account=operator.account), f.SessionFactory(account=other_operator.account)
+    client = login(staff)
+    client.post(changelist(Session), {"action": "terminate", "_selected_action": [mine.pk, theirs.pk]})
+    assert list(Session.objects.values_list("pk", flat=True)) == [theirs.pk]
+    Transaction.objects.create(client=other_operator.client, customer=other_operator.customer, amount=5, ext_id="T")
+    foreign = Transaction.objects.get(ext_id="T")
+    response = client.post(changelist(Transaction), {"action": "export_csv", "_selected_action": [foreign.pk]})
+    exported = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert len(exported) == 1  # the header only
