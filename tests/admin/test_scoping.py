@@ -527,3 +527,18 @@ def test_list_actions_ignore_another_operators_ids(staff, operator, other_operat
     response = client.post(changelist(Transaction), {"action": "export_csv", "_selected_action": [foreign.pk]})
     exported = b"".join(response.streaming_content).decode().strip().splitlines()
     assert len(exported) == 1  # the header only
+
+
+def test_an_add_page_preset_with_another_operators_row_does_not_show_it(staff, operator, other_operator):
+    client = login(staff)
+    pages = {
+        reverse("admin:accounts_account_add") + f"?customer={other_operator.customer.pk}": "Ivanova2",
+        reverse("admin:accounts_message_add") + f"?account={other_operator.account.pk}": "200001",
+        reverse("admin:accounts_devicecommand_add") + f"?account={other_operator.account.pk}": "200001",
+        reverse("admin:tariffs_tariffsubscription_add") + f"?customer={other_operator.customer.pk}": "Ivanova2",
+        reverse("admin:billing_transaction_add") + f"?customer={other_operator.customer.pk}": "Ivanova2",
+    }
+    for url, marker in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert marker not in response.content.decode(), url
