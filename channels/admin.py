@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from clients.selectors import client_content_dep
 from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
 from . import admin_services as services
@@ -25,8 +26,16 @@ TRANSLATIONS = (
 )
 
 
+class LiveContentAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    """Live content devices list: the arrows renumber rows with a bulk update, which sends no
+    signal, so they bump the operator's content generation themselves (its channel lists)."""
+
+    def cache_deps(self, obj) -> list[str]:  # noqa: ANN001
+        return [*super().cache_deps(obj), client_content_dep(obj.client_id)]
+
+
 @admin.register(ChannelCategory)
-class ChannelCategoryAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class ChannelCategoryAdmin(LiveContentAdmin):
     list_display = ("name", "is_adult", "channels_total", "id")
     list_display_links = ("name",)
     list_filter = ("is_adult",)
@@ -42,7 +51,7 @@ class ChannelCategoryAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class ChannelAdmin(LiveContentAdmin):
     change_list_template = "admin/channels/channel/change_list.html"
     list_display = ("name", "category", "lcn_number", "epg_channel", "recording_days", "enabled", "id")
     list_display_links = ("name",)
@@ -160,7 +169,7 @@ class ChannelAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
 
 
 @admin.register(Radio)
-class RadioAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class RadioAdmin(LiveContentAdmin):
     list_display = ("name", "uri", "enabled", "id")
     list_display_links = ("name",)
     list_filter = ("enabled", "tariffs")
@@ -173,7 +182,7 @@ class RadioAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
 
 
 @admin.register(Camera)
-class CameraAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class CameraAdmin(LiveContentAdmin):
     list_display = ("name", "city", "category", "account", "enabled", "id")
     list_display_links = ("name",)
     list_filter = ("enabled", "city", "tariffs")
@@ -206,13 +215,13 @@ class CameraAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
 
 
 @admin.register(CameraCategory)
-class CameraCategoryAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class CameraCategoryAdmin(LiveContentAdmin):
     list_display = ("name", "city", "sort_order")
     search_fields = ("name",)
 
 
 @admin.register(ChannelSort)
-class ChannelSortAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+class ChannelSortAdmin(LiveContentAdmin):
     """Alternative channel orders offered to devices (channel/sort/list, channel_sort_id)."""
 
     list_display = ("name", "enabled", "sort_order")

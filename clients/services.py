@@ -144,7 +144,9 @@ def client_clone(
     clone_apps: bool = False,
 ) -> tuple[Client, dict[str, int]]:
     """Copy an operator with its settings (seed 2.2.6) under new keys and a new subdomain;
-    optionally its channels (with categories and tariffs), radio, cameras and videos."""
+    optionally its channels (with categories and tariffs), radio, cameras (with their
+    categories) and videos (with their genres). Nothing of the copy points at the source's
+    rows: relations without a copied counterpart (streaming services) are left empty."""
     from channels.models import Camera, Channel, ChannelCategory, Radio
     from tariffs.models import Tariff
 
@@ -185,23 +187,62 @@ def client_clone(
     if clone_radio:
         counts["radio"] = _clone_simple(Radio.objects.filter(client=source), new, tariff_map)
     if clone_cameras:
-        counts["cameras"] = _clone_simple(Camera.objects.filter(client=source, account__isnull=True), new, tariff_map)
-    if clone_video:
-        from vod.models import Video
+        from channels.models import CameraCategory
 
-        counts["videos"] = _clone_simple(Video.objects.filter(client=source), new, tariff_map)
+        # Categories are the operator's own rows: a copied camera points at the copy's.
+        camera_categories = _clone_rows(CameraCategory.objects.filter(client=source), new)
+        counts["cameras"] = _clone_simple(
+            Camera.objects.filter(client=source, account__isnull=True),
+            new,
+            tariff_map,
+            foreign_keys={"camera_category": camera_categories},
+        )
+    if clone_video:
+        from vod.models import Video, VideoGenre
+
+        genres = _clone_rows(VideoGenre.objects.filter(client=source), new)
+        counts["videos"] = _clone_simple(
+            Video.objects.filter(client=source), new, tariff_map, many_to_many={"genres": genres}
+        )
     if clone_apps:
         counts["apps"] = 0  # the application directory arrives with its own issue
     transaction.on_commit(lambda: bump(client_dep(new.pk)))
     return new, counts
 
 
-def _clone_simple(queryset, client: Client, tariff_map: dict) -> int:  # noqa: ANN001
+def _clone_rows(queryset, client: Client) -> dict[int, object]:  # noqa: ANN001
+    """Copy rows without relations of their own to `client`; old id -> copy."""
+    copies = {}
+    for obj in list(queryset):
+        old_id = obj.pk
+        copies[old_id] = _copy(obj, client=client)
+    return copies
+
+
+def _clone_simple(
+    queryset,  # noqa: ANN001
+    client: Client,
+    tariff_map: dict,
+    *,
+    foreign_keys: dict[str, dict] | None = None,
+    many_to_many: dict[str, dict] | None = None,
+) -> int:
+    """Copy rows with their tariffs mapped to the copied tariffs; `foreign_keys` and
+    `many_to_many` map other relations to the copy's rows (a relation without a copy is
+    dropped, never left pointing at the source operator)."""
+    foreign_keys, many_to_many = foreign_keys or {}, many_to_many or {}
     count = 0
-    for obj in queryset.prefetch_related("tariffs"):
+    for obj in queryset.prefetch_related("tariffs", *many_to_many):
         tariffs = [tariff_map[t.pk] for t in obj.tariffs.all() if t.pk in tariff_map]
-        copy = _copy(obj, client=client)
+        links = {
+            name: [copies[o.pk] for o in getattr(obj, name).all() if o.pk in copies]
+            for name, copies in many_to_many.items()
+        }
+        changes = {name: copies.get(getattr(obj, f"{name}_id")) for name, copies in foreign_keys.items()}
+        copy = _copy(obj, client=client, **changes)
         copy.tariffs.set(tariffs)
+        for name, values in links.items():
+            getattr(copy, name).set(values)
         count += 1
     return count
 

@@ -236,7 +236,9 @@ class DateRangeFilter(admin.FieldListFilter):
 class ScopedFormMixin:
     """Keeps a form's object inside one operator: sets the operator (and a dealer's dealer) on
     new rows before validation, so uniqueness per operator is checked as a form error, and
-    refuses related objects of another operator."""
+    refuses related objects of another operator. An existing row never changes operator (its
+    accounts, devices, payments... would stay behind): the operator field is shown disabled
+    and a parent of another operator (`client_from`) is refused like any other relation."""
 
     smarty_client_id: int | None = None
     smarty_client_from: str | None = None
@@ -251,18 +253,21 @@ class ScopedFormMixin:
                 instance.client_id = self.smarty_client_id
             if self.smarty_dealer_id and self.smarty_dealer_field == "dealer":
                 instance.dealer_id = self.smarty_dealer_id
+        elif "client" in self.fields and is_operator_owned(type(instance)):
+            self.fields["client"].disabled = True
 
     def clean(self) -> dict:
         cleaned = super().clean()
         instance = self.instance
         if not is_operator_owned(type(instance)):
             return cleaned
-        if self.smarty_client_from:
-            parent = cleaned.get(self.smarty_client_from)
-            if parent is not None:
-                instance.client_id = parent.client_id
-        elif cleaned.get("client") is not None:
-            instance.client_id = cleaned["client"].pk
+        if instance._state.adding:  # an existing row keeps its operator
+            if self.smarty_client_from:
+                parent = cleaned.get(self.smarty_client_from)
+                if parent is not None:
+                    instance.client_id = parent.client_id
+            elif cleaned.get("client") is not None:
+                instance.client_id = cleaned["client"].pk
         if not instance.client_id and not self.smarty_client_from:
             raise ValidationError(gettext("Choose an operator in the header selector first."))
         for name, value in list(cleaned.items()):

@@ -2,8 +2,9 @@
 
 A subclass implements `run(**options) -> str | None` (the one-line summary). The base logs
 MANAGEMENT_COMMAND_SUCCESS / MANAGEMENT_COMMAND_ERROR with the execution time, holds a
-non-blocking lock named after the command (two cron runs never overlap; the second exits at
-once), and offers `self.progress(iterable, total)` which draws a bar only in a terminal.
+non-blocking lock named after the command, and after the operator with `--client_id` (two
+cron runs of the same work never overlap; the second exits at once), and offers
+`self.progress(iterable, total)` which draws a bar only in a terminal.
 """
 
 from __future__ import annotations
@@ -71,9 +72,12 @@ class SmartyCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = self.__class__.__module__.rsplit(".", 1)[-1]
         started = time.monotonic()
+        # A run for one operator (--client_id) locks only that operator's runs: per-operator
+        # cron lines of different operators never skip each other.
+        lock = name if options.get("client_id") is None else f"{name}:client:{options['client_id']}"
         try:
             if self.use_lock:
-                with command_lock(name):
+                with command_lock(lock):
                     summary = self.run(**options)
             else:
                 summary = self.run(**options)

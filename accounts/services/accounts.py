@@ -679,6 +679,7 @@ def account_camera_assign(*, account: Account, cameras: Iterable) -> list[int]:
     with transaction.atomic():
         Camera.objects.filter(client_id=account.client_id, pk__in=ids).update(account=account)
         accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+        _cameras_changed(account.client_id)
     return ids
 
 
@@ -690,4 +691,17 @@ def account_camera_remove(*, account: Account, cameras: Iterable) -> list[int]:
     with transaction.atomic():
         Camera.objects.filter(client_id=account.client_id, account=account, pk__in=ids).update(account=None)
         accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+        _cameras_changed(account.client_id)
     return ids
+
+
+def _cameras_changed(client_id: int) -> None:
+    """QuerySet.update() sends no signal: refresh the operator's camera catalogue (camera
+    lists) and routing inputs (camera URLs) here, now and after commit, or the camera's
+    previous account would keep seeing and streaming it."""
+    from clients.selectors import client_content_dep
+    from streaming.selectors import streaming_dep
+
+    deps = [client_content_dep(client_id), streaming_dep(client_id)]
+    bump(*deps)
+    transaction.on_commit(lambda: bump(*deps))

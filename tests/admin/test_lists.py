@@ -87,6 +87,26 @@ def test_sort_arrows_move_a_channel_in_the_custom_order(staff, operator, django_
     assert order == [first.pk, third.pk, second.pk]
 
 
+def test_sort_arrows_reach_the_devices_channel_list_of_that_operator_only(
+    staff, operator, other_operator, django_capture_on_commit_callbacks
+):
+    from channels.selectors import client_content_dep
+
+    session = f.SessionFactory(account=operator.account)
+    first, second, third = operator.channels
+
+    def device_order() -> list[int]:
+        params = {"authkey": session.authkey, "client_id": operator.client.pk}
+        return [c["id"] for c in login(staff).get("/tvmiddleware/api/channel/list/", params).json()["channels"]]
+
+    assert device_order() == [first.pk, second.pk, third.pk]  # now cached
+    theirs = generations([client_content_dep(other_operator.client.pk)])
+    with django_capture_on_commit_callbacks(execute=True):
+        login(staff).post(reverse("admin:channels_channel_move", args=[third.pk, "up"]))
+    assert device_order() == [first.pk, third.pk, second.pk]
+    assert generations([client_content_dep(other_operator.client.pk)]) == theirs
+
+
 def test_sort_arrows_need_post_and_stay_inside_the_operator(staff, operator, other_operator):
     client = login(staff)
     assert client.get(reverse("admin:channels_channel_move", args=[operator.channels[1].pk, "up"])).status_code == 405

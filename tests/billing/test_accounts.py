@@ -467,6 +467,26 @@ def test_account_camera_methods_answer_their_codes(billing_client, operator, oth
     )
 
 
+def test_a_camera_moved_to_another_account_leaves_the_first_accounts_devices_at_once(billing_client, operator, client):
+    """The camera list and the camera URL are cached: moving a camera must refresh both."""
+    cam = Camera.objects.create(client=operator.client, name="Door", uri="http://cam.test/door")
+    first, second = operator.account, operator.account_without_tariff
+    sessions = {a.pk: f.SessionFactory(account=a) for a in (first, second)}
+
+    def sees(account) -> tuple[bool, bool]:  # noqa: ANN001
+        params = {"authkey": sessions[account.pk].authkey, "client_id": operator.client.pk}
+        listed = client.get("/tvmiddleware/api/camera/list/", params).json()["cameras"]
+        url = client.get("/tvmiddleware/api/camera/url/", {**params, "cid": cam.pk, "redirect": 0}).json()
+        return cam.pk in {c["id"] for c in listed}, url["error"] == 0
+
+    assert billing_client.call("account/camera/create", {"account_id": first.pk, "camera_id": cam.pk})["error"] == 0
+    assert sees(first) == (True, True) and sees(second) == (False, False)
+    assert billing_client.call("account/camera/delete", {"account_id": first.pk, "camera_id": cam.pk})["error"] == 0
+    assert billing_client.call("account/camera/create", {"account_id": second.pk, "camera_id": cam.pk})["error"] == 0
+    assert sees(first) == (False, False)
+    assert sees(second) == (True, True)
+
+
 # --- messages -------------------------------------------------------------------------------------
 
 

@@ -181,6 +181,30 @@ def test_the_charge_tariffs_command_runs_for_one_operator(operator, other_operat
     assert events.of("MANAGEMENT_COMMAND_SUCCESS")[0]["command"] == "charge_tariffs"
 
 
+def test_one_operators_run_does_not_lock_out_another_operators_run(operator, other_operator, monkeypatch):
+    """Per-operator cron lines: while operator 1's run works, operator 2's run goes ahead
+    and a second run for operator 1 is refused."""
+    from billing.management.commands import charge_tariffs as command
+    from smarty.commands import LockBusyError
+
+    other_operator.customer.tariffs.add(f.TariffFactory(client=other_operator.client, price=Decimal("10"), period=30))
+    real, seen = command.charge_due, {}
+
+    def charge_due(*, client=None, now=None):  # noqa: ANN001, ANN202
+        if client.pk == operator.client.pk:
+            out = StringIO()
+            call_command("charge_tariffs", client_id=other_operator.client.pk, stdout=out)
+            seen["other"] = out.getvalue()
+            with pytest.raises(LockBusyError):
+                call_command("charge_tariffs", client_id=operator.client.pk, stdout=StringIO())
+        return real(client=client, now=now)
+
+    monkeypatch.setattr(command, "charge_due", charge_due)
+    call_command("charge_tariffs", client_id=operator.client.pk, stdout=StringIO())
+    assert "DEBT 1" in seen["other"]
+    assert account(other_operator.account.pk).status_reason == "DEBT"
+
+
 def test_the_charge_run_is_a_registered_celery_beat_task():
     from billing.tasks import charge_tariffs
     from smarty.schedules import SCHEDULES
@@ -196,6 +220,17 @@ def test_the_celery_task_charges_like_the_command(operator, priced):
     operator.customer.tariffs.add(priced)
     assert "debt 1" in charge_tariffs.delay(client_id=operator.client.pk).get()
     assert account(operator.account.pk).status_reason == "DEBT"
+
+
+def test_the_celery_task_for_an_unknown_operator_charges_no_operator(operator, other_operator, priced):
+    from billing.tasks import charge_tariffs
+
+    operator.customer.tariffs.add(priced)
+    foreign = f.TariffFactory(client=other_operator.client, price=Decimal("10"), period=30)
+    Customer.objects.get(pk=other_operator.customer.pk).tariffs.add(foreign)
+    assert "not found" in charge_tariffs.delay(client_id=999999).get()
+    assert account(operator.account.pk).active and account(other_operator.account.pk).active
+    assert not Transaction.objects.exists()
 
 
 def test_balance_recalculation_repairs_a_drifted_balance(operator):

@@ -7,10 +7,12 @@ import pytest
 from django.forms.models import model_to_dict
 
 from accounts.models import Account, AccountDevice, Customer, Session
-from billing.models import PromoCode, Transaction
+from billing.models import Payment, PromoCode, Transaction
 from channels.models import Camera
+from clients.models import ClientPlayDevice, Dealer
 from tariffs.models import Tariff, TariffSubscription
 from tests import factories as f
+from tests.tenancy import cross_operator_links, operator_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +36,15 @@ def world(operator, other_operator, json_device):
             "transaction": Transaction.objects.create(
                 client=op.client, customer=op.customer, ext_id=f"tx-{key}", amount=5
             ),
+            "dealer": Dealer.objects.create(client=op.client, name="Dealer"),
+            "data_center": f.DataCenterFactory(client=op.client, name="DC"),
+            "device_type": ClientPlayDevice.objects.filter(client=op.client).first(),
+            "payment": Payment.objects.create(
+                client=op.client, customer=op.customer, amount=5, gateway="test", gateway_ref=f"pay-{key}"
+            ),
         }
+    other_operator.customer_without_tariff.ext_id = "ONLY-THEIRS"
+    other_operator.customer_without_tariff.save()
     return rows
 
 
@@ -107,18 +117,47 @@ def calls(op, other, mine, theirs) -> list[tuple[str, dict, int]]:  # noqa: ANN0
         ("tariff/streamservice/assign", {"tariff_id": op.tariff.pk, "service_id": theirs["service"].pk}, 2),
         ("tariff/streamservice/remove", {"tariff_id": op.tariff.pk, "service_id": theirs["service"].pk}, 2),
         ("transaction/create", {"ext_id": "new", "customer_id": other.customer.pk, "amount": 1}, -1),
+        ("transaction/create", {"ext_id": "new", "customer_ext_id": "ONLY-THEIRS", "amount": 1}, -1),
         ("transaction/delete", {"ext_id": "tx-theirs"}, 1),
+        # Their rows named as the values of our objects' fields.
+        ("customer/create", {"firstname": "New", "dealer_id": theirs["dealer"].pk}, 3),
+        ("account/create", {"customer_id": op.customer.pk, "data_center": theirs["data_center"].pk}, 2),
+        ("account/modify", {"account_id": op.account.pk, "data_center": theirs["data_center"].pk}, 2),
+        (
+            "account/device/create",
+            {"account_id": op.account.pk, "device_uid": "n", "client_play_device_id": theirs["device_type"].pk},
+            2,
+        ),
+        ("account/camera/delete", {"account_id": other.account.pk, "camera_id": mine["camera"].pk}, 2),
+        ("customer/list", {"tariff_id": other.tariff.pk}, 1),
+        ("customer/tariffsubscription/create", {"customer_id": op.customer.pk, "tariff_id": other.tariff.pk}, 2),
+        ("tariff/streamservice/remove", {"tariff_id": other.tariff.pk, "service_id": mine["service"].pk}, 1),
+        ("promo/create", {"discount": 10, "tariffs": other.tariff.pk}, 2),
+        ("promo/create", {"free_tariffs": other.tariff.pk}, 2),
+        (
+            "customer/payment/process",
+            {
+                "customer_id": op.customer.pk,
+                "payment_id": "pay-theirs",
+                "card_number": "4111111111111111",
+                "card_expire": "12/40",
+                "card_cvv": "123",
+            },
+            4,
+        ),
     ]
 
 
 def test_the_other_operators_ids_are_not_found_and_nothing_of_theirs_changes(
     billing_client, operator, other_operator, world
 ):
-    before = snapshot(other_operator.client)
+    before, everything = snapshot(other_operator.client), operator_snapshot(other_operator.client)
     for path, params, code in calls(operator, other_operator, world["mine"], world["theirs"]):
         body = billing_client.call(path, params)
         assert body["error"] == code, (path, params, body)
     assert snapshot(other_operator.client) == before
+    assert operator_snapshot(other_operator.client) == everything
+    assert cross_operator_links() == []
 
 
 def test_lists_show_only_the_operators_own_rows(billing_client, operator, other_operator, world):
@@ -144,3 +183,28 @@ def test_the_same_ext_id_is_independent_per_operator(billing_client, other_billi
         )
     assert billing_client.call("transaction/delete", {"ext_id": "E"})["error"] == 0
     assert Transaction.objects.for_client(other_operator.client).filter(ext_id="E").exists()
+
+
+def test_every_identifier_another_operator_uses_is_free_here(billing_client, operator, other_operator, world):
+    """Abonements, ext_ids and device UIDs are unique per operator (the reference scopes every
+    request to its client_id): the other operator's values are free for this one."""
+    theirs = other_operator
+    theirs.account.ext_id = "ACC-EXT"
+    theirs.account.save()
+    body = billing_client.call("customer/create", {"firstname": "New", "ext_id": "ONLY-THEIRS"})
+    assert body["error"] == 0, body
+    customer_id = body["id"]
+    body = billing_client.call(
+        "account/create",
+        {"customer_id": customer_id, "abonement": theirs.account.abonement, "ext_id": "ACC-EXT"},
+    )
+    assert body["error"] == 0, body
+    body = billing_client.call(
+        "account/device/create",
+        {"account_id": body["account_id"], "device_uid": "uid-theirs", "system_name": "android"},
+    )
+    assert body["error"] == 0, body
+    body = billing_client.call("transaction/create", {"ext_id": "tx-theirs", "customer_id": customer_id, "amount": 1})
+    assert body["error"] == 0, body
+    assert Customer.objects.get(pk=theirs.customer_without_tariff.pk).ext_id == "ONLY-THEIRS"
+    assert cross_operator_links() == []

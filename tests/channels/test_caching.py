@@ -256,3 +256,51 @@ def test_the_warming_task_runs_every_minute_and_warms(operator):
     with CaptureQueriesContext(connection) as queries:
         assert len(live.channel_catalogue(operator.client.pk)["channels"]) == 3
     assert len(queries) == 0
+
+
+def _operator_generations(op) -> dict:  # noqa: ANN001
+    from clients.selectors import client_dep
+    from epg.selectors import client_epg_dep
+    from streaming.selectors import streaming_dep
+    from tariffs.selectors import tariffs_dep
+
+    pk = op.client.pk
+    deps = [client_dep(pk), live.client_content_dep(pk), tariffs_dep(pk), streaming_dep(pk), client_epg_dep(pk)]
+    deps += [f"account:{a}" for a in (op.account.pk, op.account_without_tariff.pk, op.inactive_account.pk)]
+    return dict(zip(deps, generations(deps), strict=True))
+
+
+def _theirs_changes():  # noqa: ANN202
+    from accounts.services.accounts import account_camera_assign
+    from channels.admin_services import channel_sort_set
+    from clients.models import PortalSettings
+    from streaming.models import Maintenance
+    from tariffs.services import tariff_stream_service_assign
+
+    return [
+        lambda op: op.channels[0].save(),
+        lambda op: op.tariff.save(),
+        lambda op: op.customer.tariffs.add(f.TariffFactory(client=op.client)),
+        lambda op: op.account.tariffs.add(op.tariff),
+        lambda op: tariff_stream_service_assign(tariff=op.tariff, service=f.StreamServiceFactory(client=op.client)),
+        lambda op: f.ProgramFactory(epg_channel=op.channels[0].epg_channel),
+        lambda op: PortalSettings.objects.create(client=op.client),
+        lambda op: Maintenance.objects.create(client=op.client, start_time=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)),
+        lambda op: account_camera_assign(account=op.account, cameras=[Camera.objects.create(client=op.client)]),
+        lambda op: channel_sort_set(client=op.client, mode="name"),
+        lambda op: services.account_channel_set(account=op.account, channel_id=op.channels[0].pk, is_favorite=True),
+    ]
+
+
+@pytest.mark.parametrize("change", range(11))
+def test_a_change_of_one_operator_leaves_every_cached_value_of_the_other_valid(
+    operator, other_operator, change, django_capture_on_commit_callbacks
+):
+    for op in (operator, other_operator):
+        op.channels[0].epg_channel = f.EpgChannelFactory()
+        op.channels[0].save()
+    mine, version = _operator_generations(operator), channel_list_version(operator.account)
+    with django_capture_on_commit_callbacks(execute=True):
+        _theirs_changes()[change](other_operator)
+    assert _operator_generations(operator) == mine
+    assert channel_list_version(operator.account) == version

@@ -151,6 +151,34 @@ def test_clone_client_copies_settings_and_optionally_channels(operator):
     assert Channel.objects.filter(client=operator.client).count() == 3
 
 
+def test_a_full_clone_never_points_at_the_source_operators_rows(operator, other_operator):
+    from channels.models import Camera, CameraCategory, Radio
+    from vod.models import Video, VideoGenre
+
+    from ..tenancy import cross_operator_links
+
+    source = operator.client
+    streets = CameraCategory.objects.create(client=source, name="Streets")
+    camera = Camera.objects.create(client=source, name="Square", camera_category=streets)
+    camera.tariffs.add(operator.tariff)
+    camera.stream_services.add(f.StreamServiceFactory(client=source))
+    Radio.objects.create(client=source, name="Radio", uri="http://radio.test").tariffs.add(operator.tariff)
+    video = Video.objects.create(client=source, name="Film")
+    video.genres.add(VideoGenre.objects.create(client=source, name="Drama"))
+    video.tariffs.add(operator.tariff)
+    operator.channels[0].stream_services.add(f.StreamServiceFactory(client=source))
+    options = ("--clone-channels", "--clone-radio", "--clone-cameras", "--clone-video", "--clone-apps")
+    copy = Client.objects.get(pk=int(key_values(run("clone_client", *options, src_client_id=source.pk))["client_id"]))
+    assert cross_operator_links() == []
+    cloned = Camera.objects.get(client=copy)
+    assert cloned.camera_category.client_id == copy.pk and cloned.camera_category.name == "Streets"
+    assert [t.client_id for t in cloned.tariffs.all()] == [copy.pk]
+    assert [g.name for g in Video.objects.get(client=copy).genres.all()] == ["Drama"]
+    # the source keeps its own rows
+    assert Camera.objects.get(pk=camera.pk).camera_category_id == streets.pk
+    assert CameraCategory.objects.filter(client=source).count() == 1
+
+
 @pytest.mark.django_db
 def test_clone_client_with_an_unknown_source_fails():
     with pytest.raises(CommandError, match="does not exist"):

@@ -158,6 +158,13 @@ def test_client_id_limits_the_check_to_one_operator(world, other_world, health):
     assert not other_world.service.is_available
 
 
+def test_an_unknown_client_id_is_refused_like_the_other_commands(world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="999999"):
+        run_command("--client_id", "999999")
+
+
 def test_the_celery_task_runs_the_same_check_and_is_scheduled(world):
     world.service.check_url = f"127.0.0.1:{closed_port()}"
     world.service.save()

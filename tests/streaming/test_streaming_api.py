@@ -173,3 +173,26 @@ def test_a_time_outside_what_the_database_can_hold_is_error_20_naming_it(client,
     body = post(client, CREATE, signed(world.op, channel_prefix="prefix1-0", datetime_begin=moment))
     assert body["error"] == 20 and set(body["error_fields"]) == {"datetime_begin"}
     assert not Maintenance.objects.exists()
+
+
+def test_a_prefix_both_operators_use_restricts_only_the_signing_operators_channel(client, world, other_world):
+    from smarty.cache import generations
+    from streaming.selectors import streaming_dep
+    from tests.tenancy import operator_snapshot
+
+    for w in (world, other_world):
+        w.channels[0].url_prefix = "shared"
+        w.channels[0].save()
+    theirs, their_gen = operator_snapshot(other_world.op.client), generations([streaming_dep(other_world.op.client.pk)])
+    body = post(client, CREATE, signed(world.op, channel_prefix="shared", datetime_begin=iso(timezone.now())))
+    assert body["error"] == 0
+    window = Maintenance.objects.get(pk=body["id"])
+    assert list(window.channels.all()) == [world.channels[0]] and window.client_id == world.op.client.pk
+    assert post(client, EDIT, signed(world.op, id=window.pk, channel_prefix="shared"))["error"] == 0
+    assert list(window.channels.all()) == [world.channels[0]]
+    assert operator_snapshot(other_world.op.client) == theirs
+    assert generations([streaming_dep(other_world.op.client.pk)]) == their_gen
+    # The other operator's viewers still get their channel; ours is under technical work.
+    url = client.get(CHANNEL_URL, other_world.params(cid=other_world.channels[0].id)).json()
+    assert url["error"] == 0
+    assert client.get(CHANNEL_URL, world.params(cid=world.channels[0].id)).json()["error"] == 404

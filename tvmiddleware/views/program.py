@@ -48,8 +48,9 @@ def _target(v: Viewer, cid: int, *, is_camera: bool) -> Target | None:
     return Target(entry.epg_id, entry.recording_days) if entry else None
 
 
-def _range(call: Call, v: Viewer) -> tuple[int, int]:
-    """[start, end) from date, time_from/time_to or pid_from; today by default."""
+def _range(call: Call, v: Viewer, epg_id: int) -> tuple[int, int]:
+    """[start, end) from date, time_from/time_to or pid_from (a programme of the asked
+    channel's guide, `epg_id`); today by default."""
     p = call.params
     start = end = None
     if p["date"]:
@@ -64,9 +65,16 @@ def _range(call: Call, v: Viewer) -> tuple[int, int]:
     if p["time_to"] is not None:
         end = p["time_to"]
     if p["pid_from"] is not None:
-        found = Program.objects.filter(pk=p["pid_from"]).values_list("time_begin", flat=True).first()
+        found = None
+        if epg_id:
+            programmes = Program.objects.filter(pk=p["pid_from"], epg_channel_id=epg_id)
+            found = programmes.values_list("time_begin", flat=True).first()
         if found is None:
-            raise ApiError(PROGRAM_LIST_PID_FROM_NOT_FOUND, "No programme matches pid_from", {"pid_from": "not found"})
+            raise ApiError(
+                PROGRAM_LIST_PID_FROM_NOT_FOUND,
+                "No programme of this channel matches pid_from",
+                {"pid_from": "not found"},
+            )
         start = int(found.timestamp())
     if start is None and end is None:
         today = dt.datetime.fromtimestamp(v.now, v.tz).strftime("%d.%m.%Y")
@@ -120,7 +128,7 @@ def program_list(call: Call) -> dict:
     target = _target(v, call.params["cid"], is_camera=bool(call.params["is_camera"]))
     if target is None:
         raise ApiError(PROGRAM_LIST_BAD_PARAMS, "Invalid parameters: cid: channel not available", {"cid": "unknown"})
-    start, end = _range(call, v)
+    start, end = _range(call, v, target.epg_id)
     rows = programs_between(target.epg_id, start, end) if target.epg_id else []
     dictionaries = epg_dictionaries()
     return {
@@ -137,7 +145,7 @@ def noauth_program_list(call: Call) -> dict:
     entry = v.entry(call.params["cid"])
     if entry is None:
         raise ApiError(PROGRAM_LIST_BAD_PARAMS, "Invalid parameters: cid: channel not found", {"cid": "unknown"})
-    start, end = _range(call, v)
+    start, end = _range(call, v, entry.epg_id)
     rows = programs_between(entry.epg_id, start, end) if entry.epg_id else []
     dictionaries = epg_dictionaries()
     programs = []

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.base import CommandError
+
+from clients.models import Client
 from smarty.commands import SmartyCommand
 from streaming.services import stream_service_check_all
 
@@ -17,6 +20,9 @@ class Command(SmartyCommand):
         parser.add_argument("--client_id", type=int, default=None, help="only this operator's services")
 
     def run(self, **options: Any) -> str:
-        summary = stream_service_check_all(client_id=options.get("client_id"))
+        client_id = options.get("client_id")
+        if client_id is not None and not Client.objects.filter(pk=client_id).exists():
+            raise CommandError(f"client {client_id} not found")
+        summary = stream_service_check_all(client_id=client_id)
         s = summary
         return f"checked {s.checked} streaming services: {s.up} up, {s.down} down, {s.changed} changed"
