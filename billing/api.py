@@ -28,7 +28,7 @@ from smarty.logging import log_event
 from . import errors
 
 LOGGER = "smarty_billing_in"
-MASKED_PARAMS = SECRET_PARAMS | {"card_number", "card_cvv", "card_expire", "card_holder", "authkey_key"}
+MASKED_PARAMS = SECRET_PARAMS | {"authkey_key"}
 LIST_MAX_LIMIT = 100
 
 

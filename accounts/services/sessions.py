@@ -31,6 +31,7 @@ from ..selectors import (
     accounts_by_phone,
     channel_list_version,
     ip_in_subnets,
+    session_cache_id,
 )
 from .action_log import customer_action_record
 from .devices import DeviceNotFoundError, device_register, device_unbind
@@ -429,11 +430,11 @@ def _session_create(req: LoginRequest, account: Account, device: AccountDevice) 
 
 
 def _touch_key(authkey: str) -> str:
-    return f"session_touch:{authkey}"
+    return f"session_touch:{session_cache_id(authkey)}"
 
 
 def _channel_list_key(authkey: str) -> str:
-    return f"session_channel_list:{authkey}"
+    return f"session_channel_list:{session_cache_id(authkey)}"
 
 
 def session_remember_channel_list(*, session: Session, account: Account) -> None:

@@ -66,7 +66,30 @@ class Call:
         return {key: ("***" if key in SECRET_PARAMS else value) for key, value in self.data.items()}
 
 
-SECRET_PARAMS = frozenset({"password", "api_key", "signature", "new_password", "old_password", "parent_code"})
+#: Request parameters whose values never reach a log file: credentials (passwords, keys,
+#: signatures, the session's authkey), one-time codes and tokens, parental PINs, card data.
+SECRET_PARAMS = frozenset(
+    {
+        "password",
+        "new_password",
+        "old_password",
+        "api_key",
+        "signature",
+        "authkey",
+        "token",
+        "code",
+        "validation_code",
+        "login_code",
+        "captcha_code",
+        "parent_code",
+        "old_pin",
+        "new_pin",
+        "card_number",
+        "card_cvv",
+        "card_expire",
+        "card_holder",
+    }
+)
 
 
 def client_ip(request: HttpRequest) -> str:

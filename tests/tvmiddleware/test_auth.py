@@ -397,6 +397,29 @@ def test_logout_through_the_cookie_clears_it(client, tvmw_login, operator):
     assert response.cookies["authkey"].value == ""
 
 
+@pytest.mark.parametrize("variant", [str.upper, lambda key: key + " "], ids=["upper case", "trailing space"])
+def test_only_the_exact_authkey_opens_the_session_and_it_ends_with_logout(tvmw_login, tvmw_call, operator, variant):
+    authkey = tvmw_login()["authkey"]
+    # Case-insensitive collations (MariaDB/MySQL) must not make a variant spelling a key of
+    # its own, cached apart from the real one and so surviving the logout.
+    assert tvmw_call("/message/list/", authkey=variant(authkey))["error"] == 403
+    assert tvmw_call("/message/list/", authkey=authkey)["error"] == 0
+    assert tvmw_call("/logout/", authkey=authkey)["error"] == 0
+    assert tvmw_call("/message/list/", authkey=variant(authkey))["error"] == 403
+    assert tvmw_call("/message/list/", authkey=authkey)["error"] == 403
+
+
+def test_the_authkey_never_reaches_a_log_file(tvmw_login, tvmw_call, operator, written_log):
+    authkey = tvmw_login()["authkey"]
+    for path in ("/account/status/", "/channel/list/", "/message/list/", "/logout/"):
+        assert tvmw_call(path, authkey=authkey, client_id=operator.client.pk)["error"] == 0
+    assert "OBJECT_CACHED" in written_log.text and "OBJECT_INVALIDATED" in written_log.text
+    assert "LOGIN_SUCCESS" in written_log.text
+    assert authkey not in written_log.text
+    for secret in ("'password': '1234'", operator.client.api_key):
+        assert secret not in written_log.text
+
+
 def test_an_expired_session_needs_a_new_login(tvmw_login, tvmw_call, operator):
     authkey = tvmw_login()["authkey"]
     assert tvmw_call("/message/list/", authkey=authkey)["error"] == 0

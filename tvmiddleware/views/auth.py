@@ -31,7 +31,6 @@ from ..api import tvmw
 
 AUTHKEY_COOKIE = "authkey"
 DEVICE_UID_COOKIE = "device_uid"
-_EXTRA_SECRETS = frozenset({"validation_code", "authkey"})
 
 LOGIN_CODES = {
     LoginErrorKind.ACCOUNT_NOT_FOUND: errors.LOGIN_ACCOUNT_NOT_FOUND,
@@ -84,10 +83,6 @@ CUSTOMER_LIST_PHONE_CODES = {
 }
 
 
-def masked_params(call: Call) -> dict:
-    return {k: ("***" if k in _EXTRA_SECRETS else v) for k, v in call.log_params().items()}
-
-
 def _login_error(exc: LoginError) -> ApiError:
     fields = {exc.field: exc.message} if exc.field else None
     if exc.kind == LoginErrorKind.PHONE_VERIFICATION:
@@ -133,7 +128,7 @@ def login_view(call: Call) -> HttpResponse:
     p = call.params
     client = client_get_by_api_key(client_id=p["client_id"] or "", api_key=p["api_key"] or "")
     if client is None:
-        log_event("smarty_accounts", "LOGIN_ERROR", reason="client_does_not_exist", params=masked_params(call))
+        log_event("smarty_accounts", "LOGIN_ERROR", reason="client_does_not_exist", params=call.log_params())
         raise ApiError(errors.LOGIN_BAD_CLIENT, "Invalid client_id or api_key", {"api_key": "invalid"})
     device_uid = (p["device_uid"] or call.request.COOKIES.get(DEVICE_UID_COOKIE, "")).strip()[:128]
     generated = not device_uid
@@ -156,7 +151,7 @@ def login_view(call: Call) -> HttpResponse:
         reset_block_status_reason=bool(p["reset_block_status_reason"]),
         device_id_for_unbinding=p["device_id_for_unbinding"],
         app_build_version=p["app_build_version"] or "",
-        log_params=masked_params(call),
+        log_params=call.log_params(),
     )
     try:
         result = login(request)
