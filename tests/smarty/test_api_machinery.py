@@ -75,3 +75,20 @@ def test_xml_rendering_nests_lists_as_items_and_escapes_text():
     assert root.find("channels/item/name").text == "A&B <1>"
     assert root.findtext("ok") == "1"
     assert root.find("none").text is None
+
+
+@pytest.mark.parametrize(
+    ("key", "tag"),
+    [("a b", "a_b"), ('x"><evil/><y a="', "x___evil___y_a__"), ("1st", "_1st"), ("", "_"), ("имя", "___")],
+)
+def test_xml_rendering_turns_any_key_into_a_well_formed_element_name(key, tag):
+    raw = to_xml({"error": 0, "fields": {key: "value"}})
+    root = etree.fromstring(raw)
+    [element] = root.find("fields")
+    assert element.tag == tag and element.text == "value"
+    assert root.find(".//evil") is None
+
+
+def test_xml_rendering_drops_characters_xml_cannot_carry():
+    raw = to_xml({"error": 0, "text": "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\tI\nJ\rK ü"})
+    assert etree.fromstring(raw).findtext("text") == "abcdefgh\tI\nJ\rK ü"
