@@ -4,6 +4,7 @@ and every login error code the reference lists."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.utils import timezone
@@ -106,6 +107,16 @@ def test_a_new_login_of_the_same_device_replaces_its_old_session(tvmw_login, tvm
     assert tvmw_call("/account/status/", authkey=second)["status"] == 0
 
 
+def test_an_unknown_abonement_and_a_wrong_or_missing_password_get_the_same_answer(tvmw_call, operator):
+    def answer(**params) -> dict:  # noqa: ANN003
+        return tvmw_call("/login/", **creds(operator, device_uid="d1", **params))
+
+    wrong_password = answer(abonement=operator.account.abonement, password="9999")
+    unknown = answer(abonement="987654", password="9999")
+    assert wrong_password == unknown and wrong_password["error"] == 1
+    assert answer(abonement=operator.account.abonement) == answer(abonement="987654") == wrong_password
+
+
 def test_login_by_abonement_only_works_only_when_the_account_allows_it(tvmw_call, operator):
     params = creds(operator, abonement=operator.account.abonement, device_uid="d1")
     body = tvmw_call("/login/", **params)
@@ -186,7 +197,7 @@ def test_reset_settings_is_delivered_once_to_a_device_that_sends_its_uid(tvmw_lo
 
 @pytest.mark.parametrize(
     ("abonement", "password", "field"),
-    [("100001", "wrong", "password"), ("999999", "1234", "abonement"), ("", "", None)],
+    [("100001", "wrong", "password"), ("999999", "1234", "password"), ("", "", None)],
 )
 def test_unknown_account_or_wrong_password_is_error_1(tvmw_call, operator, events, abonement, password, field):
     body = tvmw_call("/login/", **creds(operator, abonement=abonement, password=password))
@@ -373,6 +384,28 @@ def test_garbled_numeric_parameters_name_the_parameter(tvmw_call, operator):
 def test_login_ext_needs_an_external_api_and_checks_the_client(tvmw_call, operator):
     assert tvmw_call("/login/ext/", **creds(operator, abonement="100001"))["error"] == 7
     assert tvmw_call("/login/ext/", client_id=operator.client.pk, api_key="bad")["error"] == 4
+
+
+def test_a_password_hashed_the_old_way_still_logs_in_and_is_rehashed(tvmw_login, operator, settings):
+    salt = "0123456789abcdef"
+    legacy = f"pbkdf2${salt}${hashlib.pbkdf2_hmac('sha256', b'1234', salt.encode(), 5000).hex()}"
+    Account.objects.filter(pk=operator.account.pk).update(password=legacy)
+    tvmw_login(device_uid="upgraded")
+    stored = Account.objects.get(pk=operator.account.pk).password
+    assert stored.startswith(f"pbkdf2_sha256${settings.SMARTY_ACCOUNT_PASSWORD_ITERATIONS}$")
+    assert Account.objects.get(pk=operator.account.pk).check_password("1234")
+    tvmw_login(device_uid="upgraded")
+
+
+def test_a_wrong_password_does_not_rehash_and_a_malformed_hash_never_matches(tvmw_login, operator):
+    salt = "0123456789abcdef"
+    legacy = f"pbkdf2${salt}${hashlib.pbkdf2_hmac('sha256', b'1234', salt.encode(), 5000).hex()}"
+    Account.objects.filter(pk=operator.account.pk).update(password=legacy)
+    tvmw_login(password="4321", expect_error=1)
+    assert Account.objects.get(pk=operator.account.pk).password == legacy
+    for stored in ("", "1234", "pbkdf2_sha256$0$salt$digest", "pbkdf2_sha256$x$salt$digest", "md5$a$b"):
+        Account.objects.filter(pk=operator.account.pk).update(password=stored)
+        tvmw_login(password="1234", expect_error=1)
 
 
 # --- logout and sessions ----------------------------------------------------------------------
