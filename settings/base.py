@@ -192,6 +192,23 @@ SMARTY_LOGGERS = [
 LOGGING_CONFIG = "smarty.logging.configure"
 LOGGING: dict = {"version": 1}  # merged over the seed loggers by smarty.logging.configure
 
+# --- Reverse proxies and HTTPS (docs/operations.md "Behind a proxy, HTTPS, cookies") ----------
+# Addresses or networks of the reverse proxies in front of the app server: only connections
+# from them may name the caller's address in X-Real-IP / X-Forwarded-For.
+SMARTY_TRUSTED_PROXIES = env_list("SMARTY_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# The admin is served over HTTPS (TLS ended by the proxy, which sets X-Forwarded-Proto): its
+# session and CSRF cookies get the Secure flag and requests with X-Forwarded-Proto: https count
+# as secure.
+SMARTY_HTTPS = env_bool("SMARTY_HTTPS", False)
+SECURE_HSTS_SECONDS = env_int("SMARTY_HSTS_SECONDS", 0)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the admin's forms carry the token; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 # --- API behaviour ------------------------------------------------------------------------
 # Health check (tvmw health/check): alive while load average and used memory stay below.
 MAX_LA = env_float("SMARTY_MAX_LA", 8.0)
@@ -228,6 +245,7 @@ RAVEN_CONFIG: dict = {}
 
 AUTH_PASSWORD_VALIDATORS: list = []
 LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"  # also where an admin login lands when its `next` is refused
 SESSION_COOKIE_NAME = "smarty_admin_session"
 
 
@@ -252,6 +270,10 @@ def finalize(namespace: dict) -> None:
 
         sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+    if namespace.get("SMARTY_HTTPS"):
+        namespace["SESSION_COOKIE_SECURE"] = True
+        namespace["CSRF_COOKIE_SECURE"] = True
+        namespace.setdefault("SECURE_PROXY_SSL_HEADER", ("HTTP_X_FORWARDED_PROTO", "https"))
 
 
 # --- tvmw-auth ---------------------------------------------------------------------------

@@ -84,6 +84,54 @@ def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) > 40
 
 
+def test_https_gives_the_admin_cookies_the_secure_flag_and_trusts_the_proxys_scheme(tmp_path):
+    plain = _namespace(tmp_path, SMARTY_HTTPS=False)
+    finalize(plain)
+    assert not plain.get("SESSION_COOKIE_SECURE") and not plain.get("SECURE_PROXY_SSL_HEADER")
+    https = _namespace(tmp_path, SMARTY_HTTPS=True)
+    finalize(https)
+    assert https["SESSION_COOKIE_SECURE"] is True and https["CSRF_COOKIE_SECURE"] is True
+    assert https["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_the_admin_cannot_be_framed_and_its_cookies_are_out_of_scripts_reach(client, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    page = client.get("/admin/login/")
+    assert page["X-Frame-Options"] == "DENY" and page["X-Content-Type-Options"] == "nosniff"
+    assert page.cookies["csrftoken"]["httponly"] and page.cookies["csrftoken"]["samesite"] == "Lax"
+    token = page.cookies["csrftoken"].value
+    done = client.post("/admin/login/", {"username": "root", "password": "pw-root-1", "csrfmiddlewaretoken": token})
+    assert done.status_code == 302
+    session = done.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_admin_forms_refuse_a_post_without_the_csrf_token(django_user_model):
+    from django.test import Client
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post("/admin/login/", {"username": "root", "password": "pw-root-1"})
+    assert refused.status_code == 403
+    browser.force_login(django_user_model.objects.get(username="root"))
+    assert browser.post("/admin/select-operator/", {"client_id": ""}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example.com/", "//evil.example.com/admin/", "/\\evil.example.com", "javascript:alert(1)"],
+)
+def test_admin_login_never_redirects_off_site(client, django_user_model, target):
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    done = client.post(f"/admin/login/?next={target}", {"username": "root", "password": "pw-root-1", "next": target})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
+
+
+def test_switching_operator_never_redirects_off_site(admin_client):
+    done = admin_client.post("/admin/select-operator/", {"client_id": "", "next": "https://evil.example.com/admin/"})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
+
+
 def test_statsd_receives_count_time_and_queries_of_a_request(client, db, monkeypatch):
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -145,6 +146,38 @@ def test_login_by_ip_subnet_and_ambiguous_ip_is_error_12(tvmw_call, operator, ev
     assert other.pk
     body = tvmw_call("/login/", _ip="10.20.0.7", **creds(operator, device_uid="third-box"))
     assert body["error"] == 12
+
+
+def _ip_login(client, operator, remote: str, **headers) -> dict:  # noqa: ANN001, ANN003
+    params = creds(operator, device_uid=f"ipbox-{uuid.uuid4().hex}")  # a new box: only the IP can log it in
+    return client.get(f"{BASE}/login/", params, REMOTE_ADDR=remote, **headers).json()
+
+
+def test_a_forwarded_address_from_a_stranger_does_not_log_in_by_ip(client, operator, events):
+    Account.objects.filter(pk=operator.account.pk).update(allow_login_by_ip=True, subnets="10.20.0.0/24")
+    for headers in ({"HTTP_X_REAL_IP": "10.20.0.7"}, {"HTTP_X_FORWARDED_FOR": "10.20.0.7"}):
+        assert _ip_login(client, operator, "203.0.113.9", **headers)["error"] == 1
+    assert not Session.objects.exists()
+
+
+def test_the_trusted_proxy_names_the_caller_and_a_forged_hop_before_it_is_ignored(client, operator, settings):
+    Account.objects.filter(pk=operator.account.pk).update(allow_login_by_ip=True, subnets="10.20.0.0/24")
+    settings.SMARTY_TRUSTED_PROXIES = ["192.0.2.0/24"]
+    # The client wrote the first hop itself; the proxy appended the address it saw.
+    forged = {"HTTP_X_FORWARDED_FOR": "10.20.0.7, 198.51.100.4"}
+    assert _ip_login(client, operator, "192.0.2.10", **forged)["error"] == 1
+    assert _ip_login(client, operator, "192.0.2.10", HTTP_X_FORWARDED_FOR="10.20.0.7, 192.0.2.11")["error"] == 0
+    assert _ip_login(client, operator, "192.0.2.10", HTTP_X_REAL_IP="10.20.0.7")["ip_address"] == "10.20.0.7"
+    assert _ip_login(client, operator, "127.0.0.1", HTTP_X_REAL_IP="10.20.0.7")["error"] == 1  # no longer trusted
+
+
+def test_login_cookies_are_http_only_strict_and_secure_when_the_login_was(client, operator):
+    params = {"abonement": "100001", "password": "1234", "client_id": operator.client.pk, "api_key": "api-key-1"}
+    plain = client.get(f"{BASE}/login/", params).cookies
+    secure = client.get(f"{BASE}/login/", params, secure=True).cookies
+    for name in ("authkey", "device_uid"):
+        assert plain[name]["httponly"] and plain[name]["samesite"] == "Strict" and not plain[name]["secure"]
+        assert secure[name]["httponly"] and secure[name]["samesite"] == "Strict" and secure[name]["secure"]
 
 
 def test_login_writes_the_customer_action_log(tvmw_login, operator, settings):

@@ -31,6 +31,7 @@ from ..api import tvmw
 
 AUTHKEY_COOKIE = "authkey"
 DEVICE_UID_COOKIE = "device_uid"
+COOKIE_SAMESITE = "Strict"
 
 LOGIN_CODES = {
     LoginErrorKind.ACCOUNT_NOT_FOUND: errors.LOGIN_ACCOUNT_NOT_FOUND,
@@ -186,8 +187,12 @@ def login_view(call: Call) -> HttpResponse:
     }
     response = render(body, call.fmt)
     max_age = settings.SMARTY_SESSION_TTL_DAYS * 86400
-    response.set_cookie(AUTHKEY_COOKIE, result.session.authkey, max_age=max_age, httponly=True, samesite="Lax")
-    response.set_cookie(DEVICE_UID_COOKIE, device.device_uid, max_age=10 * 365 * 86400, samesite="Lax")
+    # Both cookies log a browser in (the device UID too, on accounts allowing UID login):
+    # no script may read them, they travel only over HTTPS when the login did, and never
+    # with a request another site starts (the TVMW API changes state on GET).
+    flags = {"httponly": True, "secure": call.request.is_secure(), "samesite": COOKIE_SAMESITE}
+    response.set_cookie(AUTHKEY_COOKIE, result.session.authkey, max_age=max_age, **flags)
+    response.set_cookie(DEVICE_UID_COOKIE, device.device_uid, max_age=10 * 365 * 86400, **flags)
     return response
 
 
@@ -249,5 +254,5 @@ def login_ext(call: Call) -> dict:
 def logout(call: Call) -> HttpResponse:
     session_delete(session=call.session)
     response = render({"error": 0, "error_message": ""}, call.fmt)
-    response.delete_cookie(AUTHKEY_COOKIE, samesite="Lax")
+    response.delete_cookie(AUTHKEY_COOKIE, samesite=COOKIE_SAMESITE)
     return response
