@@ -267,8 +267,24 @@ def finalize(namespace: dict) -> None:
     if dsn:
         import sentry_sdk
         from sentry_sdk.integrations.django import DjangoIntegration
+        from sentry_sdk.integrations.threading import ThreadingIntegration
+        from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
-        sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
+        from smarty.redaction import SECRET_PARAMS, scrub_sentry_event
+
+        sentry_sdk.init(
+            dsn=dsn,
+            integrations=[DjangoIntegration()],
+            # The threading integration takes our `channels` app for Django Channels and fails.
+            disabled_integrations=[ThreadingIntegration()],
+            send_default_pii=False,
+            # Device credentials travel in query strings and reach objects' string forms: no
+            # local variables, and before_send removes the secrets (docs/operations.md); the
+            # scrubber leaves our names to it, which first reads their values.
+            include_local_variables=False,
+            event_scrubber=EventScrubber(denylist=[k for k in DEFAULT_DENYLIST if k not in SECRET_PARAMS]),
+            before_send=scrub_sentry_event,
+        )
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
     if namespace.get("SMARTY_HTTPS"):
         namespace["SESSION_COOKIE_SECURE"] = True

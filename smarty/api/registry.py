@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import path as url_path
 from django.views.decorators.csrf import csrf_exempt
 
+from ..redaction import SECRET_PARAMS
 from .errors import ApiError
 from .params import Param, parse_params
 from .render import render
@@ -67,32 +68,6 @@ class Call:
     def log_params(self) -> dict[str, str]:
         """The request's parameters for logs, with secrets masked."""
         return {key: ("***" if key in SECRET_PARAMS else value) for key, value in self.data.items()}
-
-
-#: Request parameters whose values never reach a log file: credentials (passwords, keys,
-#: signatures, the session's authkey), one-time codes and tokens, parental PINs, card data.
-SECRET_PARAMS = frozenset(
-    {
-        "password",
-        "new_password",
-        "old_password",
-        "api_key",
-        "signature",
-        "authkey",
-        "token",
-        "code",
-        "validation_code",
-        "login_code",
-        "captcha_code",
-        "parent_code",
-        "old_pin",
-        "new_pin",
-        "card_number",
-        "card_cvv",
-        "card_expire",
-        "card_holder",
-    }
-)
 
 
 def client_ip(request: HttpRequest) -> str:

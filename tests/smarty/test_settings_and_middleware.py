@@ -1,5 +1,6 @@
 """Settings readers, statsd statistics, CORS, Sentry, the admin request log, tenancy helpers."""
 
+import json
 import logging
 import socket
 import subprocess
@@ -74,6 +75,54 @@ def test_the_seeds_raven_config_dsn_starts_sentry(tmp_path, monkeypatch):
     monkeypatch.setattr(sentry_sdk, "init", lambda **kw: seen.update(kw))
     finalize(_namespace(tmp_path, RAVEN_CONFIG={"dsn": "https://key@sentry.example.com/1"}))
     assert seen["dsn"] == "https://key@sentry.example.com/1"
+
+
+def test_error_reports_to_sentry_carry_no_device_credentials(operator, tmp_path, monkeypatch):
+    import sentry_sdk
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+    from sentry_sdk.transport import Transport
+
+    import tvmiddleware.views.auth
+
+    sent: list = []
+
+    class Capture(Transport):
+        def capture_envelope(self, envelope) -> None:  # noqa: ANN001
+            sent.append(envelope)
+
+    real_init = sentry_sdk.init
+    monkeypatch.setattr(sentry_sdk, "init", lambda **kw: real_init(transport=Capture(), **kw))
+    finalize(_namespace(tmp_path, SENTRY_DSN="https://key@sentry.example.com/1"))
+    secret_authkey = "f00dfeed" * 4
+
+    def broken(request):  # noqa: ANN001, ANN202
+        authkey = secret_authkey  # noqa: F841 - a local variable of the failing frame
+        raise RuntimeError(f"failed for {request.password}")
+
+    monkeypatch.setattr(tvmiddleware.views.auth, "login", broken)
+    query = f"abonement=100001&password=pw-7531&client_id={operator.client.pk}&api_key=api-key-1&device=mag"
+    environ = RequestFactory()._base_environ(PATH_INFO="/tvmiddleware/api/login/", QUERY_STRING=query)
+    answer: list = []
+    # Through the WSGI entry point as in production (where the report gets the request's URL and
+    # query string); the test's transaction keeps its connection.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        body = b"".join(WSGIHandler()(environ, lambda status, headers: answer.append(status)))
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+    assert answer == ["200 OK"] and json.loads(body)["error"] == 500
+    payload = b"".join(item.payload.get_bytes() for envelope in sent for item in envelope.items)
+    # The report is there, with its request (the abonement is not a secret).
+    assert b"RuntimeError" in payload and b"abonement=100001" in payload
+    for secret in (b"pw-7531", b"api-key-1", secret_authkey.encode()):
+        assert secret not in payload
 
 
 def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
