@@ -87,19 +87,54 @@ class Customer(ClientOwned):
         return name or f"customer {self.pk}"
 
 
-def hash_password(raw: str, *, salt: str | None = None) -> str:
-    """Salted PBKDF2 of an account password, so a dump does not reveal it."""
-    salt = salt or secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", str(raw).encode(), salt.encode(), 5000).hex()
-    return f"pbkdf2${salt}${digest}"
+PASSWORD_ALGORITHM = "pbkdf2_sha256"
+# Hashes written before the iteration count was stored: "pbkdf2$<salt>$<digest>".
+_LEGACY_ALGORITHM, _LEGACY_ITERATIONS = "pbkdf2", 5000
+
+
+def _pbkdf2(raw: str, salt: str, iterations: int) -> str:
+    return hashlib.pbkdf2_hmac("sha256", str(raw).encode(), salt.encode(), iterations).hex()
+
+
+def hash_password(raw: str, *, salt: str | None = None, iterations: int | None = None) -> str:
+    """Salted PBKDF2-SHA256 of an account password, so a dump does not reveal it:
+    `pbkdf2_sha256$<iterations>$<salt>$<hex digest>` (SMARTY_ACCOUNT_PASSWORD_ITERATIONS)."""
+    from django.conf import settings
+
+    iterations = iterations or settings.SMARTY_ACCOUNT_PASSWORD_ITERATIONS
+    salt = salt or secrets.token_hex(16)
+    return f"{PASSWORD_ALGORITHM}${iterations}${salt}${_pbkdf2(raw, salt, iterations)}"
+
+
+def _password_parts(stored: str) -> tuple[int, str, str] | None:
+    """(iterations, salt, digest) of a stored hash, legacy form included; None if malformed."""
+    parts = stored.split("$")
+    if len(parts) == 4 and parts[0] == PASSWORD_ALGORITHM and parts[1].isascii() and parts[1].isdigit():
+        iterations = int(parts[1])
+        return (iterations, parts[2], parts[3]) if iterations > 0 else None
+    if len(parts) == 3 and parts[0] == _LEGACY_ALGORITHM:
+        return _LEGACY_ITERATIONS, parts[1], parts[2]
+    return None
 
 
 def check_password(raw: str, stored: str) -> bool:
-    try:
-        _, salt, _digest = stored.split("$", 2)
-    except ValueError:
+    parts = _password_parts(stored or "")
+    if parts is None:
         return False
-    return hmac.compare_digest(hash_password(raw, salt=salt), stored)
+    iterations, salt, digest = parts
+    return hmac.compare_digest(_pbkdf2(raw, salt, iterations).encode(), digest.encode())
+
+
+def password_needs_rehash(stored: str) -> bool:
+    """True for a hash made with fewer iterations than configured now (or the legacy form)."""
+    from django.conf import settings
+
+    parts = _password_parts(stored or "")
+    return (
+        parts is None
+        or not stored.startswith(PASSWORD_ALGORITHM + "$")
+        or parts[0] < settings.SMARTY_ACCOUNT_PASSWORD_ITERATIONS
+    )
 
 
 class Account(ClientOwned):

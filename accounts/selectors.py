@@ -8,6 +8,8 @@ signal handlers in accounts/cache_invalidation.py and the services bump on chang
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -24,8 +26,14 @@ SESSION_CACHE_TIMEOUT = 600
 AUTHKEY_SHAPE = re.compile(rf"[!-~]{{1,{Session._meta.get_field('authkey').max_length}}}")
 
 
+def session_cache_id(authkey: str) -> str:
+    """What names a session in cache keys and their log lines (smarty_cache logs every key):
+    a digest of the authkey, never the authkey itself."""
+    return hashlib.sha256(authkey.encode()).hexdigest()[:32]
+
+
 def session_dep(authkey: str) -> str:
-    return dep("session", authkey)
+    return dep("session", session_cache_id(authkey))
 
 
 def account_dep(account_id: int) -> str:
@@ -59,14 +67,15 @@ def session_get_active(*, authkey: str) -> Session | None:
         return None
 
     def build() -> Session | bool:
-        return Session.objects.select_related("play_device", "device").filter(authkey=authkey).first() or False
+        return _session_by_authkey(authkey) or False
 
-    session = cached("session", (authkey,), [session_dep(authkey)], build, timeout=SESSION_CACHE_TIMEOUT)
+    cache_id = session_cache_id(authkey)
+    session = cached("session", (cache_id,), [session_dep(authkey)], build, timeout=SESSION_CACHE_TIMEOUT)
     if not session:
         return None
     if session.expires_at <= timezone.now():
         # A sliding expiry may have moved the row's date since it was cached: read it once more.
-        fresh = Session.objects.select_related("play_device", "device").filter(authkey=authkey).first()
+        fresh = _session_by_authkey(authkey)
         if fresh is None or fresh.expires_at <= timezone.now():
             return None
         session = fresh
@@ -76,6 +85,17 @@ def session_get_active(*, authkey: str) -> Session | None:
     session.account = account
     session.client = account.client
     return session
+
+
+def _session_by_authkey(authkey: str) -> Session | None:
+    """The session of exactly this authkey. The indexed lookup by a 128-bit random key is
+    safe from timing; the second, constant-time comparison makes the match exact where the
+    database collation is not (MariaDB/MySQL: case-insensitive, trailing spaces ignored), so
+    a variant spelling cannot live on in its own cache entry after the session ends."""
+    row = Session.objects.select_related("play_device", "device").filter(authkey=authkey).first()
+    if row is None or not hmac.compare_digest(row.authkey.encode(), authkey.encode()):
+        return None
+    return row
 
 
 def account_is_active(account: Account, *, today: dt.date | None = None) -> bool:

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -181,9 +182,12 @@ def ensure_database(url: str, *, recreate: bool = False) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("mysql", "mariadb"):
         return
+    name = parts.path.lstrip("/")
+    # The name goes into DROP/CREATE DATABASE as an identifier (no placeholders for those).
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", name):
+        raise ValueError(f"bench database name {name!r}: letters, digits and _ only")
     import MySQLdb
 
-    name = parts.path.lstrip("/")
     connection = MySQLdb.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,

@@ -20,14 +20,13 @@ from django.core.exceptions import ValidationError
 
 from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param
-from smarty.api.registry import SECRET_PARAMS
 from smarty.api.signature import request_items, signature_matches
 from smarty.logging import log_event
+from smarty.redaction import SECRET_PARAMS
 
 from . import errors
 
 LOGGER = "smarty_billing_in"
-MASKED_PARAMS = SECRET_PARAMS | {"card_number", "card_cvv", "card_expire", "card_holder", "authkey_key"}
 LIST_MAX_LIMIT = 100
 
 
@@ -50,7 +49,7 @@ def request_args(call: Call) -> dict[str, str]:
     """The request's parameters for the log: repeated values joined, secrets masked."""
     args = {}
     for name, values in call.data.lists():
-        args[name] = "***" if name in MASKED_PARAMS else ",".join(values)
+        args[name] = "***" if name in SECRET_PARAMS else ",".join(values)
     return args
 
 

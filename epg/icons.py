@@ -112,8 +112,16 @@ def store_icon(*, stem: str, data: bytes) -> str:
     return name
 
 
+def is_icon_name(name: str) -> bool:
+    """A plain file name in the icon directory: the names are stored in the database and an
+    edited one must not make the commands read or write elsewhere ("../../x.png")."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name and "\x00" not in name
+
+
 def complete_sizes(name: str) -> list[tuple[int, int]]:
     """Create the missing resized copies of a stored icon; returns the sizes created."""
+    if not is_icon_name(name):
+        raise IconError(f"not an icon file name: {name!r}")
     original = icon_dir() / name
     missing = [size for size in icon_sizes() if not (icon_dir() / sized_name(name, *size)).is_file()]
     if not missing or not original.is_file():
@@ -126,6 +134,8 @@ def complete_sizes(name: str) -> list[tuple[int, int]]:
 
 def remember_sizes(name: str) -> list[tuple[int, int]]:
     """Look at the disk once and cache which sizes of the icon exist (recache_icons)."""
+    if not is_icon_name(name):
+        return []
     found = [size for size in icon_sizes() if (icon_dir() / sized_name(name, *size)).is_file()]
     cache.set(_CACHE_PREFIX + name, found, timeout=None)
     return found

@@ -387,6 +387,9 @@ def icons_recache() -> IconRecacheResult:
     result = IconRecacheResult()
     for name in EpgChannel.objects.exclude(icon="").values_list("icon", flat=True).distinct():
         result.icons += 1
+        if not icons.is_icon_name(name):
+            result.missing += 1
+            continue
         try:
             result.sizes_created += len(icons.complete_sizes(name))
         except EpgError:

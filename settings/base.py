@@ -192,6 +192,23 @@ SMARTY_LOGGERS = [
 LOGGING_CONFIG = "smarty.logging.configure"
 LOGGING: dict = {"version": 1}  # merged over the seed loggers by smarty.logging.configure
 
+# --- Reverse proxies and HTTPS (docs/operations.md "Behind a proxy, HTTPS, cookies") ----------
+# Addresses or networks of the reverse proxies in front of the app server: only connections
+# from them may name the caller's address in X-Real-IP / X-Forwarded-For.
+SMARTY_TRUSTED_PROXIES = env_list("SMARTY_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# The admin is served over HTTPS (TLS ended by the proxy, which sets X-Forwarded-Proto): its
+# session and CSRF cookies get the Secure flag and requests with X-Forwarded-Proto: https count
+# as secure.
+SMARTY_HTTPS = env_bool("SMARTY_HTTPS", False)
+SECURE_HSTS_SECONDS = env_int("SMARTY_HSTS_SECONDS", 0)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the admin's forms carry the token; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 # --- API behaviour ------------------------------------------------------------------------
 # Health check (tvmw health/check): alive while load average and used memory stay below.
 MAX_LA = env_float("SMARTY_MAX_LA", 8.0)
@@ -200,6 +217,9 @@ SMARTY_RESERVED_SERVER_ADDRESSES = env_list("SMARTY_RESERVED_SERVER_ADDRESSES", 
 TVMIDDLEWARE_CUSTOMER_LOG_ENABLED = env_bool("TVMIDDLEWARE_CUSTOMER_LOG_ENABLED", True)
 TVMW_EPG_IMPORT_ALLOW_PARSER_HANDLING = env_bool("TVMW_EPG_IMPORT_ALLOW_PARSER_HANDLING", True)
 SMARTY_SESSION_TTL_DAYS = env_int("SMARTY_SESSION_TTL_DAYS", 30)
+# PBKDF2-SHA256 iterations of account (subscriber) passwords: about 30 ms per login on one
+# core. Hashes with fewer iterations are re-hashed at the next successful login.
+SMARTY_ACCOUNT_PASSWORD_ITERATIONS = env_int("SMARTY_ACCOUNT_PASSWORD_ITERATIONS", 100_000)
 SMARTY_LOGIN_ATTEMPTS_PER_IP = env_int("SMARTY_LOGIN_ATTEMPTS_PER_IP", 30)
 SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT = env_int("SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT", 10)
 SMARTY_LOGIN_ATTEMPTS_WINDOW = env_int("SMARTY_LOGIN_ATTEMPTS_WINDOW", 300)
@@ -225,6 +245,7 @@ RAVEN_CONFIG: dict = {}
 
 AUTH_PASSWORD_VALIDATORS: list = []
 LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"  # also where an admin login lands when its `next` is refused
 SESSION_COOKIE_NAME = "smarty_admin_session"
 
 
@@ -246,9 +267,29 @@ def finalize(namespace: dict) -> None:
     if dsn:
         import sentry_sdk
         from sentry_sdk.integrations.django import DjangoIntegration
+        from sentry_sdk.integrations.threading import ThreadingIntegration
+        from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
-        sentry_sdk.init(dsn=dsn, integrations=[DjangoIntegration()], send_default_pii=False)
+        from smarty.redaction import SECRET_PARAMS, scrub_sentry_event
+
+        sentry_sdk.init(
+            dsn=dsn,
+            integrations=[DjangoIntegration()],
+            # The threading integration takes our `channels` app for Django Channels and fails.
+            disabled_integrations=[ThreadingIntegration()],
+            send_default_pii=False,
+            # Device credentials travel in query strings and reach objects' string forms: no
+            # local variables, and before_send removes the secrets (docs/operations.md); the
+            # scrubber leaves our names to it, which first reads their values.
+            include_local_variables=False,
+            event_scrubber=EventScrubber(denylist=[k for k in DEFAULT_DENYLIST if k not in SECRET_PARAMS]),
+            before_send=scrub_sentry_event,
+        )
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+    if namespace.get("SMARTY_HTTPS"):
+        namespace["SESSION_COOKIE_SECURE"] = True
+        namespace["CSRF_COOKIE_SECURE"] = True
+        namespace.setdefault("SECURE_PROXY_SSL_HEADER", ("HTTP_X_FORWARDED_PROTO", "https"))
 
 
 # --- tvmw-auth ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from .base import finalize
 
 DEBUG = False
 ALLOWED_HOSTS = ["smarty.example.com"]
+SMARTY_HTTPS = True  # the admin behind TLS: Secure cookies (docs/operations.md)
+SMARTY_TRUSTED_PROXIES = ["127.0.0.1", "::1"]  # nginx on this host; add load balancers' addresses
 DATABASES = {
     "default": parse_database_url(  # noqa: F405
         env_str("SMARTY_DATABASE_URL", "mysql://smarty:smarty@127.0.0.1:3306/smarty")  # noqa: F405

@@ -9,6 +9,7 @@ from .base import finalize
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMARTY_ACCOUNT_PASSWORD_ITERATIONS = 1000  # fast factories; the hash format is the same
 CELERY_TASK_ALWAYS_EAGER = True
 _tmp = Path(tempfile.mkdtemp(prefix="smarty-test-"))
 VAR_DIR = _tmp

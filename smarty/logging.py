@@ -61,6 +61,12 @@ def log_event(
     log.log(lvl, event, extra={"event": event, "context": context}, exc_info=exc_info, stacklevel=2)
 
 
+def mask_secret(text: str, secret: str, mask: str = "***") -> str:
+    """`text` with every occurrence of `secret` replaced: a stream address keeps its shape in
+    the log while its one-time token does not reach the file."""
+    return text.replace(secret, mask) if secret and text else text
+
+
 def build_config(*, log_dir, level: str, loggers: list[str], time_zone: str) -> dict:
     handlers = {
         name: {

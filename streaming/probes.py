@@ -9,6 +9,7 @@ number of viewers).
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -48,7 +49,16 @@ def split_target(check_url: str) -> tuple[str, str, int]:
     return url, host, port
 
 
+# The is_alive answer is a small JSON object; a check address is the operator's to choose, and
+# an endless body must not fill the checking worker's memory.
+MAX_ALIVE_BYTES = 64 * 1024
+
+
 def _ping(host: str, timeout: float, report: ProbeReport) -> None:
+    if host.startswith("-"):
+        # No host name starts with "-"; ping would read it as an option.
+        report.fail("ping", f"not a host name: {host!r}")
+        return
     binary = shutil.which("ping")
     if binary is None:
         report.fail("ping", "the ping program is not installed")
@@ -81,20 +91,28 @@ def _tcp(host: str, port: int, timeout: float, report: ProbeReport) -> None:
 
 def _http(url: str, timeout: float, report: ProbeReport) -> None:
     try:
-        response = requests.get(url, timeout=timeout, allow_redirects=False)
+        # stream=True: only the status is wanted; the body is never read.
+        with requests.get(url, timeout=timeout, allow_redirects=False, stream=True) as response:
+            status = response.status_code
     except requests.RequestException as exc:
         report.fail("http", str(exc), exc)
         return
-    if response.status_code < 400:
+    if status < 400:
         report.results["http"] = True
     else:
-        report.fail("http", f"HTTP {response.status_code} from {url}")
+        report.fail("http", f"HTTP {status} from {url}")
 
 
 def _is_alive(url: str, timeout: float, max_load: int, report: ProbeReport) -> None:
     try:
-        response = requests.get(url, timeout=timeout)
-        body = response.json()
+        with requests.get(url, timeout=timeout, stream=True) as response:
+            raw = b""
+            for chunk in response.iter_content(8192):
+                raw += chunk
+                if len(raw) > MAX_ALIVE_BYTES:
+                    report.fail("is_alive", f"the answer of {url} is larger than {MAX_ALIVE_BYTES} bytes")
+                    return
+        body = json.loads(raw)
     except (requests.RequestException, ValueError) as exc:
         report.fail("is_alive", f"no JSON answer from {url}: {exc}", exc)
         return

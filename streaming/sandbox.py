@@ -24,9 +24,16 @@ from django.conf import settings
 WORKER = Path(__file__).with_name("sandbox_worker.py")
 # The worker needs a moment to report its own (trace) timeout before we kill it.
 _GRACE = 0.5
+# An answer is a short JSON line (a URI of at most 4096 characters or a cut error text); a
+# longer one means a broken worker, which is stopped rather than read into memory.
+MAX_ANSWER_BYTES = 256 * 1024
 
 
 class SandboxUnavailableError(Exception):
+    pass
+
+
+class AnswerTooLargeError(Exception):
     pass
 
 
@@ -57,7 +64,10 @@ class SandboxRunner:
         )
         self._proc = proc
         self._pid = os.getpid()
-        ready = self._read_line(proc, float(settings.SMARTY_ROUTING_SCRIPT_START_TIME))
+        try:
+            ready = self._read_line(proc, float(settings.SMARTY_ROUTING_SCRIPT_START_TIME))
+        except AnswerTooLargeError:
+            ready = None
         if ready is None or not json.loads(ready).get("ready"):
             self._kill()
             raise SandboxUnavailableError("the sandbox process did not start")
@@ -101,7 +111,11 @@ class SandboxRunner:
             except OSError:
                 self._kill()
                 return ScriptResult(False, error="the sandbox process could not be reached")
-            line = self._read_line(proc, limit + _GRACE)
+            try:
+                line = self._read_line(proc, limit + _GRACE)
+            except AnswerTooLargeError as exc:
+                self._kill()
+                return ScriptResult(False, error=str(exc))
             if line is None:
                 self._kill()
                 return ScriptResult(False, error=f"time limit of {limit} s exceeded; the sandbox was stopped")
@@ -118,7 +132,8 @@ class SandboxRunner:
 
     @staticmethod
     def _read_line(proc: subprocess.Popen, wait: float) -> bytes | None:
-        """One line from the worker within `wait` seconds, or None."""
+        """One line from the worker within `wait` seconds, or None; AnswerTooLargeError past
+        MAX_ANSWER_BYTES."""
         stream = proc.stdout
         deadline = time.monotonic() + wait
         buffer = b""
@@ -134,6 +149,8 @@ class SandboxRunner:
                 buffer += chunk
                 if buffer.endswith(b"\n"):
                     return buffer
+                if len(buffer) > MAX_ANSWER_BYTES:
+                    raise AnswerTooLargeError(f"the sandbox answered more than {MAX_ANSWER_BYTES} bytes")
 
     def stop(self) -> None:
         with self._lock:

@@ -47,6 +47,9 @@ from RestrictedPython.PrintCollector import PrintCollector
 FILENAME = "<routing script>"
 MAX_CODE_CACHE = 64
 MAX_URI_LENGTH = 4096
+# Error texts go to the app server and into its log: a script raising a huge message must
+# not push megabytes through either.
+MAX_ERROR_LENGTH = 1000
 
 
 class ScriptTimeout(BaseException):  # noqa: N818 - BaseException so `except Exception` cannot swallow it
@@ -84,17 +87,23 @@ def _apply(func, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
     return func(*args, **kwargs)
 
 
+# The operating system's generator: the worker serves every operator's scripts, and the
+# module's shared Mersenne Twister would let one script learn its state from enough draws and
+# predict another operator's next ones.
+_SYSTEM_RANDOM = _random.SystemRandom()
+
+
 class _Random:
     """The `random` of the seed's example, without the module's internals."""
 
     __slots__ = ()
 
-    choice = staticmethod(_random.choice)
-    randint = staticmethod(_random.randint)
-    random = staticmethod(_random.random)
-    uniform = staticmethod(_random.uniform)
-    shuffle = staticmethod(_random.shuffle)
-    sample = staticmethod(_random.sample)
+    choice = staticmethod(_SYSTEM_RANDOM.choice)
+    randint = staticmethod(_SYSTEM_RANDOM.randint)
+    random = staticmethod(_SYSTEM_RANDOM.random)
+    uniform = staticmethod(_SYSTEM_RANDOM.uniform)
+    shuffle = staticmethod(_SYSTEM_RANDOM.shuffle)
+    sample = staticmethod(_SYSTEM_RANDOM.sample)
 
 
 def _text(value: object) -> bytes:
@@ -229,7 +238,7 @@ def run_script(code: str, variables: dict, timeout: float) -> dict:
     except RecursionError:
         return {"ok": False, "error": "recursion too deep"}
     except BaseException as exc:  # noqa: BLE001 - any failure of operator code is reported
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": _describe(exc)}
     finally:
         sys.settrace(None)
     uri = namespace.get("uri")
@@ -238,6 +247,16 @@ def run_script(code: str, variables: dict, timeout: float) -> dict:
     if len(uri) > MAX_URI_LENGTH:
         return {"ok": False, "error": f"`uri` is longer than {MAX_URI_LENGTH} characters"}
     return {"ok": True, "uri": uri.strip()}
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message`, cut to MAX_ERROR_LENGTH (str() of a script's exception is script code
+    too: it may fail or be enormous)."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except BaseException:  # noqa: BLE001
+        text = type(exc).__name__
+    return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 3] + "..."
 
 
 def _vm_size_bytes() -> int:

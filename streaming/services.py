@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smarty.cache import bump
-from smarty.logging import log_event
+from smarty.logging import log_event, mask_secret
 
 from . import routing
 from .models import Maintenance, StreamService, StreamToken
@@ -136,6 +136,7 @@ def _apply_script(
     result = run_routing_script(service.script_code, variables)
     if result.ok:
         return result.uri
+    token = str(values.get("token") or "")
     log_event(
         "smarty_stream_services",
         "ROUTING_SCRIPT_ERROR",
@@ -143,8 +144,8 @@ def _apply_script(
         stream_service=service.name,
         stream_service_id=service.id,
         routing_script=service.script_id,
-        error=result.error,
-        fallback_uri=uri,
+        error=mask_secret(result.error, token),
+        fallback_uri=mask_secret(uri, token),
     )
     return uri
 

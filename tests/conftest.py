@@ -3,12 +3,14 @@ customers with and without tariffs, an inactive account, a device type of each f
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
 
 from clients.models import PlayDevice
+from smarty.logging import SmartyFormatter
 
 from . import factories as f
 
@@ -86,3 +88,33 @@ def operator(db, json_device, xml_device) -> Operator:
 def other_operator(db, json_device, xml_device, operator) -> Operator:
     """A second operator with the same names, abonement pattern and structure."""
     return build_operator(json_device, xml_device, 2)
+
+
+class WrittenLog(logging.Handler):
+    """What the seed loggers write, rendered by the project's own line formatter."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(SmartyFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def written_log():
+    """Every line the seed loggers write during the test, as it would reach the log files."""
+    from django.conf import settings
+
+    handler = WrittenLog()
+    loggers = [logging.getLogger(name) for name in settings.SMARTY_LOGGERS]
+    for log in loggers:
+        log.addHandler(handler)
+    yield handler
+    for log in loggers:
+        log.removeHandler(handler)

@@ -370,8 +370,12 @@ def account_modify(
     return changed
 
 
+#: Account fields whose values ACCOUNT_CHANGED and the customer action log never show.
+SECRET_FIELDS = frozenset({"password", "parent_code"})
+
+
 def _account_changed(account: Account, changed: list[str], *, source: str, user: str) -> None:
-    values = {name: ("***" if name == "password" else plain(getattr(account, name, True))) for name in changed}
+    values = {name: ("***" if name in SECRET_FIELDS else plain(getattr(account, name, True))) for name in changed}
     log_event("smarty_accounts", "ACCOUNT_CHANGED", account_id=account.pk, **values)
     customer_action_log(
         client_id=account.client_id,

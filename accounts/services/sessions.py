@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from smarty.logging import log_event
 
-from ..models import Account, AccountDevice, Session
+from ..models import Account, AccountDevice, Session, hash_password, password_needs_rehash
 from ..selectors import (
     account_by_device_uid,
     account_devices,
@@ -31,6 +31,7 @@ from ..selectors import (
     accounts_by_phone,
     channel_list_version,
     ip_in_subnets,
+    session_cache_id,
 )
 from .action_log import customer_action_record
 from .devices import DeviceNotFoundError, device_register, device_unbind
@@ -173,18 +174,31 @@ def login(req: LoginRequest) -> LoginResult:
 # --- finding the account ----------------------------------------------------------------
 
 
+def _password_upgrade(account: Account, raw: str) -> None:
+    """Re-hash a password stored with fewer iterations than configured now, while the plain
+    text is at hand (only a login has it). Conditional: a concurrent change of the password
+    wins. Cached copies of the account are never used to check a password."""
+    if password_needs_rehash(account.password):
+        Account.objects.filter(pk=account.pk, password=account.password).update(password=hash_password(raw))
+
+
 def _find_account(req: LoginRequest) -> tuple[Account, LoginMethod]:
     client = req.client
     if req.abonement:
+        # An unknown abonement, a wrong password and a missing one get the same answer after
+        # the same work, so logins cannot be used to find out which abonements exist.
+        refused = LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Wrong abonement or password", field="password")
         account = Account.objects.for_client(client).filter(abonement=req.abonement).first()
-        if account is None:
-            raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Account not found", field="abonement")
         if req.password:
+            if account is None:
+                hash_password(req.password)
+                raise refused
             if not account.check_password(req.password):
-                raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Wrong abonement or password", field="password")
+                raise refused
+            _password_upgrade(account, req.password)
             return account, LoginMethod.PASSWORD
-        if not account.allow_login_by_abonement:
-            raise LoginError(LoginErrorKind.ACCOUNT_NOT_FOUND, "Password is required", field="password")
+        if account is None or not account.allow_login_by_abonement:
+            raise refused
         return account, LoginMethod.ABONEMENT
     if req.device_uid and not req.device_uid_generated:
         device = account_by_device_uid(client=client, device_uid=req.device_uid)
@@ -429,11 +443,11 @@ def _session_create(req: LoginRequest, account: Account, device: AccountDevice) 
 
 
 def _touch_key(authkey: str) -> str:
-    return f"session_touch:{authkey}"
+    return f"session_touch:{session_cache_id(authkey)}"
 
 
 def _channel_list_key(authkey: str) -> str:
-    return f"session_channel_list:{authkey}"
+    return f"session_channel_list:{session_cache_id(authkey)}"
 
 
 def session_remember_channel_list(*, session: Session, account: Account) -> None:

@@ -12,17 +12,21 @@ unexpected exception into the API's envelope (never an HTML error page).
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import path as url_path
 from django.views.decorators.csrf import csrf_exempt
 
+from ..redaction import SECRET_PARAMS
 from .errors import ApiError
 from .params import Param, parse_params
 from .render import render
@@ -73,16 +77,46 @@ class Call:
         return {key: ("***" if key in SECRET_PARAMS else value) for key, value in self.data.items()}
 
 
-SECRET_PARAMS = frozenset({"password", "api_key", "signature", "new_password", "old_password", "parent_code"})
-
-
 def client_ip(request: HttpRequest) -> str:
-    # Behind the shipped nginx config the real address is in X-Real-IP.
-    return (
-        request.META.get("HTTP_X_REAL_IP")
-        or request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-        or request.META.get("REMOTE_ADDR", "")
-    )
+    """The caller's address. X-Real-IP (else X-Forwarded-For, read from the right past the
+    trusted hops) counts only when the connection comes from a proxy in
+    SMARTY_TRUSTED_PROXIES: from anyone else such a header is a claim, and believing it would
+    let a caller log in by IP, pass an account's subnet rule or dodge the login throttling."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not is_trusted_proxy(remote):
+        return remote
+    real = request.META.get("HTTP_X_REAL_IP", "").strip()
+    if real:
+        return real
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not is_trusted_proxy(hop):
+            return hop
+    return hops[0] if hops else remote
+
+
+def is_trusted_proxy(address: str) -> bool:
+    return _address_in(address, tuple(settings.SMARTY_TRUSTED_PROXIES))
+
+
+@functools.lru_cache(maxsize=1024)
+def _address_in(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip.version == net.version and ip in net for net in _networks(networks))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(networks: tuple[str, ...]) -> list:
+    found = []
+    for item in networks:
+        try:
+            found.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue
+    return found
 
 
 # What Django raises while reading a request's parameters or body: too many fields, a body

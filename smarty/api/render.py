@@ -1,13 +1,16 @@
 """Response bodies: JSON for most devices, XML for the device types whose PlayDevice says so.
 
 XML form (docs/api.md): `<response>` holds one element per field; lists hold `<item>`
-elements; booleans are 1/0; None is an empty element.
+elements; booleans are 1/0; None is an empty element. Whatever the data, the document is
+well-formed: text is escaped and loses the characters XML 1.0 forbids, and a key that is not
+an XML name becomes one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import re
 import uuid
 from xml.sax.saxutils import escape
@@ -17,11 +20,6 @@ from django.http import HttpResponse
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
-
-# Characters XML 1.0 cannot carry at all, even escaped (control characters, U+FFFE/FFFF,
-# lone surrogates): text a device stored (a device model, a profile name) may hold them.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_NOT_NAME_CHAR = re.compile(r"[^\w.-]")
 
 
 def _default(value: object) -> object:
@@ -44,6 +42,30 @@ def to_json(body: dict) -> bytes:
     return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+# C0 controls but tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF: one of
+# them anywhere (a message text from the billing, a name from a guide) and a device's parser
+# refuses the whole answer.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_NAME_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+_XML_ENTITIES = {"\r": "&#13;"}  # a raw CR would reach the device as LF (XML end-of-line handling)
+
+
+def _xml_text(text: str) -> str:
+    if _XML_ILLEGAL.search(text):
+        text = _XML_ILLEGAL.sub("", text)
+    return escape(text, _XML_ENTITIES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _xml_tag(key: str) -> str:
+    """A key as an element name: characters outside [A-Za-z0-9_.-] become `_`, and a name that
+    does not start with a letter or `_` gets a leading `_` ("1" -> "_1")."""
+    tag = _XML_NAME_BAD.sub("_", key)
+    return tag if tag and (tag[0].isalpha() or tag[0] == "_") else f"_{tag}"
+
+
 def _xml_value(value: object) -> str:
     if value is None:
         return ""
@@ -53,14 +75,7 @@ def _xml_value(value: object) -> str:
         return str(float(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return escape(_NOT_XML_CHAR.sub("", str(value)))
-
-
-def _xml_tag(name: str) -> str:
-    """An element name for a key: characters a name cannot hold become `_`, and a name that
-    does not start with a letter or `_` gets one (`1` -> `_1`)."""
-    tag = _NOT_NAME_CHAR.sub("_", name)
-    return tag if tag and (tag[0].isalpha() or tag[0] == "_") else f"_{tag}"
+    return _xml_text(str(value))
 
 
 def _xml_node(tag: str, value: object, out: list[str]) -> None:

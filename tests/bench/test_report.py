@@ -3,6 +3,8 @@ No server and no load here; the run itself is `make bench`."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench import run
 
 STATS_HEADER = (
@@ -149,3 +151,9 @@ def test_profile_text_names_files_without_the_machines_paths():
         "5 0.2 stdlib/json/encoder.py:205(iterencode)\n"
         "3 0.3 epg/importer.py:10(row)"
     )
+
+
+@pytest.mark.parametrize("name", ["bench`; DROP DATABASE mysql; --", "a b", "x/y", ""])
+def test_a_bench_database_name_that_is_not_a_plain_identifier_is_refused(name):
+    with pytest.raises(ValueError, match="letters, digits and _ only"):
+        run.ensure_database(f"mysql://root@127.0.0.1:1/{name}")

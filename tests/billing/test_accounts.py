@@ -4,6 +4,7 @@ messages and authkey/delete."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -30,6 +31,25 @@ def test_account_create_generates_abonement_and_numeric_password_and_stores_only
     assert body["password"].isdigit() and 0 <= int(body["password"]) <= 999_999
     assert body["password"] not in account.password and account.check_password(body["password"])
     assert account.client_id == operator.client.pk and account.customer_id == operator.customer.pk
+
+
+def test_account_passwords_are_stored_as_salted_pbkdf2_with_the_configured_iterations(
+    billing_client, operator, settings
+):
+    settings.SMARTY_ACCOUNT_PASSWORD_ITERATIONS = 2345
+    body = billing_client.call("account/create", {"customer_id": operator.customer.pk, "password": "271828"})
+    stored = Account.objects.get(pk=body["account_id"]).password
+    algorithm, iterations, salt, digest = stored.split("$")
+    assert (algorithm, iterations, len(salt)) == ("pbkdf2_sha256", "2345", 32)
+    assert digest == hashlib.pbkdf2_hmac("sha256", b"271828", salt.encode(), 2345).hex()
+    other = billing_client.call("account/create", {"customer_id": operator.customer.pk, "password": "271828"})
+    assert Account.objects.get(pk=other["account_id"]).password.split("$")[2] != salt  # a salt per account
+
+
+def test_the_production_iteration_count_is_not_lowered():
+    from settings import base
+
+    assert base.SMARTY_ACCOUNT_PASSWORD_ITERATIONS >= 100_000
 
 
 def test_account_create_takes_the_given_abonement_password_and_fields(billing_client, operator):

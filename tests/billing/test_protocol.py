@@ -122,6 +122,16 @@ def test_a_failed_request_is_logged_with_the_error_and_its_message(billing_clien
     assert logged["args"]["signature"] == "***"
 
 
+def test_parent_codes_authkeys_and_promo_codes_are_masked_in_every_log_line(billing_client, operator, written_log):
+    billing_client.call("account/modify", {"account_id": operator.account.pk, "parent_code": "918273"})
+    billing_client.call("authkey/delete", {"authkey_key": "5f1e0c9d8b7a69584736251403f2e1d0"})
+    billing_client.call("promo/activate", {"account_id": operator.account.pk, "code": "QWERTY7531"})
+    assert "BILLING_REQUEST_SUCCESS" in written_log.text and "ACCOUNT_CHANGED" in written_log.text
+    assert "'parent_code': '***'" in written_log.text and "'parent_code'='***'" in written_log.text
+    for secret in ("918273", "5f1e0c9d8b7a69584736251403f2e1d0", "QWERTY7531", operator.client.billing_api_key):
+        assert secret not in written_log.text
+
+
 def test_card_data_never_reaches_the_log(billing_client, operator, events):
     billing_client.call(
         "customer/payment/process",

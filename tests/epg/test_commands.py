@@ -313,6 +313,18 @@ def test_recache_icons_counts_icons_missing_on_disk(make_source, make_channel):
     assert icons.available_sizes("gone.png") == []
 
 
+def test_recache_icons_never_reads_or_writes_outside_the_icon_directory(make_source, make_channel, settings):
+    icons.icon_dir().mkdir(parents=True, exist_ok=True)
+    outside = icons.icon_dir().parent / "outside.png"
+    outside.write_bytes(png())
+    make_channel(make_source("x.xml"), "a", icon="../outside.png")  # an icon name edited by hand
+    out, _ = run("recache_icons")
+    assert "1 missing" in out
+    assert sorted(p.name for p in outside.parent.iterdir() if p.is_file()) == ["outside.png"]
+    assert icons.available_sizes("../outside.png") == []
+    assert icons.icon_file("../outside.png", 40, 40) == "../outside.png"
+
+
 def test_epg_cleanup_deletes_programmes_older_than_the_retention(make_source, make_channel, settings, epg_events):
     settings.SMARTY_EPG_RETENTION_DAYS = 7
     channel = make_channel(make_source("x.xml"), "a")

@@ -212,3 +212,20 @@ def test_a_method_with_a_fixed_format_and_error_status_answers_every_error_so(rf
         assert response["Content-Type"].startswith("application/json")
         assert json.loads(response.content)["error"] in (7, -1)
     assert api.dispatch(rf.get("/echo/?fmt=xml&body_field=a"), api.methods["echo"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("key", "tag"),
+    [("a b", "a_b"), ('x"><evil/><y a="', "x___evil___y_a__"), ("1st", "_1st"), ("", "_"), ("имя", "___")],
+)
+def test_xml_rendering_turns_any_key_into_a_well_formed_element_name(key, tag):
+    raw = to_xml({"error": 0, "fields": {key: "value"}})
+    root = etree.fromstring(raw)
+    [element] = root.find("fields")
+    assert element.tag == tag and element.text == "value"
+    assert root.find(".//evil") is None
+
+
+def test_xml_rendering_drops_characters_xml_cannot_carry():
+    raw = to_xml({"error": 0, "text": "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\tI\nJ\rK ü"})
+    assert etree.fromstring(raw).findtext("text") == "abcdefgh\tI\nJ\rK ü"

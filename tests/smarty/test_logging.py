@@ -3,6 +3,7 @@
 import logging
 import re
 
+import pytest
 from django.conf import settings
 
 from smarty.logging import SmartyFormatter, log_event
@@ -40,3 +41,37 @@ def test_the_formatter_uses_the_configured_time_zone_offset():
     line = SmartyFormatter("Europe/Moscow").format(record)
     assert line.startswith("Fri Mar 24 10:22:35+0300 2017 INFO api:621 get[")
     assert line.endswith("SOME_EVENT 'ip'='127.0.0.1' 'args'=['foo', 'bar']")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "/tvmiddleware/api/login/?abonement=100001&password=1234&api_key=k-1&region_code=5",
+            "/tvmiddleware/api/login/?abonement=100001&password=***&api_key=***&region_code=5",
+        ),
+        ("<WSGIRequest: GET '/x/?authkey=abc&code=77'>", "<WSGIRequest: GET '/x/?authkey=***&code=***'>"),
+        (
+            "<QueryDict: {'password': ['12'], 'device': ['mag']}>",
+            "<QueryDict: {'password': ['***'], 'device': ['mag']}>",
+        ),
+        ("LoginRequest(abonement='1', password='p w', lang='')", "LoginRequest(abonement='1', password=***, lang='')"),
+        ("token%3Dabcdef%26name%3Dx", "token%3D***%26name%3Dx"),
+    ],
+)
+def test_error_report_texts_lose_the_values_of_secret_parameters(text, expected):
+    from smarty.redaction import scrub_text
+
+    assert scrub_text(text) == expected
+
+
+def test_a_secret_value_from_the_request_is_removed_wherever_the_report_repeats_it():
+    from smarty.redaction import scrub_sentry_event
+
+    event = {
+        "request": {"query_string": "authkey=0123456789abcdef&cid=5", "data": {"password": "hunter22"}},
+        "exception": {"values": [{"value": "no session 0123456789abcdef for hunter22 (cid 5)"}]},
+    }
+    scrubbed = scrub_sentry_event(event, {})
+    assert scrubbed["request"] == {"query_string": "authkey=***&cid=5", "data": {"password": "***"}}
+    assert scrubbed["exception"]["values"][0]["value"] == "no session *** for *** (cid 5)"

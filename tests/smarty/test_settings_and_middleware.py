@@ -1,5 +1,6 @@
 """Settings readers, statsd statistics, CORS, Sentry, the admin request log, tenancy helpers."""
 
+import json
 import logging
 import socket
 import subprocess
@@ -76,12 +77,108 @@ def test_the_seeds_raven_config_dsn_starts_sentry(tmp_path, monkeypatch):
     assert seen["dsn"] == "https://key@sentry.example.com/1"
 
 
+def test_error_reports_to_sentry_carry_no_device_credentials(operator, tmp_path, monkeypatch):
+    import sentry_sdk
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+    from sentry_sdk.transport import Transport
+
+    import tvmiddleware.views.auth
+
+    sent: list = []
+
+    class Capture(Transport):
+        def capture_envelope(self, envelope) -> None:  # noqa: ANN001
+            sent.append(envelope)
+
+    real_init = sentry_sdk.init
+    monkeypatch.setattr(sentry_sdk, "init", lambda **kw: real_init(transport=Capture(), **kw))
+    finalize(_namespace(tmp_path, SENTRY_DSN="https://key@sentry.example.com/1"))
+    secret_authkey = "f00dfeed" * 4
+
+    def broken(request):  # noqa: ANN001, ANN202
+        authkey = secret_authkey  # noqa: F841 - a local variable of the failing frame
+        raise RuntimeError(f"failed for {request.password}")
+
+    monkeypatch.setattr(tvmiddleware.views.auth, "login", broken)
+    query = f"abonement=100001&password=pw-7531&client_id={operator.client.pk}&api_key=api-key-1&device=mag"
+    environ = RequestFactory()._base_environ(PATH_INFO="/tvmiddleware/api/login/", QUERY_STRING=query)
+    answer: list = []
+    # Through the WSGI entry point as in production (where the report gets the request's URL and
+    # query string); the test's transaction keeps its connection.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        body = b"".join(WSGIHandler()(environ, lambda status, headers: answer.append(status)))
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+    assert answer == ["200 OK"] and json.loads(body)["error"] == 500
+    payload = b"".join(item.payload.get_bytes() for envelope in sent for item in envelope.items)
+    # The report is there, with its request (the abonement is not a secret).
+    assert b"RuntimeError" in payload and b"abonement=100001" in payload
+    for secret in (b"pw-7531", b"api-key-1", secret_authkey.encode()):
+        assert secret not in payload
+
+
 def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
     first = _namespace(tmp_path, SECRET_KEY="")
     finalize(first)
     second = _namespace(tmp_path, SECRET_KEY="")
     finalize(second)
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) > 40
+
+
+def test_https_gives_the_admin_cookies_the_secure_flag_and_trusts_the_proxys_scheme(tmp_path):
+    plain = _namespace(tmp_path, SMARTY_HTTPS=False)
+    finalize(plain)
+    assert not plain.get("SESSION_COOKIE_SECURE") and not plain.get("SECURE_PROXY_SSL_HEADER")
+    https = _namespace(tmp_path, SMARTY_HTTPS=True)
+    finalize(https)
+    assert https["SESSION_COOKIE_SECURE"] is True and https["CSRF_COOKIE_SECURE"] is True
+    assert https["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_the_admin_cannot_be_framed_and_its_cookies_are_out_of_scripts_reach(client, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    page = client.get("/admin/login/")
+    assert page["X-Frame-Options"] == "DENY" and page["X-Content-Type-Options"] == "nosniff"
+    assert page.cookies["csrftoken"]["httponly"] and page.cookies["csrftoken"]["samesite"] == "Lax"
+    token = page.cookies["csrftoken"].value
+    done = client.post("/admin/login/", {"username": "root", "password": "pw-root-1", "csrfmiddlewaretoken": token})
+    assert done.status_code == 302
+    session = done.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_admin_forms_refuse_a_post_without_the_csrf_token(django_user_model):
+    from django.test import Client
+
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post("/admin/login/", {"username": "root", "password": "pw-root-1"})
+    assert refused.status_code == 403
+    browser.force_login(django_user_model.objects.get(username="root"))
+    assert browser.post("/admin/select-operator/", {"client_id": ""}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example.com/", "//evil.example.com/admin/", "/\\evil.example.com", "javascript:alert(1)"],
+)
+def test_admin_login_never_redirects_off_site(client, django_user_model, target):
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1")
+    done = client.post(f"/admin/login/?next={target}", {"username": "root", "password": "pw-root-1", "next": target})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
+
+
+def test_switching_operator_never_redirects_off_site(admin_client):
+    done = admin_client.post("/admin/select-operator/", {"client_id": "", "next": "https://evil.example.com/admin/"})
+    assert done.status_code == 302 and done["Location"] == "/admin/"
 
 
 def test_statsd_receives_count_time_and_queries_of_a_request(client, db, monkeypatch):

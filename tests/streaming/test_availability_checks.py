@@ -36,6 +36,7 @@ class Health(http.server.BaseHTTPRequestHandler):
             "/alive": (200, json.dumps({"error": 0, "alive": 1, "usage": 0.25}).encode()),
             "/sessions": (200, json.dumps({"alive": True, "sessions": 17}).encode()),
             "/dead": (200, json.dumps({"alive": 0}).encode()),
+            "/huge": (200, b'{"alive": 1, "padding": "' + b"x" * 1_000_000 + b'"}'),
         }
         status, body = answers.get(self.path, (404, b"no"))
         self.send_response(status)
@@ -139,6 +140,28 @@ def test_the_ping_check_reports_its_outcome(world, events):
         assert context["check_ping_success"] is False
         world.service.refresh_from_db()
         assert "not installed" in world.service.check_message
+
+
+def test_an_oversized_is_alive_answer_marks_the_service_down_without_being_read_whole(world, health):
+    huge = service(world, name="huge", check_url=f"{health.url}/huge", check_is_alive=True)
+    run_command()
+    huge.refresh_from_db()
+    assert not huge.is_available and "larger than" in huge.check_message
+
+
+def test_a_check_address_that_looks_like_an_option_never_reaches_ping(world, tmp_path, monkeypatch):
+    calls = tmp_path / "calls"
+    fake = tmp_path / "ping"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexit 0\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    world.service.check_url = "http://-fs65000/"
+    world.service.check_ping, world.service.check_tcp = True, False
+    world.service.save()
+    run_command()
+    world.service.refresh_from_db()
+    assert not calls.exists()
+    assert not world.service.is_available and "not a host name" in world.service.check_message
 
 
 def test_services_without_a_check_address_or_disabled_are_not_probed(world, events):

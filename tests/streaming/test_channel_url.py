@@ -111,8 +111,21 @@ def test_successful_requests_are_logged_with_the_stream_address(client, world, e
     [event] = named(events, "CONTENT_REQUEST_SUCCESS")
     assert event.logger == "smarty_content_requests"
     assert event.context["url"] == CHANNEL_URL
-    assert event.context["uri"] == body["uri"]
+    token = StreamToken.objects.get().token
+    # The address as handed out, its one-time token masked.
+    assert event.context["uri"] == body["uri"].replace(token, "***") == "http://fl1.test/op1ch0/index.m3u8?token=***"
     assert event.context["params"]["cid"] == str(world.channels[0].pk)
+
+
+def test_content_request_logs_never_hold_the_authkey_or_the_stream_token(client, world, written_log):
+    body = get_json(client, world.params(cid=world.channels[0].pk))
+    assert get_json(client, world.params(cid=999_999))["error"] == 404
+    token = StreamToken.objects.get().token
+    assert token in body["uri"]
+    assert "CONTENT_REQUEST_SUCCESS" in written_log.text and "CONTENT_REQUEST_ERROR" in written_log.text
+    assert world.authkey not in written_log.text
+    assert token not in written_log.text
+    assert "'authkey': '***'" in written_log.text
 
 
 # --- error codes ------------------------------------------------------------------------------

@@ -84,6 +84,14 @@ ESCAPES = {
     "format_map": "uri = '{x.__class__}'.format_map({'x': 1})",
     "format via class": "uri = str.format('{0.__class__}', 1)",
     "f-string attribute": "uri = f'{prefix.__class__}'",
+    "format method handed to map": "uri = ''.join(map('{0.__class__.__mro__}'.format, [1]))",
+    "format spec attribute": "uri = f'{prefix:{prefix.__class__}}'",
+    "traceback frame walk": "try:\n    1 / 0\nexcept Exception as e:\n    uri = str(e.__traceback__.tb_frame)",
+    "exception frame without underscores": "try:\n    1 / 0\nexcept Exception as e:\n    uri = str(e.tb_frame)",
+    "generator code": "g = (i for i in [1])\nuri = str(g.gi_code)",
+    "lambda closure": "f = lambda: 1\nuri = str(f.__closure__)",
+    "breakpoint": "breakpoint()\nuri = 'x'",
+    "help and input": "uri = str(help) + input()",
     "setattr": "setattr(random, 'choice', 1)\nuri = 'x'",
     "attribute write on helper": "random.choice = None\nuri = 'x'",
     "network": "import socket\nuri = 'x'",
@@ -95,6 +103,8 @@ ESCAPES = {
     "huge list": "x = [0] * (10 ** 10)\nuri = 'x'",
     "growing list": "x = []\nwhile True:\n    x.append('y' * 100000)",
     "C-level endless work": "x = 10 ** 10 ** 9\nuri = 'x'",
+    "C-level loop in a builtin": "uri = str(sum(range(10 ** 13)))",
+    "huge sort": "x = sorted(range(10 ** 9))\nuri = 'x'",
     "deep recursion": "def f(n):\n    return f(n + 1)\nuri = str(f(0))",
     "no uri": "x = 1",
     "uri not a string": "uri = 5",
@@ -113,6 +123,52 @@ def test_the_sandbox_refuses(code):
 def test_the_sandbox_still_works_after_it_was_killed():
     assert not run_routing_script("while True:\n    try:\n        pass\n    except:\n        pass", {}, timeout=0.2).ok
     assert run_routing_script("uri = 'back'", {}).uri == "back"
+
+
+def test_a_huge_error_message_comes_back_cut_short():
+    result = run_routing_script("raise ValueError('x' * 5_000_000)", {}, timeout=2)
+    assert not result.ok
+    assert result.error.startswith("ValueError: xxx") and len(result.error) <= 1000
+
+
+def test_an_oversized_answer_stops_the_worker_instead_of_being_read(tmp_path, monkeypatch):
+    from streaming import sandbox
+
+    fake = tmp_path / "worker.py"
+    fake.write_text(
+        "import sys, time\n"
+        "print('{\"ready\": true}', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "sys.stdout.write('x' * 2_000_000)\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(30)\n"
+    )
+    monkeypatch.setattr(sandbox, "WORKER", fake)
+    runner = sandbox.SandboxRunner()
+    try:
+        result = runner.run("uri = 'x'", {}, timeout=5)
+    finally:
+        runner.stop()
+    assert not result.ok and "more than" in result.error and "bytes" in result.error
+
+
+def test_scripts_draw_from_the_system_generator_not_the_shared_module_state():
+    import random
+
+    from streaming import sandbox_worker
+
+    draws = []
+    for _ in range(2):
+        random.seed(7)  # what another script could have learnt of the module's generator
+        answer = sandbox_worker.run_script("uri = str(random.random()) + str(random.randint(1, 10 ** 9))", {}, 1.0)
+        draws.append(answer["uri"])
+    assert draws[0] != draws[1]
+
+
+def test_a_script_leaves_nothing_behind_for_the_next_one():
+    assert run_routing_script("secret = 'abc'\nuri = 'x'", {}).ok
+    result = run_routing_script("uri = secret", {})
+    assert not result.ok and "secret" in result.error
 
 
 def test_only_documented_variables_reach_the_script():
@@ -168,6 +224,18 @@ def test_a_failing_script_is_logged_and_falls_back_to_the_mask(client, world, ev
     [event] = named(events, "ROUTING_SCRIPT_ERROR")
     assert event.logger == "smarty_stream_services" and event.level == "ERROR"
     assert event.context["routing_script"] == script.pk and "__import__" in event.context["error"]
+
+
+@pytest.mark.django_db
+def test_a_failing_script_never_writes_the_stream_token_to_the_log(client, world, written_log):
+    code = "raise ValueError('cannot sign ' + token)"
+    world.service.routing_script = RoutingScript.objects.create(client=world.op.client, name="leaky", code=code)
+    world.service.save()
+    body = json.loads(client.get(CHANNEL_URL, world.params(cid=world.channels[0].pk)).content)
+    token = body["uri"].split("token=", 1)[1]
+    assert len(token) == 40
+    assert "ROUTING_SCRIPT_ERROR" in written_log.text and "cannot sign ***" in written_log.text
+    assert token not in written_log.text
 
 
 @pytest.mark.django_db

@@ -4,6 +4,8 @@ and every login error code the reference lists."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -106,6 +108,16 @@ def test_a_new_login_of_the_same_device_replaces_its_old_session(tvmw_login, tvm
     assert tvmw_call("/account/status/", authkey=second)["status"] == 0
 
 
+def test_an_unknown_abonement_and_a_wrong_or_missing_password_get_the_same_answer(tvmw_call, operator):
+    def answer(**params) -> dict:  # noqa: ANN003
+        return tvmw_call("/login/", **creds(operator, device_uid="d1", **params))
+
+    wrong_password = answer(abonement=operator.account.abonement, password="9999")
+    unknown = answer(abonement="987654", password="9999")
+    assert wrong_password == unknown and wrong_password["error"] == 1
+    assert answer(abonement=operator.account.abonement) == answer(abonement="987654") == wrong_password
+
+
 def test_login_by_abonement_only_works_only_when_the_account_allows_it(tvmw_call, operator):
     params = creds(operator, abonement=operator.account.abonement, device_uid="d1")
     body = tvmw_call("/login/", **params)
@@ -134,6 +146,38 @@ def test_login_by_ip_subnet_and_ambiguous_ip_is_error_12(tvmw_call, operator, ev
     assert other.pk
     body = tvmw_call("/login/", _ip="10.20.0.7", **creds(operator, device_uid="third-box"))
     assert body["error"] == 12
+
+
+def _ip_login(client, operator, remote: str, **headers) -> dict:  # noqa: ANN001, ANN003
+    params = creds(operator, device_uid=f"ipbox-{uuid.uuid4().hex}")  # a new box: only the IP can log it in
+    return client.get(f"{BASE}/login/", params, REMOTE_ADDR=remote, **headers).json()
+
+
+def test_a_forwarded_address_from_a_stranger_does_not_log_in_by_ip(client, operator, events):
+    Account.objects.filter(pk=operator.account.pk).update(allow_login_by_ip=True, subnets="10.20.0.0/24")
+    for headers in ({"HTTP_X_REAL_IP": "10.20.0.7"}, {"HTTP_X_FORWARDED_FOR": "10.20.0.7"}):
+        assert _ip_login(client, operator, "203.0.113.9", **headers)["error"] == 1
+    assert not Session.objects.exists()
+
+
+def test_the_trusted_proxy_names_the_caller_and_a_forged_hop_before_it_is_ignored(client, operator, settings):
+    Account.objects.filter(pk=operator.account.pk).update(allow_login_by_ip=True, subnets="10.20.0.0/24")
+    settings.SMARTY_TRUSTED_PROXIES = ["192.0.2.0/24"]
+    # The client wrote the first hop itself; the proxy appended the address it saw.
+    forged = {"HTTP_X_FORWARDED_FOR": "10.20.0.7, 198.51.100.4"}
+    assert _ip_login(client, operator, "192.0.2.10", **forged)["error"] == 1
+    assert _ip_login(client, operator, "192.0.2.10", HTTP_X_FORWARDED_FOR="10.20.0.7, 192.0.2.11")["error"] == 0
+    assert _ip_login(client, operator, "192.0.2.10", HTTP_X_REAL_IP="10.20.0.7")["ip_address"] == "10.20.0.7"
+    assert _ip_login(client, operator, "127.0.0.1", HTTP_X_REAL_IP="10.20.0.7")["error"] == 1  # no longer trusted
+
+
+def test_login_cookies_are_http_only_strict_and_secure_when_the_login_was(client, operator):
+    params = {"abonement": "100001", "password": "1234", "client_id": operator.client.pk, "api_key": "api-key-1"}
+    plain = client.get(f"{BASE}/login/", params).cookies
+    secure = client.get(f"{BASE}/login/", params, secure=True).cookies
+    for name in ("authkey", "device_uid"):
+        assert plain[name]["httponly"] and plain[name]["samesite"] == "Strict" and not plain[name]["secure"]
+        assert secure[name]["httponly"] and secure[name]["samesite"] == "Strict" and secure[name]["secure"]
 
 
 def test_login_writes_the_customer_action_log(tvmw_login, operator, settings):
@@ -186,7 +230,7 @@ def test_reset_settings_is_delivered_once_to_a_device_that_sends_its_uid(tvmw_lo
 
 @pytest.mark.parametrize(
     ("abonement", "password", "field"),
-    [("100001", "wrong", "password"), ("999999", "1234", "abonement"), ("", "", None)],
+    [("100001", "wrong", "password"), ("999999", "1234", "password"), ("", "", None)],
 )
 def test_unknown_account_or_wrong_password_is_error_1(tvmw_call, operator, events, abonement, password, field):
     body = tvmw_call("/login/", **creds(operator, abonement=abonement, password=password))
@@ -388,6 +432,28 @@ def test_login_ext_needs_an_external_api_and_checks_the_client(tvmw_call, operat
     assert tvmw_call("/login/ext/", client_id=operator.client.pk, api_key="bad")["error"] == 4
 
 
+def test_a_password_hashed_the_old_way_still_logs_in_and_is_rehashed(tvmw_login, operator, settings):
+    salt = "0123456789abcdef"
+    legacy = f"pbkdf2${salt}${hashlib.pbkdf2_hmac('sha256', b'1234', salt.encode(), 5000).hex()}"
+    Account.objects.filter(pk=operator.account.pk).update(password=legacy)
+    tvmw_login(device_uid="upgraded")
+    stored = Account.objects.get(pk=operator.account.pk).password
+    assert stored.startswith(f"pbkdf2_sha256${settings.SMARTY_ACCOUNT_PASSWORD_ITERATIONS}$")
+    assert Account.objects.get(pk=operator.account.pk).check_password("1234")
+    tvmw_login(device_uid="upgraded")
+
+
+def test_a_wrong_password_does_not_rehash_and_a_malformed_hash_never_matches(tvmw_login, operator):
+    salt = "0123456789abcdef"
+    legacy = f"pbkdf2${salt}${hashlib.pbkdf2_hmac('sha256', b'1234', salt.encode(), 5000).hex()}"
+    Account.objects.filter(pk=operator.account.pk).update(password=legacy)
+    tvmw_login(password="4321", expect_error=1)
+    assert Account.objects.get(pk=operator.account.pk).password == legacy
+    for stored in ("", "1234", "pbkdf2_sha256$0$salt$digest", "pbkdf2_sha256$x$salt$digest", "md5$a$b"):
+        Account.objects.filter(pk=operator.account.pk).update(password=stored)
+        tvmw_login(password="1234", expect_error=1)
+
+
 # --- logout and sessions ----------------------------------------------------------------------
 
 
@@ -408,6 +474,29 @@ def test_logout_through_the_cookie_clears_it(client, tvmw_login, operator):
     response = client.get(f"{BASE}/logout/")
     assert response.json()["error"] == 0
     assert response.cookies["authkey"].value == ""
+
+
+@pytest.mark.parametrize("variant", [str.upper, lambda key: key + " "], ids=["upper case", "trailing space"])
+def test_only_the_exact_authkey_opens_the_session_and_it_ends_with_logout(tvmw_login, tvmw_call, operator, variant):
+    authkey = tvmw_login()["authkey"]
+    # Case-insensitive collations (MariaDB/MySQL) must not make a variant spelling a key of
+    # its own, cached apart from the real one and so surviving the logout.
+    assert tvmw_call("/message/list/", authkey=variant(authkey))["error"] == 403
+    assert tvmw_call("/message/list/", authkey=authkey)["error"] == 0
+    assert tvmw_call("/logout/", authkey=authkey)["error"] == 0
+    assert tvmw_call("/message/list/", authkey=variant(authkey))["error"] == 403
+    assert tvmw_call("/message/list/", authkey=authkey)["error"] == 403
+
+
+def test_the_authkey_never_reaches_a_log_file(tvmw_login, tvmw_call, operator, written_log):
+    authkey = tvmw_login()["authkey"]
+    for path in ("/account/status/", "/channel/list/", "/message/list/", "/logout/"):
+        assert tvmw_call(path, authkey=authkey, client_id=operator.client.pk)["error"] == 0
+    assert "OBJECT_CACHED" in written_log.text and "OBJECT_INVALIDATED" in written_log.text
+    assert "LOGIN_SUCCESS" in written_log.text
+    assert authkey not in written_log.text
+    for secret in ("'password': '1234'", operator.client.api_key):
+        assert secret not in written_log.text
 
 
 def test_an_expired_session_needs_a_new_login(tvmw_login, tvmw_call, operator):

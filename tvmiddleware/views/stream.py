@@ -16,7 +16,7 @@ from django.utils import timezone
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
-from smarty.logging import log_event
+from smarty.logging import log_event, mask_secret
 from streaming import routing, services
 from streaming.selectors import routing_camera, routing_channels
 from streaming.views import TOKEN_CHECK_PARAMS, token_check, token_deny_status
@@ -115,7 +115,7 @@ def _answer(call: Call, result: services.StreamUrl, body: dict, *, content_id: i
         "CONTENT_REQUEST_SUCCESS",
         url=call.request.path,
         params=call.log_params(),
-        uri=result.uri,
+        uri=mask_secret(result.uri, result.token),
         stream_service_id=result.stream_service_id,
         content_id=content_id,
         account_id=call.account.pk,
