@@ -516,6 +516,7 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
 @admin.register(AccountDevice)
 class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     client_from = "account"
+    ordering = ("-last_active", "-pk")  # a stable order for the pages
     dealer_field = "account__customer__dealer"
     list_display = (
         "device_uid",

@@ -47,9 +47,13 @@ def play_device_get(system_name: str) -> PlayDevice | None:
 
 
 def client_get(client_id: object) -> Client | None:
+    """The operator of a Client ID as a device or integration sent it (None when no operator
+    can have it: not a number, or outside the id column's range)."""
     try:
         pk = int(str(client_id).strip())
     except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:  # no cache key or query for what no row can be
         return None
     found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False)
     return found or None

@@ -12,6 +12,8 @@ from the database: the API keeps answering.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -25,9 +27,24 @@ T = TypeVar("T")
 _GEN = "gen:"
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def key_part(part: object) -> str:
+    """A value as a piece of a cache key: ids and short plain names as they are, anything else
+    (text a client sent: any length, any character) as a digest, so that every key stays
+    short and printable whatever the backend."""
+    if type(part) is int:
+        return str(part)
+    text = str(part)
+    if _PLAIN.fullmatch(text):
+        return text
+    return "~" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 def dep(kind: str, ident: object) -> str:
     """A dependency name, e.g. dep("client_content", 3) -> "client_content:3"."""
-    return f"{kind}:{ident}"
+    return f"{kind}:{key_part(ident)}"
 
 
 def _fresh() -> int:
@@ -83,7 +100,7 @@ def cached(
     lands while building leaves an entry that the next read sees as stale.
     """
     deps = list(deps)
-    key = "v:" + ":".join([name, *map(str, parts)])
+    key = "v:" + ":".join([name, *map(key_part, parts)])
     gen_keys = [_GEN + d for d in deps]
     found = cache.get_many([key, *gen_keys])
     gens = _resolve(gen_keys, found)

@@ -6,6 +6,7 @@ proportion to how much of it is still inside the window."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -17,7 +18,10 @@ def _keys(kind: str, client_id: int, value: str) -> tuple[str, str, float]:
     now = time.time()
     bucket = int(now // window)
     elapsed = (now % window) / window
-    base = f"login_failures:{kind}:{client_id}:{value}"
+    # The login or address as sent is hashed: a cache key made of whatever a client typed could
+    # be any length and hold any character.
+    digest = hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
+    base = f"login_failures:{kind}:{client_id}:{digest}"
     return f"{base}:{bucket}", f"{base}:{bucket - 1}", 1.0 - elapsed
 
 

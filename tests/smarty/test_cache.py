@@ -59,3 +59,15 @@ def test_a_hit_costs_one_cache_round_trip(monkeypatch):
     monkeypatch.setattr(module, "cache", Counting())
     assert cached("rt", (), ["d:1", "d:2", "d:3"], lambda: 2) == 1
     assert calls == ["get_many"]
+
+
+def test_key_parts_keep_ids_and_plain_names_and_digest_anything_else():
+    from smarty.cache import dep, key_part
+
+    assert key_part(42) == "42" and key_part("android-tv_2.0") == "android-tv_2.0"
+    odd = ["ß" * 300, "a b", "x\x01", "9" * 65, ""]
+    digests = [key_part(value) for value in odd]
+    assert all(d.startswith("~") and len(d) == 25 and d.isascii() for d in digests)
+    assert len(set(digests)) == len(odd)  # distinct values stay distinct
+    assert key_part("a b") == key_part("a b")  # and stable
+    assert dep("portal_settings", "a b") == "portal_settings:" + key_part("a b")

@@ -472,3 +472,21 @@ def test_requests_django_cannot_read_answer_the_envelope_of_every_method(fuzz):
         ):
             fuzz.check(method, items, response)
     fuzz.findings.report()
+
+
+def test_cache_keys_never_carry_what_a_client_sent_as_it_was(tvmw_call, operator, recwarn):
+    """A Client ID no operator can have, and a login of any length or character, make no cache
+    key of their own (keys stay short and printable: memcached refuses others)."""
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    tvmw_call("/noauth/category/list/", client_id="9" * 400)
+    tvmw_call(
+        "/login/",
+        client_id=operator.client.pk,
+        api_key=operator.client.api_key,
+        abonement="\x01 ' x" * 80,
+        password="nope",
+        device="android",
+        device_uid="fuzz-key",
+    )
+    assert not [w for w in recwarn.list if issubclass(w.category, CacheKeyWarning)]
