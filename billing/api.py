@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from smarty.api import Api, ApiError, Call, json_loads
-from smarty.api.params import Param
+from smarty.api.params import Param, whole_number
 from smarty.api.signature import request_items, signature_matches
 from smarty.logging import log_event
 from smarty.redaction import SECRET_PARAMS
@@ -267,35 +267,22 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _bounded(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        value = value.strip()
-        if not is_digits(value.lstrip("-")) or len(value) > 20:
-            raise ValueError(value)
-        number = int(value)
-        if not lo <= number <= hi:
-            raise ValueError(value)
-        return number
-
-    return parse
-
-
 def Id(name: str, *, required: bool = False) -> Param:  # noqa: N802
     """A database id: a whole number 1..2**53."""
-    return Param(name, required, None, parser=_bounded(1, MAX_ID), type_name="a positive whole number")
+    return Param(name, required, None, parser=whole_number(1, MAX_ID), type_name="a positive whole number")
 
 
 def IdList(name: str, *, required: bool = False) -> Param:  # noqa: N802
-    return Param(name, required, None, many=True, parser=_bounded(1, MAX_ID), type_name="a list of positive ids")
+    return Param(name, required, None, many=True, parser=whole_number(1, MAX_ID), type_name="a list of positive ids")
 
 
 def Int(name: str, *, lo: int = INT32[0], hi: int = INT32[1], default: Any = None, required: bool = False) -> Param:  # noqa: N802
     """A whole number within lo..hi."""
-    return Param(name, required, default, parser=_bounded(lo, hi), type_name=f"a whole number {lo}..{hi}")
+    return Param(name, required, default, parser=whole_number(lo, hi), type_name=f"a whole number {lo}..{hi}")
 
 
 def IntList(name: str, *, lo: int = INT32[0], hi: int = INT32[1]) -> Param:  # noqa: N802
-    return Param(name, False, None, many=True, parser=_bounded(lo, hi), type_name=f"whole numbers {lo}..{hi}")
+    return Param(name, False, None, many=True, parser=whole_number(lo, hi), type_name=f"whole numbers {lo}..{hi}")
 
 
 def _json_object(value: str) -> dict:

@@ -4,6 +4,8 @@ customers with and without tariffs, an inactive account, a device type of each f
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -106,15 +108,23 @@ class WrittenLog(logging.Handler):
         return "\n".join(self.lines)
 
 
-@pytest.fixture
-def written_log():
-    """Every line the seed loggers write during the test, as it would reach the log files."""
+@contextmanager
+def on_seed_loggers(handler: logging.Handler) -> Iterator[logging.Handler]:
+    """`handler` on every seed logger (they do not propagate to the root logger) meanwhile."""
     from django.conf import settings
 
-    handler = WrittenLog()
     loggers = [logging.getLogger(name) for name in settings.SMARTY_LOGGERS]
     for log in loggers:
         log.addHandler(handler)
-    yield handler
-    for log in loggers:
-        log.removeHandler(handler)
+    try:
+        yield handler
+    finally:
+        for log in loggers:
+            log.removeHandler(handler)
+
+
+@pytest.fixture
+def written_log():
+    """Every line the seed loggers write during the test, as it would reach the log files."""
+    with on_seed_loggers(WrittenLog()) as handler:
+        yield handler

@@ -90,7 +90,9 @@ class _FieldError(Exception):
 INT64 = (-(2**63), 2**63 - 1)
 
 
-def _whole(lo: int, hi: int) -> Callable[[str], int]:
+def whole_number(lo: int, hi: int) -> Callable[[str], int]:
+    """A parser of whole numbers in [lo, hi] (ASCII digits, an optional minus)."""
+
     def parse(value: str) -> int:
         value = value.strip()
         digits = value[1:] if value.startswith("-") else value
@@ -173,7 +175,7 @@ def Number(  # noqa: N802
 ) -> Param:
     """A whole number in ASCII digits within lo..hi (by default what a BIGINT holds)."""
     return Param(
-        name, required, default, choices, parser=_whole(lo, hi), type_name="a whole number", **_declared(lo, hi)
+        name, required, default, choices, parser=whole_number(lo, hi), type_name="a whole number", **_declared(lo, hi)
     )
 
 
@@ -183,7 +185,7 @@ def NumberList(name: str, *, required: bool = False, lo: int = INT64[0], hi: int
         required,
         None,
         many=True,
-        parser=_whole(lo, hi),
+        parser=whole_number(lo, hi),
         type_name="a list of whole numbers",
         **_declared(lo, hi),
     )

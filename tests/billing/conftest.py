@@ -11,6 +11,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from smarty.api.signature import compute_signature
+from tests.conftest import on_seed_loggers
 
 BASE = "/billing/api"
 
@@ -100,12 +101,5 @@ class EventLog(logging.Handler):
 
 @pytest.fixture
 def events():
-    from django.conf import settings
-
-    handler = EventLog()
-    loggers = [logging.getLogger(name) for name in settings.SMARTY_LOGGERS]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield handler
-    for logger in loggers:
-        logger.removeHandler(handler)
+    with on_seed_loggers(EventLog()) as handler:
+        yield handler

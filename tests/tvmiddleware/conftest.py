@@ -8,7 +8,8 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
+
+from tests.conftest import on_seed_loggers
 
 BASE = "/tvmiddleware/api"
 
@@ -92,10 +93,5 @@ class EventLog(logging.Handler):
 @pytest.fixture
 def events():
     """Captures log_event() calls on every seed logger (they do not propagate to root)."""
-    handler = EventLog()
-    loggers = [logging.getLogger(name) for name in settings.SMARTY_LOGGERS]
-    for log in loggers:
-        log.addHandler(handler)
-    yield handler
-    for log in loggers:
-        log.removeHandler(handler)
+    with on_seed_loggers(EventLog()) as handler:
+        yield handler
