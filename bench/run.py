@@ -761,6 +761,13 @@ def users_for(phase: str, cfg: dict, phases: dict) -> int:
     return min(5000, max(10, round(0.5 * mix * think))) if mix else 100
 
 
+def _portable(cfg: dict) -> dict:
+    """The configuration as recorded in a result: paths inside the project relative to it, so
+    a result committed with the project says nothing of the machine it ran on."""
+    root = str(ROOT) + os.sep
+    return {key: value.replace(root, "") if isinstance(value, str) else value for key, value in cfg.items()}
+
+
 def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
@@ -788,7 +795,7 @@ def main() -> int:
         "commit": git_commit(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "database": urlsplit(cfg["BENCH_DATABASE_URL"]).scheme,
-        "config": cfg,
+        "config": _portable(cfg),
         "phases": {},
         "problems": [],
         "json_name": f"{stamp}.json",

@@ -157,3 +157,10 @@ def test_profile_text_names_files_without_the_machines_paths():
 def test_a_bench_database_name_that_is_not_a_plain_identifier_is_refused(name):
     with pytest.raises(ValueError, match="letters, digits and _ only"):
         run.ensure_database(f"mysql://root@127.0.0.1:1/{name}")
+
+
+def test_a_recorded_configuration_names_paths_inside_the_project_relative_to_it():
+    from bench.run import ROOT, _portable
+
+    cfg = {"BENCH_LOCUST": str(ROOT / "bench" / ".venv-locust" / "bin" / "locust"), "BENCH_USERS": "auto", "N": 3}
+    assert _portable(cfg) == {"BENCH_LOCUST": "bench/.venv-locust/bin/locust", "BENCH_USERS": "auto", "N": 3}
