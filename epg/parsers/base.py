@@ -7,7 +7,7 @@ Adding a parser is one module plus one row:
    one, `channel_list()`).
 2. Create an EpgSource whose `parser` field is `<name>`.
 
-How the importer drives a parser (epg/importer.py):
+How the importer drives a parser (epg/importer/):
 
     parser = EpgParser(source)
     for feed in parser.feeds(channels):          # one feed = one input (file, download)

@@ -420,14 +420,14 @@ def test_without_a_cap_every_sequence_event_is_logged(make_source, make_channel,
 
 
 def test_a_streamed_input_grouped_by_channel_needs_no_spool(make_source, make_channel, tmp_path, settings, monkeypatch):
-    import epg.importer
+    import epg.importer.source
 
     settings.SMARTY_EPG_STREAMING = True
 
     def no_spool(*args, **kwargs):
         raise AssertionError("a grouped input is written while it is read")
 
-    monkeypatch.setattr(epg.importer, "Spool", no_spool)
+    monkeypatch.setattr(epg.importer.source, "Spool", no_spool)
     source = make_source(
         guide(
             tmp_path,
