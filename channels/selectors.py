@@ -724,11 +724,18 @@ def camera_catalogue(client_id: int) -> dict[str, Any]:
     return cached_value("camera_catalogue", (client_id,), [client_content_dep(client_id)], build)
 
 
+def camera_open(*, bound_to: int | None, tariffs: frozenset[int], account_id: int, tariff_ids: frozenset[int]) -> bool:
+    """A camera is open to the account it is bound to, or through one of its tariffs (a camera
+    bound to no account and in no tariff is open to nobody). The lists and the stream URL
+    method decide with this one rule."""
+    if bound_to is not None:
+        return bound_to == account_id
+    return bool(tariffs & tariff_ids)
+
+
 def camera_visible(row: dict, *, account_id: int, tariff_ids: frozenset[int]) -> bool:
-    """A camera is open to the account it is bound to, or through one of its tariffs."""
-    if row["account_id"] is not None:
-        return row["account_id"] == account_id
-    return bool(row["tariff_ids"] & tariff_ids)
+    bound_to, tariffs = row["account_id"], row["tariff_ids"]
+    return camera_open(bound_to=bound_to, tariffs=tariffs, account_id=account_id, tariff_ids=tariff_ids)
 
 
 # --- warming (cache_channel_list) -------------------------------------------------------------

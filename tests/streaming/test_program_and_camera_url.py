@@ -163,6 +163,7 @@ def test_another_operators_channel_has_no_archive_for_us(client, world, other_wo
 @pytest.fixture
 def cameras(world):  # noqa: ANN001, ANN201
     public = Camera.objects.create(client=world.op.client, name="Square", id_for_stream_service="cam-square")
+    public.tariffs.add(world.op.tariff)  # open to every account with the basic tariff
     own = Camera.objects.create(
         client=world.op.client, name="Porch", id_for_stream_service="cam-porch", account=world.op.account
     )
@@ -196,6 +197,16 @@ def test_cameras_of_other_accounts_or_tariffs_and_unknown_ones_are_error_1(clien
         assert body["error"] == 1 and body["error_fields"] == {"cid": "not found"}
     foreign = Camera.objects.create(client=other_world.op.client, name="Square", id_for_stream_service="cam-square")
     assert get(client, CAMERA_URL, world.params(cid=foreign.pk))["error"] == 1
+
+
+def test_a_camera_in_no_tariff_and_bound_to_no_account_is_open_to_nobody(client, world, cameras):
+    # The camera lists hide it; the stream URL method must not hand it out either.
+    orphan = Camera.objects.create(client=world.op.client, name="Orphan", id_for_stream_service="cam-orphan")
+    body = get(client, CAMERA_URL, world.params(cid=orphan.pk))
+    assert body["error"] == 1 and body["error_fields"] == {"cid": "not found"}
+    listed = get(client, "/tvmiddleware/api/camera/list/", world.params())
+    assert orphan.pk not in {camera["id"] for camera in listed["cameras"]}
+    assert cameras["public"].pk in {camera["id"] for camera in listed["cameras"]}
 
 
 def test_camera_url_without_a_session_is_403_and_with_a_bad_cid_is_1(client, world, cameras):

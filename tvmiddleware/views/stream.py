@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
+from channels.selectors import camera_open
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
@@ -164,11 +165,11 @@ def _channel(call: Call, viewer: routing.Viewer, cid: int) -> routing.ContentInf
 def _camera(call: Call, viewer: routing.Viewer, cid: int, *, code: int) -> routing.ContentInfo:
     camera = routing_camera(call.client.pk, cid)
     if camera is not None and camera.enabled:
-        if camera.account_id is not None:
-            allowed = camera.account_id == viewer.account_id
-        else:
-            allowed = not camera.tariff_ids or bool(camera.tariff_ids & viewer.tariff_ids)
-        if allowed:
+        tariffs = frozenset(camera.tariff_ids or ())
+        viewer_tariffs = frozenset(viewer.tariff_ids or ())
+        if camera_open(
+            bound_to=camera.account_id, tariffs=tariffs, account_id=viewer.account_id, tariff_ids=viewer_tariffs
+        ):
             return camera
     raise ApiError(code, "cid: camera not found", {"cid": "not found"})
 
