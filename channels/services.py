@@ -134,3 +134,13 @@ def channel_viewed(*, account, channel_id: int) -> None:  # noqa: ANN001
             rows = _ensure_rows(account, [channel_id])
             AccountChannelSetting.objects.filter(pk=rows[channel_id].pk).update(last_viewed_at=now)
     bump_after_commit(last_viewed_dep(account.pk))
+
+
+def cameras_changed(*, client_id: int) -> None:
+    """Cameras were moved with QuerySet.update(), which sends no signal: refresh the operator's
+    camera catalogue (camera lists) and routing inputs (camera URLs), now and after commit, or
+    a camera's previous account would keep seeing and streaming it."""
+    from clients.selectors import client_content_dep
+    from streaming.selectors import streaming_dep
+
+    bump_after_commit(client_content_dep(client_id), streaming_dep(client_id))

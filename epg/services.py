@@ -329,6 +329,7 @@ def epg_channels_fix_duplicates(*, source: EpgSource) -> int:
     channels use (then the oldest) stays, the others' users are moved to it and they are
     deleted with their guides. Returns how many were deleted."""
     from channels.models import Camera, Channel
+    from channels.services import cameras_changed
 
     doubled = (
         EpgChannel.objects.filter(source=source)
@@ -355,7 +356,10 @@ def epg_channels_fix_duplicates(*, source: EpgSource) -> int:
             for channel in Channel.objects.filter(epg_channel=duplicate):
                 channel.epg_channel = keep
                 channel.save(update_fields=["epg_channel"])
+            moved = set(Camera.objects.filter(epg_channel=duplicate).values_list("client_id", flat=True))
             Camera.objects.filter(epg_channel=duplicate).update(epg_channel=keep)
+            for client_id in moved:
+                cameras_changed(client_id=client_id)
             Premiere.objects.filter(epg_channel=duplicate).update(epg_channel=keep)
             if not keep.icon and duplicate.icon:
                 keep.icon, keep.icon_url = duplicate.icon, duplicate.icon_url

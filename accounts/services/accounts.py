@@ -700,12 +700,6 @@ def account_camera_remove(*, account: Account, cameras: Iterable) -> list[int]:
 
 
 def _cameras_changed(client_id: int) -> None:
-    """QuerySet.update() sends no signal: refresh the operator's camera catalogue (camera
-    lists) and routing inputs (camera URLs) here, now and after commit, or the camera's
-    previous account would keep seeing and streaming it."""
-    from clients.selectors import client_content_dep
-    from streaming.selectors import streaming_dep
+    from channels.services import cameras_changed
 
-    deps = [client_content_dep(client_id), streaming_dep(client_id)]
-    bump(*deps)
-    transaction.on_commit(lambda: bump(*deps))
+    cameras_changed(client_id=client_id)

@@ -390,3 +390,26 @@ def test_premiere_import_reports_a_broken_source(make_source, db):
 def test_premiere_import_refuses_an_unknown_source(db):
     with pytest.raises(CommandError, match="no premiere source with id 5"):
         run("premiere_import", "--source_id", "5")
+
+
+def test_fix_duplicates_moves_cameras_and_refreshes_their_operators_caches(
+    listed_source, make_channel, operator, other_operator
+):
+    from channels.models import Camera
+    from clients.selectors import client_content_dep
+    from epg.services import epg_channels_fix_duplicates
+    from smarty.cache import generations
+
+    # no operator channel uses either: only the camera ties the operator to them
+    keep = make_channel(listed_source, "two", name="Older")
+    spare = make_channel(listed_source, "two", name="Spare")
+    camera = Camera.objects.create(client=operator.client, name="Gate", id_for_stream_service="gate", epg_channel=spare)
+    ours, theirs = client_content_dep(operator.client.pk), client_content_dep(other_operator.client.pk)
+    before = generations([ours, theirs])
+    # the service itself: the command also re-imports the channel list, which bumps on its own
+    assert epg_channels_fix_duplicates(source=listed_source) == 1
+    camera.refresh_from_db()
+    assert camera.epg_channel == keep
+    after = generations([ours, theirs])
+    assert after[0] != before[0]  # the camera's operator sees the move at once
+    assert after[1] == before[1]  # the other operator's caches stay valid
