@@ -238,29 +238,15 @@ class SourceImport:
         if not self.force and state.locked.get(channel.pk) == plan.content_hash:
             self.result.channels_unchanged += 1
             return None
-        removed = 0
-        if plan.statements and channel.pk in state.populated:
-            begin, end = plan.span
-            removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
+        removed = self._remove_covered(plan) if plan.statements and channel.pk in state.populated else 0
         return PendingChannel(plan, None, removed, self.writer.send(plan.statements))
 
     def _finish_streamed(self, pending: PendingChannel) -> None:
         """Collect the channel's INSERTs and link its genres; its content hash is stored with
         the others at the end of the stream."""
-        plan, channel = pending.plan, pending.plan.channel
-        try:
-            pending.inflight.wait()
-            if plan.genre_links:
-                begin, end = plan.span
-                link_genres(channel, plan.genre_links, begin=begin, end=end)
-        except BaseException:
-            pending.inflight.abandon()
-            raise
-        self._streamed.hashes.append((channel.pk, plan.content_hash))
-        transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
-        self._streamed.stored.append(
-            StoredChannel(channel, plan.created, pending.removed, plan.content_hash, plan.events, plan.suppressed)
-        )
+        self._collect(pending)
+        self._streamed.hashes.append((pending.plan.channel.pk, pending.plan.content_hash))
+        self._streamed.stored.append(self._stored(pending))
 
     @staticmethod
     def _runs(items: Iterable[ParsedProgramme]) -> Iterator[tuple[str, list[ParsedProgramme]]]:
@@ -373,10 +359,7 @@ class SourceImport:
                 transaction.savepoint_commit(savepoint)
                 self.result.channels_unchanged += 1
                 return None
-            removed = 0
-            if plan.statements:
-                begin, end = plan.span
-                removed = delete_programme_ids(self.writer.ids_in_range(channel.pk, begin, end))
+            removed = self._remove_covered(plan) if plan.statements else 0
             inflight = self.writer.send(plan.statements)
         except DatabaseError as exc:
             transaction.savepoint_rollback(savepoint)
@@ -387,25 +370,43 @@ class SourceImport:
     def _finish(self, pending: PendingChannel, *, sink: Callable[[StoredChannel], None]) -> None:
         """Collect a channel's INSERTs, link its genres, store its hash, release its savepoint;
         `sink` takes the channel, to be reported once committed."""
+        channel = pending.plan.channel
+        try:
+            self._collect(pending)
+            self.writer.set_content_hash(channel.pk, pending.plan.content_hash)
+        except DatabaseError as exc:
+            transaction.savepoint_rollback(pending.savepoint)
+            self._fail_channels(exc, [channel_key(channel)], only=channel, stacktrace=True)
+            return
+        transaction.savepoint_commit(pending.savepoint)
+        sink(self._stored(pending))
+
+    # -- what both ways do for a channel ---------------------------------------------------
+    def _remove_covered(self, plan: ChannelPlan) -> int:
+        """Delete the channel's programmes in the time range the new guide covers."""
+        begin, end = plan.span
+        return delete_programme_ids(self.writer.ids_in_range(plan.channel.pk, begin, end))
+
+    def _collect(self, pending: PendingChannel) -> None:
+        """Wait for the channel's INSERTs and link its genres. Whatever fails, the result of a
+        statement still in flight is read first: the connection stays usable."""
         plan = pending.plan
-        channel = plan.channel
         try:
             pending.inflight.wait()
             if plan.genre_links:
                 begin, end = plan.span
-                link_genres(channel, plan.genre_links, begin=begin, end=end)
-            self.writer.set_content_hash(channel.pk, plan.content_hash)
-        except DatabaseError as exc:
-            pending.inflight.abandon()
-            transaction.savepoint_rollback(pending.savepoint)
-            self._fail_channels(exc, [channel_key(channel)], only=channel, stacktrace=True)
-            return
+                link_genres(plan.channel, plan.genre_links, begin=begin, end=end)
         except BaseException:
             pending.inflight.abandon()
             raise
-        transaction.savepoint_commit(pending.savepoint)
-        transaction.on_commit(partial(bump, dep("epg_channel", channel.pk)))
-        sink(StoredChannel(channel, plan.created, pending.removed, plan.content_hash, plan.events, plan.suppressed))
+
+    @staticmethod
+    def _stored(pending: PendingChannel) -> StoredChannel:
+        """The written channel, to report once committed; its guide cache is refreshed then."""
+        plan = pending.plan
+        transaction.on_commit(partial(bump, dep("epg_channel", plan.channel.pk)))
+        channel, removed = plan.channel, pending.removed
+        return StoredChannel(channel, plan.created, removed, plan.content_hash, plan.events, plan.suppressed)
 
     def _committed(self, stored: StoredChannel) -> None:
         """A channel's new guide is committed: count and log it."""

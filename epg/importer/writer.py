@@ -422,10 +422,6 @@ class ProgramWriter:
                 cursor.execute(sql, params)
         return Inflight()
 
-    def insert(self, rows: list[list]) -> None:
-        """Insert `rows` now (prepare + send + wait)."""
-        self.send(self.prepare(rows)).wait()
-
     def _statement(self, constants: tuple[tuple[int, str], ...]) -> tuple[str, list[int]]:
         """One row's VALUES group with the constant columns as literals, and the columns
         passed as parameters."""
