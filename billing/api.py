@@ -22,7 +22,7 @@ from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param, whole_number
 from smarty.api.signature import request_items, signature_matches
 from smarty.logging import log_event
-from smarty.redaction import SECRET_PARAMS
+from smarty.redaction import masked
 
 from . import errors
 
@@ -49,7 +49,7 @@ def request_args(call: Call) -> dict[str, str]:
     """The request's parameters for the log: repeated values joined, secrets masked."""
     args = {}
     for name, values in call.data.lists():
-        args[name] = "***" if name in SECRET_PARAMS else ",".join(values)
+        args[name] = masked(name, ",".join(values))
     return args
 
 

@@ -41,6 +41,11 @@ SECRET_PARAMS = frozenset(
 MASK = "***"
 
 
+def masked(name: str, value: str) -> str:
+    """A request parameter's value as a log line shows it."""
+    return MASK if name in SECRET_PARAMS else value
+
+
 def _alternatives(names: Iterable[str]) -> str:
     return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
 

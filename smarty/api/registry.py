@@ -26,7 +26,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import path as url_path
 from django.views.decorators.csrf import csrf_exempt
 
-from ..redaction import SECRET_PARAMS
+from ..redaction import masked
 from .errors import ApiError
 from .params import Param, parse_params
 from .render import render
@@ -74,7 +74,7 @@ class Call:
 
     def log_params(self) -> dict[str, str]:
         """The request's parameters for logs, with secrets masked."""
-        return {key: ("***" if key in SECRET_PARAMS else value) for key, value in self.data.items()}
+        return {key: masked(key, value) for key, value in self.data.items()}
 
 
 def client_ip(request: HttpRequest) -> str:
