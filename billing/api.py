@@ -262,11 +262,6 @@ MAX_ID = 2**53
 INT32 = (-(2**31), 2**31 - 1)
 
 
-def is_digits(text: str) -> bool:
-    """ASCII digits only ("²" and "٣" are digits to str.isdigit but not to int())."""
-    return text.isascii() and text.isdigit()
-
-
 def Id(name: str, *, required: bool = False) -> Param:  # noqa: N802
     """A database id: a whole number 1..2**53."""
     return Param(name, required, None, parser=whole_number(1, MAX_ID), type_name="a positive whole number")

@@ -16,6 +16,7 @@ from accounts.services.accounts import (
     TariffUnavailableError,
 )
 from smarty.api import ApiError, Call, Date, Flag, String
+from smarty.api.params import is_digits
 
 from .. import errors
 from ..api import (
@@ -29,7 +30,6 @@ from ..api import (
     domain_errors,
     endpoint,
     given,
-    is_digits,
     page_of,
     request_args,
     tariff_from,

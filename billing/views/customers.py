@@ -12,6 +12,7 @@ from accounts.services import customers as customer_services
 from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
 from billing.models import Transaction
 from smarty.api import ApiError, Call, Date, Decimal, Flag, String
+from smarty.api.params import is_digits
 from tariffs.models import Tariff, TariffSubscription
 
 from .. import errors
@@ -23,7 +24,6 @@ from ..api import (
     domain_errors,
     endpoint,
     given,
-    is_digits,
     page_of,
     stamp,
     tariff_from,

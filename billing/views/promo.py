@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 
 from billing.models import PromoCode
 from smarty.api import ApiError, Call, Date, Decimal, String
+from smarty.api.params import is_digits
 from tariffs.models import Tariff
 
 from .. import errors, services
-from ..api import Id, Int, account_from, domain_errors, endpoint, is_digits
+from ..api import Id, Int, account_from, domain_errors, endpoint
 
 
 def _tariffs(call: Call, name: str, code: int) -> list[Tariff]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from smarty.api import ApiError, Call, Decimal, Flag, String
+from smarty.api.params import is_digits
 from streaming.models import StreamService
 from tariffs import services as tariff_services
 from tariffs.models import Tariff
 from tariffs.selectors import tariff_list_with_channels
 
 from .. import errors
-from ..api import Id, Int, domain_errors, endpoint, given, is_digits
+from ..api import Id, Int, domain_errors, endpoint, given
 from . import shapes
 
 COUNT = {"lo": 0, "hi": 100_000}

@@ -90,14 +90,18 @@ class _FieldError(Exception):
 INT64 = (-(2**63), 2**63 - 1)
 
 
+def is_digits(text: str) -> bool:
+    """ASCII digits only ("²" and "٣" are digits to str.isdigit but not to int())."""
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(lo: int, hi: int) -> Callable[[str], int]:
     """A parser of whole numbers in [lo, hi] (ASCII digits, an optional minus)."""
 
     def parse(value: str) -> int:
         value = value.strip()
         digits = value[1:] if value.startswith("-") else value
-        # ASCII digits only: str.isdigit() also takes "²" and "٣".
-        if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
+        if not is_digits(digits) or len(digits) > 19:
             raise ValueError(value)
         number = int(value)
         if not lo <= number <= hi:
@@ -131,7 +135,7 @@ def _datetime(value: str) -> dt.datetime:
     value = value.strip()
     digits = value[1:] if value.startswith("-") else value
     try:
-        if digits.isascii() and digits.isdigit():
+        if is_digits(digits):
             return dt.datetime.fromtimestamp(int(value), dt.UTC)
         parsed = parse_datetime(value)
         if parsed is None:
