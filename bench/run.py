@@ -160,6 +160,8 @@ def server_env(cfg: dict[str, str], var_dir: Path) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "settings.local",
             "SMARTY_DEBUG": "0",
+            # The floor phase's view, /bench/floor/, exists only with this setting.
+            "SMARTY_BENCH_FLOOR": "1",
             "SMARTY_DATABASE_URL": cfg["BENCH_DATABASE_URL"],
             "SMARTY_REDIS_URL": cfg["BENCH_REDIS_URL"],
             "SMARTY_CACHE_KEY_PREFIX": "smarty-bench",

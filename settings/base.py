@@ -350,6 +350,8 @@ SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (channels/caching.py).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)
+# /bench/floor/ (the benchmark's cheapest JSON answer): only for bench/run.py's server.
+SMARTY_BENCH_FLOOR = env_bool("SMARTY_BENCH_FLOOR", False)
 
 # --- admin ---------------------------------------------------------------------------------
 # The admin site of the project (sections, operator selector) as Django's default site, and

@@ -13,7 +13,6 @@ urlpatterns = [
     path("tvmiddleware/api/", include("tvmiddleware.urls")),
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),
-    path("bench/floor/", floor, name="bench-floor"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
@@ -32,6 +31,10 @@ for prefix, module in (
             raise
         continue
     urlpatterns.append(path(prefix, include(module)))
+
+if settings.SMARTY_BENCH_FLOOR:
+    # The benchmark's floor (bench/README.md): only when the benchmark's server turns it on.
+    urlpatterns.append(path("bench/floor/", floor, name="bench-floor"))
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
