@@ -66,10 +66,10 @@ class OnlineFilter(admin.SimpleListFilter):
     parameter_name = "online"
     online_q = staticmethod(lambda since: _online_sessions(since))
 
-    def lookups(self, request, model_admin):  # noqa: ANN001, ANN201
+    def lookups(self, request, model_admin):
         return (("1", _("Online")), ("0", _("Offline")))
 
-    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+    def queryset(self, request, queryset):
         if self.value() not in ("0", "1"):
             return queryset
         inner = queryset.model._default_manager.filter(pk=OuterRef("pk")).filter(self.online_q(online_since()))
@@ -93,7 +93,7 @@ class CustomerAccountInline(OperatorScopedInline):
     can_delete = False
     verbose_name_plural = _("accounts")
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -203,7 +203,7 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         ),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return (
             super()
             .get_queryset(request)
@@ -247,7 +247,7 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     def stats_online_q(self, since: dt.datetime) -> Q:
         return _online_sessions(since, "accounts__sessions__")
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         services.customer_save(
             customer=obj,
@@ -257,14 +257,14 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
             user=_user(request),
         )
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.customer_delete(customer=obj, user=_user(request))
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         for customer in queryset:
             services.customer_delete(customer=customer, user=_user(request))
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # noqa: ANN001, ANN201
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self.admin_site._registry[Account].has_add_permission(request):
             context["add_account_url"] = reverse("admin:accounts_account_add") + f"?customer={obj.pk}"
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -292,7 +292,7 @@ class AccountAdminForm(forms.ModelForm):
         model = Account
         exclude = ("password",)
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "abonement" in self.fields:
             self.fields["abonement"].required = False
@@ -313,10 +313,10 @@ class AccountSessionInline(OperatorScopedInline):
     can_delete = False
     verbose_name_plural = _("sessions")
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -390,7 +390,7 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         ),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return (
             super()
             .get_queryset(request)
@@ -438,7 +438,7 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     def stats_online_q(self, since: dt.datetime) -> Q:
         return _online_sessions(since)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         services.account_save(
             account=obj,
@@ -449,7 +449,7 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
             user=_user(request),
         )
 
-    def save_formset(self, request, form, formset, change):  # noqa: ANN001
+    def save_formset(self, request, form, formset, change):
         if formset.model is not AccountDevice:
             return super().save_formset(request, form, formset, change)
         for device in formset.save(commit=False):
@@ -459,14 +459,14 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
             services.device_delete(device=device, user=_user(request))
         return None
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.account_delete(account=obj, user=_user(request))
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         for account in queryset:
             services.account_delete(account=account, user=_user(request))
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):  # noqa: ANN001, ANN201
+    def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         account = self.get_object(request, object_id)
         if account is not None:
@@ -550,7 +550,7 @@ class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         "created_at",
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         since = online_since()
         return (
             super()
@@ -576,13 +576,13 @@ class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     def stats_online_q(self, since: dt.datetime) -> Q:
         return Q(last_active__gte=since) | _online_sessions(since)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         services.device_save(device=obj, is_new=not change, user=_user(request))
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.device_delete(device=obj, user=_user(request))
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         for device in queryset:
             services.device_delete(device=device, user=_user(request))
 
@@ -605,26 +605,26 @@ class SessionAdmin(OperatorScopedAdmin):
     )
     exclude = ("authkey",)
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("account", "play_device")
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):  # noqa: ANN001, ANN201
+    def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
 
     @admin.action(description=_("End the selected sessions"), permissions=["delete"])
-    def terminate(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def terminate(self, request: HttpRequest, queryset) -> None:
         count = services.session_terminate(sessions=queryset)
         self.message_user(request, gettext("%(count)d sessions ended.") % {"count": count}, messages.SUCCESS)
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.session_terminate(sessions=Session.objects.filter(pk=obj.pk))
 
 
@@ -635,29 +635,29 @@ class CustomerActionLogAdmin(OperatorScopedAdmin):
     list_filter = ("source", "action", ("created_at", DateRangeFilter))
     search_fields = ("customer__lastname", "customer__firstname", "account__abonement", "action", "user")
 
-    def lookup_allowed(self, lookup, value, request=None):  # noqa: ANN001, ANN201
+    def lookup_allowed(self, lookup, value, request=None):
         return lookup in ("account__id__exact", "customer__id__exact") or super().lookup_allowed(lookup, value, request)
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("customer", "account")
 
     @admin.display(description=_("details"))
     def details_short(self, obj: CustomerActionLog) -> str:
         return Truncator(", ".join(f"{k}={v}" for k, v in (obj.details or {}).items())).chars(100)
 
-    def has_module_permission(self, request):  # noqa: ANN001, ANN201
+    def has_module_permission(self, request):
         return settings.TVMIDDLEWARE_CUSTOMER_LOG_ENABLED and super().has_module_permission(request)
 
-    def has_view_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_view_permission(self, request, obj=None):
         return settings.TVMIDDLEWARE_CUSTOMER_LOG_ENABLED and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
 

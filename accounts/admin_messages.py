@@ -45,7 +45,7 @@ class BulkMessageForm(forms.Form):
     )
     only_active = forms.BooleanField(label=_("active accounts only"), required=False, initial=True)
 
-    def __init__(self, *args, client_id: int, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, client_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tariffs"].queryset = Tariff.objects.filter(client_id=client_id).order_by("sort_order", "id")
 
@@ -73,10 +73,10 @@ class MessageAdmin(OperatorScopedAdmin):
     autocomplete_fields = ("account",)
     date_hierarchy = None
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("account")
 
-    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_fields(self, request, obj=None):
         if obj is None:
             return ["account", "subject", "text", "urgent", "no_confirmation"]
         return [
@@ -91,10 +91,10 @@ class MessageAdmin(OperatorScopedAdmin):
             "created_at",
         ]
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj) if obj is not None else []
 
-    def lookup_allowed(self, lookup, value, request=None):  # noqa: ANN001, ANN201
+    def lookup_allowed(self, lookup, value, request=None):
         if lookup == "account__customer__id__exact":
             return True
         return super().lookup_allowed(lookup, value, request)
@@ -106,7 +106,7 @@ class MessageAdmin(OperatorScopedAdmin):
     def text_excerpt(self, obj: Message) -> str:
         return Truncator(obj.text).chars(80)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied
         saved = services.message_create(
@@ -125,7 +125,7 @@ class MessageAdmin(OperatorScopedAdmin):
             *super().get_urls(),
         ]
 
-    def get_list_tools(self, request, cl):  # noqa: ANN001, ANN201
+    def get_list_tools(self, request, cl):
         tools = super().get_list_tools(request, cl)
         if self.has_add_permission(request):
             tools.append({"url": reverse("admin:accounts_message_bulk"), "label": gettext("Bulk mail"), "css": "bulk"})
@@ -202,10 +202,10 @@ class DeviceCommandAdmin(OperatorScopedAdmin):
     search_fields = ("account__abonement", "device__device_uid")
     autocomplete_fields = ("account", "device")
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("account", "device")
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         return ("account", "device", "type", "user_confirmation", "accompanying_text", "deep_link", "image_url")
@@ -217,7 +217,7 @@ class DeviceCommandAdmin(OperatorScopedAdmin):
     def command_name(self, obj: DeviceCommand) -> str:
         return str(dict(services.CommandType.choices).get(obj.type, obj.type))
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied
         saved = services.device_command_create(

@@ -370,7 +370,7 @@ def _flush_messages(batch: list[tuple[Message, str]]) -> int:
 def device_command_create(
     *,
     account: Account,
-    type: str,  # noqa: A002 - the protocol's name
+    type: str,
     device: AccountDevice | None = None,
     user_confirmation: bool = False,
     deep_link: str = "",

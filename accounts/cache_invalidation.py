@@ -22,12 +22,12 @@ def bump_now_and_on_commit(*deps: str) -> None:
 
 
 @receiver([post_save, post_delete], sender=Account)
-def _account_changed(sender, instance: Account, **kwargs) -> None:  # noqa: ANN001
+def _account_changed(sender, instance: Account, **kwargs) -> None:
     bump_now_and_on_commit(account_dep(instance.pk))
 
 
 @receiver([post_save, post_delete], sender=Customer)
-def _customer_changed(sender, instance: Customer, **kwargs) -> None:  # noqa: ANN001
+def _customer_changed(sender, instance: Customer, **kwargs) -> None:
     # Cached accounts carry their customer (names, contract number, meta).
     ids = list(Account.objects.filter(customer_id=instance.pk).values_list("pk", flat=True))
     if ids:
@@ -35,7 +35,7 @@ def _customer_changed(sender, instance: Customer, **kwargs) -> None:  # noqa: AN
 
 
 @receiver(m2m_changed, sender=Account.tariffs.through)
-def _account_tariffs_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:  # noqa: ANN001
+def _account_tariffs_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
     if not action.startswith("post_"):
         return
     if isinstance(instance, Account):
@@ -46,7 +46,7 @@ def _account_tariffs_changed(sender, instance, action: str, pk_set=None, **kwarg
 
 
 @receiver(m2m_changed, sender=Customer.tariffs.through)
-def _customer_tariffs_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:  # noqa: ANN001
+def _customer_tariffs_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
     if not action.startswith("post_"):
         return
     customer_ids = [instance.pk] if isinstance(instance, Customer) else list(pk_set or ())
@@ -56,12 +56,12 @@ def _customer_tariffs_changed(sender, instance, action: str, pk_set=None, **kwar
 
 
 @receiver([post_save, post_delete], sender=Session)
-def _session_changed(sender, instance: Session, **kwargs) -> None:  # noqa: ANN001
+def _session_changed(sender, instance: Session, **kwargs) -> None:
     bump_now_and_on_commit(session_dep(instance.authkey))
 
 
 @receiver(post_delete, sender=AccountDevice)
-def _device_deleted(sender, instance: AccountDevice, **kwargs) -> None:  # noqa: ANN001
+def _device_deleted(sender, instance: AccountDevice, **kwargs) -> None:
     # Sessions of the device are deleted by cascade; their cached copies must go too.
     keys = list(Session.objects.filter(device_id=instance.pk).values_list("authkey", flat=True))
     if keys:
@@ -70,5 +70,5 @@ def _device_deleted(sender, instance: AccountDevice, **kwargs) -> None:  # noqa:
 
 @receiver([post_save, post_delete], sender=Message)
 @receiver([post_save, post_delete], sender=DeviceCommand)
-def _inbox_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _inbox_changed(sender, instance, **kwargs) -> None:
     bump_now_and_on_commit(inbox_dep(instance.account_id))

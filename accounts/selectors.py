@@ -160,11 +160,11 @@ def message_get(*, account: Account, uuid: str) -> Message | None:
     return Message.objects.for_client(account.client_id).filter(account=account, uuid=uuid, is_deleted=False).first()
 
 
-def customer_list(*, client) -> "list[Customer]":  # noqa: ANN001, UP037
+def customer_list(*, client) -> "list[Customer]":
     return Customer.objects.for_client(client)
 
 
-def account_get(*, client, account_id: int | None = None, abonement: str | None = None) -> Account | None:  # noqa: ANN001
+def account_get(*, client, account_id: int | None = None, abonement: str | None = None) -> Account | None:
     qs = Account.objects.for_client(client)
     if account_id is not None:
         qs = qs.filter(pk=account_id)
@@ -173,7 +173,7 @@ def account_get(*, client, account_id: int | None = None, abonement: str | None 
     return qs.select_related("customer").first()
 
 
-def account_by_device_uid(*, client, device_uid: str) -> AccountDevice | None:  # noqa: ANN001
+def account_by_device_uid(*, client, device_uid: str) -> AccountDevice | None:
     """The device (and so the account) a device UID logs into: a basic registration wins over
     additional ones, then the most recent; only accounts that allow device-UID login."""
     return (
@@ -207,13 +207,13 @@ def ip_in_subnets(ip: str, subnets: str) -> bool:
     return any(address.version == net.version and address in net for net in parse_subnets(subnets))
 
 
-def accounts_by_ip(*, client, ip: str) -> list[Account]:  # noqa: ANN001
+def accounts_by_ip(*, client, ip: str) -> list[Account]:
     """Accounts allowing login by IP whose subnets contain the address."""
     candidates = Account.objects.for_client(client).filter(allow_login_by_ip=True).exclude(subnets="")
     return [a for a in candidates.select_related("customer") if ip_in_subnets(ip, a.subnets)]
 
 
-def accounts_by_phone(*, client, phone_digits: str) -> list[Account]:  # noqa: ANN001
+def accounts_by_phone(*, client, phone_digits: str) -> list[Account]:
     """Accounts of the customers whose mobile phone is this number (digits compared)."""
     customers = Customer.objects.for_client(client).exclude(mobile_phone_number="")
     matching = [
@@ -252,9 +252,9 @@ def account_devices(*, account: Account) -> list[dict]:
     ]
 
 
-def profile_type_list(*, client) -> list[ProfileType]:  # noqa: ANN001
+def profile_type_list(*, client) -> list[ProfileType]:
     return list(ProfileType.objects.for_client(client))
 
 
-def profile_type_get(*, client, profile_id: int) -> ProfileType | None:  # noqa: ANN001
+def profile_type_get(*, client, profile_id: int) -> ProfileType | None:
     return ProfileType.objects.for_client(client).filter(pk=profile_id).first()

@@ -26,26 +26,26 @@ class PhoneGateway:
       the gateway then reports the call (accounts.services.phone.phone_call_confirm).
     """
 
-    def send_code(self, *, client, phone: str, code: str) -> None:  # noqa: ANN001
+    def send_code(self, *, client, phone: str, code: str) -> None:
         raise GatewayError("this gateway cannot send SMS")
 
-    def flash_call(self, *, client, phone: str, code: str) -> None:  # noqa: ANN001
+    def flash_call(self, *, client, phone: str, code: str) -> None:
         raise GatewayError("this gateway cannot place flash calls")
 
-    def request_call(self, *, client, phone: str) -> str:  # noqa: ANN001
+    def request_call(self, *, client, phone: str) -> str:
         raise GatewayError("this gateway cannot take confirmation calls")
 
 
 class LoggingPhoneGateway(PhoneGateway):
     """Delivers nothing; logs PHONE_CODE_SENT with the code (demo and test benches)."""
 
-    def send_code(self, *, client, phone: str, code: str) -> None:  # noqa: ANN001
+    def send_code(self, *, client, phone: str, code: str) -> None:
         log_event("smarty_messaging", "PHONE_CODE_SENT", client=client.pk, phone=phone, method="sms", code=code)
 
-    def flash_call(self, *, client, phone: str, code: str) -> None:  # noqa: ANN001
+    def flash_call(self, *, client, phone: str, code: str) -> None:
         log_event("smarty_messaging", "PHONE_CODE_SENT", client=client.pk, phone=phone, method="flash_call", code=code)
 
-    def request_call(self, *, client, phone: str) -> str:  # noqa: ANN001
+    def request_call(self, *, client, phone: str) -> str:
         number = settings.SMARTY_PHONE_CONFIRMATION_NUMBER
         log_event("smarty_messaging", "PHONE_CODE_SENT", client=client.pk, phone=phone, method="call", call_to=number)
         return number

@@ -99,7 +99,7 @@ class Scale:
         return sizes
 
 
-def bench_clients():  # noqa: ANN201 - a QuerySet[Client]
+def bench_clients():
     return Client.objects.filter(domain_prefix__startswith=BENCH_PREFIX).order_by("domain_prefix")
 
 
@@ -116,7 +116,7 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _bulk(model, rows: Iterable, *, scale: Scale, label: str, total: int, progress: Progress | None) -> int:  # noqa: ANN001
+def _bulk(model, rows: Iterable, *, scale: Scale, label: str, total: int, progress: Progress | None) -> int:
     """Insert rows of `model`, given as dicts of field attnames, in batches.
 
     This is bulk_create without its per-field, per-row machinery (a customer has ~45 fields; the
@@ -400,7 +400,7 @@ def dataset_create(*, scale: Scale, now: dt.datetime | None = None, progress: Pr
     return dataset_describe()
 
 
-def _delete_in_chunks(queryset, size: int) -> int:  # noqa: ANN001
+def _delete_in_chunks(queryset, size: int) -> int:
     """Delete through the ORM (cascades stay correct) in bounded chunks of ids."""
     deleted = 0
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))

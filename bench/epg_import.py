@@ -63,7 +63,7 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _source(path: Path):  # noqa: ANN202
+def _source(path: Path):
     from epg.models import EpgSource
 
     source, _ = EpgSource.objects.update_or_create(
@@ -109,7 +109,7 @@ def phase_setup(path: Path) -> dict:
     return {"channels": EpgChannel.objects.filter(source=source).count()}
 
 
-def _clean(source) -> None:  # noqa: ANN001
+def _clean(source) -> None:
     from epg.importer import delete_programme_rows
     from epg.models import EpgChannel, EpgSource, Program
 
@@ -118,7 +118,7 @@ def _clean(source) -> None:  # noqa: ANN001
     EpgSource.objects.filter(pk=source.pk).update(content_hash="")
 
 
-def _timed_import(source) -> dict:  # noqa: ANN001
+def _timed_import(source) -> dict:
     from django.db import connection
 
     from epg.services import epg_import
@@ -196,7 +196,7 @@ def phase_database(path: Path) -> dict:
     captured: list[bytes] = []
     original = MysqlPipeline.send
 
-    def capture(self, statements):  # noqa: ANN001, ANN202
+    def capture(self, statements):
         captured.extend(statements)
         return original(self, statements)
 

@@ -32,7 +32,7 @@ API = "/tvmiddleware/api"
 DEVICE_MODEL = "BenchBox"
 
 
-def _body(response) -> dict:  # noqa: ANN001
+def _body(response) -> dict:
     try:
         body = json.loads(response.content)
     except ValueError:
@@ -43,7 +43,7 @@ def _body(response) -> dict:  # noqa: ANN001
 class Device:
     """One simulated device (the same parameters as bench/locustfile.py)."""
 
-    def __init__(self, client, dataset: dict) -> None:  # noqa: ANN001
+    def __init__(self, client, dataset: dict) -> None:
         self.http = client
         self.operator = dataset["operators"][0]
         self.abonement = str(self.operator["abonement_first"])
@@ -89,7 +89,7 @@ class Device:
             ("health/check", "health/check", lambda: {"device": self.device}),
         ]
 
-    def get(self, path: str, params: dict):  # noqa: ANN201
+    def get(self, path: str, params: dict):
         url = "/bench/floor/" if path == "floor" else f"{API}/{path}/"
         return self.http.get(url, params)
 

@@ -108,7 +108,7 @@ class Children:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, args: list[str], **kwargs: object) -> subprocess.Popen:
-        proc = subprocess.Popen(args, start_new_session=True, **kwargs)  # noqa: S603
+        proc = subprocess.Popen(args, start_new_session=True, **kwargs)
         self.procs.append(proc)
         return proc
 
@@ -322,7 +322,7 @@ class Server:
 
     def get(self, path: str) -> int | None:
         try:
-            with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
                 response.read()
                 return response.status
         except OSError:

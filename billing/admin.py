@@ -20,10 +20,10 @@ class TransactionKindFilter(admin.SimpleListFilter):
     title = _("kind")
     parameter_name = "kind"
 
-    def lookups(self, request, model_admin):  # noqa: ANN001, ANN201
+    def lookups(self, request, model_admin):
         return (("payment", _("Payments")), ("charge", _("Charges")))
 
-    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+    def queryset(self, request, queryset):
         if self.value() == "payment":
             return queryset.filter(amount__gt=0)
         if self.value() == "charge":
@@ -81,15 +81,15 @@ class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
         ("comment", "comment"),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("customer", "tariff")
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         return ("customer", "amount", "transaction_type", "tariff", "ext_id", "processed", "created_at")
 
-    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_fields(self, request, obj=None):
         fields = ["customer", "amount", "transaction_type", "tariff", "ext_id", "processed", "comment"]
         return fields + ["created_at"] if obj is not None else fields
 
@@ -101,7 +101,7 @@ class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
     def comment_excerpt(self, obj: Transaction) -> str:
         return Truncator(obj.comment).chars(60)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         if change:  # a transaction's money never changes; its comment may
             obj.save(update_fields=["comment"])
             return
@@ -118,10 +118,10 @@ class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
         obj.pk, obj.client_id, obj.created_at = saved.pk, saved.client_id, saved.created_at
         obj._state.adding = False
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.transaction_delete(row=obj, user=request.user.get_username())
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         for row in queryset.select_related("customer"):
             services.transaction_delete(row=row, user=request.user.get_username())
 
@@ -141,10 +141,10 @@ class PromoActivationAdmin(OperatorScopedAdmin):
     list_filter = (("created_at", DateRangeFilter),)
     search_fields = ("promo__code", "customer__lastname", "account__abonement")
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -167,11 +167,11 @@ class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
         ("transaction_id", "transaction_id"),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("customer")
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False

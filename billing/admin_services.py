@@ -27,7 +27,7 @@ def transaction_create(
     amount: Decimal,
     comment: str = "",
     transaction_type: int | None = None,
-    tariff=None,  # noqa: ANN001
+    tariff=None,
     ext_id: str = "",
     processed: bool = True,
     user: str = "",

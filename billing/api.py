@@ -132,7 +132,7 @@ def _missing(code: int, names: Iterable[str], what: str) -> ApiError:
     return ApiError(code, f"{what}: pass {' or '.join(names)}", fields)
 
 
-def account_from(call: Call, code: int, *, id_param: str = "account_id", abonement_param: str = "abonement"):  # noqa: ANN201
+def account_from(call: Call, code: int, *, id_param: str = "account_id", abonement_param: str = "abonement"):
     """The request operator's account named by `account_id` or `abonement`, else ApiError(code)."""
     from accounts.models import Account
 
@@ -152,7 +152,7 @@ def account_from(call: Call, code: int, *, id_param: str = "account_id", aboneme
     return account
 
 
-def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_param: str = "ext_id"):  # noqa: ANN201
+def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_param: str = "ext_id"):
     """The request operator's customer named by `customer_id` or `ext_id`, else ApiError(code)."""
     from accounts.models import Customer
 
@@ -172,7 +172,7 @@ def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_p
     return customer
 
 
-def tariff_from(call: Call, code: int):  # noqa: ANN201
+def tariff_from(call: Call, code: int):
     """The tariff named by `tariff_id` or `tariff_ext_id`. Virtual tariffs are not modelled:
     a `vtariff_id` alone is a tariff that does not exist."""
     from tariffs.selectors import tariff_get
@@ -232,18 +232,18 @@ def flag(value: object) -> int:
     return 1 if value else 0
 
 
-def day(value) -> str | None:  # noqa: ANN001
+def day(value) -> str | None:
     """A date or datetime as yyyy-mm-dd (None stays None)."""
     if value is None:
         return None
     return value.date().isoformat() if hasattr(value, "date") and callable(value.date) else value.isoformat()
 
 
-def stamp(value) -> str | None:  # noqa: ANN001
+def stamp(value) -> str | None:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else None
 
 
-def page_of(queryset, call: Call):  # noqa: ANN001, ANN201
+def page_of(queryset, call: Call):
     """Apply `limit` (1..100, default 100) and `page` (from 1)."""
     limit = call.params.get("limit") or LIST_MAX_LIMIT
     page = call.params.get("page") or 1

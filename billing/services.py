@@ -104,7 +104,7 @@ class PaymentInvalidError(BillingError):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def uses_internal_billing(client) -> bool:  # noqa: ANN001
+def uses_internal_billing(client) -> bool:
     return getattr(client, "payment_method", "") == INTERNAL_BILLING
 
 
@@ -128,7 +128,7 @@ def _lock_customer(customer: Customer) -> Customer:
 # --- transactions -------------------------------------------------------------------------------
 
 
-def video_exists(*, client, video_ext_id: str) -> bool:  # noqa: ANN001
+def video_exists(*, client, video_ext_id: str) -> bool:
     """Whether the operator has the video: by its ext_id once the VOD models carry one,
     otherwise by its id."""
     from vod.models import Video
@@ -219,7 +219,7 @@ def transaction_create(
     return tx
 
 
-def transaction_delete(*, client, ext_id: str, action_source: str = Source.SYSTEM) -> Transaction:  # noqa: ANN001
+def transaction_delete(*, client, ext_id: str, action_source: str = Source.SYSTEM) -> Transaction:
     """Delete the operator's transaction `ext_id` and take its amount back from the balance.
     Raises TransactionNotFoundError."""
     ext_id = (ext_id or "").strip()
@@ -432,7 +432,7 @@ def _set_extension_dates(accounts: list[Account], subs: list[TariffSubscription]
             transaction.on_commit(lambda pk=account.pk: bump(account_dep(pk)))
 
 
-def charge_due(*, client=None, now: dt.datetime | None = None) -> ChargeResult:  # noqa: ANN001
+def charge_due(*, client=None, now: dt.datetime | None = None) -> ChargeResult:
     """The scheduled run: for every internal-billing operator (or one), charge every customer
     that has something to charge or is in DEBT, then deactivate accounts whose
     deactivation_date passed. Each customer is its own database transaction."""
@@ -462,7 +462,7 @@ def _promo_code(length: int) -> str:
 
 def promo_create(
     *,
-    client,  # noqa: ANN001
+    client,
     count: int = 1,
     length: int | None = None,
     account: Account | None = None,

@@ -30,7 +30,7 @@ class LiveContentAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
     """Live content devices list: the arrows renumber rows with a bulk update, which sends no
     signal, so they bump the operator's content generation themselves (its channel lists)."""
 
-    def cache_deps(self, obj) -> list[str]:  # noqa: ANN001
+    def cache_deps(self, obj) -> list[str]:
         return [*super().cache_deps(obj), client_content_dep(obj.client_id)]
 
 
@@ -42,7 +42,7 @@ class ChannelCategoryAdmin(LiveContentAdmin):
     search_fields = ("name",)
     fieldsets = ((None, {"fields": ("client", "name", "icon", "is_adult", "sort_order")}), TRANSLATIONS)
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(channels_count=related_count(Channel, "category"))
 
     @admin.display(description=_("channels"), ordering="channels_count")
@@ -115,10 +115,10 @@ class ChannelAdmin(LiveContentAdmin):
             )
         return request._smarty_channel_client
 
-    def get_ordering(self, request: HttpRequest):  # noqa: ANN201
+    def get_ordering(self, request: HttpRequest):
         return services.channel_ordering(self.current_client(request))
 
-    def get_list_display(self, request: HttpRequest):  # noqa: ANN201
+    def get_list_display(self, request: HttpRequest):
         display = list(super().get_list_display(request))
         client = self.current_client(request)
         if client is None or client.channel_sort != Client.ChannelSort.CUSTOM:
@@ -132,7 +132,7 @@ class ChannelAdmin(LiveContentAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):  # noqa: ANN001, ANN201
+    def changelist_view(self, request, extra_context=None):
         client = self.current_client(request)
         extra_context = {
             **(extra_context or {}),

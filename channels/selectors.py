@@ -194,7 +194,7 @@ def geo_places() -> dict[str, tuple[int, dict[str, int]]]:
     return cached("geo_places", (), [COUNTRIES], build)
 
 
-def location_for_ip(*, client, ip: str) -> Location | None:  # noqa: ANN001
+def location_for_ip(*, client, ip: str) -> Location | None:
     """Where a request comes from, by the operator's geo locator; None when the operator uses
     none or the address is unknown (geo-limited tariffs then stay open, see tariff_allowed).
     A country missing from the Country table gives a Location that matches no geo limit."""
@@ -241,7 +241,7 @@ def tariff_allowed(
 
 
 def viewer_tariff_ids(
-    account,  # noqa: ANN001
+    account,
     *,
     device_group: int | None,
     location: Location | None = None,
@@ -473,7 +473,7 @@ class AccountChannels:
     order: tuple[int, ...] = ()
 
 
-def account_channels(account) -> AccountChannels:  # noqa: ANN001
+def account_channels(account) -> AccountChannels:
     """The account's own view of its channels (small; dep: the account)."""
 
     def build() -> AccountChannels:
@@ -493,7 +493,7 @@ def account_channels(account) -> AccountChannels:  # noqa: ANN001
     return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build)
 
 
-def account_last_viewed(account) -> tuple[int, ...]:  # noqa: ANN001
+def account_last_viewed(account) -> tuple[int, ...]:
     """Channel ids the account watched, newest first (its own generation: see
     channels.services.channel_viewed)."""
     from .services import last_viewed_dep

@@ -36,7 +36,7 @@ def bump_after_commit(*deps: str) -> None:
     transaction.on_commit(lambda: bump(*deps))
 
 
-def _check_channels(account, channel_ids: Iterable[int]) -> set[int]:  # noqa: ANN001
+def _check_channels(account, channel_ids: Iterable[int]) -> set[int]:
     wanted = set(channel_ids)
     found = set(
         Channel.objects.filter(client_id=account.client_id, enabled=True, pk__in=wanted).values_list("id", flat=True)
@@ -46,7 +46,7 @@ def _check_channels(account, channel_ids: Iterable[int]) -> set[int]:  # noqa: A
     return found
 
 
-def _ensure_rows(account, channel_ids: Iterable[int]) -> dict[int, AccountChannelSetting]:  # noqa: ANN001
+def _ensure_rows(account, channel_ids: Iterable[int]) -> dict[int, AccountChannelSetting]:
     ids = set(channel_ids)
     # The unique (account, channel) constraint settles concurrent first writes.
     AccountChannelSetting.objects.bulk_create(
@@ -59,7 +59,7 @@ def _ensure_rows(account, channel_ids: Iterable[int]) -> dict[int, AccountChanne
 
 def account_channel_set(
     *,
-    account,  # noqa: ANN001
+    account,
     channel_id: int,
     is_favorite: bool | None = None,
     is_hidden: bool | None = None,
@@ -88,7 +88,7 @@ class ChannelFlags:
     is_parent_control: bool | None = None
 
 
-def account_channels_update(*, account, items: Sequence[ChannelFlags]) -> int:  # noqa: ANN001
+def account_channels_update(*, account, items: Sequence[ChannelFlags]) -> int:
     """Replace the flags of many channels at once (v2/account/channels/update)."""
     by_id = {item.channel_id: item for item in items}
     with transaction.atomic():
@@ -105,7 +105,7 @@ def account_channels_update(*, account, items: Sequence[ChannelFlags]) -> int:  
     return len(rows)
 
 
-def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:  # noqa: ANN001
+def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:
     """Store the account's own channel order; channels not listed lose their position."""
     order = list(dict.fromkeys(channel_ids))
     with transaction.atomic():
@@ -120,7 +120,7 @@ def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:  # no
         bump_after_commit(account_dep(account.pk))
 
 
-def channel_viewed(*, account, channel_id: int) -> None:  # noqa: ANN001
+def channel_viewed(*, account, channel_id: int) -> None:
     """Remember that the account watched a channel (channel/list/last); /channel/url/ calls
     this. The common case is one conditional UPDATE. It bumps only the "last viewed"
     generation: zapping must not look like a channel list change to account/status."""

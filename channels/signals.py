@@ -44,25 +44,25 @@ CONTENT_M2M = (
 _UID = "smarty-cache-generations"
 
 
-def content_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def content_saved(sender, instance, **kwargs) -> None:
     bump_after_commit(client_content_dep(instance.client_id))
 
 
-def content_m2m_changed(sender, instance, action, **kwargs) -> None:  # noqa: ANN001, ANN003
+def content_m2m_changed(sender, instance, action, **kwargs) -> None:
     # Either side of these relations (a channel or a tariff...) belongs to one operator.
     if action in M2M_ACTIONS:
         bump_after_commit(client_content_dep(instance.client_id))
 
 
-def account_channel_setting_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def account_channel_setting_saved(sender, instance, **kwargs) -> None:
     bump_after_commit(account_dep(instance.account_id))
 
 
-def program_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def program_saved(sender, instance, **kwargs) -> None:
     bump_after_commit(*epg_change_deps([instance.epg_channel_id]))
 
 
-def program_genres_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
+def program_genres_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in M2M_ACTIONS:
         return
     if not reverse:
@@ -80,7 +80,7 @@ def _clients_of_epg_channel(epg_channel_id: int) -> set[int]:
     return clients
 
 
-def epg_channel_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def epg_channel_saved(sender, instance, **kwargs) -> None:
     # Channels show the EPG channel's icon when they have none of their own.
     clients = _clients_of_epg_channel(instance.pk)
     deps = [epg_channel_dep(instance.pk), *(client_content_dep(c) for c in clients)]
@@ -88,20 +88,20 @@ def epg_channel_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN0
     bump_after_commit(*deps)
 
 
-def epg_dictionary_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def epg_dictionary_saved(sender, instance, **kwargs) -> None:
     bump_after_commit(EPG_DICTIONARY)
 
 
-def tariff_saved(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def tariff_saved(sender, instance, **kwargs) -> None:
     bump_after_commit(tariffs_dep(instance.client_id))
 
 
-def tariff_geo_changed(sender, instance, action, reverse, **kwargs) -> None:  # noqa: ANN001, ANN003
+def tariff_geo_changed(sender, instance, action, reverse, **kwargs) -> None:
     if action in M2M_ACTIONS and not reverse:
         bump_after_commit(tariffs_dep(instance.client_id))
 
 
-def account_tariffs_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
+def account_tariffs_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in M2M_ACTIONS:
         return
     if not reverse:
@@ -110,7 +110,7 @@ def account_tariffs_changed(sender, instance, action, reverse, pk_set, **kwargs)
         bump_after_commit(tariffs_dep(instance.client_id))
 
 
-def customer_tariffs_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
+def customer_tariffs_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in M2M_ACTIONS:
         return
     if not reverse:

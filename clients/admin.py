@@ -75,7 +75,7 @@ class ClientAdmin(admin.ModelAdmin):
         (_("Other"), {"fields": ("geo_locator", "channel_sort", "created_at")}),
     )
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         services.client_save(client=obj)
 
 
@@ -84,7 +84,7 @@ class PlayDeviceTemplateAdmin(admin.ModelAdmin):
     list_display = ("name", "system_name", "description")
     search_fields = ("name", "system_name")
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         services.play_device_save(device=obj)
 
 
@@ -94,7 +94,7 @@ class PlayDeviceAdmin(admin.ModelAdmin):
     list_filter = ("device_group", "response_format")
     search_fields = ("name", "system_name")
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         services.play_device_save(device=obj)
 
 
@@ -127,10 +127,10 @@ class ClientPlayDeviceAdmin(OperatorScopedAdmin):
     search_fields = ("play_device__name", "play_device__system_name")
     fields = ("client", "play_device", "template", "enabled", "settings")
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("play_device", "template")
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         # Which device types an operator may use is decided in the service panel (seed 3.1.4).
         return () if request.user.is_superuser or obj is None else ("play_device",)
 
@@ -138,7 +138,7 @@ class ClientPlayDeviceAdmin(OperatorScopedAdmin):
     def device_group(self, obj: ClientPlayDevice) -> str:
         return obj.play_device.get_device_group_display()
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         services.client_play_device_save(allowed=obj)
 
@@ -163,7 +163,7 @@ class DealerAdminForm(forms.ModelForm):
         model = Dealer
         fields = ("client", "name", "ext_id", "enabled")
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             login = services.dealer_login(self.instance)
@@ -195,7 +195,7 @@ class DealerAdmin(OperatorScopedAdmin):
     search_fields = ("name", "ext_id")
     fields = ("client", "name", "ext_id", "enabled", "username", "password")
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return (
             super()
             .get_queryset(request)
@@ -221,7 +221,7 @@ class DealerAdmin(OperatorScopedAdmin):
     def login(self, obj: Dealer) -> str:
         return obj.login_name or "—"
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         try:
             services.dealer_save(
@@ -246,7 +246,7 @@ def _operator_permission_ids() -> frozenset[int]:
     return frozenset(allowed)
 
 
-def operator_permissions():  # noqa: ANN201
+def operator_permissions():
     return Permission.objects.filter(pk__in=_operator_permission_ids()).select_related("content_type")
 
 
@@ -276,28 +276,28 @@ class ClientUserInline(admin.StackedInline):
     verbose_name = _("operator binding")
     verbose_name_plural = _("operator binding")
 
-    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_fields(self, request, obj=None):
         if request.user.is_superuser:
             return ("client", "dealer", "is_admin", "is_monitoring")
         return ("dealer", "is_monitoring")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "dealer" and field is not None:
             field.queryset = scope_choices(field.queryset, request)
         return field
 
     # The binding is part of the login: whoever may edit logins edits it.
-    def has_view_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_view_permission(self, request, obj=None):
         return request.user.has_perm("auth.view_user")
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request, obj=None):
         return request.user.has_perm("auth.change_user") or request.user.has_perm("auth.add_user")
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return request.user.has_perm("auth.change_user")
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -314,7 +314,7 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "operator", "role")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups", "smarty_profile__client")
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         qs = super().get_queryset(request).select_related("smarty_profile__client", "smarty_profile__dealer")
         role = user_role(request.user)
         if role.superuser:
@@ -326,12 +326,12 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
             return qs.filter(smarty_profile__client_id=role.client_id, is_superuser=False).exclude(pk=request.user.pk)
         return qs.none()
 
-    def get_list_filter(self, request: HttpRequest):  # noqa: ANN201
+    def get_list_filter(self, request: HttpRequest):
         if request.user.is_superuser:
             return self.list_filter
         return ("is_active", "groups")
 
-    def get_fieldsets(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_fieldsets(self, request, obj=None):
         if obj is None or request.user.is_superuser:
             return super().get_fieldsets(request, obj)
         return (
@@ -341,23 +341,23 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ("last_login", "date_joined")
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "user_permissions" and not request.user.is_superuser:
             kwargs["queryset"] = operator_permissions()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("operator"), ordering="smarty_profile__client__name")
-    def operator(self, obj) -> str:  # noqa: ANN001
+    def operator(self, obj) -> str:
         profile = getattr(obj, "smarty_profile", None)
         return str(profile.client) if profile is not None and profile.client_id else "—"
 
     @admin.display(description=_("role"))
-    def role(self, obj) -> str:  # noqa: ANN001
+    def role(self, obj) -> str:
         if obj.is_superuser:
             return gettext("superuser")
         profile = getattr(obj, "smarty_profile", None)
@@ -369,13 +369,13 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
             return gettext("monitoring")
         return gettext("service staff") if profile.is_admin else gettext("operator staff")
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
             obj.is_staff = True
             obj.is_superuser = False
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):  # noqa: ANN001
+    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         role = user_role(request.user)
         if not role.superuser and role.client_id:

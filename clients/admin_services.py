@@ -47,7 +47,7 @@ def client_play_device_save(*, allowed: ClientPlayDevice) -> ClientPlayDevice:
 
 def staff_user_bind(
     *,
-    user,  # noqa: ANN001
+    user,
     client_id: int | None,
     dealer: Dealer | None = None,
     is_monitoring: bool | None = None,
@@ -97,7 +97,7 @@ def dealer_save(*, dealer: Dealer, username: str = "", password: str = "") -> De
     return dealer
 
 
-def dealer_login(dealer: Dealer):  # noqa: ANN201
+def dealer_login(dealer: Dealer):
     """The admin login of a dealer, if any."""
     profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
     return profile.user if profile is not None else None

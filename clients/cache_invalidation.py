@@ -20,22 +20,22 @@ def bump_now_and_on_commit(*deps: str) -> None:
 
 @receiver([post_save, post_delete], sender=PortalSettings)
 @receiver([post_save, post_delete], sender=ClientPlayDevice)
-def _client_setting_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _client_setting_changed(sender, instance, **kwargs) -> None:
     bump_now_and_on_commit(client_dep(instance.client_id))
 
 
 @receiver([post_save, post_delete], sender=Client)
-def _client_changed(sender, instance: Client, **kwargs) -> None:  # noqa: ANN001
+def _client_changed(sender, instance: Client, **kwargs) -> None:
     bump_now_and_on_commit(client_dep(instance.pk))
 
 
 @receiver([post_save, post_delete], sender=PlayDevice)
 @receiver([post_save, post_delete], sender=PlayDeviceTemplate)
-def _device_types_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _device_types_changed(sender, instance, **kwargs) -> None:
     bump_now_and_on_commit(DEVICE_TYPES)
 
 
 @receiver([post_save, post_delete], sender=Country)
 @receiver([post_save, post_delete], sender=City)
-def _countries_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _countries_changed(sender, instance, **kwargs) -> None:
     bump_now_and_on_commit(COUNTRIES)

@@ -113,7 +113,7 @@ PORTAL_VALUES = (
 BANNER_VIDEO_KEYS = ("video_id", "image_url", "video_id_for_child_mode", "image_url_for_child_mode")
 
 
-def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:  # noqa: ANN001
+def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:
     """The portal settings a device type of the operator sees, or None when the operator has
     not enabled that device type. Operator-wide PortalSettings (defaults when absent), then
     the device type's ClientPlayDevice.settings keys on top, then its template."""
@@ -190,7 +190,7 @@ def geo_locate(ip: str) -> dict:
 _READERS: dict = {}
 
 
-def _geoip_reader(path: str):  # noqa: ANN202
+def _geoip_reader(path: str):
     if path not in _READERS:
         import geoip2.database
 

@@ -123,7 +123,7 @@ def _unique_prefix(base: str) -> str:
     return candidate
 
 
-def _copy(obj, **changes):  # noqa: ANN001, ANN003, ANN202
+def _copy(obj, **changes):
     obj.pk = None
     obj.id = None
     obj._state.adding = True
@@ -210,7 +210,7 @@ def client_clone(
     return new, counts
 
 
-def _clone_rows(queryset, client: Client) -> dict[int, object]:  # noqa: ANN001
+def _clone_rows(queryset, client: Client) -> dict[int, object]:
     """Copy rows without relations of their own to `client`; old id -> copy."""
     copies = {}
     for obj in list(queryset):
@@ -220,7 +220,7 @@ def _clone_rows(queryset, client: Client) -> dict[int, object]:  # noqa: ANN001
 
 
 def _clone_simple(
-    queryset,  # noqa: ANN001
+    queryset,
     client: Client,
     tariff_map: dict,
     *,

@@ -62,7 +62,7 @@ class ServiceLevelInline(admin.TabularInline):
         return request.user.is_active and request.user.is_superuser
 
 
-def _save_with_shift(obj, form, change: bool, save) -> None:  # noqa: ANN001
+def _save_with_shift(obj, form, change: bool, save) -> None:
     """Save with the old hour shift; the shift service then moves the stored guide with it."""
     if change and "hour_shift" in form.changed_data:
         obj.hour_shift = form.initial["hour_shift"]
@@ -84,19 +84,19 @@ class EpgSourceAdmin(ServiceLevelAdmin):
     inlines = [EpgChannelSourceInline]
     actions = ["import_now"]
 
-    def get_form(self, request, obj=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "parser" in form.base_fields:
             form.base_fields["parser"].help_text = "module in epg/parsers/: " + ", ".join(available_parsers())
         return form
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         _save_with_shift(obj, form, change, lambda: super(EpgSourceAdmin, self).save_model(request, obj, form, change))
         if change and "hour_shift" in form.changed_data:
             services.epg_source_set_hour_shift(source=obj, hour_shift=form.cleaned_data["hour_shift"])
 
     @admin.action(description="Import the EPG now (even if unchanged)")
-    def import_now(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def import_now(self, request: HttpRequest, queryset) -> None:
         summary = services.epg_import(sources=list(queryset), force=True)
         level = messages.SUCCESS if all(r.ok for r in summary.results) else messages.WARNING
         self.message_user(request, summary.line(), level)
@@ -111,7 +111,7 @@ class EpgChannelAdmin(ServiceLevelAdmin):
     actions = ["clear_epg", "force_import"]
     change_form_template = "admin/epg/epgchannel/change_form.html"
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         _save_with_shift(obj, form, change, lambda: super(EpgChannelAdmin, self).save_model(request, obj, form, change))
         if change and "hour_shift" in form.changed_data:
             services.epg_channel_set_hour_shift(epg_channel=obj, hour_shift=form.cleaned_data["hour_shift"])
@@ -123,18 +123,18 @@ class EpgChannelAdmin(ServiceLevelAdmin):
         return format_html('<a href="{}">programmes</a>', url)
 
     @admin.action(description="Clear EPG")
-    def clear_epg(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def clear_epg(self, request: HttpRequest, queryset) -> None:
         removed = sum(services.epg_channel_clear(epg_channel=channel) for channel in queryset)
         self.message_user(request, f"{removed} programmes removed from {queryset.count()} channels.")
 
     @admin.action(description="Force import")
-    def force_import(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def force_import(self, request: HttpRequest, queryset) -> None:
         ids = list(queryset.exclude(source=None).values_list("pk", flat=True))
         for channel_id in ids:
             transaction.on_commit(lambda cid=channel_id: tasks.epg_channel_force_import.delay(cid))
         self.message_user(request, f"Import started for {len(ids)} channels.")
 
-    def get_urls(self):  # noqa: ANN201
+    def get_urls(self):
         own = [
             path(
                 "<int:pk>/clear-epg/",
@@ -149,7 +149,7 @@ class EpgChannelAdmin(ServiceLevelAdmin):
         ]
         return own + super().get_urls()
 
-    def _object_action(self, request: HttpRequest, pk: int, action) -> HttpResponseRedirect:  # noqa: ANN001
+    def _object_action(self, request: HttpRequest, pk: int, action) -> HttpResponseRedirect:
         channel = get_object_or_404(EpgChannel, pk=pk)
         back = reverse("admin:epg_epgchannel_change", args=[pk])
         if request.method != "POST" or not self.has_change_permission(request, channel):
@@ -178,22 +178,22 @@ class ProgramAdmin(ServiceLevelAdmin):
     filter_horizontal = ("genres",)
     show_full_result_count = False
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.epg_channel_changed(obj.epg_channel_id)
         if change and "epg_channel" in form.changed_data and form.initial.get("epg_channel"):
             services.epg_channel_changed(form.initial["epg_channel"])
 
-    def save_related(self, request, form, formsets, change):  # noqa: ANN001
+    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.epg_channel_changed(form.instance.epg_channel_id)
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         channel_id = obj.epg_channel_id
         super().delete_model(request, obj)
         services.epg_channel_changed(channel_id)
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         channel_ids = set(queryset.values_list("epg_channel_id", flat=True))
         super().delete_queryset(request, queryset)
         for channel_id in channel_ids:
@@ -231,10 +231,10 @@ class MappedFilter(admin.SimpleListFilter):
     parameter_name = "mapped"
     target = "category"
 
-    def lookups(self, request, model_admin):  # noqa: ANN001, ANN201
+    def lookups(self, request, model_admin):
         return [("no", "not mapped yet"), ("yes", "mapped")]
 
-    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+    def queryset(self, request, queryset):
         if self.value() == "no":
             return queryset.filter(**{f"{self.target}__isnull": True})
         if self.value() == "yes":

@@ -121,7 +121,7 @@ def open_location(location: str) -> RawInput:
     return fetch_url(location) if is_url(location) else open_local(location)
 
 
-def _hasher():  # noqa: ANN202
+def _hasher():
     """The input digest only detects change, so the fastest strong hash available here
     (BLAKE2b is about three times cheaper than SHA-256 without SHA extensions)."""
     return hashlib.blake2b(digest_size=32)

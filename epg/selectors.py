@@ -129,7 +129,7 @@ def _meta_json(row: dict, genre_names: list[str]) -> str:
     return json.dumps(meta, ensure_ascii=False, separators=(",", ":")) if meta else "{}"
 
 
-def program_rows(queryset) -> list[dict]:  # noqa: ANN001
+def program_rows(queryset) -> list[dict]:
     """Plain programme rows (two queries: programmes, then their genres by the same filter)."""
     rows = list(queryset.order_by("epg_channel_id", "time_begin", "id").values(*_PROGRAM_VALUES))
     if not rows:

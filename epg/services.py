@@ -169,7 +169,7 @@ def epg_source_set_hour_shift(*, source: EpgSource, hour_shift: int) -> EpgSourc
     return source
 
 
-def _shift_programmes(programmes, hours: int) -> None:  # noqa: ANN001
+def _shift_programmes(programmes, hours: int) -> None:
     delta = timedelta(hours=hours)
     programmes.update(time_begin=F("time_begin") + delta, time_end=F("time_end") + delta)
 

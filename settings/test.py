@@ -3,11 +3,11 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import finalize
 
 DEBUG = False
-SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMARTY_ACCOUNT_PASSWORD_ITERATIONS = 1000  # fast factories; the hash format is the same
 CELERY_TASK_ALWAYS_EAGER = True
@@ -16,7 +16,7 @@ VAR_DIR = _tmp
 LOG_DIR = _tmp / "log"
 MEDIA_ROOT = _tmp / "media"
 CACHE_KEY_PREFIX = f"smarty-test-{_tmp.name}"
-for _cache in CACHES.values():  # noqa: F405
+for _cache in CACHES.values():
     _cache["KEY_PREFIX"] = CACHE_KEY_PREFIX
 SMARTY_LOGIN_ATTEMPTS_PER_IP = 1000
 

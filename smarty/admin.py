@@ -87,14 +87,14 @@ def _dealer_lookup(model: type[models.Model], site: admin.AdminSite | None) -> s
     return getattr(model_admin, "dealer_field", None)
 
 
-def scoped_queryset(model: type[models.Model], request: HttpRequest, site: admin.AdminSite | None = None):  # noqa: ANN201
+def scoped_queryset(model: type[models.Model], request: HttpRequest, site: admin.AdminSite | None = None):
     """All rows of `model` the request may pick: the current operator's, and for a dealer only
     those reachable through the model admin's `dealer_field` (other models stay operator-wide:
     a dealer still picks tariffs)."""
     return scope_choices(model._default_manager.all(), request, site)
 
 
-def scope_choices(queryset, request: HttpRequest, site: admin.AdminSite | None = None):  # noqa: ANN001, ANN201
+def scope_choices(queryset, request: HttpRequest, site: admin.AdminSite | None = None):
     model = queryset.model
     client_id = current_client_id(request)
     if client_id is not None and is_operator_owned(model):
@@ -107,13 +107,13 @@ def scope_choices(queryset, request: HttpRequest, site: admin.AdminSite | None =
     return queryset
 
 
-def _scope_choices(field, db_field, request, site=None):  # noqa: ANN001, ANN202 - kept for callers of the first version
+def _scope_choices(field, db_field, request, site=None):
     if field is not None and getattr(field, "queryset", None) is not None:
         field.queryset = scope_choices(field.queryset, request, site)
     return field
 
 
-def related_count(model: type[models.Model], field: str):  # noqa: ANN201
+def related_count(model: type[models.Model], field: str):
     """A correlated COUNT of `model` rows whose `field` points at the outer row, so several
     counts on one list do not multiply each other the way joined COUNTs do."""
     from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -145,24 +145,24 @@ class SmartyChangeList(ChangeList):
     """One sort column at a time (seed 3.2.2), the page size, and a page number beyond the
     last page shows the last page (after a page size change) instead of an error."""
 
-    def get_filters_params(self, params=None):  # noqa: ANN001, ANN201
+    def get_filters_params(self, params=None):
         lookup_params = super().get_filters_params(params)
         lookup_params.pop(PER_PAGE_VAR, None)
         return lookup_params
 
-    def get_ordering(self, request, queryset):  # noqa: ANN001, ANN201
+    def get_ordering(self, request, queryset):
         if self.params.get(ORDER_VAR):
             self.params[ORDER_VAR] = self.params[ORDER_VAR].split(".")[0]
         return super().get_ordering(request, queryset)
 
-    def get_ordering_field_columns(self):  # noqa: ANN201
+    def get_ordering_field_columns(self):
         columns = super().get_ordering_field_columns()
         if len(columns) > 1:  # a multi-field default ordering: show its leading column only
             first = next(iter(columns))
             return {first: columns[first]}
         return columns
 
-    def get_results(self, request):  # noqa: ANN001
+    def get_results(self, request):
         self.list_per_page = page_size_for(request, self.model, self.list_per_page)
         if self.page_num > 1:
             paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
@@ -174,7 +174,7 @@ class SmartyChangeList(ChangeList):
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-object filter offering only the current operator's objects."""
 
-    def field_choices(self, field, request, model_admin):  # noqa: ANN001, ANN201
+    def field_choices(self, field, request, model_admin):
         related = field.related_model
         queryset = scoped_queryset(related, request, model_admin.admin_site)
         ordering = self.field_admin_ordering(field, request, model_admin)
@@ -188,7 +188,7 @@ class DateRangeFilter(admin.FieldListFilter):
 
     template = "admin/smarty/date_range_filter.html"
 
-    def __init__(self, field, request, params, model, model_admin, field_path):  # noqa: ANN001
+    def __init__(self, field, request, params, model, model_admin, field_path):
         self.lookup_from = f"{field_path}__date__gte"
         self.lookup_to = f"{field_path}__date__lte"
         super().__init__(field, request, params, model, model_admin, field_path)
@@ -205,7 +205,7 @@ class DateRangeFilter(admin.FieldListFilter):
     def has_output(self) -> bool:
         return True
 
-    def queryset(self, request, queryset):  # noqa: ANN001, ANN201
+    def queryset(self, request, queryset):
         lookups = {}
         for key in (self.lookup_from, self.lookup_to):
             value = self.used_parameters.get(key)
@@ -218,7 +218,7 @@ class DateRangeFilter(admin.FieldListFilter):
                     raise IncorrectLookupParameters(exc) from exc
         return queryset.filter(**lookups) if lookups else queryset
 
-    def choices(self, changelist):  # noqa: ANN001, ANN201
+    def choices(self, changelist):
         keep = {k: v for k, v in changelist.params.items() if k not in (self.lookup_from, self.lookup_to, PAGE_VAR)}
         yield {
             "selected": bool(self.value_from or self.value_to),
@@ -299,11 +299,11 @@ class OperatorScopedForm(ScopedFormMixin, forms.ModelForm):
 class ScopedChoicesMixin:
     """Foreign-key and many-to-many choices of the current operator (and dealer) only."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _scope_choices(field, db_field, request, self.admin_site)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _scope_choices(field, db_field, request, self.admin_site)
 
@@ -313,7 +313,7 @@ class NotFoundOutsideScopeMixin:
     """Objects outside the admin's queryset (another operator's) answer 404 on their change,
     delete and history pages, instead of Django's redirect with a warning."""
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):  # noqa: ANN001, ANN202
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(gettext("No such object."))
 
 
@@ -331,7 +331,7 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return SmartyChangeList
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         qs = super().get_queryset(request)
         client_id = current_client_id(request)
         if client_id is not None:
@@ -347,13 +347,13 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         """A superuser looking at every operator at once (no operator selected)."""
         return request.user.is_superuser and current_client_id(request) is None
 
-    def get_list_display(self, request: HttpRequest):  # noqa: ANN201
+    def get_list_display(self, request: HttpRequest):
         display = list(super().get_list_display(request))
         if self.all_operators(request) and self.client_field not in display:
             display.append(self.client_field)
         return display
 
-    def get_list_filter(self, request: HttpRequest):  # noqa: ANN201
+    def get_list_filter(self, request: HttpRequest):
         result = []
         for item in super().get_list_filter(request):
             if isinstance(item, str) and item != self.client_field and self._is_relation_path(item):
@@ -378,7 +378,7 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         return field is not None and is_operator_owned(field.related_model)
 
     # forms
-    def get_exclude(self, request: HttpRequest, obj=None):  # noqa: ANN001, ANN201
+    def get_exclude(self, request: HttpRequest, obj=None):
         exclude = list(super().get_exclude(request, obj) or [])
         if self.client_from or not request.user.is_superuser or current_client_id(request) is not None:
             exclude.append(self.client_field)
@@ -386,12 +386,12 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
             exclude.append("dealer")
         return exclude
 
-    def get_fields(self, request: HttpRequest, obj=None):  # noqa: ANN001, ANN201
+    def get_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_fields(request, obj))
         hidden = set(self.get_exclude(request, obj) or [])
         return [f for f in fields if f not in hidden]
 
-    def get_fieldsets(self, request: HttpRequest, obj=None):  # noqa: ANN001, ANN201
+    def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         hidden = set(self.get_exclude(request, obj) or [])
         if not hidden:
@@ -402,7 +402,7 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
             result.append((name, {**options, "fields": fields}))
         return result
 
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs: Any):  # noqa: ANN001, ANN201
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs: Any):
         form = super().get_form(request, obj, change=change, **kwargs)
         client_id = current_client_id(request)
         role = user_role(request.user)
@@ -447,12 +447,12 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         if deps:
             transaction.on_commit(lambda: bump(*deps))
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         obj.save()
         self.bump_after_commit(self.cache_deps(obj))
 
-    def save_formset(self, request, form, formset, change):  # noqa: ANN001
+    def save_formset(self, request, form, formset, change):
         parent = form.instance
         instances = formset.save(commit=False)
         for instance in instances:
@@ -464,18 +464,18 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         formset.save_m2m()
         self.bump_after_commit(self.cache_deps(parent))
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         deps = self.cache_deps(obj)
         super().delete_model(request, obj)
         self.bump_after_commit(deps)
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         deps = {dep for obj in queryset for dep in self.cache_deps(obj)}
         super().delete_queryset(request, queryset)
         self.bump_after_commit(deps)
 
     # summary counters (SummaryStatsMixin) and extra context for the list template
-    def changelist_view(self, request, extra_context=None):  # noqa: ANN001, ANN201
+    def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and context.get("cl") is not None:
@@ -487,10 +487,10 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
             context["list_tools"] = self.get_list_tools(request, cl)
         return response
 
-    def summary_stats(self, request: HttpRequest, queryset) -> list[dict] | None:  # noqa: ANN001
+    def summary_stats(self, request: HttpRequest, queryset) -> list[dict] | None:
         return None
 
-    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:  # noqa: ANN001
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
         """Extra links above the list: [{"url":..., "label":..., "css":...}]."""
         return []
 
@@ -501,11 +501,11 @@ class OperatorScopedInline(ScopedChoicesMixin, admin.TabularInline):
 
     extra = 0
 
-    def get_formset(self, request: HttpRequest, obj=None, **kwargs: Any):  # noqa: ANN001, ANN201
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)
 
         class ScopedFormSet(formset):
-            def _construct_form(self, i, **form_kwargs):  # noqa: ANN001, ANN003, ANN202
+            def _construct_form(self, i, **form_kwargs):
                 form = super()._construct_form(i, **form_kwargs)
                 parent_client = getattr(self.instance, "client_id", None)
                 if parent_client and is_operator_owned(type(form.instance)) and not form.instance.client_id:
@@ -521,7 +521,7 @@ class SortOrderAdminMixin:
 
     sort_order_field = "sort_order"
 
-    def sort_order_scope(self, obj: models.Model):  # noqa: ANN201
+    def sort_order_scope(self, obj: models.Model):
         qs = type(obj)._default_manager.all()
         if is_operator_owned(type(obj)):
             qs = qs.filter(client_id=obj.client_id)
@@ -545,13 +545,13 @@ class SortOrderAdminMixin:
             gettext("Move down"),
         )
 
-    def get_list_display(self, request: HttpRequest):  # noqa: ANN201
+    def get_list_display(self, request: HttpRequest):
         display = list(super().get_list_display(request))
         if "sort_arrows" not in display and self.has_change_permission(request):
             display.insert(0, "sort_arrows")
         return display
 
-    def get_list_display_links(self, request: HttpRequest, list_display):  # noqa: ANN001, ANN201
+    def get_list_display_links(self, request: HttpRequest, list_display):
         links = super().get_list_display_links(request, list_display)
         if links and "sort_arrows" in links:
             # Buttons cannot sit inside the row's link: link the next column instead.
@@ -639,15 +639,15 @@ class CsvExportMixin:
         return self.csv_response(cl.queryset)
 
     @admin.action(description=_("Export selected to CSV"))
-    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:  # noqa: ANN001
+    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
         return self.csv_response(queryset)
 
-    def csv_rows(self, queryset) -> Iterator[list]:  # noqa: ANN001
+    def csv_rows(self, queryset) -> Iterator[list]:
         yield [str(header) for header, _accessor in self.csv_columns]
         for obj in queryset.iterator(chunk_size=2000):
             yield [_csv_value(_resolve(obj, accessor)) for _header, accessor in self.csv_columns]
 
-    def csv_response(self, queryset) -> StreamingHttpResponse:  # noqa: ANN001
+    def csv_response(self, queryset) -> StreamingHttpResponse:
         writer = csv.writer(_Echo())
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         response = StreamingHttpResponse(
@@ -656,7 +656,7 @@ class CsvExportMixin:
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}-{stamp}.csv"'
         return response
 
-    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:  # noqa: ANN001
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
         tools = list(super().get_list_tools(request, cl))
         opts = self.opts
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_export", current_app=self.admin_site.name)
@@ -709,10 +709,10 @@ class SummaryStatsMixin:
     def stats_active_q(self) -> models.Q | None:
         return None
 
-    def stats_online_q(self, since) -> models.Q | None:  # noqa: ANN001
+    def stats_online_q(self, since) -> models.Q | None:
         return None
 
-    def summary_stats(self, request: HttpRequest, queryset) -> list[dict] | None:  # noqa: ANN001
+    def summary_stats(self, request: HttpRequest, queryset) -> list[dict] | None:
         from django.conf import settings
         from django.db.models import Count, Exists, OuterRef
 

@@ -192,7 +192,7 @@ class Role:
         return self.client_id is not None
 
 
-def user_role(user) -> Role:  # noqa: ANN001
+def user_role(user) -> Role:
     """The role of a user (cached on the user object for the request)."""
     cached = getattr(user, "_smarty_role", None)
     if cached is not None:
@@ -222,7 +222,7 @@ def user_role(user) -> Role:  # noqa: ANN001
 SESSION_CLIENT_KEY = "admin_client_id"
 
 
-def current_client_id(request) -> int | None:  # noqa: ANN001
+def current_client_id(request) -> int | None:
     """The operator a request works on: the staff member's, or the superuser's selection
     (None: all operators). Logins bound to no operator get -1, which matches no rows."""
     role = user_role(request.user)
@@ -252,10 +252,10 @@ class SmartyPermissionBackend:
     """Role limits on top of Django's permissions (see the module docstring). Implicit grants:
     a dealer gets DEALER_ACTIONS, a monitoring operator gets view on the Monitoring section."""
 
-    def authenticate(self, request, **credentials):  # noqa: ANN001, ANN003, ANN201
+    def authenticate(self, request, **credentials):
         return None
 
-    def has_perm(self, user_obj, perm: str, obj=None) -> bool:  # noqa: ANN001
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
         if not user_obj.is_active or user_obj.is_superuser:
             return False  # superusers never reach backends; inactive users get nothing
         parsed = parse_perm(perm)
@@ -278,7 +278,7 @@ class SmartyPermissionBackend:
             return False  # service models: Django's permissions decide
         raise PermissionDenied
 
-    def has_module_perms(self, user_obj, app_label: str) -> bool:  # noqa: ANN001
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
         if not user_obj.is_active or user_obj.is_superuser:
             return False
         role = user_role(user_obj)

@@ -60,7 +60,7 @@ def _msgid(value: object) -> str:
         return str(value)
 
 
-def translate_model_labels(model) -> None:  # noqa: ANN001
+def translate_model_labels(model) -> None:
     """Route a model's and its fields' verbose names through gettext (lazily), so the admin
     shows them in the interface language, under the guide's names (MODEL_NAMES). Only the
     runtime labels change: migrations read the names given in the model definition."""
@@ -84,7 +84,7 @@ class SmartyAdminSite(admin.AdminSite):
     index_title = _("Control panel")
     enable_nav_sidebar = True
 
-    def register(self, model_or_iterable, admin_class=None, **options) -> None:  # noqa: ANN001, ANN003
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
         super().register(model_or_iterable, admin_class, **options)
         for model in [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable:
             translate_model_labels(model)
@@ -229,7 +229,7 @@ class SmartyAdminSite(admin.AdminSite):
             raise Http404("No access to reports.")
         client_id = current_client_id(request)
 
-        def scoped(qs):  # noqa: ANN001, ANN202
+        def scoped(qs):
             return qs if client_id is None else qs.filter(client_id=client_id)
 
         tariffs = (
@@ -272,7 +272,7 @@ class SmartyAdminSite(admin.AdminSite):
         return urls + super().get_urls()
 
 
-def section_for_opts(opts) -> dict | None:  # noqa: ANN001
+def section_for_opts(opts) -> dict | None:
     """The section of a model (for breadcrumbs): name and URL."""
     slug = section_of(opts.model)
     try:

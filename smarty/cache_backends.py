@@ -9,12 +9,12 @@ from redis.cluster import ClusterNode, RedisCluster
 class _Cluster(RedisCluster):
     """Keys of one get_many call live in different slots: read them slot by slot."""
 
-    def mget(self, *keys, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def mget(self, *keys, **kwargs):
         return self.mget_nonatomic(*keys)
 
 
 class RedisClusterClient(DefaultClient):
-    def __init__(self, server, params, backend) -> None:  # noqa: ANN001
+    def __init__(self, server, params, backend) -> None:
         super().__init__(server, params, backend)
         nodes = []
         for item in self._options.get("STARTUP_NODES", []):
@@ -22,6 +22,6 @@ class RedisClusterClient(DefaultClient):
             nodes.append(ClusterNode(host, int(port or 6379)))
         self._cluster = _Cluster(startup_nodes=nodes, socket_timeout=1, socket_connect_timeout=1)
 
-    def connect(self, index: int = 0):  # noqa: ANN201
+    def connect(self, index: int = 0):
         # Every "server index" of django-redis is the one cluster client.
         return self._cluster

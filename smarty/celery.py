@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 
 
 @app.on_after_finalize.connect
-def _install_schedule(sender, **kwargs):  # noqa: ANN001, ANN003
+def _install_schedule(sender, **kwargs):
     from .schedules import beat_schedule
 
     sender.conf.beat_schedule = beat_schedule()

@@ -15,8 +15,8 @@ from .logging import log_event
 _statsd_client = None
 
 
-def statsd_client():  # noqa: ANN201
-    global _statsd_client  # noqa: PLW0603
+def statsd_client():
+    global _statsd_client
     if _statsd_client is None and settings.STATSD_HOST:
         import statsd
 

@@ -36,7 +36,7 @@ ENVELOPE = {
 }
 
 
-def _walk(patterns, prefix: str = ""):  # noqa: ANN001, ANN202
+def _walk(patterns, prefix: str = ""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))

@@ -6,7 +6,7 @@ from django.db import models
 
 
 class ClientQuerySet(models.QuerySet):
-    def for_client(self, client) -> ClientQuerySet:  # noqa: ANN001
+    def for_client(self, client) -> ClientQuerySet:
         client_id = getattr(client, "pk", client)
         return self.filter(client_id=client_id)
 

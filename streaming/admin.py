@@ -47,10 +47,10 @@ class RoutingScriptAdmin(OperatorScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
 
 
@@ -111,21 +111,21 @@ class StreamServiceAdmin(OperatorScopedAdmin):
         ),
     )
 
-    def get_fieldsets(self, request: HttpRequest, obj=None):  # noqa: ANN001, ANN201
+    def get_fieldsets(self, request: HttpRequest, obj=None):
         excluded = set(self.get_exclude(request, obj))
         return [
             (title, {**opts, "fields": tuple(f for f in opts["fields"] if f not in excluded)})
             for title, opts in self.fieldsets
         ]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = ["checked_at", "check_message"]
         if not request.user.is_superuser:
             readonly.append("routing_script")  # choosing code to run is a service admin's call
         return readonly
 
     @admin.action(description="Check availability now")
-    def check_now(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def check_now(self, request: HttpRequest, queryset) -> None:
         summary = services.stream_service_check_all(service_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
@@ -169,5 +169,5 @@ class StreamTokenAdmin(OperatorScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -11,7 +11,7 @@ from .models import DataCenter, StreamService
 DEMO_HOST = "http://streamer.example.com:8080"
 
 
-def load(client, channels) -> dict:  # noqa: ANN001
+def load(client, channels) -> dict:
     """Idempotent: running it twice leaves one data center and one service."""
     with transaction.atomic():
         data_center, _ = DataCenter.objects.get_or_create(

@@ -128,7 +128,7 @@ def _is_alive(url: str, timeout: float, max_load: int, report: ProbeReport) -> N
         report.current_load = max(0, round(float(usage) * max_load))
 
 
-def probe_service(service, *, timeout: float) -> ProbeReport:  # noqa: ANN001
+def probe_service(service, *, timeout: float) -> ProbeReport:
     """Run the service's enabled probes; never raises."""
     report = ProbeReport()
     try:

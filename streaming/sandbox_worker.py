@@ -52,7 +52,7 @@ MAX_URI_LENGTH = 4096
 MAX_ERROR_LENGTH = 1000
 
 
-class ScriptTimeout(BaseException):  # noqa: N818 - BaseException so `except Exception` cannot swallow it
+class ScriptTimeout(BaseException):
     pass
 
 
@@ -83,7 +83,7 @@ def _getitem(obj: object, key: object) -> object:
     return obj[key]  # type: ignore[index]
 
 
-def _apply(func, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+def _apply(func, *args, **kwargs):
     return func(*args, **kwargs)
 
 
@@ -216,12 +216,12 @@ def run_script(code: str, variables: dict, timeout: float) -> dict:
             namespace[name] = value
     deadline = time.monotonic() + timeout
 
-    def local_trace(frame, event, arg):  # noqa: ANN001, ANN202
+    def local_trace(frame, event, arg):
         if time.monotonic() > deadline:
             raise ScriptTimeout
         return local_trace
 
-    def global_trace(frame, event, arg):  # noqa: ANN001, ANN202
+    def global_trace(frame, event, arg):
         if frame.f_code.co_filename != FILENAME:
             return None
         if time.monotonic() > deadline:

@@ -30,7 +30,7 @@ def _deps(client_id: int) -> list[str]:
     return [streaming_dep(client_id), tariffs_dep(client_id)]
 
 
-def _pairs(through, left: str, right: str, **filters) -> dict[int, frozenset[int]]:  # noqa: ANN001, ANN003
+def _pairs(through, left: str, right: str, **filters) -> dict[int, frozenset[int]]:
     grouped: dict[int, set[int]] = defaultdict(set)
     for a, b in through.objects.filter(**filters).values_list(left, right):
         grouped[a].add(b)
@@ -159,15 +159,15 @@ def routing_camera(client_id: int, camera_id: int) -> routing.ContentInfo | None
     return cached("stream_camera", (client_id, camera_id), _deps(client_id), build) or None
 
 
-def stream_service_list(*, client) -> "list[StreamService]":  # noqa: ANN001, UP037
+def stream_service_list(*, client) -> "list[StreamService]":
     return StreamService.objects.for_client(client).select_related("data_center")
 
 
-def maintenance_get(*, client, maintenance_id: int) -> Maintenance | None:  # noqa: ANN001
+def maintenance_get(*, client, maintenance_id: int) -> Maintenance | None:
     return Maintenance.objects.for_client(client).filter(pk=maintenance_id).first()
 
 
-def maintenance_active_list(*, client, now: dt.datetime | None = None) -> "list[Maintenance]":  # noqa: ANN001, UP037
+def maintenance_active_list(*, client, now: dt.datetime | None = None) -> "list[Maintenance]":
     now = now or timezone.now()
     return list(
         Maintenance.objects.for_client(client)

@@ -313,7 +313,7 @@ def stream_token_purge(*, now: dt.datetime | None = None) -> int:
 # --- technical work -------------------------------------------------------------------------
 
 
-def _channels_by_prefix(client, prefixes: Sequence[str]) -> list:  # noqa: ANN001
+def _channels_by_prefix(client, prefixes: Sequence[str]) -> list:
     from channels.models import Channel
 
     wanted = [p.strip() for p in prefixes if p.strip()]
@@ -327,7 +327,7 @@ def _channels_by_prefix(client, prefixes: Sequence[str]) -> list:  # noqa: ANN00
 
 def maintenance_create(
     *,
-    client,  # noqa: ANN001
+    client,
     channel_prefixes: Sequence[str],
     start: dt.datetime,
     end: dt.datetime | None = None,

@@ -29,17 +29,17 @@ WATCHED_M2M = (
 )
 
 
-def _bump_for(instance) -> None:  # noqa: ANN001
+def _bump_for(instance) -> None:
     client_id = getattr(instance, "client_id", None)
     if client_id:
         streaming_changed(client_id)
 
 
-def _row_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _row_changed(sender, instance, **kwargs) -> None:
     _bump_for(instance)
 
 
-def _set_changed(sender, instance, action, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _set_changed(sender, instance, action, **kwargs) -> None:
     if action in {"post_add", "post_remove", "post_clear"}:
         _bump_for(instance)
 

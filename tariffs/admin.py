@@ -94,7 +94,7 @@ class TariffAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
         ),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return (
             super()
             .get_queryset(request)
@@ -111,16 +111,16 @@ class TariffAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
     def cache_deps(self, obj: Tariff) -> list[str]:
         return services.tariff_cache_deps(obj.client_id)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         services.tariff_save(
             tariff=obj, m2m={name: form.cleaned_data[name] for name in M2M_FIELDS if name in form.cleaned_data}
         )
 
-    def delete_model(self, request, obj):  # noqa: ANN001
+    def delete_model(self, request, obj):
         services.tariff_delete(tariff=obj)
 
-    def delete_queryset(self, request, queryset):  # noqa: ANN001
+    def delete_queryset(self, request, queryset):
         for tariff in queryset:
             services.tariff_delete(tariff=tariff)
 
@@ -134,7 +134,7 @@ class TariffSubscriptionAdmin(OperatorScopedAdmin):
     search_fields = ("customer__lastname", "customer__firstname", "account__abonement", "tariff__name")
     autocomplete_fields = ("customer", "account")
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("customer", "account", "tariff")
 
     def cache_deps(self, obj: TariffSubscription) -> list[str]:

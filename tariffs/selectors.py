@@ -13,7 +13,7 @@ def tariffs_dep(client_id: int) -> str:
     return dep("tariffs", client_id)
 
 
-def account_tariff_ids(account) -> frozenset[int]:  # noqa: ANN001
+def account_tariff_ids(account) -> frozenset[int]:
     """Enabled tariffs of the account and of its customer (cached per account)."""
 
     def build() -> frozenset[int]:
@@ -29,11 +29,11 @@ def account_tariff_ids(account) -> frozenset[int]:  # noqa: ANN001
     )
 
 
-def tariff_list(*, client) -> "list[Tariff]":  # noqa: ANN001
+def tariff_list(*, client) -> "list[Tariff]":
     return Tariff.objects.for_client(client)
 
 
-def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = None) -> Tariff | None:  # noqa: ANN001
+def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = None) -> Tariff | None:
     qs = Tariff.objects.for_client(client)
     if tariff_id is not None:
         return qs.filter(pk=tariff_id).first()
@@ -42,7 +42,7 @@ def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = Non
     return None
 
 
-def tariff_list_with_channels(*, client, kind: int | None = None, with_channels: bool = True):  # noqa: ANN001, ANN201
+def tariff_list_with_channels(*, client, kind: int | None = None, with_channels: bool = True):
     """The operator's enabled tariffs (of one kind), with their enabled channels prefetched."""
     from django.db.models import Prefetch
 

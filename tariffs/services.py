@@ -84,7 +84,7 @@ def _check_fields(data: Mapping[str, Any]) -> None:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
 
 
-def tariff_create(*, client, data: Mapping[str, Any]) -> Tariff:  # noqa: ANN001
+def tariff_create(*, client, data: Mapping[str, Any]) -> Tariff:
     """Create a tariff. Without an explicit `kind` it is basic when basic_tariff_priority is
     1..10 and additional when 0. Raises ValidationError."""
     data = dict(data)
@@ -126,7 +126,7 @@ def tariff_delete(*, tariff: Tariff) -> None:
         tariff.delete()
 
 
-def tariff_stream_service_assign(*, tariff: Tariff, service) -> bool:  # noqa: ANN001
+def tariff_stream_service_assign(*, tariff: Tariff, service) -> bool:
     """Let the tariff's subscribers use a streaming service. Returns whether it was new."""
     if service.client_id != tariff.client_id:
         raise ValidationError({"service_id": ["not found"]})
@@ -138,7 +138,7 @@ def tariff_stream_service_assign(*, tariff: Tariff, service) -> bool:  # noqa: A
     return True
 
 
-def tariff_stream_service_remove(*, tariff: Tariff, service) -> bool:  # noqa: ANN001
+def tariff_stream_service_remove(*, tariff: Tariff, service) -> bool:
     """Returns whether the service was linked."""
     with transaction.atomic():
         if not tariff.stream_services.filter(pk=service.pk).exists():
@@ -157,9 +157,9 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 def tariff_subscription_create(
     *,
-    customer,  # noqa: ANN001
+    customer,
     tariff: Tariff,
-    account=None,  # noqa: ANN001
+    account=None,
     price: Decimal | None = None,
     duration: int | None = None,
     price_expiration: dt.date | None = None,

@@ -261,7 +261,7 @@ class UnexpectedErrors(logging.Handler):
         return found
 
 
-def _LOGGERS() -> list[str]:  # noqa: N802
+def _LOGGERS() -> list[str]:
     # django.request and django.security propagate to "django" (which does not propagate).
     return [*settings.SMARTY_LOGGERS, "django"]
 
@@ -303,9 +303,9 @@ class Findings:
     capture: Capture
     seen: dict[str, str] = field(default_factory=dict)
 
-    def check(  # noqa: PLR0913
+    def check(
         self,
-        response,  # noqa: ANN001
+        response,
         *,
         where: object,
         fmt: str,
@@ -341,7 +341,7 @@ class Findings:
             pytest.fail(f"{len(self.seen)} distinct failure(s):\n\n{text}", pytrace=False)
 
 
-def parse_body(response, fmt: str, *, fields: Iterable[str] = ("error_message",)) -> dict:  # noqa: ANN001
+def parse_body(response, fmt: str, *, fields: Iterable[str] = ("error_message",)) -> dict:
     """The answer decoded as `fmt` ("json" or "xml") with `error` as an int; fails otherwise.
     For XML only `error` and the top-level `fields` are returned, as text."""
     content_type = response.get("Content-Type", "")

@@ -82,7 +82,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     allow_login_by_abonement = False
 
     @factory.post_generation
-    def raw_password(obj, create, extracted, **kwargs):  # noqa: ANN001, ANN003, N805
+    def raw_password(obj, create, extracted, **kwargs):  # noqa: N805
         obj.set_password(extracted or "1234")
         if create:
             obj.save(update_fields=["password"])

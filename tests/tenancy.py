@@ -15,7 +15,7 @@ def operator_models() -> list[type]:
     return [model for model in apps.get_models() if is_operator_owned(model)]
 
 
-def operator_snapshot(client) -> dict[str, list[str]]:  # noqa: ANN001
+def operator_snapshot(client) -> dict[str, list[str]]:
     """Every row of every operator-owned model of `client`, with its many-to-many links."""
     snapshot = {}
     for model in operator_models():

@@ -15,13 +15,13 @@ from smarty.demo import demo_load
 API = "/tvmiddleware/api"
 
 
-def as_dict(response) -> dict:  # noqa: ANN001
+def as_dict(response) -> dict:
     if response["Content-Type"].startswith("application/xml"):
         return _xml(etree.fromstring(response.content))
     return json.loads(response.content)
 
 
-def _xml(node) -> object:  # noqa: ANN001
+def _xml(node) -> object:
     children = list(node)
     if not children:
         return node.text or ""

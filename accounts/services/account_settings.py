@@ -35,7 +35,7 @@ def account_parent_code_set(*, account: Account, parent_code: str) -> None:
         customer_action_record(account=locked, action="parent_code_change")
 
 
-def account_template_set(*, account: Account, template) -> None:  # noqa: ANN001
+def account_template_set(*, account: Account, template) -> None:
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.template = template.system_name

@@ -155,7 +155,7 @@ def sessions_end(*, account_ids: Iterable[int], device_ids: Iterable[int] | None
     return len(authkeys)
 
 
-def sessions_delete(*, sessions) -> int:  # noqa: ANN001
+def sessions_delete(*, sessions) -> int:
     """Delete the sessions of a queryset (an operator's authkeys); their cached copies are
     invalidated after commit. Returns how many were deleted."""
     with transaction.atomic():
@@ -171,7 +171,7 @@ def generate_password() -> str:
     return str(secrets.randbelow(1_000_000))
 
 
-def generate_abonement(client) -> str:  # noqa: ANN001
+def generate_abonement(client) -> str:
     length = max(int(getattr(client, "abonement_length", 8) or 8), 4)
     return str(10 ** (length - 1) + secrets.randbelow(9 * 10 ** (length - 1)))
 
@@ -476,7 +476,7 @@ def account_first_login_activate(*, account: Account, today: dt.date | None = No
     return bool(updated)
 
 
-def accounts_expire_due(*, client=None, today: dt.date | None = None) -> int:  # noqa: ANN001
+def accounts_expire_due(*, client=None, today: dt.date | None = None) -> int:
     """Deactivate active accounts whose deactivation_date has passed. Returns how many."""
     today = today or timezone.localdate()
     qs = Account.objects.filter(active=True, deactivation_date__lt=today).select_related("customer")
@@ -582,7 +582,7 @@ def account_device_create(
     *,
     account: Account,
     device_uid: str,
-    play_device=None,  # noqa: ANN001
+    play_device=None,
     data: Mapping[str, Any] | None = None,
     is_basic: bool = True,
     source: str = Source.SYSTEM,

@@ -122,7 +122,7 @@ def _save_new(customer: Customer) -> None:
 
 def customer_create(
     *,
-    client,  # noqa: ANN001
+    client,
     data: Mapping[str, Any],
     tariffs: Iterable = (),
     assign_default_tariffs: bool = True,

@@ -19,7 +19,7 @@ def device_register(
     account: Account,
     device_uid: str,
     is_basic: bool,
-    play_device=None,  # noqa: ANN001
+    play_device=None,
     serial_number: str = "",
     brand_name: str = "",
     device_model: str = "",

@@ -108,7 +108,7 @@ def message_delete(*, account: Account, uuid: str | None = None) -> int:
 def command_create(
     *,
     account: Account,
-    type: int,  # noqa: A002 - the protocol's name
+    type: int,
     device: AccountDevice | None = None,
     user_confirmation: bool = False,
     deep_link: str = "",

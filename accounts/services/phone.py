@@ -69,7 +69,7 @@ def _sends_exceeded(client_id: int, phone: str) -> bool:
     return count > settings.SMARTY_PHONE_CODES_PER_HOUR
 
 
-def _send(client, purpose: str, phone: str) -> Verification:  # noqa: ANN001
+def _send(client, purpose: str, phone: str) -> Verification:
     method = settings.SMARTY_PHONE_VERIFICATION_METHOD
     if _sends_exceeded(client.pk, phone):
         return Verification(Outcome.TOO_FREQUENT, method)
@@ -98,7 +98,7 @@ def _send(client, purpose: str, phone: str) -> Verification:  # noqa: ANN001
     return Verification(Outcome.SENT, method, confirmation_phone)
 
 
-def phone_verify(*, client, phone: str, code: str | None, purpose: str) -> Verification:  # noqa: ANN001
+def phone_verify(*, client, phone: str, code: str | None, purpose: str) -> Verification:
     """One step of verifying `phone` (normalized digits): send a code, wait, or check one."""
     key = _state_key(client.pk, purpose, phone)
     state = cache.get(key)
@@ -125,7 +125,7 @@ def phone_verify(*, client, phone: str, code: str | None, purpose: str) -> Verif
     return _send(client, purpose, phone)
 
 
-def phone_call_confirm(*, client, phone: str) -> bool:  # noqa: ANN001
+def phone_call_confirm(*, client, phone: str) -> bool:
     """A call-verification gateway reports that `phone` called the confirmation number."""
     confirmed = False
     for purpose in PURPOSES:

@@ -85,7 +85,7 @@ def account_data(call: Call, code: int) -> dict:
     return data
 
 
-def _data_center(call: Call, pk: int, code: int):  # noqa: ANN202
+def _data_center(call: Call, pk: int, code: int):
     from streaming.models import DataCenter
 
     if not pk:

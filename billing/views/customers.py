@@ -93,7 +93,7 @@ def customer_data(call: Call, code: int, names: list[str]) -> dict:
     return data
 
 
-def _dealer(call: Call, value: str, code: int):  # noqa: ANN202
+def _dealer(call: Call, value: str, code: int):
     from clients.models import Dealer
 
     value = (value or "").strip()

@@ -46,7 +46,7 @@ def customer_merchant_url(call: Call) -> dict:
     return {"url": url, "merchant_name": name}
 
 
-def _amount(call: Call, code: int):  # noqa: ANN202
+def _amount(call: Call, code: int):
     if call.params["amount"] is None:
         raise ApiError(code, "Invalid parameters: amount: required", {"amount": "required"})
     return call.params["amount"]

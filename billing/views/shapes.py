@@ -49,7 +49,7 @@ def activation_days_left(account: Account) -> int:
     return 0
 
 
-def on_trial_period(account: Account, client) -> int:  # noqa: ANN001
+def on_trial_period(account: Account, client) -> int:
     days = getattr(client, "trial_period_days", 0) or 0
     return flag(days and account.created_at and account.created_at + timedelta(days=days) > timezone.now())
 
@@ -57,7 +57,7 @@ def on_trial_period(account: Account, client) -> int:  # noqa: ANN001
 # --- accounts ----------------------------------------------------------------------------
 
 
-def accounts_for_listing(queryset):  # noqa: ANN001, ANN201
+def accounts_for_listing(queryset):
     return queryset.select_related("customer").prefetch_related(
         "devices__play_device",
         "tariffs",
@@ -69,7 +69,7 @@ def accounts_for_listing(queryset):  # noqa: ANN001, ANN201
     )
 
 
-def device(dev) -> dict:  # noqa: ANN001
+def device(dev) -> dict:
     return {
         "id": dev.pk,
         "system_name": dev.play_device.system_name if dev.play_device_id else "",
@@ -113,7 +113,7 @@ def account(acc: Account) -> dict:
 # --- customers ----------------------------------------------------------------------------
 
 
-def customers_for_listing(queryset):  # noqa: ANN001, ANN201
+def customers_for_listing(queryset):
     return (
         queryset.select_related("client")
         .prefetch_related(
@@ -160,7 +160,7 @@ def customer(cust: Customer, *, listing: bool) -> dict:
 # --- tariffs ----------------------------------------------------------------------------------
 
 
-def icon_url(request, icon: str) -> str:  # noqa: ANN001
+def icon_url(request, icon: str) -> str:
     if not icon:
         return ""
     if "://" in icon:
@@ -169,7 +169,7 @@ def icon_url(request, icon: str) -> str:  # noqa: ANN001
     return request.build_absolute_uri(path) if path.startswith("/") else path
 
 
-def tariff(t, request, *, priority: bool = True, channels: bool = True) -> dict:  # noqa: ANN001
+def tariff(t, request, *, priority: bool = True, channels: bool = True) -> dict:
     body = {
         "id": t.pk,
         "name": t.name,

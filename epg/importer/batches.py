@@ -39,7 +39,7 @@ class Spool:
 
     def _spill(self) -> None:
         if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="smarty-epg-spool-")  # noqa: SIM115 - closed in close()
+            self.file = tempfile.TemporaryFile(prefix="smarty-epg-spool-")
         self.file.seek(0, 2)
         for key, items in self.memory.items():
             data = pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)

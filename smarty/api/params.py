@@ -40,7 +40,7 @@ class Param:
     def range_text(self) -> str:
         return "" if self.lo is None and self.hi is None else f" from {self.lo} to {self.hi}"
 
-    def raw(self, data) -> Any:  # noqa: ANN001
+    def raw(self, data) -> Any:
         if self.many:
             values = list(data.getlist(self.name)) + list(data.getlist(self.name + "[]"))
             out: list[str] = []
@@ -52,7 +52,7 @@ class Param:
             return _MISSING
         return value
 
-    def parse(self, data) -> Any:  # noqa: ANN001
+    def parse(self, data) -> Any:
         raw = self.raw(data)
         if raw is _MISSING:
             if self.required:
@@ -202,7 +202,7 @@ def String(  # noqa: N802
     default: Any = None,
     choices: tuple | None = None,
     max_length: int | None = None,
-) -> Param:  # noqa: N802, E501
+) -> Param:
     return Param(name, required, default, choices, parser=str, max_length=max_length, type_name="a string")
 
 
@@ -226,7 +226,7 @@ def Json(name: str, *, required: bool = False, default: Any = None) -> Param:  #
     return Param(name, required, default, parser=_json, type_name="a JSON string")
 
 
-def parse_params(data, params: list[Param] | tuple[Param, ...], *, error_code: int) -> dict[str, Any]:  # noqa: ANN001
+def parse_params(data, params: list[Param] | tuple[Param, ...], *, error_code: int) -> dict[str, Any]:
     """Parse every declared parameter; raise ApiError(error_code) naming all bad ones."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}

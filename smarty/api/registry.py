@@ -256,7 +256,7 @@ class Api:
             return self._error(call, ApiError(method.param_error_code, f"Unreadable request: {type(exc).__name__}"))
         except ApiError as exc:
             return self._error(call, exc)
-        except Exception:  # noqa: BLE001 - every failure must become the API's envelope
+        except Exception:
             self.logger.exception(
                 "UNHANDLED_API_ERROR",
                 extra={"event": "UNHANDLED_API_ERROR", "context": {"url": request.path, "method": method.name}},

@@ -30,7 +30,7 @@ def signature_matches(items: Iterable[tuple[str, str]], key: str, given: str) ->
     return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
 
 
-def request_items(request) -> list[tuple[str, str]]:  # noqa: ANN001
+def request_items(request) -> list[tuple[str, str]]:
     """Every (name, value) of a request: POST body and query string alike, repeated
     parameters each as their own item, `name[]` kept as the client sent it."""
     items: list[tuple[str, str]] = []

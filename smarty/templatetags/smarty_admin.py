@@ -15,7 +15,7 @@ PAGE_BUTTONS = 10
 
 
 @register.inclusion_tag("admin/smarty/pagination.html")
-def smarty_pagination(cl) -> dict:  # noqa: ANN001
+def smarty_pagination(cl) -> dict:
     """Up to ten page buttons around the current page, «, ‹, › and » links, and the page size
     selector whose choices keep the first row of the current page in view."""
     paginated = (not cl.show_all or not cl.can_show_all) and cl.multi_page
@@ -56,5 +56,5 @@ def smarty_pagination(cl) -> dict:  # noqa: ANN001
 
 
 @register.simple_tag
-def smarty_section(opts) -> dict | None:  # noqa: ANN001
+def smarty_section(opts) -> dict | None:
     return section_for_opts(opts)

@@ -39,8 +39,8 @@ def ensure_chromium() -> tuple[str | None, str]:
     if apt is None:
         return None, "chromium is not installed and apt-get is not available"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update", "-qq"], check=False, env=env, capture_output=True)  # noqa: S603
-    result = subprocess.run(  # noqa: S603
+    subprocess.run([apt, "update", "-qq"], check=False, env=env, capture_output=True)
+    result = subprocess.run(
         [apt, "install", "-y", "-qq", "chromium"], check=False, env=env, capture_output=True, text=True
     )
     path = chromium_path()
@@ -49,7 +49,7 @@ def ensure_chromium() -> tuple[str | None, str]:
     return None, f"installing chromium with apt failed: {result.stderr.strip()[-300:]}"
 
 
-def screenshot(page, name: str) -> Path:  # noqa: ANN001
+def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)

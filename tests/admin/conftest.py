@@ -13,7 +13,7 @@ from clients.models import ClientUser, Dealer
 PASSWORD = "admin-pass-1"
 
 
-def make_user(username: str, *, superuser: bool = False, **profile):  # noqa: ANN003
+def make_user(username: str, *, superuser: bool = False, **profile):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, is_staff=True, is_superuser=superuser
     )
@@ -22,7 +22,7 @@ def make_user(username: str, *, superuser: bool = False, **profile):  # noqa: AN
     return user
 
 
-def grant(user, *codenames: str) -> None:  # noqa: ANN001
+def grant(user, *codenames: str) -> None:
     """Give Django permissions by "app_label.codename"; "*operator*" gives every permission
     operator staff may hold."""
     from clients.admin import operator_permissions
@@ -37,7 +37,7 @@ def grant(user, *codenames: str) -> None:  # noqa: ANN001
     user.user_permissions.add(*perms)
 
 
-def login(user) -> HttpClient:  # noqa: ANN001
+def login(user) -> HttpClient:
     client = HttpClient()
     client.force_login(user)
     return client
@@ -126,7 +126,7 @@ def page(chromium_browser, live_server):
     context.close()
 
 
-def browser_login(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -134,7 +134,7 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:  # noq
     page.wait_for_selector("#user-tools")
 
 
-def form_data(http, url: str, **overrides) -> dict:  # noqa: ANN001, ANN003
+def form_data(http, url: str, **overrides) -> dict:
     """POST data of an admin form as the page renders it (initial values, inline management
     forms), with `overrides` applied: what a browser submits without touching other fields."""
     response = http.get(url)

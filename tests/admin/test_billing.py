@@ -24,7 +24,7 @@ LIST = "/admin/billing/transaction/"
 EXPORT = "/admin/billing/transaction/export.csv"
 
 
-def read_csv(response) -> list[dict]:  # noqa: ANN001
+def read_csv(response) -> list[dict]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()
@@ -58,7 +58,7 @@ def ledger(operator, other_operator):
     return created
 
 
-def ext_ids(response) -> set[str]:  # noqa: ANN001
+def ext_ids(response) -> set[str]:
     return {t.ext_id for t in response.context["cl"].result_list}
 
 

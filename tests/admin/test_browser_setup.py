@@ -22,7 +22,7 @@ def test_the_install_runs_only_when_asked(monkeypatch):
     class Done:
         stderr = "E: no network"
 
-    def run(args, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def run(args, **kwargs):
         calls.append(args)
         return Done()
 

@@ -19,7 +19,7 @@ from .conftest import login
 CHANNELS = "/admin/channels/channel/"
 
 
-def many_channels(operator, count: int = 60) -> None:  # noqa: ANN001
+def many_channels(operator, count: int = 60) -> None:
     Channel.objects.bulk_create(
         Channel(client=operator.client, category=operator.category, name=f"Extra {n:03d}", sort_order=10 + n)
         for n in range(count)

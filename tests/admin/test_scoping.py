@@ -15,12 +15,12 @@ from tests import factories as f
 from .conftest import form_data, grant, login, make_user
 
 
-def admin_url(obj, view: str = "change") -> str:  # noqa: ANN001
+def admin_url(obj, view: str = "change") -> str:
     opts = obj._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
 
 
-def changelist(model) -> str:  # noqa: ANN001
+def changelist(model) -> str:
     opts = model._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
 
@@ -352,7 +352,7 @@ def test_an_existing_object_never_moves_to_another_operator(superuser, operator,
 
 
 # --- every operator admin at once ----------------------------------------------------------
-def populate(op, index: int) -> None:  # noqa: ANN001
+def populate(op, index: int) -> None:
     """One look-alike row of each operator-owned model that has an admin."""
     import datetime as dt
     import uuid
@@ -427,7 +427,7 @@ def test_every_operator_admin_lists_filters_offers_and_exports_only_the_staff_me
     http = login(staff)
     checked = 0
 
-    def own(model, pks) -> bool:  # noqa: ANN001
+    def own(model, pks) -> bool:
         pks = {int(pk) for pk in pks}
         return not is_operator_owned(model) or set(
             model._default_manager.filter(pk__in=pks).values_list("client_id", flat=True)

@@ -34,12 +34,12 @@ class BillingClient:
     """Calls /billing/api/<path> as the operator's billing system: adds client_id and the
     signature computed with the operator's billing_api_key (unless told otherwise)."""
 
-    def __init__(self, operator_client) -> None:  # noqa: ANN001
+    def __init__(self, operator_client) -> None:
         self.operator = operator_client
         self.http = HttpClient()
         self.response = None
 
-    def signed(self, params=None, *, client_id=None, key=None) -> list[tuple[str, str]]:  # noqa: ANN001
+    def signed(self, params=None, *, client_id=None, key=None) -> list[tuple[str, str]]:
         items = as_items(params)
         if not any(name == "client_id" for name, _ in items):
             items.append(("client_id", str(self.operator.pk if client_id is None else client_id)))
@@ -47,7 +47,7 @@ class BillingClient:
         items.append(("signature", compute_signature(items, key)))
         return items
 
-    def raw(self, path: str, items: list[tuple[str, str]], *, method: str = "post", **extra):  # noqa: ANN003, ANN201
+    def raw(self, path: str, items: list[tuple[str, str]], *, method: str = "post", **extra):
         url = f"{BASE}/{path.strip('/')}/"
         if method == "get":
             self.response = self.http.get(f"{url}?{urlencode(items)}", **extra)
@@ -57,7 +57,7 @@ class BillingClient:
             )
         return self.response
 
-    def call(self, path: str, params=None, *, method: str = "post", client_id=None, key=None, **extra) -> dict:  # noqa: ANN001, ANN003
+    def call(self, path: str, params=None, *, method: str = "post", client_id=None, key=None, **extra) -> dict:
         response = self.raw(path, self.signed(params, client_id=client_id, key=key), method=method, **extra)
         assert response.status_code == 200, response.content[:500]
         assert response["Content-Type"].startswith("application/json")

@@ -493,7 +493,7 @@ def test_a_camera_moved_to_another_account_leaves_the_first_accounts_devices_at_
     first, second = operator.account, operator.account_without_tariff
     sessions = {a.pk: f.SessionFactory(account=a) for a in (first, second)}
 
-    def sees(account) -> tuple[bool, bool]:  # noqa: ANN001
+    def sees(account) -> tuple[bool, bool]:
         params = {"authkey": sessions[account.pk].authkey, "client_id": operator.client.pk}
         listed = client.get("/tvmiddleware/api/camera/list/", params).json()["cameras"]
         url = client.get("/tvmiddleware/api/camera/url/", {**params, "cid": cam.pk, "redirect": 0}).json()

@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 
-def fire(client_obj, path: str, params: dict) -> list[int]:  # noqa: ANN001
+def fire(client_obj, path: str, params: dict) -> list[int]:
     """Send the same signed request from WORKERS threads released together."""
     barrier = threading.Barrier(WORKERS)
     codes: list[int] = []

@@ -55,7 +55,7 @@ GARBAGE = [
 METHODS = sorted(billing_api.methods.values(), key=lambda m: ("delete" in m.path, m.path))
 
 
-def base_params(operator) -> dict:  # noqa: ANN001
+def base_params(operator) -> dict:
     """Valid values for the identifying parameters, so garbage reaches deeper code."""
     return {
         "account_id": operator.account.pk,
@@ -77,7 +77,7 @@ def base_params(operator) -> dict:  # noqa: ANN001
     }
 
 
-def assert_envelope(client, path: str, items: list, events) -> None:  # noqa: ANN001
+def assert_envelope(client, path: str, items: list, events) -> None:
     response = client.raw(path, client.signed(items))
     assert response.status_code == 200, (path, items, response.status_code)
     body = json.loads(response.content)

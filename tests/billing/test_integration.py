@@ -30,7 +30,7 @@ def registered(path: str) -> bool:
     return True
 
 
-def script(billing_client, operator) -> dict:  # noqa: ANN001
+def script(billing_client, operator) -> dict:
     """Billing-side steps; returns what the device needs."""
     tariff = billing_client.call(
         "tariff/create",

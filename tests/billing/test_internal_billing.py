@@ -190,7 +190,7 @@ def test_one_operators_run_does_not_lock_out_another_operators_run(operator, oth
     other_operator.customer.tariffs.add(f.TariffFactory(client=other_operator.client, price=Decimal("10"), period=30))
     real, seen = command.charge_due, {}
 
-    def charge_due(*, client=None, now=None):  # noqa: ANN001, ANN202
+    def charge_due(*, client=None, now=None):
         if client.pk == operator.client.pk:
             out = StringIO()
             call_command("charge_tariffs", client_id=other_operator.client.pk, stdout=out)

@@ -19,7 +19,7 @@ CREATE = errors.CustomerPaymentCreate
 PROCESS = errors.CustomerPaymentProcess
 
 
-def new_payment(client, customer, amount="20") -> dict:  # noqa: ANN001
+def new_payment(client, customer, amount="20") -> dict:
     body = client.call("customer/payment/create", {"customer_id": customer.pk, "amount": amount})
     assert body["error"] == 0, body
     return body["payments"]
@@ -181,10 +181,10 @@ class ScriptedGateway(Gateway):
     title = "Scripted"
     code = 2
 
-    def merchant_url(self, payment):  # noqa: ANN001, ANN201
+    def merchant_url(self, payment):
         raise GatewayError(self.code, "merchant page unavailable")
 
-    def create_payment(self, payment):  # noqa: ANN001, ANN201
+    def create_payment(self, payment):
         raise GatewayError(self.code, f"scripted failure {self.code}")
 
 

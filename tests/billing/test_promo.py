@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 E = errors.PromoActivate
 
 
-def create(client, **params) -> dict:  # noqa: ANN001
+def create(client, **params) -> dict:
     return client.call("promo/create", params)
 
 

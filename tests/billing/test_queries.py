@@ -11,21 +11,21 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 
-def billing_tx(operator, customer, i: int) -> None:  # noqa: ANN001
+def billing_tx(operator, customer, i: int) -> None:
     from billing.models import Transaction
 
     Transaction.objects.create(client=operator.client, customer=operator.customer, ext_id=f"g{i}", amount=1)
     Transaction.objects.create(client=operator.client, customer=customer, ext_id=f"h{i}", amount=1, processed=True)
 
 
-def queries(billing_client, path: str, params: dict) -> int:  # noqa: ANN001
+def queries(billing_client, path: str, params: dict) -> int:
     billing_client.call(path, params)  # the operator lookup is cached from now on
     with CaptureQueriesContext(connection) as ctx:
         assert billing_client.call(path, params)["error"] == 0
     return len(ctx.captured_queries)
 
 
-def grow(operator, n: int, start: int = 0) -> None:  # noqa: ANN001
+def grow(operator, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
         customer = f.CustomerFactory(client=operator.client)
         customer.tariffs.add(operator.tariff)

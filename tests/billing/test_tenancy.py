@@ -48,7 +48,7 @@ def world(operator, other_operator, json_device):
     return rows
 
 
-def snapshot(client) -> dict:  # noqa: ANN001
+def snapshot(client) -> dict:
     models = (Account, Customer, Tariff, AccountDevice, Session, Camera, PromoCode, TariffSubscription, Transaction)
     return {
         model.__name__: sorted(
@@ -61,7 +61,7 @@ def snapshot(client) -> dict:  # noqa: ANN001
     }
 
 
-def calls(op, other, mine, theirs) -> list[tuple[str, dict, int]]:  # noqa: ANN001
+def calls(op, other, mine, theirs) -> list[tuple[str, dict, int]]:
     """(path, params naming the other operator's rows, the expected not-found code)."""
     return [
         ("account/info", {"account_id": other.account.pk}, 1),

@@ -223,7 +223,7 @@ class RaisingCache(LocMemCache):
     """A cache whose every operation fails, like a Redis that went away without
     IGNORE_EXCEPTIONS."""
 
-    def _fail(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def _fail(self, *args, **kwargs):
         raise ConnectionError("cache down")
 
     get = set = add = get_many = set_many = incr = delete = _fail
@@ -258,7 +258,7 @@ def test_the_warming_task_runs_every_minute_and_warms(operator):
     assert len(queries) == 0
 
 
-def _operator_generations(op) -> dict:  # noqa: ANN001
+def _operator_generations(op) -> dict:
     from clients.selectors import client_dep
     from epg.selectors import client_epg_dep
     from streaming.selectors import streaming_dep
@@ -270,7 +270,7 @@ def _operator_generations(op) -> dict:  # noqa: ANN001
     return dict(zip(deps, generations(deps), strict=True))
 
 
-def _theirs_changes():  # noqa: ANN202
+def _theirs_changes():
     from accounts.services.accounts import account_camera_assign
     from channels.admin_services import channel_sort_set
     from clients.models import PortalSettings

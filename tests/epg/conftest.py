@@ -51,7 +51,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, Route] = {}
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.hits.append(self.path)
         route = self.routes.get(self.path)
         if route is None:

@@ -150,19 +150,19 @@ def test_xml_rendering_drops_characters_xml_cannot_carry_and_makes_keys_element_
     assert [child.tag for child in root][2:] == ["my_key", "a_b", "_7"]
 
 
-def _tiny_api(**options) -> Api:  # noqa: ANN003
+def _tiny_api(**options) -> Api:
     api = Api(
         "tiny", unknown_error_code=-1, param_error_code=7, choose_format=lambda call: call.data.get("fmt", "json")
     )
 
     @api.method("/echo/", "Echo", params=[String("body_field")], **options)
-    def echo(call) -> dict:  # noqa: ANN001
+    def echo(call) -> dict:
         if call.request.content_type == "application/json":
             return {"length": len(call.request.body)}
         return {"body_field": call.params["body_field"]}
 
     @api.method("/boom/", "Boom", **options)
-    def boom(call) -> dict:  # noqa: ANN001
+    def boom(call) -> dict:
         raise RuntimeError("unexpected")
 
     return api

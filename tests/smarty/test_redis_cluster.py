@@ -44,7 +44,7 @@ def cluster_nodes(tmp_path_factory):
         node_dir = workdir / str(port)
         node_dir.mkdir()
         procs.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [
                     REDIS_SERVER,
                     "--port",
@@ -69,17 +69,17 @@ def cluster_nodes(tmp_path_factory):
     try:
         for port in ports:
             for _ in range(50):
-                if subprocess.run([REDIS_CLI, "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":  # noqa: S603
+                if subprocess.run([REDIS_CLI, "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":
                     break
                 time.sleep(0.1)
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [REDIS_CLI, "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports], "--cluster-yes"],
             capture_output=True,
             check=True,
             timeout=30,
         )
         for _ in range(100):
-            info = subprocess.run([REDIS_CLI, "-p", str(ports[0]), "cluster", "info"], capture_output=True).stdout  # noqa: S603
+            info = subprocess.run([REDIS_CLI, "-p", str(ports[0]), "cluster", "info"], capture_output=True).stdout
             if b"cluster_state:ok" in info:
                 break
             time.sleep(0.1)

@@ -90,7 +90,7 @@ def test_error_reports_to_sentry_carry_no_device_credentials(operator, tmp_path,
     sent: list = []
 
     class Capture(Transport):
-        def capture_envelope(self, envelope) -> None:  # noqa: ANN001
+        def capture_envelope(self, envelope) -> None:
             sent.append(envelope)
 
     real_init = sentry_sdk.init
@@ -98,7 +98,7 @@ def test_error_reports_to_sentry_carry_no_device_credentials(operator, tmp_path,
     finalize(_namespace(tmp_path, SENTRY_DSN="https://key@sentry.example.com/1"))
     secret_authkey = "f00dfeed" * 4
 
-    def broken(request):  # noqa: ANN001, ANN202
+    def broken(request):
         authkey = secret_authkey  # noqa: F841 - a local variable of the failing frame
         raise RuntimeError(f"failed for {request.password}")
 

@@ -35,11 +35,11 @@ class World:
     def authkey(self) -> str:
         return self.session.authkey
 
-    def params(self, **extra) -> dict:  # noqa: ANN003
+    def params(self, **extra) -> dict:
         return {"authkey": self.authkey, "client_id": self.op.client.pk, "redirect": 0, **extra}
 
 
-def build_world(op, device, index: int) -> World:  # noqa: ANN001
+def build_world(op, device, index: int) -> World:
     dc = f.DataCenterFactory(client=op.client, name=f"DC {index}")
     service = f.StreamServiceFactory(
         client=op.client,

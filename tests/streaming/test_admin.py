@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(world):  # noqa: ANN001, ANN201
+def staff(world):
     user = User.objects.create_user("op1staff", password="pw", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="streaming"))
     ClientUser.objects.create(user=user, client=world.op.client)
@@ -20,7 +20,7 @@ def staff(world):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def superuser(db):  # noqa: ANN001, ANN201
+def superuser(db):
     return User.objects.create_superuser("root", password="pw")
 
 

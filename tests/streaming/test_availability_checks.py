@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db
 class Health(http.server.BaseHTTPRequestHandler):
     """/ok answers 200, /broken 500, /alive the health JSON, /dead {"alive": 0}."""
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         answers = {
             "/ok": (200, b"fine"),
             "/broken": (500, b"oops"),
@@ -46,7 +46,7 @@ class Health(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def health(local_server):  # noqa: ANN001, ANN201
+def health(local_server):
     return local_server(Health)
 
 
@@ -56,7 +56,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def service(world, **fields):  # noqa: ANN001, ANN003, ANN201
+def service(world, **fields):
     created = f.StreamServiceFactory(client=world.op.client, **fields)
     world.op.tariff.stream_services.add(created)
     return created

@@ -17,7 +17,7 @@ from .conftest import CHANNEL_URL, named
 pytestmark = pytest.mark.django_db
 
 
-def get_json(client, params: dict) -> dict:  # noqa: ANN001
+def get_json(client, params: dict) -> dict:
     response = client.get(CHANNEL_URL, params)
     assert response.status_code == 200, response.content
     return json.loads(response.content)
@@ -200,7 +200,7 @@ def test_incomplete_drm_data_is_error_2(client, world):
 def test_an_unexpected_failure_is_error_500_logged_as_content_request_fail(client, world, events, monkeypatch):
     from streaming import services
 
-    def boom(**kwargs):  # noqa: ANN003
+    def boom(**kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(services, "stream_url_build", boom)

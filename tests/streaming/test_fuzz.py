@@ -94,7 +94,7 @@ class Fuzzer:
         )
 
 
-def snapshot(client) -> dict:  # noqa: ANN001
+def snapshot(client) -> dict:
     """The other operator's rows the Streaming API could write."""
     return {
         model.__name__: sorted(
@@ -105,7 +105,7 @@ def snapshot(client) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-def fuzz(client, world, other_world):  # noqa: ANN001
+def fuzz(client, world, other_world):
     now = timezone.now()
     window = Maintenance.objects.create(client=world.op.client, start_time=now + dt.timedelta(days=1))
     window.channels.add(world.channels[0])

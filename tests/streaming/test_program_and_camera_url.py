@@ -17,14 +17,14 @@ from .conftest import CAMERA_URL, PROGRAM_URL, named
 pytestmark = pytest.mark.django_db
 
 
-def get(client, url: str, params: dict) -> dict:  # noqa: ANN001
+def get(client, url: str, params: dict) -> dict:
     response = client.get(url, params)
     assert response.status_code == 200, response.content
     return json.loads(response.content)
 
 
 @pytest.fixture
-def epg(world):  # noqa: ANN001, ANN201
+def epg(world):
     """Channel 0 with an EPG channel and programmes: two hours ago, yesterday, a week ago, next hour."""
     channel = world.channels[0]
     epg_channel = f.EpgChannelFactory()
@@ -161,7 +161,7 @@ def test_another_operators_channel_has_no_archive_for_us(client, world, other_wo
 
 
 @pytest.fixture
-def cameras(world):  # noqa: ANN001, ANN201
+def cameras(world):
     public = Camera.objects.create(client=world.op.client, name="Square", id_for_stream_service="cam-square")
     public.tariffs.add(world.op.tariff)  # open to every account with the basic tariff
     own = Camera.objects.create(

@@ -22,13 +22,13 @@ from .conftest import CHANNEL_URL
 pytestmark = pytest.mark.django_db
 
 
-def service_of(client, world, **params) -> int:  # noqa: ANN001, ANN003
+def service_of(client, world, **params) -> int:
     body = json.loads(client.get(CHANNEL_URL, world.params(**params)).content)
     assert body["error"] == 0, body
     return body["stream_service_id"]
 
 
-def add_service(world, **fields):  # noqa: ANN001, ANN003, ANN201
+def add_service(world, **fields):
     tariffs = fields.pop("tariffs", [world.op.tariff])
     fields.setdefault("live_url_mask", "http://other.test/$cid?token=$token")
     service = f.StreamServiceFactory(client=world.op.client, **fields)
@@ -173,7 +173,7 @@ def test_multicast_services_only_serve_channels_with_a_multicast_address(client,
 # --- pure routing -----------------------------------------------------------------------------------
 
 
-def svc(id_: int, **kw) -> routing.ServiceInfo:  # noqa: ANN003
+def svc(id_: int, **kw) -> routing.ServiceInfo:
     kw.setdefault("masks", {"live": f"http://s{id_}/$cid"})
     return routing.ServiceInfo(id=id_, name=f"s{id_}", type="flussonic", data_center_id=kw.pop("dc", None), **kw)
 
@@ -183,7 +183,7 @@ CONTENT = routing.ContentInfo(id=10, cid="ch10", tariff_ids=frozenset({1}))
 NOW = timezone.now()
 
 
-def candidates(services, **kw) -> list[int]:  # noqa: ANN001, ANN003
+def candidates(services, **kw) -> list[int]:
     snapshot = routing.RoutingSnapshot(services=tuple(services), maintenances=tuple(kw.pop("maintenances", ())))
     found = routing.candidate_services(
         snapshot, kind=kw.pop("kind", "live"), content=kw.pop("content", CONTENT), viewer=VIEWER, now=NOW, **kw

@@ -20,13 +20,13 @@ CREATE = "/streaming/api/maintenance/create/"
 EDIT = "/streaming/api/maintenance/edit/"
 
 
-def signed(op, **params) -> dict:  # noqa: ANN001, ANN003
+def signed(op, **params) -> dict:
     data = {"client_id": str(op.client.pk), **{k: str(v) for k, v in params.items()}}
     data["signature"] = compute_signature(data.items(), op.client.streaming_api_key)
     return data
 
 
-def post(client, url: str, data: dict) -> dict:  # noqa: ANN001
+def post(client, url: str, data: dict) -> dict:
     response = client.post(url, data)
     assert response.status_code == 200, response.content
     return json.loads(response.content)

@@ -32,7 +32,7 @@ class FakeStreamer(http.server.BaseHTTPRequestHandler):
     backend = ""
     calls: list = []
 
-    def log_message(self, *args) -> None:  # noqa: ANN002 - keep test output quiet
+    def log_message(self, *args) -> None:
         pass
 
     def viewer(self) -> tuple[str, str]:
@@ -42,7 +42,7 @@ class FakeStreamer(http.server.BaseHTTPRequestHandler):
     def ask_backend(self) -> requests.Response:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         answer = self.ask_backend()
         self.calls.append(answer)
         if answer.status_code == 200:
@@ -93,7 +93,7 @@ class FakeAstra(FakeStreamer):
 
 
 @pytest.fixture
-def streamer(world, live_server, local_server, request):  # noqa: ANN001, ANN201
+def streamer(world, live_server, local_server, request):
     """(fake server class, its handler) serving the world's service; param: flussonic or astra."""
     kind = request.param
     if kind == "flussonic":
@@ -109,14 +109,14 @@ def streamer(world, live_server, local_server, request):  # noqa: ANN001, ANN201
     return handler
 
 
-def play_url(live_server, world, channel) -> str:  # noqa: ANN001
+def play_url(live_server, world, channel) -> str:
     params = world.params(cid=channel.pk)
     body = requests.get(live_server.url + CHANNEL_URL, params=params, headers=CLOSE, timeout=10).json()
     assert body["error"] == 0, body
     return body["uri"]
 
 
-def backend_json(handler) -> dict:  # noqa: ANN001
+def backend_json(handler) -> dict:
     return handler.calls[-1].json()
 
 
@@ -198,7 +198,7 @@ def test_an_unknown_token_is_refused_by_astra(live_server, world, streamer, loca
 # --- direct callers: the JSON codes 0-3 -----------------------------------------------------------
 
 
-def issue(client, world, channel=None, **service_fields) -> str:  # noqa: ANN001, ANN003
+def issue(client, world, channel=None, **service_fields) -> str:
     for name, value in service_fields.items():
         setattr(world.service, name, value)
     if service_fields:
@@ -207,7 +207,7 @@ def issue(client, world, channel=None, **service_fields) -> str:  # noqa: ANN001
     return body["uri"].rsplit("token=", 1)[1]
 
 
-def check(client, url: str = TVMW_TOKEN_CHECK, **params):  # noqa: ANN001, ANN003, ANN201
+def check(client, url: str = TVMW_TOKEN_CHECK, **params):
     response = client.get(url, params)
     return response.status_code, json.loads(response.content)
 
@@ -324,7 +324,7 @@ def test_a_token_check_that_fails_unexpectedly_denies(client, world, url, monkey
 
     token = issue(client, world)
 
-    def broken(**kwargs):  # noqa: ANN003, ANN202
+    def broken(**kwargs):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(services, "stream_token_check", broken)

@@ -14,7 +14,7 @@ from tests.conftest import on_seed_loggers
 BASE = "/tvmiddleware/api"
 
 
-def decode(response) -> dict:  # noqa: ANN001
+def decode(response) -> dict:
     assert response["Content-Type"].startswith("application/json"), response.content[:200]
     return json.loads(response.content)
 
@@ -32,7 +32,7 @@ def mag_device(db):
 def tvmw_call(client):
     """tvmw_call("/account/status/", authkey=..., _ip="1.2.3.4", _post=False) -> decoded JSON."""
 
-    def call(path: str, _ip: str = "127.0.0.1", _post: bool = False, **params) -> dict:  # noqa: ANN003
+    def call(path: str, _ip: str = "127.0.0.1", _post: bool = False, **params) -> dict:
         params = {k: v for k, v in params.items() if v is not None}
         if _post:
             return decode(client.post(BASE + path, params, REMOTE_ADDR=_ip))
@@ -47,14 +47,14 @@ def tvmw_login(tvmw_call, operator):
     default) and return the body; asserts success unless `expect_error` is given."""
 
     def do_login(
-        account=None,  # noqa: ANN001
+        account=None,
         *,
         password: str = "1234",
         device: str = "android",
         device_uid: str | None = "test-device-1",
-        op=None,  # noqa: ANN001
+        op=None,
         expect_error: int = 0,
-        **extra,  # noqa: ANN003
+        **extra,
     ) -> dict:
         op = op or operator
         account = account or op.account

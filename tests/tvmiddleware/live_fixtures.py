@@ -41,7 +41,7 @@ def hour_start() -> dt.datetime:
     return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
-def make_guide(channels, *, prefix: str = "Show", hours: range = range(-3, 6)) -> dict:  # noqa: ANN001
+def make_guide(channels, *, prefix: str = "Show", hours: range = range(-3, 6)) -> dict:
     """An EPG channel per channel with one-hour programmes around now; returns
     {channel id: [programmes in time order]}."""
     start = hour_start()
@@ -86,7 +86,7 @@ def other_guide(other_operator):
 def api(client, session):
     """GET (or POST) a TVMW method as the session's device; returns the parsed JSON body."""
 
-    def call(method: str, _session=None, _post=False, _json=None, **params):  # noqa: ANN001, ANN003
+    def call(method: str, _session=None, _post=False, _json=None, **params):
         sess = _session or session
         params.setdefault("authkey", sess.authkey)
         params.setdefault("client_id", sess.client_id)
@@ -106,7 +106,7 @@ def api(client, session):
 
 @pytest.fixture
 def noauth(client, operator):
-    def call(method: str, _operator=None, _json=None, **params):  # noqa: ANN001, ANN003
+    def call(method: str, _operator=None, _json=None, **params):
         op = _operator or operator
         params.setdefault("client_id", op.client.pk)
         params.setdefault("api_key", op.client.api_key)
@@ -121,6 +121,6 @@ def noauth(client, operator):
     return call
 
 
-def xml(response) -> etree._Element:  # noqa: ANN001
+def xml(response) -> etree._Element:
     assert response["Content-Type"].startswith("application/xml")
     return etree.fromstring(response.content)

@@ -50,7 +50,7 @@ def test_an_authkey_no_session_can_have_costs_no_query_and_no_cache_key(tvmw_cal
     # become a cache key and a query; a session's authkey is at most 64 printable characters.
     from accounts import selectors
 
-    def no_cache(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def no_cache(*args, **kwargs):
         raise AssertionError("the cache was asked")
 
     monkeypatch.setattr(selectors, "cached", no_cache)

@@ -19,7 +19,7 @@ from tests.conftest import clear_cache
 BASE = "/tvmiddleware/api"
 
 
-def creds(op, **extra):  # noqa: ANN001, ANN003
+def creds(op, **extra):
     return {"client_id": op.client.pk, "api_key": op.client.api_key, **extra}
 
 
@@ -109,7 +109,7 @@ def test_a_new_login_of_the_same_device_replaces_its_old_session(tvmw_login, tvm
 
 
 def test_an_unknown_abonement_and_a_wrong_or_missing_password_get_the_same_answer(tvmw_call, operator):
-    def answer(**params) -> dict:  # noqa: ANN003
+    def answer(**params) -> dict:
         return tvmw_call("/login/", **creds(operator, device_uid="d1", **params))
 
     wrong_password = answer(abonement=operator.account.abonement, password="9999")
@@ -148,7 +148,7 @@ def test_login_by_ip_subnet_and_ambiguous_ip_is_error_12(tvmw_call, operator, ev
     assert body["error"] == 12
 
 
-def _ip_login(client, operator, remote: str, **headers) -> dict:  # noqa: ANN001, ANN003
+def _ip_login(client, operator, remote: str, **headers) -> dict:
     params = creds(operator, device_uid=f"ipbox-{uuid.uuid4().hex}")  # a new box: only the IP can log it in
     return client.get(f"{BASE}/login/", params, REMOTE_ADDR=remote, **headers).json()
 

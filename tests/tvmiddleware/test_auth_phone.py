@@ -15,7 +15,7 @@ DIGITS = "79001234567"
 
 
 class FailingGateway(LoggingPhoneGateway):
-    def send_code(self, *, client, phone, code):  # noqa: ANN001
+    def send_code(self, *, client, phone, code):
         raise GatewayError("provider down")
 
 
@@ -27,7 +27,7 @@ def phone_customer(operator):
 
 @pytest.fixture
 def phone_login(tvmw_call, operator):
-    def do(code=None, phone=DIGITS, op=None, **extra):  # noqa: ANN001, ANN003
+    def do(code=None, phone=DIGITS, op=None, **extra):
         op = op or operator
         return tvmw_call(
             "/login/",
@@ -42,7 +42,7 @@ def phone_login(tvmw_call, operator):
     return do
 
 
-def sent_code(events) -> str:  # noqa: ANN001
+def sent_code(events) -> str:
     return events.of("PHONE_CODE_SENT")[-1]["code"]
 
 
@@ -147,7 +147,7 @@ def test_a_phone_of_another_operators_customer_is_unknown_here(phone_login, oper
 
 @pytest.fixture
 def customer_list(tvmw_call, operator):
-    def do(code=None, phone=DIGITS, **extra):  # noqa: ANN001, ANN003
+    def do(code=None, phone=DIGITS, **extra):
         params = {"client_id": operator.client.pk, "api_key": operator.client.api_key, "phone_number": phone}
         params.update(extra)
         return tvmw_call("/login/customer_list/", validation_code=code, **params)

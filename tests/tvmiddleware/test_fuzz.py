@@ -229,7 +229,7 @@ class Fuzzer:
         if authenticated:
             self.restore()
 
-    def check(self, method: Method, items: list, response) -> None:  # noqa: ANN001
+    def check(self, method: Method, items: list, response) -> None:
         shown = [(n, v[:40] if isinstance(v, (str, bytes)) else v) for n, v in items][:16]
         device = fz.last_value(items, "device")
         fmt = method.response_format or ("xml" if device in self.xml_devices else "json")
@@ -246,7 +246,7 @@ class Fuzzer:
 # --- the world the garbage lands in ------------------------------------------------------------
 
 
-def build_world(op, other) -> dict:  # noqa: ANN001
+def build_world(op, other) -> dict:
     """Valid values for every parameter name, so that garbage in one reaches deep code."""
     now = timezone.now()
     guide = make_guide(op.channels)
@@ -339,7 +339,7 @@ def build_world(op, other) -> dict:  # noqa: ANN001
     }
 
 
-def snapshot(client) -> dict:  # noqa: ANN001
+def snapshot(client) -> dict:
     """The other operator's rows the TVMW API could write."""
     models = (Account, Customer, AccountDevice, Session, Message, AccountChannelSetting)
     return {
@@ -351,7 +351,7 @@ def snapshot(client) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-def fuzz(operator, other_operator, json_device, xml_device, settings):  # noqa: ANN001
+def fuzz(operator, other_operator, json_device, xml_device, settings):
     settings.SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT = 100_000
     settings.SMARTY_LOGIN_ATTEMPTS_PER_IP = 100_000
     base = build_world(operator, other_operator)

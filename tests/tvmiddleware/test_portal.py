@@ -59,7 +59,7 @@ PORTAL_FIELDS = {
 }
 
 
-def portal(tvmw_call, op, **params):  # noqa: ANN001, ANN003
+def portal(tvmw_call, op, **params):
     return tvmw_call("/portal/settings/list/", client_id=op.client.pk, api_key=op.client.api_key, **params)
 
 

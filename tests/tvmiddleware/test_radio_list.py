@@ -12,7 +12,7 @@ from .live_fixtures import spec_fields
 pytestmark = pytest.mark.django_db
 
 
-def make_radio(operator, name, **kwargs):  # noqa: ANN001, ANN003
+def make_radio(operator, name, **kwargs):
     radio = Radio.objects.create(client=operator.client, name=name, uri=f"http://radio.test/{name}", **kwargs)
     radio.tariffs.add(operator.tariff)
     return radio

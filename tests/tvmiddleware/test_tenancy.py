@@ -44,15 +44,15 @@ class Side:
     data_center: object
 
     @property
-    def channel(self):  # noqa: ANN201
+    def channel(self):
         return self.op.channels[0]
 
     @property
-    def programme(self):  # noqa: ANN201
+    def programme(self):
         return self.guide[self.channel.id][2]  # the one on air one hour ago: recorded
 
 
-def build_side(op, device) -> Side:  # noqa: ANN001
+def build_side(op, device) -> Side:
     guide = make_guide(op.channels)
     for channel in op.channels:
         channel.recording_days = 3
@@ -85,7 +85,7 @@ def call(client):
     """call(side, "method/", _json=..., _post=..., **params) as that side's device; noauth
     methods get the side's client_id + api_key instead of the authkey."""
 
-    def do(side: Side, method: str, *, _json=None, _post: bool = False, **params) -> dict:  # noqa: ANN001
+    def do(side: Side, method: str, *, _json=None, _post: bool = False, **params) -> dict:
         if "noauth/" in method or method in CLIENT_METHODS:
             params.setdefault("api_key", side.op.client.api_key)
         else:
@@ -209,11 +209,11 @@ def test_lists_show_only_the_operators_own_rows_whoever_filled_the_caches_first(
         check_lists(call, me, them)
 
 
-def check_lists(call, mine: Side, theirs: Side) -> None:  # noqa: ANN001
+def check_lists(call, mine: Side, theirs: Side) -> None:
     own_channels = {c.id for c in mine.op.channels}
     theirs_programmes = {p.id for programmes in theirs.guide.values() for p in programmes}
 
-    def ids(items, key: str = "id") -> set:  # noqa: ANN001
+    def ids(items, key: str = "id") -> set:
         return {item[key] for item in items}
 
     assert ids(call(mine, "channel/list/")["channels"]) == own_channels

@@ -34,7 +34,7 @@ from ..api import AUTH_REQUIRED, tvmw
 COMMON = [String("device"), String("device_uid"), String("lang", default="")]
 
 
-def _status_session(call: Call):  # noqa: ANN202
+def _status_session(call: Call):
     """account/status answers `status: 1` for an unknown or expired authkey instead of 403;
     403 only when no authkey was sent or it belongs to another operator's client_id."""
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
@@ -47,7 +47,7 @@ def _status_session(call: Call):  # noqa: ANN202
     return session
 
 
-def _command_for(session, commands: tuple[dict, ...]) -> dict | None:  # noqa: ANN001
+def _command_for(session, commands: tuple[dict, ...]) -> dict | None:
     for command in commands:
         if command["device_id"] in (None, session.device_id):
             return command

@@ -57,7 +57,7 @@ def account_settings_channel_info(call: Call) -> dict:
     }
 
 
-def _check_available(v, ids: list[int]) -> None:  # noqa: ANN001
+def _check_available(v, ids: list[int]) -> None:
     known = {e.id for e in v.entries(True)}
     missing = sorted(set(ids) - known)
     if missing:

@@ -97,7 +97,7 @@ def _login_error(exc: LoginError) -> ApiError:
     return ApiError(LOGIN_CODES[exc.kind], exc.message, fields, extra=extra)
 
 
-def _data_centers(client) -> list[dict]:  # noqa: ANN001
+def _data_centers(client) -> list[dict]:
     from streaming.models import DataCenter
 
     return list(DataCenter.objects.for_client(client).filter(enabled=True).values("id", "name", "location"))

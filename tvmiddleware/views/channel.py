@@ -455,7 +455,7 @@ def channel_action(call: Call) -> dict:
     ],
     auth=["session"],
 )
-def channel_programs(call: Call):  # noqa: ANN201
+def channel_programs(call: Call):
     p = call.params
     v = viewer(call)
     if p["limit"] < 1 or p["limit"] > settings.SMARTY_CHANNEL_PROGRAMS_MAX_LIMIT:

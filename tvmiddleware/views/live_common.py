@@ -69,7 +69,7 @@ class Viewer:
         return viewer_tariff_ids(self.account, device_group=self.device_group, location=self.location, purpose="radio")
 
     @cached_property
-    def location(self):  # noqa: ANN201
+    def location(self):
         """The subscriber's country/city from the request's address (tariff geo limits)."""
         from channels.selectors import location_for_ip
 
@@ -80,7 +80,7 @@ class Viewer:
         return host_of(self.call)
 
     @cached_property
-    def settings(self):  # noqa: ANN201
+    def settings(self):
         from channels.selectors import AccountChannels, account_channels
 
         return account_channels(self.account) if self.account is not None else AccountChannels()
@@ -99,12 +99,12 @@ class Viewer:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return dt.UTC
 
-    def entries(self, compact: bool = False):  # noqa: ANN201
+    def entries(self, compact: bool = False):
         from channels.selectors import channel_view
 
         return channel_view(self.client_id, self.tariff_ids, self.lang_index, compact)
 
-    def entry(self, channel_id: int | None):  # noqa: ANN201
+    def entry(self, channel_id: int | None):
         if channel_id is None:
             return None
         for item in self.entries():

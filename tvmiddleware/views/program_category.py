@@ -73,7 +73,7 @@ NOAUTH_CHANNEL_FIELDS = (
 )
 
 
-def _archived(v: Viewer):  # noqa: ANN202
+def _archived(v: Viewer):
     """Programmes with a record on the viewer's channels (a queryset, widest depth first;
     `has_record` per channel is checked on the rows)."""
     depth = {}

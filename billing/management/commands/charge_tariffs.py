@@ -16,7 +16,7 @@ from smarty.commands import SmartyCommand
 class Command(SmartyCommand):
     help = "Charge due tariff periods of internal-billing operators (DEBT and back)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--client_id", type=int, default=None, help="only this operator")
 
     def run(self, **options: Any) -> str:

@@ -16,7 +16,7 @@ from smarty.commands import SmartyCommand
 class Command(SmartyCommand):
     help = "Build the cached channel lists, catalogues and now/next snapshots of every operator."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--client_id", type=int, help="only this operator")
 
     def run(self, **options: Any) -> str:

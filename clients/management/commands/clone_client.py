@@ -10,7 +10,7 @@ from smarty.commands import SmartyCommand
 class Command(SmartyCommand):
     help = "Clone an operator (settings, device types, tariffs) and optionally its content."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--src_client_id", type=int, required=True)
         parser.add_argument("--clone-channels", action="store_true", dest="clone_channels")
         parser.add_argument("--clone-video", action="store_true", dest="clone_video")
@@ -18,7 +18,7 @@ class Command(SmartyCommand):
         parser.add_argument("--clone-cameras", action="store_true", dest="clone_cameras")
         parser.add_argument("--clone-apps", action="store_true", dest="clone_apps")
 
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         source = Client.objects.filter(pk=options["src_client_id"]).first()
         if source is None:
             raise CommandError(f"src_client_id={options['src_client_id']} does not exist")

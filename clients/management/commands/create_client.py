@@ -11,7 +11,7 @@ class Command(SmartyCommand):
     help = "Create an operator (Client ID). Missing API keys other than --api_key are generated."
     use_lock = False
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="operator name")
         parser.add_argument("--api_key", required=True, help="TVMW API key")
         parser.add_argument("--domain_prefix", required=True, help="operator subdomain")
@@ -19,7 +19,7 @@ class Command(SmartyCommand):
         for key in ("billing", "content", "streaming", "dealers"):
             parser.add_argument(f"--{key}_api_key", default=None, help=f"{key.title()} API key (generated if absent)")
 
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         try:
             client = client_create(
                 name=options["name"],

@@ -12,7 +12,7 @@ class Command(SmartyCommand):
     help = "Create an admin user bound to an operator, or reset a user's password."
     use_lock = False
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
         parser.add_argument("--is_admin", type=parse_bool, default=False, help="True/False: service part access")
@@ -21,7 +21,7 @@ class Command(SmartyCommand):
         parser.add_argument("--monitoring_user", type=parse_bool, default=False)
         parser.add_argument("--reset_password", type=parse_bool, default=False)
 
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         client = None
         if options["client_id"] is not None:
             client = Client.objects.filter(pk=options["client_id"]).first()

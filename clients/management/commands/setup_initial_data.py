@@ -12,11 +12,11 @@ SAMPLE_PREFIX = "sample"
 class Command(SmartyCommand):
     help = "Create the system device types and portal templates, and a sample operator."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--no-sample-data", action="store_true", help="create only the system objects")
 
     @transaction.atomic
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         devices, templates = system_objects_ensure()
         summary = f"device types created={devices} templates created={templates}"
         if not options["no_sample_data"] and not Client.objects.filter(domain_prefix=SAMPLE_PREFIX).exists():

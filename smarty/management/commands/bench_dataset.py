@@ -30,7 +30,7 @@ from smarty.commands import SmartyCommand
 class Command(SmartyCommand):
     help = "Create (or reuse, or delete) the benchmark dataset: bench operators, channels, EPG, accounts."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         defaults = Scale()
         parser.add_argument("--accounts", type=int, default=defaults.accounts, help="customers/accounts per operator")
         parser.add_argument("--channels", type=int, default=defaults.channels)

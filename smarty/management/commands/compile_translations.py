@@ -23,7 +23,7 @@ class Command(SmartyCommand):
     help = __doc__
     use_lock = False
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--check", action="store_true", help="only verify the .mo files are up to date")
 
     def run(self, **options: object) -> str:

@@ -9,7 +9,7 @@ from smarty.logging import log_event
 class Command(SmartyCommand):
     help = "Clear the whole cache (after an update, or when Redis was restarted)."
 
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         if hasattr(cache, "delete_pattern"):
             # Only this installation's keys (KEY_PREFIX): a Celery broker or another
             # instance sharing the Redis database keeps its data.

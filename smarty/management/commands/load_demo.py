@@ -7,6 +7,6 @@ from smarty.demo import demo_load
 class Command(SmartyCommand):
     help = "Create the demo operator, channels, guide, tariffs and account (idempotent)."
 
-    def run(self, **options) -> str:  # noqa: ANN003
+    def run(self, **options) -> str:
         facts = demo_load()
         return "\n".join(f"{key}={value}" for key, value in facts.items())

@@ -16,7 +16,7 @@ from streaming.services import stream_service_check_all
 class Command(SmartyCommand):
     help = "Check the availability of streaming services"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--client_id", type=int, default=None, help="only this operator's services")
 
     def run(self, **options: Any) -> str:
