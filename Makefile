@@ -1,5 +1,6 @@
 # make run  - set up (virtualenv, dependencies, database, demo data) and serve on :$(PORT)
 # make test - set up the same way and run the whole test suite
+# make constraints - re-pin requirements/constraints.txt from the virtualenv
 # Environment: see README.md ("Configuration"). SMARTY_DATABASE_URL=mysql://... or
 # postgres://... installs the matching optional driver.
 
@@ -11,23 +12,26 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test setup venv deps migrate demo lint bench clean
+.PHONY: run test setup venv deps migrate demo lint bench clean constraints
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.deps: $(VENV)/.created requirements/base.txt requirements/dev.txt
-	$(PIP) install --quiet -r requirements/dev.txt
+REQUIREMENTS := requirements/base.txt requirements/dev.txt requirements/postgres.txt requirements/mysql.txt
+CONSTRAINTS := -c requirements/constraints.txt
+
+$(VENV)/.deps: $(VENV)/.created requirements/base.txt requirements/dev.txt requirements/constraints.txt
+	$(PIP) install --quiet -r requirements/dev.txt $(CONSTRAINTS)
 	touch $@
 
 venv: $(VENV)/.created
 
 deps: $(VENV)/.deps
 	@case "$$SMARTY_DATABASE_URL" in \
-	  mysql*|mariadb*) $(PIP) install --quiet -r requirements/mysql.txt ;; \
-	  postgres*|pgsql*) $(PIP) install --quiet -r requirements/postgres.txt ;; \
+	  mysql*|mariadb*) $(PIP) install --quiet -r requirements/mysql.txt $(CONSTRAINTS) ;; \
+	  postgres*|pgsql*) $(PIP) install --quiet -r requirements/postgres.txt $(CONSTRAINTS) ;; \
 	esac
 
 migrate: deps
@@ -52,6 +56,10 @@ lint: deps
 
 bench: deps
 	$(MAKE) -C bench all
+
+# Re-pin requirements/constraints.txt (direct and transitive) from the installed virtualenv.
+constraints: deps
+	$(PY) requirements/constraints.py $(REQUIREMENTS) > requirements/constraints.txt
 
 clean:
 	rm -rf $(VENV) var
