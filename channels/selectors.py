@@ -42,7 +42,6 @@ from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids, tariffs_dep
 
-from .caching import cached_value
 from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
 
 ALL_TARIFFS = None  # channel_view over every enabled channel (noauth methods)
@@ -154,7 +153,7 @@ def tariff_rules(client_id: int) -> dict[int, TariffRule]:
             )
         return rules
 
-    return cached_value("tariff_rules", (client_id,), [tariffs_dep(client_id)], build)
+    return cached("tariff_rules", (client_id,), [tariffs_dep(client_id)], build, local=True)
 
 
 _TARIFF_FIELDS = (
@@ -347,7 +346,7 @@ def channel_catalogue(client_id: int, *, warming: bool = False) -> dict[str, Any
             "epg_ids": tuple(sorted(epg_ids)),
         }
 
-    return cached_value("channel_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached("channel_catalogue", (client_id,), [client_content_dep(client_id)], build, local=True)
 
 
 @dataclass(slots=True)
@@ -450,11 +449,12 @@ def channel_view(
             )
         return entries
 
-    return cached_value(
+    return cached(
         "channel_view",
         (client_id, tariff_key(tariff_ids), lang_index, int(bool(compact))),
         [client_content_dep(client_id)],
         build,
+        local=True,
     )
 
 
@@ -518,7 +518,7 @@ def channel_sorts(client_id: int) -> dict[int, dict]:
             )
         }
 
-    return cached_value("channel_sorts", (client_id,), [client_content_dep(client_id)], build)
+    return cached("channel_sorts", (client_id,), [client_content_dep(client_id)], build, local=True)
 
 
 class SortNotFoundError(LookupError):
@@ -647,7 +647,7 @@ def now_next(client_id: int, lang_index: int, now: int) -> dict[int, tuple[Slot,
         return {epg_id: tuple(slots) for epg_id, slots in grouped.items()}
 
     deps = [client_content_dep(client_id), EPG_DICTIONARY, client_epg_dep(client_id)]
-    return cached_value("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60)
+    return cached("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60, local=True)
 
 
 def current_and_next(slots: tuple[Slot, ...] | None, now: int) -> tuple[Slot | None, Slot | None]:
@@ -681,7 +681,7 @@ def radio_catalogue(client_id: int) -> list[dict]:
             row["icon_parts"] = icon_parts(row["icon"])
         return rows
 
-    return cached_value("radio_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached("radio_catalogue", (client_id,), [client_content_dep(client_id)], build, local=True)
 
 
 def camera_catalogue(client_id: int) -> dict[str, Any]:
@@ -721,7 +721,7 @@ def camera_catalogue(client_id: int) -> dict[str, Any]:
         )
         return {"cameras": rows, "categories": categories}
 
-    return cached_value("camera_catalogue", (client_id,), [client_content_dep(client_id)], build)
+    return cached("camera_catalogue", (client_id,), [client_content_dep(client_id)], build, local=True)
 
 
 def camera_open(*, bound_to: int | None, tariffs: frozenset[int], account_id: int, tariff_ids: frozenset[int]) -> bool:

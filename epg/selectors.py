@@ -29,8 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from channels.caching import cached_value, cached_values
-from smarty.cache import bump, dep
+from smarty.cache import bump, cached, cached_many, dep
 from smarty.i18n import translated_value
 
 from .models import EpgCategory, EpgGenre, Program
@@ -205,7 +204,7 @@ def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[
                 day += DAY
         return out
 
-    return cached_values("epg_day", items, build)
+    return cached_many("epg_day", items, build)
 
 
 def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
@@ -237,7 +236,7 @@ def epg_dictionaries() -> dict[str, dict[int, dict]]:
         genres = {row["id"]: row for row in EpgGenre.objects.values("id", "sort_order", *lang_names)}
         return {"categories": categories, "genres": genres}
 
-    return cached_value("epg_dictionaries", (), [EPG_DICTIONARY], build)
+    return cached("epg_dictionaries", (), [EPG_DICTIONARY], build, local=True)
 
 
 def shape_program(row: dict, lang_index: int, dictionaries: dict) -> dict:

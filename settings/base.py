@@ -348,7 +348,7 @@ SMARTY_RECORD_LIST_SCAN = env_int("SMARTY_RECORD_LIST_SCAN", 2000)
 SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 # channel/list/last: how many channels.
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
-# Large operator-wide cached values each process also keeps in memory (channels/caching.py).
+# Large operator-wide cached values each process also keeps in memory (smarty.cache, cached(local=True)).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)
 # /bench/floor/ (the benchmark's cheapest JSON answer): only for bench/run.py's server.
 SMARTY_BENCH_FLOOR = env_bool("SMARTY_BENCH_FLOOR", False)

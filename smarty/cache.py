@@ -1,4 +1,4 @@
-"""Versioned cache keys (ARCHITECTURE.md "Caching").
+"""Versioned cache keys (ARCHITECTURE.md "Caching"): the project's one caching API.
 
 Every dependency (an operator's content, one EPG channel, one account...) has a generation
 counter in the cache. A cached value is stored with the generations of all its dependencies
@@ -6,25 +6,43 @@ it was built from, so a change only bumps a counter: a stale value is never serv
 rebuilt in place on the next read. Nothing has to be found and deleted.
 Counters start from a random value, so a flushed cache cannot revive an old key.
 
-If the cache is down (django-redis with IGNORE_EXCEPTIONS), reads miss and values are built
-from the database: the API keeps answering.
+Reading:
+- cached(name, parts, deps, build): one value, one cache round trip on a hit. With
+  local=True (large operator-wide values: channel catalogues and views, now/next snapshots)
+  a per-process memory sits in front of the shared cache, see LocalValues.
+- cached_many(name, items, build_missing): many values of one kind at once (EPG day windows),
+  with the per-process memory in front.
+
+Invalidating:
+- bump(*deps): at once. Code inside a transaction calls bump_now_and_on_commit(*deps).
+- Each app owns the invalidation of its own models (its invalidation.py, connected from its
+  AppConfig.ready(), and the *_changed functions it exports); no app bumps another app's
+  dependency names (docs/architecture.md, "Caching").
+
+If the cache is down (django-redis with IGNORE_EXCEPTIONS, or a backend that raises), values
+are built from the database and nothing is remembered: the API keeps answering.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from .logging import log_event
 
 T = TypeVar("T")
 _GEN = "gen:"
+logger = logging.getLogger("smarty_cache")
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -83,6 +101,26 @@ def bump(*deps: str) -> None:
         log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
 
 
+def bump_now_and_on_commit(*deps: str) -> None:
+    """Invalidate `deps` at once and again when the current transaction commits: the one way
+    a write invalidates cached values.
+
+    Why both:
+    - now: readers inside the same transaction see the new rows; without the bump they would
+      be served the value cached from the old rows.
+    - after commit: between the first bump and the commit, a reader in another connection
+      still sees the old (committed) rows; it may rebuild a value from them and store it under
+      the new generations. The second bump outdates that value.
+    Outside a transaction (autocommit) the write is already committed: one bump is enough.
+    """
+    deps = tuple(dict.fromkeys(deps))
+    if not deps:
+        return
+    bump(*deps)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: bump(*deps))
+
+
 def cached(
     name: str,
     parts: Iterable[object],
@@ -90,6 +128,7 @@ def cached(
     build: Callable[[], T],
     *,
     timeout: int | None = None,
+    local: bool = False,
 ) -> T:
     """The value for (name, parts), valid for the current generations of `deps`; built,
     stored and returned when missing or stale.
@@ -98,17 +137,173 @@ def cached(
     and carries the generations it was built from, so a hit is an entry whose generations
     equal the current ones. The generations are read *before* building, so a change that
     lands while building leaves an entry that the next read sees as stale.
+
+    local=True keeps the value in this process's memory too (LocalValues), under a key that
+    embeds the generations: a hit then reads only the counters from the shared cache.
     """
+    if local:
+        return _cached_local(name, parts, list(deps), build, timeout)
     deps = list(deps)
     key = "v:" + ":".join([name, *map(key_part, parts)])
     gen_keys = [_GEN + d for d in deps]
-    found = cache.get_many([key, *gen_keys])
-    gens = _resolve(gen_keys, found)
+    try:
+        found = cache.get_many([key, *gen_keys])
+        gens = _resolve(gen_keys, found)
+    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
+        _unavailable(len(deps))
+        return build()
     entry = found.get(key)
     if entry is not None and entry[0] == gens:
         return entry[1]
     value = build()
     ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-    cache.set(key, (gens, value), timeout=ttl)
+    try:
+        cache.set(key, (gens, value), timeout=ttl)
+    except Exception:  # noqa: BLE001
+        return value
     log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps)
     return value
+
+
+# -- the per-process memory in front of the shared cache (cached(local=True), cached_many) --
+
+
+class LocalValues:
+    """A small thread-safe LRU map of versioned key -> value (this process only).
+
+    A versioned key names one immutable value (any change bumps a generation, which makes a
+    new key), so a process may keep values it has seen and skip fetching and unpickling them:
+    only the generations, a few small integers, are read from the shared cache on each
+    request. At most SMARTY_LOCAL_CACHE_ENTRIES values (least recently used go first).
+    """
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Any) -> None:
+        size = int(getattr(settings, "SMARTY_LOCAL_CACHE_ENTRIES", 256))
+        if size <= 0 or value is None:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+local_values = LocalValues()
+
+
+def _unavailable(deps: int) -> None:
+    logger.warning("CACHE_UNAVAILABLE", extra={"event": "CACHE_UNAVAILABLE", "context": {"deps": deps}})
+
+
+def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
+    """Keys over many dependencies embed a digest of the generations instead of all of them."""
+    joined = ":".join(map(str, gens))
+    if len(joined) > 64:
+        joined = hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - a digest, not security
+    return ":".join([name, *map(str, parts), joined])
+
+
+def _local_generations(deps: Sequence[str]) -> list[int] | None:
+    try:
+        gens = generations(deps)
+    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
+        _unavailable(len(deps))
+        return None
+    return None if any(g is None for g in gens) else gens
+
+
+def _cached_local(
+    name: str, parts: Iterable[object], deps: list[str], build: Callable[[], T], timeout: int | None
+) -> T:
+    """cached(local=True): this process's memory, else the shared cache, else `build()`
+    (stored in both)."""
+    gens = _local_generations(deps)
+    if gens is None:
+        return build()
+    key = _local_key(name, parts, gens)
+    value = local_values.get(key)
+    if value is not None:
+        return value
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001
+        return build()
+    if value is None:
+        value = build()
+        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        try:
+            cache.set(key, value, timeout=ttl)
+        except Exception:  # noqa: BLE001
+            return value
+        log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps[:10])
+    local_values.put(key, value)
+    return value
+
+
+def cached_many(
+    name: str,
+    items: Sequence[tuple[tuple, str]],
+    build_missing: Callable[[list[tuple]], dict[tuple, Any]],
+    *,
+    timeout: int | None = None,
+) -> dict[tuple, Any]:
+    """Many values at once: `items` are (parts, dep) pairs; what neither this process's
+    memory nor the shared cache has is built together by `build_missing(list of parts) ->
+    {parts: value}`. Two cache round trips."""
+    if not items:
+        return {}
+    unique_deps = list(dict.fromkeys(d for _, d in items))
+    gens = _local_generations(unique_deps)
+    if gens is None:
+        return build_missing([parts for parts, _ in items])
+    by_dep = dict(zip(unique_deps, gens, strict=True))
+    keys = {parts: _local_key(name, parts, [by_dep[d]]) for parts, d in items}
+    result: dict[tuple, Any] = {}
+    remote: dict[tuple, str] = {}
+    for parts, key in keys.items():
+        value = local_values.get(key)
+        if value is not None:
+            result[parts] = value
+        else:
+            remote[parts] = key
+    if not remote:
+        return result
+    try:
+        found = cache.get_many(list(remote.values())) or {}
+    except Exception:  # noqa: BLE001
+        found = {}
+    missing = []
+    for parts, key in remote.items():
+        value = found.get(key)
+        if value is None:
+            missing.append(parts)
+        else:
+            result[parts] = value
+            local_values.put(key, value)
+    if missing:
+        built = build_missing(missing)
+        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        try:
+            cache.set_many({keys[parts]: built[parts] for parts in missing}, timeout=ttl)
+        except Exception:  # noqa: BLE001
+            return {**result, **{parts: built[parts] for parts in missing}}
+        for parts in missing:
+            result[parts] = built[parts]
+            local_values.put(keys[parts], built[parts])
+        log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, count=len(missing), deps=unique_deps[:10])
+    return result

@@ -232,7 +232,7 @@ class RaisingCache(LocMemCache):
 def test_live_content_is_built_from_the_database_when_the_cache_raises(operator):
     from django.test import override_settings
 
-    from channels.caching import local_values
+    from smarty.cache import local_values
 
     local_values.clear()
     with override_settings(CACHES={"default": {"BACKEND": "tests.channels.test_caching.RaisingCache"}}):
@@ -245,8 +245,8 @@ def test_live_content_is_built_from_the_database_when_the_cache_raises(operator)
 
 
 def test_the_warming_task_runs_every_minute_and_warms(operator):
-    from channels.caching import local_values
     from channels.tasks import cache_channel_list
+    from smarty.cache import local_values
     from smarty.schedules import SCHEDULES, crontab
 
     task, schedule = SCHEDULES["cache_channel_list"]

@@ -71,3 +71,51 @@ def test_key_parts_keep_ids_and_plain_names_and_digest_anything_else():
     assert len(set(digests)) == len(odd)  # distinct values stay distinct
     assert key_part("a b") == key_part("a b")  # and stable
     assert dep("portal_settings", "a b") == "portal_settings:" + key_part("a b")
+
+
+def test_with_the_cache_raising_values_come_from_the_database_and_nothing_is_remembered():
+    from django.test import override_settings
+
+    from smarty.cache import cached_many, local_values
+
+    local_values.clear()
+    calls = []
+
+    def build():
+        calls.append(1)
+        return len(calls)
+
+    with override_settings(CACHES={"default": {"BACKEND": "tests.channels.test_caching.RaisingCache"}}):
+        from django.core.cache import caches
+
+        import smarty.cache as module
+
+        raising = caches["default"]
+        original = module.cache
+        module.cache = raising
+        try:
+            assert cached("down", (), ["d:down"], build) == 1
+            assert cached("down", (), ["d:down"], build) == 2
+            assert cached("down_local", (), ["d:down"], build, local=True) == 3
+            assert cached("down_local", (), ["d:down"], build, local=True) == 4
+            assert cached_many("down_many", [((1,), "d:down")], lambda missing: {p: "x" for p in missing}) == {
+                (1,): "x"
+            }
+        finally:
+            module.cache = original
+    assert local_values.get("down_local") is None
+
+
+def test_bump_now_and_on_commit_bumps_at_once_and_again_after_commit(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from smarty.cache import bump_now_and_on_commit
+
+    start = generations(["d:twice"])[0]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            bump_now_and_on_commit("d:twice", "d:twice")
+            inside = generations(["d:twice"])[0]
+    assert inside != start
+    assert len(callbacks) == 1
+    assert generations(["d:twice"])[0] not in (start, inside)
