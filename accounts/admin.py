@@ -17,7 +17,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Transaction
 from clients.models import PlayDevice
 from smarty.admin import (
     DateRangeFilter,
@@ -25,6 +24,7 @@ from smarty.admin import (
     OperatorScopedInline,
     SummaryStatsMixin,
     related_count,
+    reverse_model,
     scope_choices,
 )
 from tariffs.models import Tariff
@@ -210,7 +210,7 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
             .select_related("dealer")
             .annotate(
                 accounts_count=related_count(Account, "customer"),
-                payments_count=related_count(Transaction, "customer"),
+                payments_count=related_count(reverse_model(Customer, "transactions"), "customer"),
                 messages_count=related_count(Message, "account__customer"),
             )
         )

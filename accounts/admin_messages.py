@@ -17,8 +17,8 @@ from smarty.admin import DateRangeFilter, OperatorScopedAdmin, current_client_id
 from tariffs.models import Tariff
 
 from . import admin_services as services
+from .invalidation import accounts_changed
 from .models import DeviceCommand, Message
-from .selectors import account_dep
 
 
 class BulkMessageForm(forms.Form):
@@ -99,8 +99,8 @@ class MessageAdmin(OperatorScopedAdmin):
             return True
         return super().lookup_allowed(lookup, value, request)
 
-    def cache_deps(self, obj: Message) -> list[str]:
-        return [account_dep(obj.account_id)]
+    def rows_changed(self, objs) -> None:
+        accounts_changed(*sorted({obj.account_id for obj in objs}))
 
     @admin.display(description=_("text"))
     def text_excerpt(self, obj: Message) -> str:
@@ -210,8 +210,8 @@ class DeviceCommandAdmin(OperatorScopedAdmin):
             return ()
         return ("account", "device", "type", "user_confirmation", "accompanying_text", "deep_link", "image_url")
 
-    def cache_deps(self, obj: DeviceCommand) -> list[str]:
-        return [account_dep(obj.account_id)]
+    def rows_changed(self, objs) -> None:
+        accounts_changed(*sorted({obj.account_id for obj in objs}))
 
     @admin.display(description=_("command"), ordering="type")
     def command_name(self, obj: DeviceCommand) -> str:

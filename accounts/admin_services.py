@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from smarty.cache import bump
+from smarty.cache import bump_now_and_on_commit
 
 from .models import Account, AccountDevice, Customer, CustomerActionLog, DeviceCommand, Message, Session
 from .selectors import account_dep, inbox_dep, session_dep
@@ -53,9 +53,7 @@ def account_cache_deps(account_ids: Iterable[int]) -> list[str]:
 
 
 def _bump_on_commit(deps: Sequence[str]) -> None:
-    deps = list(deps)
-    if deps:
-        transaction.on_commit(lambda: bump(*deps))
+    bump_now_and_on_commit(*deps)
 
 
 # --- customer action log (TVMIDDLEWARE_CUSTOMER_LOG_ENABLED, seed 3.2.8.5) -----------------

@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import cache_invalidation  # noqa: F401 - connects the generation bumps
+        from . import invalidation
+
+        invalidation.connect()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clients.selectors import client_content_dep
 from smarty.cache import cached, dep, generations
+from tariffs.selectors import tariffs_dep
 
 from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
 
@@ -118,7 +119,6 @@ def channel_list_version(account: Account) -> str:
     """The version of what an account's channel list is built from: the operator's channels
     and categories, its tariffs and the account itself. Equal versions mean an equal list;
     `account/status` compares it with the version a session last saw (channel_list_changed)."""
-    from tariffs.selectors import tariffs_dep
 
     gens = generations([client_content_dep(account.client_id), tariffs_dep(account.client_id), account_dep(account.pk)])
     return "-".join(str(g) for g in gens)
@@ -158,19 +158,6 @@ def message_list(*, account: Account) -> list[Message]:
 
 def message_get(*, account: Account, uuid: str) -> Message | None:
     return Message.objects.for_client(account.client_id).filter(account=account, uuid=uuid, is_deleted=False).first()
-
-
-def customer_list(*, client) -> "list[Customer]":
-    return Customer.objects.for_client(client)
-
-
-def account_get(*, client, account_id: int | None = None, abonement: str | None = None) -> Account | None:
-    qs = Account.objects.for_client(client)
-    if account_id is not None:
-        qs = qs.filter(pk=account_id)
-    if abonement is not None:
-        qs = qs.filter(abonement=str(abonement))
-    return qs.select_related("customer").first()
 
 
 def account_by_device_uid(*, client, device_uid: str) -> AccountDevice | None:

@@ -27,13 +27,12 @@ from django.utils import timezone
 
 from accounts.models import Account, Customer, hash_password
 from channels.models import Channel, ChannelCategory
+from clients.invalidation import clients_changed
 from clients.models import Client, ClientPlayDevice, PlayDevice, PlayDeviceTemplate
-from clients.selectors import client_dep
 from epg.models import EpgCategory, EpgChannel, EpgSource, Program
-from smarty.cache import bump
 from streaming.models import DataCenter, StreamService
+from tariffs.invalidation import tariffs_changed
 from tariffs.models import Tariff, TariffSubscription
-from tariffs.selectors import tariffs_dep
 
 BENCH_PREFIX = "bench-op"
 EPG_SOURCE_NAME = "bench-epg"
@@ -396,7 +395,8 @@ def dataset_create(*, scale: Scale, now: dt.datetime | None = None, progress: Pr
         ]
         # SQLite may hand out deleted ids again: cached values of a previous dataset must not
         # survive under them.
-        transaction.on_commit(lambda: bump(*(d for c in clients for d in (client_dep(c.pk), tariffs_dep(c.pk)))))
+        clients_changed(*(c.pk for c in clients))
+        tariffs_changed(*(c.pk for c in clients))
     return dataset_describe()
 
 

@@ -8,17 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from accounts.admin_services import account_cache_deps, customer_log_action
+from accounts.admin_services import customer_log_action
+from accounts.invalidation import accounts_invalidate
 from accounts.models import Customer
-from smarty.cache import bump
 
 from .models import Transaction
 
 
 def _bump_customer_on_commit(customer: Customer) -> None:
-    deps = account_cache_deps(customer.accounts.values_list("id", flat=True))
-    if deps:
-        transaction.on_commit(lambda: bump(*deps))
+    accounts_invalidate(client_id=customer.client_id, account_ids=customer.accounts.values_list("id", flat=True))
 
 
 def transaction_create(

@@ -18,11 +18,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from accounts.models import Account, Customer
+from clients.selectors import client_get
 from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param, whole_number
 from smarty.api.signature import request_items, signature_matches
 from smarty.logging import log_event
 from smarty.redaction import masked
+from tariffs.selectors import tariff_get
 
 from . import errors
 
@@ -33,7 +36,6 @@ LIST_MAX_LIMIT = 100
 def authenticate_signed(call: Call) -> None:
     """`client_id` -> the operator, then the signature over every other parameter with the
     operator's billing_api_key (constant-time compare)."""
-    from clients.selectors import client_get
 
     client_id = call.data.get("client_id", "")
     client = client_get(client_id) if str(client_id).strip() else None
@@ -134,7 +136,6 @@ def _missing(code: int, names: Iterable[str], what: str) -> ApiError:
 
 def account_from(call: Call, code: int, *, id_param: str = "account_id", abonement_param: str = "abonement"):
     """The request operator's account named by `account_id` or `abonement`, else ApiError(code)."""
-    from accounts.models import Account
 
     account_id = call.params.get(id_param) if id_param else None
     abonement = (call.params.get(abonement_param) or "").strip() if abonement_param else ""
@@ -154,7 +155,6 @@ def account_from(call: Call, code: int, *, id_param: str = "account_id", aboneme
 
 def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_param: str = "ext_id"):
     """The request operator's customer named by `customer_id` or `ext_id`, else ApiError(code)."""
-    from accounts.models import Customer
 
     customer_id = call.params.get(id_param) if id_param else None
     ext_id = (call.params.get(ext_param) or "").strip()
@@ -175,7 +175,6 @@ def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_p
 def tariff_from(call: Call, code: int):
     """The tariff named by `tariff_id` or `tariff_ext_id`. Virtual tariffs are not modelled:
     a `vtariff_id` alone is a tariff that does not exist."""
-    from tariffs.selectors import tariff_get
 
     tariff_id = call.params.get("tariff_id")
     ext_id = (call.params.get("tariff_ext_id") or "").strip()

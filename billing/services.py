@@ -28,8 +28,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.invalidation import accounts_changed
 from accounts.models import Account, Customer
-from accounts.selectors import account_dep
 from accounts.services.accounts import (
     Source,
     StatusReason,
@@ -40,9 +40,9 @@ from accounts.services.accounts import (
     customer_action_log,
 )
 from accounts.services.customers import customer_tariff_remove
-from smarty.cache import bump
 from smarty.logging import log_event
 from tariffs.models import Tariff, TariffSubscription
+from vod.models import Video
 
 from .gateways import CardData, GatewayError, GatewayPayment, get_gateway
 from .models import Payment, PromoActivation, PromoCode, SavedCard, Transaction
@@ -131,7 +131,6 @@ def _lock_customer(customer: Customer) -> Customer:
 def video_exists(*, client, video_ext_id: str) -> bool:
     """Whether the operator has the video: by its ext_id once the VOD models carry one,
     otherwise by its id."""
-    from vod.models import Video
 
     qs = Video.objects.for_client(client)
     if any(f.name == "ext_id" for f in Video._meta.get_fields()):
@@ -429,7 +428,7 @@ def _set_extension_dates(accounts: list[Account], subs: list[TariffSubscription]
         if account.extension_date != next_day:
             Account.objects.filter(pk=account.pk).update(extension_date=next_day)
             account.extension_date = next_day
-            transaction.on_commit(lambda pk=account.pk: bump(account_dep(pk)))
+            accounts_changed(account.pk)
 
 
 def charge_due(*, client=None, now: dt.datetime | None = None) -> ChargeResult:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from billing.services import charge_due
+from clients.models import Client
+
 
 @shared_task(name="billing.tasks.charge_tariffs")
 def charge_tariffs(client_id: int | None = None) -> str:
     """The periodic internal billing run (same as `smarty_manage charge_tariffs`): every
     operator, or only `client_id`. An unknown `client_id` charges nobody (never everyone)."""
-    from billing.services import charge_due
-    from clients.models import Client
 
     client = None
     if client_id is not None:

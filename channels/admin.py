@@ -10,8 +10,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clients.invalidation import client_content_changed
 from clients.models import Client
-from clients.selectors import client_content_dep
 from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
 from . import admin_services as services
@@ -30,8 +30,10 @@ class LiveContentAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
     """Live content devices list: the arrows renumber rows with a bulk update, which sends no
     signal, so they bump the operator's content generation themselves (its channel lists)."""
 
-    def cache_deps(self, obj) -> list[str]:
-        return [*super().cache_deps(obj), client_content_dep(obj.client_id)]
+    def rows_changed(self, objs) -> None:
+        objs = list(objs)
+        super().rows_changed(objs)
+        client_content_changed(*sorted({obj.client_id for obj in objs if obj.client_id}))
 
 
 @admin.register(ChannelCategory)

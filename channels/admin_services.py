@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from clients.invalidation import clients_changed
 from clients.models import Client
-from clients.selectors import client_dep
-from smarty.cache import bump
 
 #: The order of an operator's channel list in each auto-sort mode. "custom" is the
 #: operator's own order (sort_order, the arrows of the list); switching back to it restores
@@ -32,6 +31,5 @@ def channel_sort_set(*, client: Client, mode: str) -> Client:
     with transaction.atomic():
         Client.objects.filter(pk=client.pk).update(channel_sort=mode)
         client.channel_sort = mode
-        deps = [client_dep(client.pk)]
-        transaction.on_commit(lambda: bump(*deps))
+        clients_changed(client.pk)
     return client

@@ -6,6 +6,10 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Live content"
 
     def ready(self) -> None:
-        from . import signals
+        from clients.services import clone_step_register
 
-        signals.connect()
+        from . import invalidation
+        from .services import content_clone
+
+        invalidation.connect()
+        clone_step_register(20, content_clone)

@@ -30,13 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Prefetch
 
 from accounts.models import Account, Session
 from accounts.selectors import account_dep
-from clients.selectors import client_content_dep
+from clients.models import City, Client, Country
+from clients.selectors import COUNTRIES, client_content_dep, geo_locate
 from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
-from smarty.cache import bump, cached
+from smarty.cache import cached, dep
 from smarty.i18n import translated_value
 from smarty.logging import log_event
 from tariffs.models import Tariff
@@ -49,9 +51,9 @@ MULTICAST_SCHEMES = ("udp://", "rtp://", "igmp://", "mcast://")
 _LANGS = range(1, 6)
 
 
-def client_content_changed(client_id: int) -> None:
-    """Call after bulk writes to an operator's content (no signals fire for those)."""
-    bump(client_content_dep(client_id))
+def last_viewed_dep(account_id: int) -> str:
+    """Generation of what an account watched last (channel/list/last)."""
+    return dep("account_last_viewed", account_id)
 
 
 def _lang_values(*fields: str) -> list[str]:
@@ -180,8 +182,6 @@ class Location:
 
 def geo_places() -> dict[str, tuple[int, dict[str, int]]]:
     """Country code -> (country id, {lower-case city name: city id}), cached."""
-    from clients.models import City, Country
-    from clients.selectors import COUNTRIES
 
     def build() -> dict[str, tuple[int, dict[str, int]]]:
         places = {code.upper(): (pk, {}) for pk, code in Country.objects.values_list("id", "code")}
@@ -197,8 +197,6 @@ def location_for_ip(*, client, ip: str) -> Location | None:
     """Where a request comes from, by the operator's geo locator; None when the operator uses
     none or the address is unknown (geo-limited tariffs then stay open, see tariff_allowed).
     A country missing from the Country table gives a Location that matches no geo limit."""
-    from clients.models import Client
-    from clients.selectors import geo_locate
 
     if client is None or client.geo_locator == Client.GeoLocator.NONE:
         return None
@@ -496,7 +494,6 @@ def account_channels(account) -> AccountChannels:
 def account_last_viewed(account) -> tuple[int, ...]:
     """Channel ids the account watched, newest first (its own generation: see
     channels.services.channel_viewed)."""
-    from .services import last_viewed_dep
 
     def build() -> tuple[int, ...]:
         rows = AccountChannelSetting.objects.filter(
@@ -775,3 +772,19 @@ def warm_client(client_id: int, *, now: int, max_sessions: int = 5000) -> int:
             channel_view(client_id, tariffs, lang_index, True)
             visited += 2
     return visited
+
+
+def tariff_list_with_channels(*, client, kind: int | None = None, with_channels: bool = True):
+    """The operator's enabled tariffs (of one kind), with their enabled channels prefetched."""
+    qs = Tariff.objects.for_client(client).filter(enabled=True)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if with_channels:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "channels",
+                queryset=Channel.objects.filter(enabled=True).order_by("sort_order", "id"),
+                to_attr="enabled_channels",
+            )
+        )
+    return qs.order_by("sort_order", "id")

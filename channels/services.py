@@ -1,19 +1,22 @@
 """Operations on an account's view of its channels (favourites, hidden, own order, parental
 overrides, last viewed). Bulk writes send no signals, so they bump the account's cache
-generation themselves (after commit, and at once for readers in the same transaction)."""
+generation themselves (channels/invalidation.py, accounts/invalidation.py). Cameras bound
+to accounts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.selectors import account_dep
-from smarty.cache import bump, dep
+from accounts.invalidation import accounts_changed, accounts_invalidate
+from accounts.models import Account
+from clients.services import clone_row, clone_rows, clone_with_tariffs
 
-from .models import AccountChannelSetting, Channel
+from .invalidation import last_viewed_changed
+from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, Radio
 
 
 class ChannelNotFoundError(LookupError):
@@ -22,18 +25,6 @@ class ChannelNotFoundError(LookupError):
     def __init__(self, ids: Iterable[int]) -> None:
         self.ids = sorted(set(ids))
         super().__init__(f"channels not found: {self.ids}")
-
-
-def last_viewed_dep(account_id: int) -> str:
-    """Generation of what an account watched last (channel/list/last)."""
-    return dep("account_last_viewed", account_id)
-
-
-def bump_after_commit(*deps: str) -> None:
-    """Bump now (readers in this transaction) and again after commit, so a reader that rebuilt
-    a value from the old rows between the two cannot keep it."""
-    bump(*deps)
-    transaction.on_commit(lambda: bump(*deps))
 
 
 def _check_channels(account, channel_ids: Iterable[int]) -> set[int]:
@@ -55,6 +46,24 @@ def _ensure_rows(account, channel_ids: Iterable[int]) -> dict[int, AccountChanne
     )
     rows = AccountChannelSetting.objects.select_for_update().filter(account_id=account.pk, channel_id__in=ids)
     return {row.channel_id: row for row in rows}
+
+
+def account_channel_settings_save(*, account, changes: Mapping[int, Mapping[str, object]]) -> None:
+    """Store flags and positions (AccountChannelSetting fields) of channels of the account's
+    operator, one row per channel id (/settings/save/). Raises ChannelNotFoundError for ids
+    that are not channels of the operator."""
+    if not changes:
+        return
+    known = set(Channel.objects.filter(client_id=account.client_id, pk__in=changes).values_list("pk", flat=True))
+    if set(changes) - known:
+        raise ChannelNotFoundError(set(changes) - known)
+    with transaction.atomic():
+        for channel_id, values in changes.items():
+            AccountChannelSetting.objects.update_or_create(
+                client_id=account.client_id, account_id=account.pk, channel_id=channel_id, defaults=dict(values)
+            )
+        # The account's channel view is cached on the account's generation.
+        accounts_changed(account.pk)
 
 
 def account_channel_set(
@@ -101,7 +110,7 @@ def account_channels_update(*, account, items: Sequence[ChannelFlags]) -> int:
             if item.is_parent_control is not None:
                 row.is_parent_control = item.is_parent_control
         AccountChannelSetting.objects.bulk_update(rows.values(), ["is_favorite", "is_hidden", "is_parent_control"])
-        bump_after_commit(account_dep(account.pk))
+        accounts_changed(account.pk)
     return len(rows)
 
 
@@ -117,7 +126,7 @@ def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:
         AccountChannelSetting.objects.filter(account_id=account.pk).exclude(channel_id__in=order).update(
             sort_order=None
         )
-        bump_after_commit(account_dep(account.pk))
+        accounts_changed(account.pk)
 
 
 def channel_viewed(*, account, channel_id: int) -> None:
@@ -133,14 +142,72 @@ def channel_viewed(*, account, channel_id: int) -> None:
             _check_channels(account, [channel_id])
             rows = _ensure_rows(account, [channel_id])
             AccountChannelSetting.objects.filter(pk=rows[channel_id].pk).update(last_viewed_at=now)
-    bump_after_commit(last_viewed_dep(account.pk))
+    last_viewed_changed(account.pk)
 
 
-def cameras_changed(*, client_id: int) -> None:
-    """Cameras were moved with QuerySet.update(), which sends no signal: refresh the operator's
-    camera catalogue (camera lists) and routing inputs (camera URLs), now and after commit, or
-    a camera's previous account would keep seeing and streaming it."""
-    from clients.selectors import client_content_dep
-    from streaming.selectors import streaming_dep
+# --- cameras bound to an account ---------------------------------------------------------------
 
-    bump_after_commit(client_content_dep(client_id), streaming_dep(client_id))
+
+def account_camera_assign(*, account: Account, cameras: Iterable) -> list[int]:
+    """Bind the operator's cameras to the account (a camera belongs to at most one account).
+    Row by row, so the signal handlers refresh the operator's camera catalogue (camera lists)
+    and routing inputs (camera URLs): a camera's previous account must stop seeing it."""
+    ids = [c.pk for c in cameras]
+    with transaction.atomic():
+        for camera in Camera.objects.select_for_update().filter(client_id=account.client_id, pk__in=ids):
+            camera.account = account
+            camera.save(update_fields=["account"])
+        accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+    return ids
+
+
+def account_camera_remove(*, account: Account, cameras: Iterable) -> list[int]:
+    """Unbind cameras from the account (row by row, as account_camera_assign)."""
+    ids = [c.pk for c in cameras]
+    with transaction.atomic():
+        for camera in Camera.objects.select_for_update().filter(
+            client_id=account.client_id, account=account, pk__in=ids
+        ):
+            camera.account = None
+            camera.save(update_fields=["account"])
+        accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+    return ids
+
+
+# --- copying an operator ---------------------------------------------------------------------
+
+
+def content_clone(*, source, new, options: Mapping[str, bool], context: dict) -> dict[str, int]:
+    """client_clone's step (registered in ChannelsConfig.ready()): the channels with their
+    categories and tariffs, radio, cameras not bound to an account with their categories, as
+    `options` ask."""
+    tariff_map = context["tariff_map"]
+    counts: dict[str, int] = {}
+    if options.get("channels"):
+        category_map: dict[int, ChannelCategory] = {}
+        for category in ChannelCategory.objects.filter(client=source):
+            old_id = category.pk
+            category_map[old_id] = clone_row(category, client=new)
+        channels = 0
+        for channel in Channel.objects.filter(client=source).prefetch_related("tariffs", "additional_categories"):
+            tariffs = [tariff_map[t.pk] for t in channel.tariffs.all() if t.pk in tariff_map]
+            extra = [category_map[c.pk] for c in channel.additional_categories.all() if c.pk in category_map]
+            category = category_map.get(channel.category_id)
+            copy = clone_row(channel, client=new, category=category)
+            copy.tariffs.set(tariffs)
+            copy.additional_categories.set(extra)
+            channels += 1
+        counts["categories"] = len(category_map)
+        counts["channels"] = channels
+    if options.get("radio"):
+        counts["radio"] = clone_with_tariffs(Radio.objects.filter(client=source), new, tariff_map)
+    if options.get("cameras"):
+        # Categories are the operator's own rows: a copied camera points at the copy's.
+        camera_categories = clone_rows(CameraCategory.objects.filter(client=source), new)
+        counts["cameras"] = clone_with_tariffs(
+            Camera.objects.filter(client=source, account__isnull=True),
+            new,
+            tariff_map,
+            foreign_keys={"camera_category": camera_categories},
+        )
+    return counts

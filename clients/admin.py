@@ -19,12 +19,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Customer
 from smarty.admin import (
     NotFoundOutsideScopeMixin,
     OperatorScopedAdmin,
     current_client_id,
     related_count,
+    reverse_model,
     scope_choices,
 )
 from smarty.admin_access import operator_actions, user_role
@@ -200,8 +200,8 @@ class DealerAdmin(OperatorScopedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                customers_total=related_count(Customer, "dealer"),
-                accounts_count=related_count(Account, "customer__dealer"),
+                customers_total=related_count(reverse_model(Dealer, "customer"), "dealer"),
+                accounts_count=related_count(reverse_model(Dealer, "customer__accounts"), "customer__dealer"),
                 login_name=Subquery(
                     ClientUser.objects.filter(dealer=OuterRef("pk")).order_by("pk").values("user__username")[:1]
                 ),

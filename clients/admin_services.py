@@ -1,5 +1,5 @@
 """Operations the admin performs on operators, device types, dealers and staff logins.
-Each runs in one transaction and bumps the cache generations after commit."""
+Each runs in one transaction and bumps the cache generations (clients/invalidation.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from smarty.cache import bump
-
+from .invalidation import clients_changed, device_types_changed
 from .models import Client, ClientPlayDevice, ClientUser, Dealer, PlayDevice, PlayDeviceTemplate
-from .selectors import DEVICE_TYPES, client_dep
-
-
-def _bump_on_commit(*deps: str) -> None:
-    transaction.on_commit(lambda: bump(*deps))
 
 
 def client_save(*, client: Client) -> Client:
@@ -23,7 +17,7 @@ def client_save(*, client: Client) -> Client:
     with transaction.atomic():
         client.full_clean()
         client.save()
-        _bump_on_commit(client_dep(client.pk))
+        clients_changed(client.pk)
     return client
 
 
@@ -32,7 +26,7 @@ def play_device_save(*, device: PlayDevice | PlayDeviceTemplate) -> PlayDevice |
     with transaction.atomic():
         device.full_clean()
         device.save()
-        _bump_on_commit(DEVICE_TYPES)
+        device_types_changed()
     return device
 
 
@@ -41,7 +35,8 @@ def client_play_device_save(*, allowed: ClientPlayDevice) -> ClientPlayDevice:
     with transaction.atomic():
         allowed.full_clean()
         allowed.save()
-        _bump_on_commit(client_dep(allowed.client_id), DEVICE_TYPES)
+        clients_changed(allowed.client_id)
+        device_types_changed()
     return allowed
 
 
@@ -93,7 +88,7 @@ def dealer_save(*, dealer: Dealer, username: str = "", password: str = "") -> De
             user.is_staff = True
             user.save()
             staff_user_bind(user=user, client_id=dealer.client_id, dealer=dealer)
-        _bump_on_commit(client_dep(dealer.client_id))
+        clients_changed(dealer.client_id)
     return dealer
 
 

@@ -6,4 +6,10 @@ class ClientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import cache_invalidation  # noqa: F401 - connects the generation bumps
+        from smarty.admin_site import HOOKS
+
+        from . import invalidation
+        from .models import Client
+
+        invalidation.connect()
+        HOOKS.operator_model = Client

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hmac
 
 from smarty.cache import cached, dep
+from smarty.i18n import lang_index
 
-from .models import Client, PlayDevice
+from .models import Client, ClientPlayDevice, Country, PlayDevice, PlayDeviceTemplate, PortalSettings
 
 DEVICE_TYPES = dep("system", "play_devices")
 
@@ -18,7 +19,7 @@ def client_dep(client_id: int) -> str:
 
 def client_content_dep(client_id: int) -> str:
     """Generation of an operator's channels, categories, radio, cameras and sorts (bumped by
-    channels.signals; bulk writers call channels.selectors.client_content_changed)."""
+    the channels app and bulk writers through clients.invalidation.client_content_changed)."""
     return dep("client_content", client_id)
 
 
@@ -117,9 +118,6 @@ def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:
     """The portal settings a device type of the operator sees, or None when the operator has
     not enabled that device type. Operator-wide PortalSettings (defaults when absent), then
     the device type's ClientPlayDevice.settings keys on top, then its template."""
-    from smarty.i18n import lang_index
-
-    from .models import ClientPlayDevice, PortalSettings
 
     index = lang_index(lang)
 
@@ -155,14 +153,26 @@ def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:
 
 
 def country_list() -> list[dict]:
-    from .models import Country
-
     return cached(
         "country_list", (), [COUNTRIES], lambda: list(Country.objects.order_by("name").values("id", "code", "name"))
     )
 
 
 COUNTRIES = dep("system", "countries")
+
+
+def client_uses_geoip(client: Client) -> bool:
+    """Whether the operator locates devices with the GeoIP2 database (country/info)."""
+    return client.geo_locator == Client.GeoLocator.GEOIP2
+
+
+def play_device_template_get(*, template_id: int | None = None, system_name: str = "") -> PlayDeviceTemplate | None:
+    """A device template by id, else by system name."""
+    if template_id is not None:
+        return PlayDeviceTemplate.objects.filter(pk=template_id).first()
+    if system_name:
+        return PlayDeviceTemplate.objects.filter(system_name=system_name).first()
+    return None
 
 
 def geo_locate(ip: str) -> dict:

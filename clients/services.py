@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from smarty.cache import bump
-
+from .invalidation import clients_changed, device_types_changed
 from .models import Client, ClientPlayDevice, ClientUser, PlayDevice, PlayDeviceTemplate, generate_key
-from .selectors import DEVICE_TYPES, client_dep
 
 # Seed 3.1.3: the supported device types, their group, and the answer format.
 # Legacy Linux STBs whose portals parse XML get XML; everything else JSON.
@@ -64,7 +62,7 @@ def system_objects_ensure() -> tuple[int, int]:
     for system_name, name in SYSTEM_TEMPLATES:
         _, created = PlayDeviceTemplate.objects.get_or_create(system_name=system_name, defaults={"name": name})
         templates += created
-    transaction.on_commit(lambda: bump(DEVICE_TYPES))
+    device_types_changed()
     return devices, templates
 
 
@@ -123,7 +121,8 @@ def _unique_prefix(base: str) -> str:
     return candidate
 
 
-def _copy(obj, **changes):
+def clone_row(obj, **changes):
+    """Save a copy of `obj` as a new row, with `changes` applied."""
     obj.pk = None
     obj.id = None
     obj._state.adding = True
@@ -131,6 +130,19 @@ def _copy(obj, **changes):
         setattr(obj, key, value)
     obj.save()
     return obj
+
+
+# The steps the apps above this one add to client_clone, each from its AppConfig.ready(): a
+# step copies that app's rows of `source` to `new` (keyword arguments source, new, options,
+# context) and returns counts. Steps run by `order`; `context` carries what a later step
+# needs ("tariff_map": old tariff id -> copy, left by the tariffs step).
+CLONE_STEPS: list[tuple[int, Callable[..., dict[str, int]]]] = []
+
+
+def clone_step_register(order: int, step: Callable[..., dict[str, int]]) -> None:
+    if all(known is not step for _, known in CLONE_STEPS):
+        CLONE_STEPS.append((order, step))
+        CLONE_STEPS.sort(key=lambda item: item[0])
 
 
 @transaction.atomic
@@ -144,82 +156,37 @@ def client_clone(
     clone_apps: bool = False,
 ) -> tuple[Client, dict[str, int]]:
     """Copy an operator with its settings (seed 2.2.6) under new keys and a new subdomain;
-    optionally its channels (with categories and tariffs), radio, cameras (with their
-    categories) and videos (with their genres). Nothing of the copy points at the source's
-    rows: relations without a copied counterpart (streaming services) are left empty."""
-    from channels.models import Camera, Channel, ChannelCategory, Radio
-    from tariffs.models import Tariff
-
+    its tariffs and, optionally, its channels (with categories and tariffs), radio, cameras
+    (with their categories) and videos (with their genres), through CLONE_STEPS. Nothing of
+    the copy points at the source's rows: relations without a copied counterpart (streaming
+    services) are left empty."""
     counts: dict[str, int] = {}
     new = Client.objects.get(pk=source.pk)
     keys = {field: generate_key() for field in API_KEY_FIELDS}
-    new = _copy(new, name=f"{source.name} (copy)", domain_prefix=_unique_prefix(source.domain_prefix), **keys)
+    new = clone_row(new, name=f"{source.name} (copy)", domain_prefix=_unique_prefix(source.domain_prefix), **keys)
     for row in ClientPlayDevice.objects.filter(client=source):
-        _copy(row, client=new)
+        clone_row(row, client=new)
     counts["device_types"] = ClientPlayDevice.objects.filter(client=new).count()
-
-    tariff_map: dict[int, Tariff] = {}
-    for tariff in Tariff.objects.filter(client=source):
-        old_id = tariff.pk
-        countries, cities = list(tariff.countries.all()), list(tariff.cities.all())
-        copy = _copy(tariff, client=new)
-        copy.countries.set(countries)
-        copy.cities.set(cities)
-        tariff_map[old_id] = copy
-    counts["tariffs"] = len(tariff_map)
-
-    if clone_channels:
-        category_map: dict[int, ChannelCategory] = {}
-        for category in ChannelCategory.objects.filter(client=source):
-            old_id = category.pk
-            category_map[old_id] = _copy(category, client=new)
-        channels = 0
-        for channel in Channel.objects.filter(client=source).prefetch_related("tariffs", "additional_categories"):
-            tariffs = [tariff_map[t.pk] for t in channel.tariffs.all() if t.pk in tariff_map]
-            extra = [category_map[c.pk] for c in channel.additional_categories.all() if c.pk in category_map]
-            category = category_map.get(channel.category_id)
-            copy = _copy(channel, client=new, category=category)
-            copy.tariffs.set(tariffs)
-            copy.additional_categories.set(extra)
-            channels += 1
-        counts["categories"] = len(category_map)
-        counts["channels"] = channels
-    if clone_radio:
-        counts["radio"] = _clone_simple(Radio.objects.filter(client=source), new, tariff_map)
-    if clone_cameras:
-        from channels.models import CameraCategory
-
-        # Categories are the operator's own rows: a copied camera points at the copy's.
-        camera_categories = _clone_rows(CameraCategory.objects.filter(client=source), new)
-        counts["cameras"] = _clone_simple(
-            Camera.objects.filter(client=source, account__isnull=True),
-            new,
-            tariff_map,
-            foreign_keys={"camera_category": camera_categories},
-        )
-    if clone_video:
-        from vod.models import Video, VideoGenre
-
-        genres = _clone_rows(VideoGenre.objects.filter(client=source), new)
-        counts["videos"] = _clone_simple(
-            Video.objects.filter(client=source), new, tariff_map, many_to_many={"genres": genres}
-        )
+    options = {"channels": clone_channels, "radio": clone_radio, "cameras": clone_cameras, "video": clone_video}
+    context: dict = {"tariff_map": {}}
+    for _, step in CLONE_STEPS:
+        counts.update(step(source=source, new=new, options=options, context=context))
     if clone_apps:
         counts["apps"] = 0  # the application directory arrives with its own issue
-    transaction.on_commit(lambda: bump(client_dep(new.pk)))
+    clients_changed(new.pk)
     return new, counts
 
 
-def _clone_rows(queryset, client: Client) -> dict[int, object]:
+def clone_rows(queryset, client: Client) -> dict[int, object]:
     """Copy rows without relations of their own to `client`; old id -> copy."""
     copies = {}
     for obj in list(queryset):
         old_id = obj.pk
-        copies[old_id] = _copy(obj, client=client)
+        copies[old_id] = clone_row(obj, client=client)
     return copies
 
 
-def _clone_simple(
+def clone_with_tariffs(
     queryset,
     client: Client,
     tariff_map: dict,
@@ -239,7 +206,7 @@ def _clone_simple(
             for name, copies in many_to_many.items()
         }
         changes = {name: copies.get(getattr(obj, f"{name}_id")) for name, copies in foreign_keys.items()}
-        copy = _copy(obj, client=client, **changes)
+        copy = clone_row(obj, client=client, **changes)
         copy.tariffs.set(tariffs)
         for name, values in links.items():
             getattr(copy, name).set(values)
@@ -276,7 +243,3 @@ def user_create(
         user=user, client=client, is_admin=is_admin or is_superuser, is_monitoring=monitoring_user
     )
     return user, True
-
-
-def random_password(length: int = 12) -> str:
-    return secrets.token_urlsafe(length)[:length]

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import services, tasks
+from . import invalidation, services, tasks
 from .models import (
     EpgCategory,
     EpgChannel,
@@ -115,7 +115,7 @@ class EpgChannelAdmin(ServiceLevelAdmin):
         _save_with_shift(obj, form, change, lambda: super(EpgChannelAdmin, self).save_model(request, obj, form, change))
         if change and "hour_shift" in form.changed_data:
             services.epg_channel_set_hour_shift(epg_channel=obj, hour_shift=form.cleaned_data["hour_shift"])
-        services.epg_channel_changed(obj.pk)
+        invalidation.epg_channel_changed(obj.pk)
 
     @admin.display(description="programmes")
     def programmes_link(self, obj: EpgChannel) -> str:
@@ -180,24 +180,24 @@ class ProgramAdmin(ServiceLevelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.epg_channel_changed(obj.epg_channel_id)
+        invalidation.epg_channel_changed(obj.epg_channel_id)
         if change and "epg_channel" in form.changed_data and form.initial.get("epg_channel"):
-            services.epg_channel_changed(form.initial["epg_channel"])
+            invalidation.epg_channel_changed(form.initial["epg_channel"])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.epg_channel_changed(form.instance.epg_channel_id)
+        invalidation.epg_channel_changed(form.instance.epg_channel_id)
 
     def delete_model(self, request, obj):
         channel_id = obj.epg_channel_id
         super().delete_model(request, obj)
-        services.epg_channel_changed(channel_id)
+        invalidation.epg_channel_changed(channel_id)
 
     def delete_queryset(self, request, queryset):
         channel_ids = set(queryset.values_list("epg_channel_id", flat=True))
         super().delete_queryset(request, queryset)
         for channel_id in channel_ids:
-            services.epg_channel_changed(channel_id)
+            invalidation.epg_channel_changed(channel_id)
 
 
 class CategoryMapInline(ServiceLevelInline):

@@ -8,10 +8,10 @@ Dependencies:
   with the EPG channels it shows; channel/list's now/next snapshot depends on it (one
   generation per operator instead of one per EPG channel keeps that request cheap).
 
-The importer calls `epg_channel_changed(id, ...)` after writing programmes in bulk: it bumps
-both. (A bare `bump(dep("epg_channel", id))` refreshes the windows at once and the
-now/next snapshot at the next time bucket, SMARTY_EPG_NOW_WINDOW seconds at most.) Single
-saves through the ORM are caught by the signal handlers in channels/signals.py.
+Bumped only by epg/invalidation.py: `epg_programmes_changed(id, ...)` bumps both (the signal
+handlers call it for single saves); `epg_channel_changed(id, ...)`, which the importer and the
+EPG services call after writing programmes in bulk, bumps the windows only: the now/next
+snapshot follows at the next time bucket, SMARTY_EPG_NOW_WINDOW seconds at most.
 - `epg:dictionary` (`EPG_DICTIONARY`): programme categories and genres (shared by operators).
 
 Programmes are cached as plain rows per EPG channel x UTC day (`epg_day_rows`): program/list,
@@ -26,13 +26,15 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from smarty.cache import bump, cached, cached_many, dep
+from django.db.models import Q
+
+from smarty.cache import cached, cached_many, dep
 from smarty.i18n import translated_value
 
-from .models import EpgCategory, EpgGenre, Program
+from .models import EpgCategory, EpgChannel, EpgGenre, Premiere, Program
 
 EPG_DICTIONARY = dep("epg", "dictionary")
 DAY = 86400
@@ -50,24 +52,19 @@ def client_epg_dep(client_id: int) -> str:
     return dep("client_epg", client_id)
 
 
-def epg_change_deps(epg_channel_ids: Iterable[int]) -> list[str]:
-    """What to bump when programmes of these EPG channels change (one query for all)."""
-    from channels.models import Camera, Channel
-
+def clients_showing(epg_channel_ids: Iterable[int]) -> set[int]:
+    """The operators whose channels or cameras show these EPG channels (two queries)."""
     ids = sorted(set(epg_channel_ids))
-    clients = set(Channel.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
-    clients.update(Camera.objects.filter(epg_channel_id__in=ids).values_list("client_id", flat=True).distinct())
-    return [*(epg_channel_dep(i) for i in ids), *(client_epg_dep(c) for c in sorted(clients))]
+    shown = EpgChannel.objects.filter(pk__in=ids)
+    clients = set(shown.filter(channels__isnull=False).values_list("channels__client_id", flat=True).distinct())
+    clients.update(shown.filter(camera__isnull=False).values_list("camera__client_id", flat=True).distinct())
+    return clients
 
 
-def epg_channel_changed(epg_channel_id: int, *more_ids: int) -> None:
-    """Call after programmes of EPG channels were written in bulk (bulk_create, update(),
-    delete() on a queryset): signals do not fire for those."""
-    bump(*epg_change_deps([epg_channel_id, *more_ids]))
-
-
-def epg_dictionary_changed() -> None:
-    bump(EPG_DICTIONARY)
+def epg_change_deps(epg_channel_ids: Iterable[int]) -> list[str]:
+    """What to bump when programmes of these EPG channels change (two queries for all)."""
+    ids = sorted(set(epg_channel_ids))
+    return [*(epg_channel_dep(i) for i in ids), *(client_epg_dep(c) for c in sorted(clients_showing(ids)))]
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -267,3 +264,98 @@ def program_get(program_id: int) -> dict | None:
     """One programme row (uncached: detail pages are not hot)."""
     rows = program_rows(Program.objects.filter(pk=program_id))
     return rows[0] if rows else None
+
+
+# --- queries of the device API's guide methods --------------------------------------------
+
+
+def channel_program_get(*, epg_channel_id: int, program_id: int) -> Program | None:
+    """A programme of one EPG channel."""
+    return Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id).first()
+
+
+def program_begin(*, epg_channel_id: int, program_id: int) -> dt.datetime | None:
+    """When a programme of one EPG channel begins (None: no such programme)."""
+    programmes = Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id)
+    return programmes.values_list("time_begin", flat=True).first()
+
+
+def program_at(*, epg_channel_id: int, moment: dt.datetime) -> Program | None:
+    """The programme of one EPG channel on the air at `moment`."""
+    return (
+        Program.objects.filter(epg_channel_id=epg_channel_id, time_begin__lte=moment, time_end__gt=moment)
+        .order_by("-time_begin")
+        .first()
+    )
+
+
+def program_search_rows(
+    *,
+    epg_channel_ids: Iterable[int],
+    needle: str,
+    lang_index: int,
+    now: dt.datetime,
+    since: dt.datetime,
+    until: dt.datetime,
+    limit: int,
+) -> list[dict]:
+    """Rows (program_rows) of the first `limit` programmes whose name (or its translation)
+    contains `needle`: not over yet or begun since `since`, beginning before `until`."""
+    name_filter = Q(name__icontains=needle)
+    if lang_index:
+        name_filter |= Q(**{f"name_lang{lang_index}__icontains": needle})
+    queryset = Program.objects.filter(
+        name_filter,
+        Q(time_end__gt=now) | Q(time_begin__gte=since),
+        epg_channel_id__in=list(epg_channel_ids),
+        time_begin__lt=until,
+    ).order_by("time_begin", "id")[:limit]
+    return program_rows(Program.objects.filter(pk__in=list(queryset.values_list("id", flat=True))))
+
+
+def premieres_since(*, epg_channel_ids: Iterable[int], since: dt.datetime, limit: int) -> list[Premiere]:
+    """The first `limit` premieres of these EPG channels from `since`, with their programmes."""
+    return list(
+        Premiere.objects.filter(epg_channel_id__in=list(epg_channel_ids), time_begin__gte=since)
+        .select_related("program")
+        .order_by("time_begin", "id")[:limit]
+    )
+
+
+def _archive(depth: Mapping[int, int], now: int):
+    """Programmes with a record: EPG channel id -> days of archive, up to `now` (a timestamp)."""
+    if not depth:
+        return Program.objects.none()
+    since = dt.datetime.fromtimestamp(now - max(depth.values()) * DAY, dt.UTC)
+    until = dt.datetime.fromtimestamp(now, dt.UTC)
+    return Program.objects.filter(
+        epg_channel_id__in=list(depth), time_begin__gte=since, time_begin__lte=until, is_blocked=False
+    )
+
+
+def archive_category_ids(depth: Mapping[int, int], now: int) -> set[int]:
+    """The categories of the programmes with a record (see _archive)."""
+    return set(_archive(depth, now).exclude(category_id=None).values_list("category_id", flat=True).distinct())
+
+
+def archive_genre_ids(depth: Mapping[int, int], now: int) -> set[int]:
+    """The genres of the programmes with a record (see _archive)."""
+    through = Program.genres.through
+    archive = _archive(depth, now)
+    return set(
+        through.objects.filter(program__in=archive.values("id")).values_list("epggenre_id", flat=True).distinct()
+    )
+
+
+def archive_program_rows(
+    depth: Mapping[int, int], now: int, *, category_id: int | None, genre_id: int | None, limit: int
+) -> list[dict]:
+    """Rows (program_rows) of the latest `limit` programmes with a record, of one category and
+    one genre when given."""
+    queryset = _archive(depth, now)
+    if category_id is not None:
+        queryset = queryset.filter(category_id=category_id)
+    if genre_id is not None:
+        queryset = queryset.filter(genres=genre_id)
+    ids = list(queryset.order_by("-time_begin", "-id").values_list("id", flat=True)[:limit])
+    return program_rows(Program.objects.filter(pk__in=ids))

@@ -7,14 +7,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from smarty.cache import bump, dep
 from smarty.logging import log_event
 
 from . import fetch, icons
@@ -27,6 +25,7 @@ from .importer import (
     channel_label,
     delete_programme_rows,
 )
+from .invalidation import epg_channel_changed
 from .models import (
     EpgChannel,
     EpgChannelSource,
@@ -40,11 +39,6 @@ from .parsers._xmltv import XmltvReader, read_feed
 from .parsers.base import EpgError, ParsedChannel, language_slots, source_time_zone
 
 Report = Callable[[str], None]
-
-
-def epg_channel_changed(epg_channel_id: int) -> None:
-    """Invalidate the cached guide windows of an EPG channel once the transaction commits."""
-    transaction.on_commit(partial(bump, dep("epg_channel", epg_channel_id)))
 
 
 # -- import --------------------------------------------------------------------------------
@@ -328,9 +322,6 @@ def epg_channels_fix_duplicates(*, source: EpgSource) -> int:
     """Merge EPG channels of one source that share an external id: the one most operator
     channels use (then the oldest) stays, the others' users are moved to it and they are
     deleted with their guides. Returns how many were deleted."""
-    from channels.models import Camera, Channel
-    from channels.services import cameras_changed
-
     doubled = (
         EpgChannel.objects.filter(source=source)
         .exclude(ext_id="")
@@ -353,13 +344,11 @@ def epg_channels_fix_duplicates(*, source: EpgSource) -> int:
         )
         keep, extra = group[0], group[1:]
         for duplicate in extra:
-            for channel in Channel.objects.filter(epg_channel=duplicate):
-                channel.epg_channel = keep
-                channel.save(update_fields=["epg_channel"])
-            moved = set(Camera.objects.filter(epg_channel=duplicate).values_list("client_id", flat=True))
-            Camera.objects.filter(epg_channel=duplicate).update(epg_channel=keep)
-            for client_id in moved:
-                cameras_changed(client_id=client_id)
+            # Row by row through the reverse relations (the channels app is above this one):
+            # each save's signal handlers refresh the content and routing caches they feed.
+            for user in [*duplicate.channels.all(), *duplicate.camera_set.all()]:
+                user.epg_channel = keep
+                user.save(update_fields=["epg_channel"])
             Premiere.objects.filter(epg_channel=duplicate).update(epg_channel=keep)
             if not keep.icon and duplicate.icon:
                 keep.icon, keep.icon_url = duplicate.icon, duplicate.icon_url

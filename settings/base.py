@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tvmiddleware",
     "content",
     "dealers",
+    "demo",
 ]
 
 MIDDLEWARE = [

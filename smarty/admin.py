@@ -28,7 +28,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.http import (
     Http404,
     HttpRequest,
@@ -51,7 +51,12 @@ from .admin_access import (
     is_operator_owned,
     user_role,
 )
-from .cache import bump
+from .admin_services import ordered_move
+
+# Called with the operator ids of rows saved or deleted through any operator-scoped admin.
+# The clients app registers its clients_changed here in its ready(): the core names no
+# domain app.
+OPERATOR_CHANGED: list[Callable[..., None]] = []
 
 __all__ = [
     "PAGE_SIZES",
@@ -79,10 +84,6 @@ SESSION_PER_PAGE_KEY = "admin_per_page"
 
 # --- scoping helpers -----------------------------------------------------------------------
 def _dealer_lookup(model: type[models.Model], site: admin.AdminSite | None) -> str | None:
-    from clients.models import Dealer
-
-    if model is Dealer:
-        return "pk"
     model_admin = (site or admin.site)._registry.get(model)
     return getattr(model_admin, "dealer_field", None)
 
@@ -120,6 +121,14 @@ def related_count(model: type[models.Model], field: str):
 
     rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
     return Subquery(rows.values("n"), output_field=IntegerField())
+
+
+def reverse_model(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model at the end of a path of reverse relations, e.g. (Dealer, "customers__accounts")
+    -> Account: an app's admin counts rows of the apps above it without importing them."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
 
 
 def page_size_for(request: HttpRequest, model: type[models.Model], default: int) -> int:
@@ -435,22 +444,20 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         if role.is_dealer and self.dealer_field == "dealer":
             obj.dealer_id = role.dealer_id
 
-    def cache_deps(self, obj: models.Model) -> list[str]:
-        """The cache generations a change of `obj` invalidates (smarty/cache.py)."""
-        from clients.selectors import client_dep
-
-        client_id = getattr(obj, "client_id", None)
-        return [client_dep(client_id)] if client_id else []
-
-    def bump_after_commit(self, deps: Iterable[str]) -> None:
-        deps = list(deps)
-        if deps:
-            transaction.on_commit(lambda: bump(*deps))
+    def rows_changed(self, objs: Iterable[models.Model]) -> None:
+        """Invalidate the caches that depend on rows saved or deleted through this admin,
+        beyond what the owning app's signal handlers catch (bulk writes send no signal).
+        By default the operators' settings generation, through OPERATOR_CHANGED; admins
+        that need more call their app's invalidation functions (docs/architecture.md)."""
+        client_ids = sorted({cid for obj in objs if (cid := getattr(obj, "client_id", None))})
+        if client_ids:
+            for hook in OPERATOR_CHANGED:
+                hook(*client_ids)
 
     def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
         obj.save()
-        self.bump_after_commit(self.cache_deps(obj))
+        self.rows_changed([obj])
 
     def save_formset(self, request, form, formset, change):
         parent = form.instance
@@ -462,17 +469,16 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
         for deleted in formset.deleted_objects:
             deleted.delete()
         formset.save_m2m()
-        self.bump_after_commit(self.cache_deps(parent))
+        self.rows_changed([parent])
 
     def delete_model(self, request, obj):
-        deps = self.cache_deps(obj)
         super().delete_model(request, obj)
-        self.bump_after_commit(deps)
+        self.rows_changed([obj])
 
     def delete_queryset(self, request, queryset):
-        deps = {dep for obj in queryset for dep in self.cache_deps(obj)}
+        objs = list(queryset)
         super().delete_queryset(request, queryset)
-        self.bump_after_commit(deps)
+        self.rows_changed(objs)
 
     # summary counters (SummaryStatsMixin) and extra context for the list template
     def changelist_view(self, request, extra_context=None):
@@ -571,8 +577,6 @@ class SortOrderAdminMixin:
         ]
 
     def move_view(self, request: HttpRequest, object_id: str, direction: str) -> HttpResponse:
-        from .admin_services import ordered_move
-
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if direction not in ("up", "down"):
@@ -587,7 +591,7 @@ class SortOrderAdminMixin:
             direction=direction,
             scope=self.sort_order_scope(obj),
             field=self.sort_order_field,
-            deps=self.cache_deps(obj),
+            on_change=lambda: self.rows_changed([obj]),
         )
         return HttpResponseRedirect(_back_to_list(request, self))
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 
 from django.db import models, transaction
-
-from .cache import bump
 
 
 def ordered_move(
@@ -15,12 +13,13 @@ def ordered_move(
     direction: str,
     scope: models.QuerySet,
     field: str = "sort_order",
-    deps: Iterable[str] = (),
+    on_change: Callable[[], None] | None = None,
 ) -> bool:
     """Move `obj` one place up or down among `scope` (ordered by `field`, then id). The
     order is renumbered 0..n-1 on the way, so equal or sparse sort values (rows created
-    without a position) still move one step. Returns False at either end."""
-    deps = list(deps)
+    without a position) still move one step. Returns False at either end. `on_change` is
+    called after the renumbering, in the transaction: the bulk update sends no signal, so it
+    invalidates the caches that show the order."""
     with transaction.atomic():
         rows = list(scope.select_for_update().order_by(field, "pk").only("pk", field))
         index = next((i for i, row in enumerate(rows) if row.pk == obj.pk), None)
@@ -36,7 +35,7 @@ def ordered_move(
                 setattr(row, field, position)
                 changed.append(row)
         type(obj)._default_manager.bulk_update(changed, [field])
-        if deps:
-            transaction.on_commit(lambda: bump(*deps))
+        if on_change is not None:
+            on_change()
     setattr(obj, field, next(getattr(r, field) for r in rows if r.pk == obj.pk))
     return True

@@ -8,9 +8,11 @@ It is installed as Django's default site (smarty.admin_apps.SmartyAdminConfig), 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, Sum
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -30,6 +32,19 @@ from .admin_access import (
     section_of,
     user_role,
 )
+
+
+@dataclass
+class AdminHooks:
+    """What the admin site needs from the domain apps, filled in by their AppConfig.ready()
+    (the core imports no domain app, docs/architecture.md): the operator model (clients) and
+    the summary report's figures for one operator or all, None (billing)."""
+
+    operator_model: type[models.Model] | None = None
+    summary_report: Callable[[int | None], dict] | None = None
+
+
+HOOKS = AdminHooks()
 
 _OBJECT_URL = re.compile(r"^(?P<list>.*/admin/[\w-]+/[\w-]+/)[^/]+/(change|delete|history)/")
 
@@ -163,8 +178,7 @@ class SmartyAdminSite(admin.AdminSite):
 
     # --- header: the operator selector and the language switch -------------------------
     def each_context(self, request: HttpRequest) -> dict:
-        from clients.models import Client
-
+        Client = HOOKS.operator_model  # noqa: N806 - a model class
         context = super().each_context(request)
         role = user_role(request.user)
         current = None
@@ -188,8 +202,7 @@ class SmartyAdminSite(admin.AdminSite):
     def select_operator(self, request: HttpRequest) -> HttpResponse:
         """The multiprovider selector: a superuser picks the operator the panel works on (an
         empty choice: all operators). Staff are bound to theirs and cannot switch."""
-        from clients.models import Client
-
+        Client = HOOKS.operator_model  # noqa: N806 - a model class
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not request.user.is_superuser:
@@ -219,46 +232,14 @@ class SmartyAdminSite(admin.AdminSite):
     # --- Reports --------------------------------------------------------------------------
     def summary_report(self, request: HttpRequest) -> TemplateResponse:
         """Subscribers per tariff and money per month for the current operator."""
-        from django.db.models.functions import TruncMonth
-
-        from accounts.models import Account
-        from billing.models import Transaction
-        from tariffs.models import Tariff
-
-        if not self._reports_visible(request):
+        if not self._reports_visible(request) or HOOKS.summary_report is None:
             raise Http404("No access to reports.")
-        client_id = current_client_id(request)
-
-        def scoped(qs):
-            return qs if client_id is None else qs.filter(client_id=client_id)
-
-        tariffs = (
-            scoped(Tariff.objects.all())
-            .annotate(
-                customers_count=Count("customers", distinct=True),
-                accounts_count=Count("accounts", distinct=True),
-            )
-            .order_by("sort_order", "id")
-        )
-        accounts = scoped(Account.objects.all()).aggregate(total=Count("id"), active=Count("id", filter=Q(active=True)))
-        months = (
-            scoped(Transaction.objects.all())
-            .annotate(month=TruncMonth("created_at"))
-            .values("month")
-            .annotate(
-                payments=Sum("amount", filter=Q(amount__gt=0)),
-                charges=Sum("amount", filter=Q(amount__lt=0)),
-                count=Count("id"),
-            )
-            .order_by("-month")[:24]
-        )
+        report = HOOKS.summary_report(current_client_id(request))
         context = {
             **self.each_context(request),
             "title": gettext("Summary report"),
             "subtitle": None,
-            "tariffs": tariffs,
-            "accounts": accounts,
-            "months": months,
+            **report,
         }
         request.current_app = self.name
         return TemplateResponse(request, "admin/smarty/summary_report.html", context)

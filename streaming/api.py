@@ -4,6 +4,7 @@ answers with numeric `error` codes. The token check is unsigned: streaming serve
 
 from __future__ import annotations
 
+from clients.selectors import client_get
 from smarty.api import Api, ApiError, Call
 from smarty.api.signature import request_items, signature_matches
 
@@ -17,7 +18,6 @@ MAINTENANCE_EDIT_CHANNELS_NOT_FOUND = 2
 
 def authenticate_signed(call: Call) -> None:
     """`client_id` + `signature` (md5 of base64 of the sorted params and the Streaming API key)."""
-    from clients.selectors import client_get
 
     client = client_get(call.data.get("client_id", ""))
     if client is None or not client.enabled:

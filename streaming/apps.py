@@ -6,4 +6,6 @@ class StreamingConfig(AppConfig):
     verbose_name = "Streaming"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - cache generations only
+        from . import invalidation
+
+        invalidation.connect()

@@ -8,13 +8,14 @@ without a query on the warm path.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Q
 from django.utils import timezone
 
+from channels.models import Camera, Channel
 from smarty.cache import cached, dep
+from tariffs.models import Tariff
 from tariffs.selectors import tariffs_dep
 
 from . import routing
@@ -38,8 +39,6 @@ def _pairs(through, left: str, right: str, **filters) -> dict[int, frozenset[int
 
 
 def _build_snapshot(client_id: int) -> routing.RoutingSnapshot:
-    from tariffs.models import Tariff
-
     tariffs = _pairs(
         Tariff.stream_services.through, "streamservice_id", "tariff_id", streamservice__client_id=client_id
     )
@@ -105,8 +104,6 @@ def routing_snapshot(client_id: int) -> routing.RoutingSnapshot:
 
 
 def _build_channels(client_id: int) -> dict[int, routing.ContentInfo]:
-    from channels.models import Channel
-
     tariffs = _pairs(Channel.tariffs.through, "channel_id", "tariff_id", channel__client_id=client_id)
     services = _pairs(Channel.stream_services.through, "channel_id", "streamservice_id", channel__client_id=client_id)
     fields = ("id", "enabled", "uri", "url_prefix", "id_for_stream_service", "multicast_address")
@@ -137,7 +134,6 @@ def routing_channels(client_id: int) -> dict[int, routing.ContentInfo]:
 
 def routing_camera(client_id: int, camera_id: int) -> routing.ContentInfo | None:
     """One camera of the operator (cameras may be many and bound to accounts: cached one by one)."""
-    from channels.models import Camera
 
     def build() -> routing.ContentInfo | bool:
         camera = Camera.objects.filter(client_id=client_id, pk=camera_id).first()
@@ -159,21 +155,18 @@ def routing_camera(client_id: int, camera_id: int) -> routing.ContentInfo | None
     return cached("stream_camera", (client_id, camera_id), _deps(client_id), build) or None
 
 
-def stream_service_list(*, client) -> "list[StreamService]":
-    return StreamService.objects.for_client(client).select_related("data_center")
+def data_center_list(*, client) -> list[dict]:
+    """The operator's enabled data centers: id, name, location."""
+    return list(DataCenter.objects.for_client(client).filter(enabled=True).values("id", "name", "location"))
+
+
+def data_center_get(*, client, data_center_id: int) -> DataCenter | None:
+    """An enabled data center of the operator."""
+    return DataCenter.objects.for_client(client).filter(pk=data_center_id, enabled=True).first()
 
 
 def maintenance_get(*, client, maintenance_id: int) -> Maintenance | None:
     return Maintenance.objects.for_client(client).filter(pk=maintenance_id).first()
-
-
-def maintenance_active_list(*, client, now: dt.datetime | None = None) -> "list[Maintenance]":
-    now = now or timezone.now()
-    return list(
-        Maintenance.objects.for_client(client)
-        .filter(start_time__lte=now)
-        .filter(Q(end_time__isnull=True) | Q(end_time__gt=now))
-    )
 
 
 def stream_token_get(*, token: str) -> StreamToken | None:

@@ -21,14 +21,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smarty.cache import bump
+from channels.models import Channel
 from smarty.logging import log_event, mask_secret
 
 from . import routing
+from .invalidation import streaming_changed
 from .models import Maintenance, StreamService, StreamToken
 from .probes import ProbeReport, probe_service
 from .sandbox import run_routing_script
-from .selectors import routing_snapshot, stream_token_get, streaming_dep
+from .selectors import routing_snapshot, stream_token_get
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -51,18 +52,6 @@ class ChannelPrefixNotFoundError(StreamingError):
     def __init__(self, missing: Sequence[str]) -> None:
         super().__init__("No channel with url prefix: " + ", ".join(missing))
         self.missing = list(missing)
-
-
-# --- cache generations ----------------------------------------------------------------------
-
-
-def streaming_changed(client_id: int) -> None:
-    """Invalidate the operator's routing inputs: now, and again after the transaction commits
-    (so a reader that rebuilt them from not-yet-committed data is outdated too)."""
-    bump(streaming_dep(client_id))
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: bump(streaming_dep(client_id)))
 
 
 # --- stream URLs ---------------------------------------------------------------------------
@@ -314,8 +303,6 @@ def stream_token_purge(*, now: dt.datetime | None = None) -> int:
 
 
 def _channels_by_prefix(client, prefixes: Sequence[str]) -> list:
-    from channels.models import Channel
-
     wanted = [p.strip() for p in prefixes if p.strip()]
     channels = list(Channel.objects.for_client(client).filter(url_prefix__in=wanted))
     found = {c.url_prefix for c in channels}

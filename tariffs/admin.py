@@ -11,6 +11,7 @@ from clients.models import PlayDevice
 from smarty.admin import DateRangeFilter, OperatorScopedAdmin, SortOrderAdminMixin, related_count
 
 from . import admin_services as services
+from .invalidation import tariffs_changed
 from .models import Tariff, TariffSubscription
 
 M2M_FIELDS = ("countries", "cities", "stream_services")
@@ -108,8 +109,10 @@ class TariffAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
     def subscribers(self, obj: Tariff) -> str:
         return f"{obj.customers_total or 0} / {obj.accounts_total or 0}"
 
-    def cache_deps(self, obj: Tariff) -> list[str]:
-        return services.tariff_cache_deps(obj.client_id)
+    def rows_changed(self, objs) -> None:
+        objs = list(objs)
+        super().rows_changed(objs)
+        tariffs_changed(*sorted({obj.client_id for obj in objs if obj.client_id}))
 
     def save_model(self, request, obj, form, change):
         self.assign_owner(request, obj, change)
@@ -137,5 +140,7 @@ class TariffSubscriptionAdmin(OperatorScopedAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("customer", "account", "tariff")
 
-    def cache_deps(self, obj: TariffSubscription) -> list[str]:
-        return services.tariff_cache_deps(obj.client_id)
+    def rows_changed(self, objs) -> None:
+        objs = list(objs)
+        super().rows_changed(objs)
+        tariffs_changed(*sorted({obj.client_id for obj in objs if obj.client_id}))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from clients.selectors import client_dep
-from smarty.cache import bump
+from clients.invalidation import clients_changed
 
+from .invalidation import tariffs_changed
 from .models import Tariff
-from .selectors import tariffs_dep
 
 
-def tariff_cache_deps(client_id: int) -> list[str]:
+def _tariff_changed(client_id: int) -> None:
     """A package change touches every entitlement and channel list of its operator."""
-    return [tariffs_dep(client_id), client_dep(client_id)]
+    tariffs_changed(client_id)
+    clients_changed(client_id)
 
 
 def tariff_save(*, tariff: Tariff, m2m: dict | None = None) -> Tariff:
@@ -23,13 +23,11 @@ def tariff_save(*, tariff: Tariff, m2m: dict | None = None) -> Tariff:
         tariff.save()
         for name, values in (m2m or {}).items():
             getattr(tariff, name).set(values)
-        deps = tariff_cache_deps(tariff.client_id)
-        transaction.on_commit(lambda: bump(*deps))
+        _tariff_changed(tariff.client_id)
     return tariff
 
 
 def tariff_delete(*, tariff: Tariff) -> None:
     with transaction.atomic():
-        deps = tariff_cache_deps(tariff.client_id)
         tariff.delete()
-        transaction.on_commit(lambda: bump(*deps))
+        _tariff_changed(tariff.client_id)

@@ -3,9 +3,13 @@ is entitled to: its own tariffs and its customer's, enabled ones only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+
 from smarty.cache import cached, dep
 
-from .models import Tariff
+from .models import Tariff, TariffSubscription
 
 
 def tariffs_dep(client_id: int) -> str:
@@ -29,10 +33,6 @@ def account_tariff_ids(account) -> frozenset[int]:
     )
 
 
-def tariff_list(*, client) -> "list[Tariff]":
-    return Tariff.objects.for_client(client)
-
-
 def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = None) -> Tariff | None:
     qs = Tariff.objects.for_client(client)
     if tariff_id is not None:
@@ -42,21 +42,26 @@ def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = Non
     return None
 
 
-def tariff_list_with_channels(*, client, kind: int | None = None, with_channels: bool = True):
-    """The operator's enabled tariffs (of one kind), with their enabled channels prefetched."""
-    from django.db.models import Prefetch
-
-    from channels.models import Channel
-
-    qs = Tariff.objects.for_client(client).filter(enabled=True)
-    if kind is not None:
-        qs = qs.filter(kind=kind)
-    if with_channels:
-        qs = qs.prefetch_related(
-            Prefetch(
-                "channels",
-                queryset=Channel.objects.filter(enabled=True).order_by("sort_order", "id"),
-                to_attr="enabled_channels",
-            )
+def account_tariff_offer(*, client, assigned: Iterable[int]):
+    """The tariffs an account is shown (account/tariff/list): those assigned to it and the
+    operator's enabled, visible ones, with their enabled channels and videos counted."""
+    return (
+        Tariff.objects.for_client(client)
+        .filter(Q(pk__in=list(assigned)) | Q(enabled=True, hidden=False))
+        .annotate(
+            n_channels=Count("channels", filter=Q(channels__enabled=True), distinct=True),
+            n_videos=Count("videos", distinct=True),
         )
-    return qs.order_by("sort_order", "id")
+    )
+
+
+def account_open_subscriptions(*, client, account) -> dict[int, TariffSubscription]:
+    """tariff id -> the open subscription of the account or its customer (the one ending
+    last wins)."""
+    return {
+        s.tariff_id: s
+        for s in TariffSubscription.objects.for_client(client)
+        .filter(customer_id=account.customer_id, is_closed=False)
+        .filter(Q(account__isnull=True) | Q(account=account))
+        .order_by("end_date")
+    }

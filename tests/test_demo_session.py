@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from lxml import etree
 
-from smarty.demo import demo_load
+from demo.loader import demo_load
 
 API = "/tvmiddleware/api"
 

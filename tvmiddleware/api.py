@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from accounts.selectors import session_get_active
+from clients.selectors import client_get_by_api_key, play_device_formats
 from smarty.api import Api, ApiError, Call
 
 from . import errors
@@ -11,15 +13,12 @@ AUTH_REQUIRED = 403
 
 
 def choose_format(call: Call) -> str:
-    from clients.selectors import play_device_formats
-
     device = call.data.get("device", "")
     return play_device_formats().get(device, "json") if device else "json"
 
 
 def authenticate_session(call: Call) -> None:
     """`authkey` from the query or the cookie -> call.session / account / client."""
-    from accounts.selectors import session_get_active
 
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
     if not authkey:
@@ -37,7 +36,6 @@ def authenticate_session(call: Call) -> None:
 
 def authenticate_client(call: Call) -> None:
     """`client_id` + `api_key` (noauth methods and login)."""
-    from clients.selectors import client_get_by_api_key
 
     client = client_get_by_api_key(client_id=call.data.get("client_id", ""), api_key=call.data.get("api_key", ""))
     if client is None:

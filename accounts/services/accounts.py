@@ -22,10 +22,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountDevice, Customer, CustomerActionLog, Session
-from accounts.selectors import account_dep, session_dep
-from smarty.cache import bump
+from clients.models import PlayDevice, PlayDeviceTemplate
 from smarty.logging import log_event
-from tariffs.selectors import tariffs_dep
+from tariffs.models import TariffSubscription
+
+from ..invalidation import accounts_invalidate, sessions_changed
 
 Source = CustomerActionLog.Source
 StatusReason = Account.StatusReason
@@ -129,18 +130,6 @@ def customer_action_log(
     )
 
 
-def accounts_invalidate(*, client_id: int, account_ids: Iterable[int], tariffs: bool = False) -> None:
-    """After commit, bump the generations of the accounts, of their sessions (the cached
-    session carries the account) and, with `tariffs`, of the operator's tariff assignments."""
-    account_ids = list(account_ids)
-    authkeys = list(Session.objects.filter(account_id__in=account_ids).values_list("authkey", flat=True))
-    deps = [account_dep(pk) for pk in account_ids] + [session_dep(key) for key in authkeys]
-    if tariffs:
-        deps.append(tariffs_dep(client_id))
-    if deps:
-        transaction.on_commit(lambda: bump(*deps))
-
-
 def sessions_end(*, account_ids: Iterable[int], device_ids: Iterable[int] | None = None) -> int:
     """Delete the sessions of accounts (or of some of their devices) so no authkey of them
     works any longer; their cached copies are invalidated after commit."""
@@ -151,7 +140,7 @@ def sessions_end(*, account_ids: Iterable[int], device_ids: Iterable[int] | None
     if not authkeys:
         return 0
     Session.objects.filter(authkey__in=authkeys).delete()
-    transaction.on_commit(lambda: bump(*[session_dep(key) for key in authkeys]))
+    sessions_changed(authkeys)
     return len(authkeys)
 
 
@@ -162,7 +151,7 @@ def sessions_delete(*, sessions) -> int:
         authkeys = list(sessions.values_list("authkey", flat=True))
         if authkeys:
             Session.objects.filter(authkey__in=authkeys).delete()
-            transaction.on_commit(lambda: bump(*[session_dep(key) for key in authkeys]))
+            sessions_changed(authkeys)
     return len(authkeys)
 
 
@@ -217,15 +206,12 @@ def _validate_account(account: Account) -> None:
     except ValueError:
         errors.setdefault("subnets", []).append("comma-separated IP networks (CIDR)")
     groups = account.allowed_device_groups or []
-    from clients.models import PlayDevice
 
     if not isinstance(groups, list) or any(g not in PlayDevice.Group.values for g in groups):
         errors.setdefault("allowed_device_groups", []).append("unknown device group")
     if account.data_center_id is not None and account.data_center.client_id != account.client_id:
         errors.setdefault("data_center", []).append("not found")
     if account.template:
-        from clients.models import PlayDeviceTemplate
-
         if not PlayDeviceTemplate.objects.filter(system_name=account.template).exists():
             errors.setdefault("template", []).append("no such template")
     if errors:
@@ -515,7 +501,6 @@ def tariffs_change(
     the action log, closes the removed tariffs' open subscriptions, refreshes the caches of the
     accounts concerned and charges. Assigning raises TariffUnavailableError for a disabled
     tariff."""
-    from tariffs.models import TariffSubscription
 
     is_account = isinstance(holder, Account)
     kind = "account" if is_account else "customer"
@@ -670,36 +655,3 @@ def account_device_delete(*, device: AccountDevice, source: str = Source.SYSTEM,
         )
         accounts_invalidate(client_id=device.client_id, account_ids=[account.pk])
         device.delete()
-
-
-# --- cameras ---------------------------------------------------------------------------------------
-
-
-def account_camera_assign(*, account: Account, cameras: Iterable) -> list[int]:
-    """Bind the operator's cameras to the account (a camera belongs to at most one account)."""
-    from channels.models import Camera
-
-    ids = [c.pk for c in cameras]
-    with transaction.atomic():
-        Camera.objects.filter(client_id=account.client_id, pk__in=ids).update(account=account)
-        accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
-        _cameras_changed(account.client_id)
-    return ids
-
-
-def account_camera_remove(*, account: Account, cameras: Iterable) -> list[int]:
-    """Unbind cameras from the account."""
-    from channels.models import Camera
-
-    ids = [c.pk for c in cameras]
-    with transaction.atomic():
-        Camera.objects.filter(client_id=account.client_id, account=account, pk__in=ids).update(account=None)
-        accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
-        _cameras_changed(account.client_id)
-    return ids
-
-
-def _cameras_changed(client_id: int) -> None:
-    from channels.services import cameras_changed
-
-    cameras_changed(client_id=client_id)

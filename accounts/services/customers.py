@@ -13,14 +13,15 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Customer
 from smarty.logging import log_event
+from tariffs.models import Tariff
 
+from ..invalidation import accounts_invalidate
 from .accounts import (
     Source,
     TariffUnavailableError,
     _charge,
     _check_fields,
     _usable_tariffs,
-    accounts_invalidate,
     customer_action_log,
     plain,
     tariffs_change,
@@ -135,7 +136,6 @@ def customer_create(
     are given to every new customer unless `assign_default_tariffs` is False.
 
     Raises ValidationError, CustomerExtIdTakenError, TariffUnavailableError."""
-    from tariffs.models import Tariff
 
     data = dict(data)
     _check_fields(data, CUSTOMER_FIELDS)

@@ -1,7 +1,7 @@
 """Messages and commands to an account's devices (seed 3.2.8.4). Used by the TVMW API (read,
 delete, delivery by account/status), the admin and the Billing API's account/message/create.
 
-Every write bumps the account's inbox generation (accounts/cache_invalidation.py), which is
+Every write bumps the account's inbox generation (accounts/invalidation.py), which is
 what keeps account/status's warm path free of queries."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from smarty.logging import log_event
 
+from ..invalidation import inbox_changed
 from ..models import Account, AccountDevice, DeviceCommand, Message
 
 
@@ -157,7 +158,4 @@ def command_mark_delivered(*, account: Account, command_id: int) -> bool:
 
 
 def _touch_inbox(account_id: int) -> None:
-    from ..cache_invalidation import bump_now_and_on_commit
-    from ..selectors import inbox_dep
-
-    bump_now_and_on_commit(inbox_dep(account_id))
+    inbox_changed(account_id)

@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smarty.logging import log_event
+from tariffs.models import Tariff
+from tariffs.selectors import account_tariff_ids
 
 from ..models import Account, AccountDevice, Session, hash_password, password_needs_rehash
 from ..selectors import (
@@ -235,9 +237,6 @@ def _find_account_by_phone(req: LoginRequest) -> Account:
 
 
 def _tariff_rules(account: Account) -> tuple[frozenset[int], list[dict]]:
-    from tariffs.models import Tariff
-    from tariffs.selectors import account_tariff_ids
-
     ids = account_tariff_ids(account)
     rows = list(
         Tariff.objects.filter(pk__in=ids).values("basic_sessions_count", "sessions_count", "allowed_device_groups")

@@ -15,8 +15,12 @@ from accounts.services.accounts import (
     DeviceUidTakenError,
     TariffUnavailableError,
 )
+from channels import services as channel_services
+from channels.models import Camera
+from clients.models import ClientPlayDevice
 from smarty.api import ApiError, Call, Date, Flag, String
 from smarty.api.params import is_digits
+from streaming.models import DataCenter
 
 from .. import errors
 from ..api import (
@@ -86,8 +90,6 @@ def account_data(call: Call, code: int) -> dict:
 
 
 def _data_center(call: Call, pk: int, code: int):
-    from streaming.models import DataCenter
-
     if not pk:
         return None
     found = DataCenter.objects.for_client(call.client).filter(pk=pk).first()
@@ -292,8 +294,6 @@ def device_data(call: Call) -> dict:
     with_fields=True,
 )
 def account_device_create(call: Call) -> dict:
-    from clients.models import ClientPlayDevice
-
     code = errors.AccountDeviceCreate
     account = account_from(call, code.ACCOUNT_NOT_FOUND)
     device_uid = (call.params["device_uid"] or "").strip()
@@ -376,8 +376,6 @@ def account_device_delete(call: Call) -> dict:
 
 
 def cameras_from(call: Call, code: type) -> tuple[Account, list]:
-    from channels.models import Camera
-
     ids = call.params["camera_id"]
     if not ids:
         raise ApiError(code.BAD_PARAMS, "Invalid parameters: camera_id: required", {"camera_id": "required"})
@@ -406,7 +404,7 @@ def account_camera_create(call: Call) -> dict:
             f"Camera bound to another account: {', '.join(map(str, taken))}",
             {"camera_id": "bound to another account"},
         )
-    account_services.account_camera_assign(account=account, cameras=cameras)
+    channel_services.account_camera_assign(account=account, cameras=cameras)
     return {}
 
 
@@ -425,7 +423,7 @@ def account_camera_delete(call: Call) -> dict:
             f"Camera not bound to this account: {', '.join(map(str, foreign))}",
             {"camera_id": "not bound to this account"},
         )
-    account_services.account_camera_remove(account=account, cameras=cameras)
+    channel_services.account_camera_remove(account=account, cameras=cameras)
     return {}
 
 

@@ -11,6 +11,7 @@ from accounts.models import Customer, CustomerActionLog
 from accounts.services import customers as customer_services
 from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
 from billing.models import Transaction
+from clients.models import Dealer
 from smarty.api import ApiError, Call, Date, Decimal, Flag, String
 from smarty.api.params import is_digits
 from tariffs.models import Tariff, TariffSubscription
@@ -28,6 +29,8 @@ from ..api import (
     stamp,
     tariff_from,
 )
+from ..services import money
+from ..subscriptions import tariff_subscription_create, tariff_subscription_delete
 from . import shapes
 from .accounts import TARIFF_REF, regexp_param
 
@@ -94,8 +97,6 @@ def customer_data(call: Call, code: int, names: list[str]) -> dict:
 
 
 def _dealer(call: Call, value: str, code: int):
-    from clients.models import Dealer
-
     value = (value or "").strip()
     if not value:
         return None
@@ -273,8 +274,6 @@ def _subscriptions_on(code: int) -> None:
     param_error=errors.CustomerTariffSubscriptionCreate.FAILED,
 )
 def customer_tariff_subscription_create(call: Call) -> dict:
-    from tariffs.services import tariff_subscription_create
-
     code = errors.CustomerTariffSubscriptionCreate
     _subscriptions_on(code.NO_SUBSCRIPTIONS)
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
@@ -282,8 +281,6 @@ def customer_tariff_subscription_create(call: Call) -> dict:
     p = call.params
     with domain_errors({ValidationError: code.FAILED, TariffUnavailableError: code.FAILED}):
         if p["price"] is not None:
-            from ..services import money
-
             money(p["price"], name="price")
         subscription = tariff_subscription_create(
             customer=customer,
@@ -303,8 +300,6 @@ def customer_tariff_subscription_create(call: Call) -> dict:
     param_error=errors.CustomerTariffSubscriptionDelete.NOT_FOUND,
 )
 def customer_tariff_subscription_delete(call: Call) -> dict:
-    from tariffs.services import tariff_subscription_delete
-
     code = errors.CustomerTariffSubscriptionDelete
     _subscriptions_on(code.NO_SUBSCRIPTIONS)
     pk = call.params["id"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from channels.selectors import tariff_list_with_channels
 from smarty.api import ApiError, Call, Decimal, Flag, String
 from smarty.api.params import is_digits
 from streaming.models import StreamService
 from tariffs import services as tariff_services
 from tariffs.models import Tariff
-from tariffs.selectors import tariff_list_with_channels
 
 from .. import errors
 from ..api import Id, Int, domain_errors, endpoint, given
+from ..services import money
 from . import shapes
 
 COUNT = {"lo": 0, "hi": 100_000}
@@ -52,8 +53,6 @@ def tariff_data(call: Call, code: int) -> dict:
             data[name] = bool(data[name])
     for name in ("price", "default_activation_price"):
         if name in data:
-            from ..services import money
-
             with domain_errors({ValidationError: code}):
                 data[name] = money(data[name], name=name)
     return data

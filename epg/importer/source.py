@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from smarty.cache import bump, dep
 from smarty.logging import log_event
 
+from ..invalidation import epg_channel_changed
 from ..models import EpgChannel, EpgSource
 from ..parsers import get_parser
 from ..parsers.base import EpgError, EpgParserBase, ParsedProgramme
@@ -404,7 +404,7 @@ class SourceImport:
     def _stored(pending: PendingChannel) -> StoredChannel:
         """The written channel, to report once committed; its guide cache is refreshed then."""
         plan = pending.plan
-        transaction.on_commit(partial(bump, dep("epg_channel", plan.channel.pk)))
+        epg_channel_changed(plan.channel.pk)
         channel, removed = plan.channel, pending.removed
         return StoredChannel(channel, plan.created, removed, plan.content_hash, plan.events, plan.suppressed)
 

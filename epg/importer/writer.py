@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 
-from ..models import EpgChannel, Program
+from ..models import EpgChannel, Premiere, Program
 from ..parsers.base import ParsedProgramme
 
 DELETE_CHUNK = 500
@@ -30,7 +30,6 @@ def delete_programme_rows(programmes: QuerySet[Program]) -> int:
 def delete_programme_ids(ids: list[int]) -> int:
     """Delete programmes by id, in chunks: their genre links first, premieres unlinked, then
     one plain DELETE per chunk (Django's collector would load every row first)."""
-    from ..models import Premiere
 
     through = Program.genres.through
     for offset in range(0, len(ids), DELETE_CHUNK):

@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 
+from smarty.i18n import lang_index
+
 
 class EpgError(Exception):
     """Base of the importer's expected errors (reported, never a crash)."""
@@ -363,7 +365,6 @@ def source_time_zone(name: str) -> tzinfo:
 
 def language_slots() -> dict[str, int]:
     """Content language code -> slot: 0 is `name`, N is `name_langN` (smarty/i18n.py)."""
-    from smarty.i18n import lang_index
 
     codes = [settings.SMARTY_DEFAULT_LANGUAGE, *settings.SMARTY_ADDITIONAL_LANGUAGES]
     return {code.lower(): lang_index(code) for code in codes}

@@ -15,8 +15,8 @@ from accounts.models import Account, Customer, Session
 from accounts.services.customers import customer_tariff_assign
 from billing import services
 from billing.models import PromoActivation, PromoCode, Transaction
+from billing.subscriptions import tariff_subscription_create
 from tariffs.models import TariffSubscription
-from tariffs.services import tariff_subscription_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -350,12 +350,12 @@ def test_the_current_programme_changes_when_time_passes(api, operator, guide, mo
 
 
 def test_a_bulk_guide_import_shows_in_the_list_once_epg_channel_changed_is_called(api, operator, guide):
+    from epg.invalidation import epg_programmes_changed
     from epg.models import Program
-    from epg.selectors import epg_channel_changed
 
     on_air = guide[operator.channels[0].id][3]
     api("channel/list/")
     Program.objects.filter(pk=on_air.pk).update(name="Imported")
     assert api("channel/list/")["channels"][0]["program_name"] == on_air.name  # no signal for bulk writes
-    epg_channel_changed(on_air.epg_channel_id)
+    epg_programmes_changed(on_air.epg_channel_id)
     assert api("channel/list/")["channels"][0]["program_name"] == "Imported"

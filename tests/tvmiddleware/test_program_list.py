@@ -9,8 +9,8 @@ import zoneinfo
 
 import pytest
 
+from epg.invalidation import epg_programmes_changed
 from epg.models import EpgCategory, Program
-from epg.selectors import epg_channel_changed
 from tests import factories as f
 
 from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
@@ -121,7 +121,7 @@ def test_an_import_shows_after_epg_channel_changed_is_called(api, operator, guid
     assert len(api("program/list/", **params)["programs"]) == 1
     Program.objects.filter(epg_channel=channel.epg_channel, time_begin=start).update(name="Bulk renamed")
     assert api("program/list/", **params)["programs"][0]["name"] != "Bulk renamed"  # bulk writes send no signal
-    epg_channel_changed(channel.epg_channel_id)
+    epg_programmes_changed(channel.epg_channel_id)
     assert api("program/list/", **params)["programs"][0]["name"] == "Bulk renamed"
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import hmac
 import time
 
-from django.db.models import Count, Q
-
 from accounts.selectors import (
     account_inbox_state,
     account_is_active,
@@ -24,9 +22,10 @@ from accounts.services.account_settings import (
 )
 from accounts.services.messages import command_mark_delivered, message_mark_read
 from accounts.services.sessions import session_channel_list_changed, session_touch
-from clients.models import PlayDeviceTemplate
+from clients.selectors import play_device_template_get
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.i18n import translated
+from tariffs.selectors import account_open_subscriptions, account_tariff_ids, account_tariff_offer
 
 from .. import errors
 from ..api import AUTH_REQUIRED, tvmw
@@ -114,8 +113,6 @@ def account_status(call: Call) -> dict:
         "channel_list_changed": int(session_channel_list_changed(session=session, account=account)),
     }
     if call.params["with_tariffs"]:
-        from tariffs.selectors import account_tariff_ids
-
         body["tariff_ids"] = sorted(account_tariff_ids(account))
     return body
 
@@ -146,11 +143,7 @@ def account_settings_list(call: Call) -> dict:
 )
 def account_settings_modify(call: Call) -> dict:
     template_id, system_name = call.params["template_id"], call.params["template_system_name"]
-    template = None
-    if template_id is not None:
-        template = PlayDeviceTemplate.objects.filter(pk=template_id).first()
-    elif system_name:
-        template = PlayDeviceTemplate.objects.filter(system_name=system_name).first()
+    template = play_device_template_get(template_id=template_id, system_name=system_name or "")
     if template is None:
         field = "template_id" if template_id is not None else "template_system_name"
         raise ApiError(errors.SETTINGS_TEMPLATE_NOT_FOUND, "Template not found", {field: "unknown template"})
@@ -220,26 +213,10 @@ def account_profile_settings_modify(call: Call) -> dict:
 
 @tvmw.method("/account/tariff/list", "AccountTariffList", params=COMMON, auth=["session"])
 def account_tariff_list(call: Call) -> dict:
-    from tariffs.models import Tariff, TariffSubscription
-    from tariffs.selectors import account_tariff_ids
-
     account, lang = call.account, call.params["lang"]
     assigned = account_tariff_ids(account)
-    tariffs = (
-        Tariff.objects.for_client(call.client)
-        .filter(Q(pk__in=assigned) | Q(enabled=True, hidden=False))
-        .annotate(
-            n_channels=Count("channels", filter=Q(channels__enabled=True), distinct=True),
-            n_videos=Count("videos", distinct=True),
-        )
-    )
-    subscriptions = {
-        s.tariff_id: s
-        for s in TariffSubscription.objects.for_client(call.client)
-        .filter(customer_id=account.customer_id, is_closed=False)
-        .filter(Q(account__isnull=True) | Q(account=account))
-        .order_by("end_date")
-    }
+    tariffs = account_tariff_offer(client=call.client, assigned=assigned)
+    subscriptions = account_open_subscriptions(client=call.client, account=account)
     rows = []
     for tariff in tariffs:
         sub = subscriptions.get(tariff.pk)

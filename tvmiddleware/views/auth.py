@@ -25,6 +25,7 @@ from clients.selectors import client_get_by_api_key, play_device_get
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.api.render import render
 from smarty.logging import log_event
+from streaming.selectors import data_center_list
 
 from .. import errors
 from ..api import tvmw
@@ -98,9 +99,7 @@ def _login_error(exc: LoginError) -> ApiError:
 
 
 def _data_centers(client) -> list[dict]:
-    from streaming.models import DataCenter
-
-    return list(DataCenter.objects.for_client(client).filter(enabled=True).values("id", "name", "location"))
+    return data_center_list(client=client)
 
 
 LOGIN_PARAMS = [

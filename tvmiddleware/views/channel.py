@@ -10,8 +10,16 @@ from django.conf import settings
 
 from channels import selectors as live
 from channels import services
-from epg.models import Premiere
-from epg.selectors import DAY, day_start, epg_days, epg_dictionaries, programs_between, rating_number, shape_program
+from epg.selectors import (
+    DAY,
+    day_start,
+    epg_days,
+    epg_dictionaries,
+    premieres_since,
+    programs_between,
+    rating_number,
+    shape_program,
+)
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.api.render import render
 from smarty.i18n import translated, translated_value
@@ -621,14 +629,10 @@ def premiere_list(call: Call) -> dict:
             by_epg.setdefault(entry.epg_id, []).append(entry)
     shift = p["timeshift_offset"] * 3600
     since = dt.datetime.fromtimestamp(v.now - shift, dt.UTC)
-    premieres = (
-        Premiere.objects.filter(epg_channel_id__in=list(by_epg), time_begin__gte=since)
-        .select_related("program")
-        .order_by("time_begin", "id")
-    )
+    premieres = premieres_since(epg_channel_ids=by_epg, since=since, limit=settings.SMARTY_PREMIERES_MAX)
     counts: dict[int, int] = {}
     out = []
-    for premiere in premieres[: settings.SMARTY_PREMIERES_MAX]:
+    for premiere in premieres:
         for entry in by_epg.get(premiere.epg_channel_id, ()):
             if p["limit"] and counts.get(entry.id, 0) >= p["limit"]:
                 continue

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from clients.models import Client
-from clients.selectors import country_list, geo_locate
+from clients.selectors import client_uses_geoip, country_list, geo_locate
 from smarty.api import Call, String
 
 from ..api import tvmw
@@ -18,6 +17,6 @@ def country_list_view(call: Call) -> dict:
 
 @tvmw.method("/country/info/", "CountryInfo", params=COMMON, auth=["client"])
 def country_info(call: Call) -> dict:
-    if call.client.geo_locator != Client.GeoLocator.GEOIP2:
+    if not client_uses_geoip(call.client):
         return {"country_name": "", "country_code": "", "city_name": ""}
     return geo_locate(call.ip)

@@ -10,6 +10,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from channels.selectors import (
+    ALL_TARIFFS,
+    AccountChannels,
+    account_channels,
+    channel_view,
+    location_for_ip,
+    viewer_tariff_ids,
+)
+from clients.selectors import play_device_get
 from smarty.api import ApiError, Call, Number, String, json_loads
 from smarty.i18n import lang_index
 
@@ -21,7 +30,6 @@ DAY = 86400
 
 def device_group(call: Call) -> int | None:
     """The PlayDevice group of the session's device type, else of the `device` parameter."""
-    from clients.selectors import play_device_get
 
     session = call.session
     if session is not None and session.play_device_id and session.play_device is not None:
@@ -56,22 +64,17 @@ class Viewer:
 
     @cached_property
     def tariff_ids(self) -> frozenset[int] | None:
-        from channels.selectors import ALL_TARIFFS, viewer_tariff_ids
-
         if self.account is None:
             return ALL_TARIFFS
         return viewer_tariff_ids(self.account, device_group=self.device_group, location=self.location)
 
     @cached_property
     def radio_tariff_ids(self) -> frozenset[int]:
-        from channels.selectors import viewer_tariff_ids
-
         return viewer_tariff_ids(self.account, device_group=self.device_group, location=self.location, purpose="radio")
 
     @cached_property
     def location(self):
         """The subscriber's country/city from the request's address (tariff geo limits)."""
-        from channels.selectors import location_for_ip
 
         return location_for_ip(client=self.call.client, ip=self.call.ip)
 
@@ -81,8 +84,6 @@ class Viewer:
 
     @cached_property
     def settings(self):
-        from channels.selectors import AccountChannels, account_channels
-
         return account_channels(self.account) if self.account is not None else AccountChannels()
 
     @cached_property
@@ -100,8 +101,6 @@ class Viewer:
             return dt.UTC
 
     def entries(self, compact: bool = False):
-        from channels.selectors import channel_view
-
         return channel_view(self.client_id, self.tariff_ids, self.lang_index, compact)
 
     def entry(self, channel_id: int | None):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.selectors import account_dep
 from accounts.services.account_settings import account_settings_save
-from channels.models import AccountChannelSetting, Channel
+from channels.services import ChannelNotFoundError, account_channel_settings_save
 from smarty.api import ApiError, Call, Flag, Json, Number, String
-from smarty.cache import bump
+from streaming.selectors import data_center_get
 
 from .. import errors
 from ..api import tvmw
@@ -54,23 +53,10 @@ def _channel_changes(call: Call) -> dict[int, dict]:
 
 
 def _save_channel_settings(call: Call, changes: dict[int, dict]) -> None:
-    if not changes:
-        return
-    fields = {f.name for f in AccountChannelSetting._meta.get_fields()}
-    if any("is_parent_control" in c for c in changes.values()) and "is_parent_control" not in fields:
-        raise _fail("parent_lock_channel", "per-channel parental control is not available")
-    known = set(Channel.objects.for_client(call.client).filter(pk__in=changes).values_list("pk", flat=True))
-    missing = sorted(set(changes) - known)
-    if missing:
-        raise _fail("channel", f"unknown channel id(s) {missing}")
-    account = call.account
-    with transaction.atomic():
-        for channel_id, values in changes.items():
-            AccountChannelSetting.objects.update_or_create(
-                client_id=account.client_id, account_id=account.pk, channel_id=channel_id, defaults=values
-            )
-    # The account's channel view is cached on the account's generation.
-    bump(account_dep(account.pk))
+    try:
+        account_channel_settings_save(account=call.account, changes=changes)
+    except ChannelNotFoundError as exc:
+        raise _fail("channel", f"unknown channel id(s) {exc.ids}") from None
 
 
 @tvmw.method(
@@ -91,8 +77,6 @@ def _save_channel_settings(call: Call, changes: dict[int, dict]) -> None:
     param_error_code=errors.SETTINGS_SAVE_FAILED,
 )
 def settings_save(call: Call) -> dict:
-    from streaming.models import DataCenter
-
     p = call.params
     account_changes: dict = {}
     if p["parent_code"] is not None:
@@ -104,7 +88,7 @@ def settings_save(call: Call) -> dict:
     if p["preferred_timeshift_offset"] is not None:
         account_changes["preferred_timeshift_offset"] = p["preferred_timeshift_offset"]
     if p["data_center_id"] is not None:
-        center = DataCenter.objects.for_client(call.client).filter(pk=p["data_center_id"], enabled=True).first()
+        center = data_center_get(client=call.client, data_center_id=p["data_center_id"])
         if center is None:
             raise _fail("data_center_id", "unknown data center")
         account_changes["data_center"] = center

@@ -7,11 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q
 
 from channels import selectors as live
-from epg.models import Program
-from epg.selectors import DAY, epg_dictionaries, program_get, program_rows, programs_between, shape_program
+from epg.selectors import (
+    DAY,
+    epg_dictionaries,
+    program_begin,
+    program_get,
+    program_search_rows,
+    programs_between,
+    shape_program,
+)
 from smarty.api import ApiError, Call, Flag, Number, String
 
 from ..api import tvmw
@@ -67,8 +73,7 @@ def _range(call: Call, v: Viewer, epg_id: int) -> tuple[int, int]:
     if p["pid_from"] is not None:
         found = None
         if epg_id:
-            programmes = Program.objects.filter(pk=p["pid_from"], epg_channel_id=epg_id)
-            found = programmes.values_list("time_begin", flat=True).first()
+            found = program_begin(epg_channel_id=epg_id, program_id=p["pid_from"])
         if found is None:
             raise ApiError(
                 PROGRAM_LIST_PID_FROM_NOT_FOUND,
@@ -280,16 +285,16 @@ def program_list_search(call: Call) -> dict:
     now = dt.datetime.fromtimestamp(v.now, dt.UTC)
     since = dt.datetime.fromtimestamp(v.now - depth * DAY, dt.UTC)
     until = dt.datetime.fromtimestamp(v.now + settings.TVMIDDLEWARE_PROGRAM_LIST_SEARCH_DAYS * DAY, dt.UTC)
-    name_filter = Q(name__icontains=needle)
-    if v.lang_index:
-        name_filter |= Q(**{f"name_lang{v.lang_index}__icontains": needle})
-    queryset = Program.objects.filter(
-        name_filter,
-        Q(time_end__gt=now) | Q(time_begin__gte=since),
-        epg_channel_id__in=list(by_epg),
-        time_begin__lt=until,
-    ).order_by("time_begin", "id")[: settings.SMARTY_PROGRAM_SEARCH_SCAN]
-    rows = sorted(program_rows(Program.objects.filter(pk__in=list(queryset.values_list("id", flat=True)))), key=_begin)
+    found = program_search_rows(
+        epg_channel_ids=by_epg,
+        needle=needle,
+        lang_index=v.lang_index,
+        now=now,
+        since=since,
+        until=until,
+        limit=settings.SMARTY_PROGRAM_SEARCH_SCAN,
+    )
+    rows = sorted(found, key=_begin)
     dictionaries = epg_dictionaries()
     results = []
     for row in rows:

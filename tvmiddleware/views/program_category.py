@@ -3,13 +3,16 @@ categories and genres, channels by the category of what is on, archive selection
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 
 from channels import selectors as live
-from epg.models import Program
-from epg.selectors import DAY, epg_dictionaries, program_rows, shape_program
+from epg.selectors import (
+    archive_category_ids,
+    archive_genre_ids,
+    archive_program_rows,
+    epg_dictionaries,
+    shape_program,
+)
 from smarty.api import ApiError, Call, Flag, Number
 from smarty.i18n import translated_value
 
@@ -73,29 +76,21 @@ NOAUTH_CHANNEL_FIELDS = (
 )
 
 
-def _archived(v: Viewer):
-    """Programmes with a record on the viewer's channels (a queryset, widest depth first;
-    `has_record` per channel is checked on the rows)."""
-    depth = {}
+def _archive_depth(v: Viewer) -> dict[int, int]:
+    """EPG channel id -> days of archive, over the viewer's channels with a record (the
+    widest depth; `has_record` per channel is checked on the rows)."""
+    depth: dict[int, int] = {}
     for entry in v.entries(True):
         if entry.epg_id and entry.recording_days:
             depth[entry.epg_id] = max(depth.get(entry.epg_id, 0), entry.recording_days)
-    if not depth:
-        return Program.objects.none(), depth
-    since = dt.datetime.fromtimestamp(v.now - max(depth.values()) * DAY, dt.UTC)
-    until = dt.datetime.fromtimestamp(v.now, dt.UTC)
-    queryset = Program.objects.filter(
-        epg_channel_id__in=list(depth), time_begin__gte=since, time_begin__lte=until, is_blocked=False
-    )
-    return queryset, depth
+    return depth
 
 
 def _categories(call: Call, v: Viewer) -> dict:
     dictionary = epg_dictionaries()["categories"]
     wanted = None
     if call.params["only_records_categories"]:
-        queryset, _ = _archived(v)
-        wanted = set(queryset.exclude(category_id=None).values_list("category_id", flat=True).distinct())
+        wanted = archive_category_ids(_archive_depth(v), v.now)
     if not call.params.get("consider_program_category", 1):
         snapshot = live.now_next(v.client_id, v.lang_index, v.now)
         airing = set()
@@ -236,13 +231,11 @@ def program_category_record_list(call: Call) -> dict:
         )
     v = viewer(call)
     width, height = icon_size(call)
-    queryset, depth = _archived(v)
-    if p["category_id"] is not None:
-        queryset = queryset.filter(category_id=p["category_id"])
-    if p["genre_id"] is not None:
-        queryset = queryset.filter(genres=p["genre_id"])
-    ids = list(queryset.order_by("-time_begin", "-id").values_list("id", flat=True)[: settings.SMARTY_RECORD_LIST_SCAN])
-    rows = sorted(program_rows(Program.objects.filter(pk__in=ids)), key=lambda r: (-r["b"], -r["id"]))
+    depth = _archive_depth(v)
+    found = archive_program_rows(
+        depth, v.now, category_id=p["category_id"], genre_id=p["genre_id"], limit=settings.SMARTY_RECORD_LIST_SCAN
+    )
+    rows = sorted(found, key=lambda r: (-r["b"], -r["id"]))
     channel_of = {}
     for entry in v.entries(True):
         if entry.epg_id and entry.recording_days:
@@ -296,11 +289,7 @@ def program_genre_list(call: Call) -> dict:
     genres = epg_dictionaries()["genres"]
     wanted = None
     if call.params["only_records_genres"]:
-        queryset, _ = _archived(v)
-        through = Program.genres.through
-        wanted = set(
-            through.objects.filter(program__in=queryset.values("id")).values_list("epggenre_id", flat=True).distinct()
-        )
+        wanted = archive_genre_ids(_archive_depth(v), v.now)
     rows = sorted(genres.values(), key=lambda r: (r["sort_order"], r["id"]))
     return {
         "genres": [

@@ -16,6 +16,7 @@ from django.utils import timezone
 from channels.selectors import camera_open
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
+from epg.selectors import channel_program_get, program_at
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
 from smarty.logging import log_event, mask_secret
 from streaming import routing, services
@@ -226,25 +227,17 @@ def channel_url(call: Call) -> HttpResponse | dict:
 
 def _recording(call: Call, content: routing.ContentInfo, now: dt.datetime) -> tuple[dt.datetime, int]:
     """(start, duration) of the requested recording; 404 outside the archive."""
-    from epg.models import Program
-
     p = call.params
     program = None
     if p["pid"] is not None:
         if content.epg_channel_id is not None:
-            program = Program.objects.filter(pk=p["pid"], epg_channel_id=content.epg_channel_id).first()
+            program = channel_program_get(epg_channel_id=content.epg_channel_id, program_id=p["pid"])
         if program is None:
             raise ApiError(URL_NOT_FOUND, "pid: programme not found on this channel", {"pid": "not found"})
     else:
         moment = dt.datetime.fromtimestamp(p["time"], dt.UTC)
         if content.epg_channel_id is not None:
-            program = (
-                Program.objects.filter(
-                    epg_channel_id=content.epg_channel_id, time_begin__lte=moment, time_end__gt=moment
-                )
-                .order_by("-time_begin")
-                .first()
-            )
+            program = program_at(epg_channel_id=content.epg_channel_id, moment=moment)
     if program is not None:
         start, duration = program.time_begin, int((program.time_end - program.time_begin).total_seconds())
         field = "pid" if p["pid"] is not None else "time"

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from channels.models import Channel
 from epg.models import EpgChannel
 from epg.parsers.base import EpgError
 from epg.services import epg_channels_import
@@ -85,10 +84,13 @@ class Command(SmartyCommand):
                 raise CommandError(f"no EPG channel {options['epg_channel_id']} in source {source.name!r}")
             return found
         if options["channel_id"] is not None:
-            channel = Channel.objects.filter(pk=options["channel_id"]).select_related("epg_channel").first()
-            if channel is None:
-                raise CommandError(f"no channel with id {options['channel_id']}")
-            if channel.epg_channel is None or channel.epg_channel.source_id != source.pk:
-                raise CommandError(f"channel {channel.pk} has no EPG channel in source {source.name!r}")
-            return channel.epg_channel
+            # Operator channels point at EPG channels (the channels app is above this one):
+            # reached through the reverse relation.
+            channel_id = options["channel_id"]
+            found = EpgChannel.objects.filter(channels__pk=channel_id).first()
+            if found is None and not EpgChannel.channels.rel.related_model.objects.filter(pk=channel_id).exists():
+                raise CommandError(f"no channel with id {channel_id}")
+            if found is None or found.source_id != source.pk:
+                raise CommandError(f"channel {channel_id} has no EPG channel in source {source.name!r}")
+            return found
         return None

@@ -1,5 +1,8 @@
-"""Cache generations only (CONVENTIONS.md): any change of what routing reads bumps the
-operator's streaming generation, so cached routing inputs are never served stale.
+"""Cache invalidation of the streaming app (signals for cache generations only, CONVENTIONS.md):
+any change of what routing reads bumps the operator's streaming generation
+(`streaming:<client id>`, streaming/selectors.py), so cached routing inputs are never served
+stale. The handlers also watch rows of the apps below (channels, cameras, tariffs' services):
+they bump only this app's own generation.
 
 Watched: data centers, streaming services, routing scripts, technical work (and their
 channel/service sets), channels and cameras (stream fields, tariffs, own services) and the
@@ -12,10 +15,11 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from channels.models import Camera, Channel
+from smarty.cache import bump_now_and_on_commit
 from tariffs.models import Tariff
 
 from .models import DataCenter, Maintenance, RoutingScript, StreamService
-from .services import streaming_changed
+from .selectors import streaming_dep
 
 WATCHED = (DataCenter, RoutingScript, StreamService, Maintenance, Channel, Camera)
 WATCHED_M2M = (
@@ -27,6 +31,12 @@ WATCHED_M2M = (
     Camera.stream_services.through,
     Tariff.stream_services.through,
 )
+
+
+def streaming_changed(client_id: int) -> None:
+    """Invalidate the operator's routing inputs (services.py calls this after its own bulk
+    updates, which send no signal)."""
+    bump_now_and_on_commit(streaming_dep(client_id))
 
 
 def _bump_for(instance) -> None:
@@ -44,8 +54,10 @@ def _set_changed(sender, instance, action, **kwargs) -> None:
         _bump_for(instance)
 
 
-for _model in WATCHED:
-    post_save.connect(_row_changed, sender=_model, dispatch_uid=f"streaming-save-{_model.__name__}")
-    post_delete.connect(_row_changed, sender=_model, dispatch_uid=f"streaming-delete-{_model.__name__}")
-for _through in WATCHED_M2M:
-    m2m_changed.connect(_set_changed, sender=_through, dispatch_uid=f"streaming-m2m-{_through.__name__}")
+def connect() -> None:
+    """Called once from StreamingConfig.ready()."""
+    for model in WATCHED:
+        post_save.connect(_row_changed, sender=model, dispatch_uid=f"streaming-save-{model.__name__}")
+        post_delete.connect(_row_changed, sender=model, dispatch_uid=f"streaming-delete-{model.__name__}")
+    for through in WATCHED_M2M:
+        m2m_changed.connect(_set_changed, sender=through, dispatch_uid=f"streaming-m2m-{through.__name__}")

@@ -1,7 +1,7 @@
 """load_demo: the demo world of `make run`; prints the logins as key=value lines."""
 
+from demo.loader import demo_load
 from smarty.commands import SmartyCommand
-from smarty.demo import demo_load
 
 
 class Command(SmartyCommand):
