@@ -24,8 +24,9 @@ _UID = "epg-invalidation"
 
 def epg_channel_changed(*epg_channel_ids: int) -> None:
     """Programmes of these EPG channels were written in bulk (the importer, the EPG services):
-    their day windows. The operators' now/next snapshots follow at the next time bucket."""
-    bump_now_and_on_commit(*(epg_channel_dep(pk) for pk in epg_channel_ids))
+    their day windows, once the transaction commits (no reader of these writers' transactions
+    uses the guide cache). The operators' now/next snapshots follow at the next time bucket."""
+    bump_now_and_on_commit(*(epg_channel_dep(pk) for pk in epg_channel_ids), now=False)
 
 
 def epg_programmes_changed(*epg_channel_ids: int) -> None:

@@ -101,7 +101,7 @@ def bump(*deps: str) -> None:
         log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
 
 
-def bump_now_and_on_commit(*deps: str) -> None:
+def bump_now_and_on_commit(*deps: str, now: bool = True) -> None:
     """Invalidate `deps` at once and again when the current transaction commits: the one way
     a write invalidates cached values.
 
@@ -112,12 +112,18 @@ def bump_now_and_on_commit(*deps: str) -> None:
       still sees the old (committed) rows; it may rebuild a value from them and store it under
       the new generations. The second bump outdates that value.
     Outside a transaction (autocommit) the write is already committed: one bump is enough.
+
+    now=False leaves out the first bump, for writers that no reader of their own transaction
+    follows (the EPG importer's long transactions): the values cached from the old rows stay
+    valid until the commit, and are rebuilt once.
     """
     deps = tuple(dict.fromkeys(deps))
     if not deps:
         return
-    bump(*deps)
-    if transaction.get_connection().in_atomic_block:
+    in_transaction = transaction.get_connection().in_atomic_block
+    if now or not in_transaction:
+        bump(*deps)
+    if in_transaction:
         transaction.on_commit(lambda: bump(*deps))
 
 

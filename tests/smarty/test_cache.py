@@ -119,3 +119,16 @@ def test_bump_now_and_on_commit_bumps_at_once_and_again_after_commit(db, django_
     assert inside != start
     assert len(callbacks) == 1
     assert generations(["d:twice"])[0] not in (start, inside)
+
+
+def test_without_now_the_bump_waits_for_the_commit(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from smarty.cache import bump_now_and_on_commit
+
+    start = generations(["d:later"])[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            bump_now_and_on_commit("d:later", now=False)
+            assert generations(["d:later"])[0] == start
+    assert generations(["d:later"])[0] == start + 1
