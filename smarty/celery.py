@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from .schedules import beat_schedule
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
 
 app = Celery("smarty")
@@ -13,6 +15,4 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _install_schedule(sender, **kwargs):
-    from .schedules import beat_schedule
-
     sender.conf.beat_schedule = beat_schedule()
