@@ -63,9 +63,7 @@ def test_customer_create_binds_the_customer_to_the_dealer(dealer_call, mine, ope
         mine.dealer.pk,
         "ext_100500",
     )
-    assert set(CustomerActionLog.objects.filter(customer=customer).values_list("source", flat=True)) == {
-        "dealers_api"
-    }
+    assert set(CustomerActionLog.objects.filter(customer=customer).values_list("source", flat=True)) == {"dealers_api"}
 
 
 def test_customer_create_codes(dealer_call, mine, settings):
