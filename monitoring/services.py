@@ -125,10 +125,6 @@ def login_counted(*, client_id: int, ok: bool, now: dt.datetime | None = None) -
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=3 * 3600)
-    clients = "monitoring:logins:clients"
-    known = cache.get(clients) or set()
-    if client_id not in known:
-        cache.set(clients, set(known) | {client_id}, timeout=3 * 3600)
 
 
 # --- rollups ----------------------------------------------------------------------------
@@ -252,18 +248,28 @@ def rollup_views(*, now: dt.datetime | None = None, hours: int = 2) -> dict[str,
 
 
 def logins_flush(*, now: dt.datetime) -> int:
-    """Write the cache's login counters of this hour and the previous one."""
-    clients = cache.get("monitoring:logins:clients") or set()
+    """Write the cache's login counters of this hour and the previous one (every operator:
+    one get_many per hour)."""
+    from clients.models import Client
+
     written = 0
-    for client_id in clients:
-        for moment in (_hour(now) - dt.timedelta(hours=1), _hour(now)):
-            ok = cache.get(f"monitoring:logins:{client_id}:{moment:%Y%m%d%H}:ok") or 0
-            err = cache.get(f"monitoring:logins:{client_id}:{moment:%Y%m%d%H}:err") or 0
-            if ok or err:
-                LoginStat.objects.update_or_create(
-                    client_id=client_id, bucket=moment, defaults={"logins": ok, "errors": err}
-                )
-                written += 1
+    client_ids = list(Client.objects.values_list("pk", flat=True))
+    for moment in (_hour(now) - dt.timedelta(hours=1), _hour(now)):
+        keys = {}
+        for client_id in client_ids:
+            for kind in ("ok", "err"):
+                keys[f"monitoring:logins:{client_id}:{moment:%Y%m%d%H}:{kind}"] = (client_id, kind)
+        counts: dict[int, dict[str, int]] = {}
+        for key, value in cache.get_many(list(keys)).items():
+            client_id, kind = keys[key]
+            counts.setdefault(client_id, {})[kind] = int(value or 0)
+        for client_id, found in counts.items():
+            LoginStat.objects.update_or_create(
+                client_id=client_id,
+                bucket=moment,
+                defaults={"logins": found.get("ok", 0), "errors": found.get("err", 0)},
+            )
+            written += 1
     return written
 
 
