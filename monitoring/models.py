@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from accounts.models import Session
 from smarty.tenancy import ClientOwned
 
 
@@ -133,3 +134,23 @@ class DevicePassword(models.Model):
     uid = models.CharField(max_length=128, unique=True)
     password = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now=True)
+
+
+class LiveDashboard(ViewEvent):
+    """The admin's "Live dashboard" page: the charts above the latest viewing sessions (a
+    view of ViewEvent; no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "live dashboard"
+        verbose_name_plural = "live dashboard"
+
+
+class OnlineSession(Session):
+    """The admin's "Active sessions" page: sessions active within
+    SMARTY_MONITORING_ONLINE_MINUTES (a view of accounts.Session; no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "active session"
+        verbose_name_plural = "active sessions"
