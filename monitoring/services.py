@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .models import DevicePassword, DeviceReport, LoginStat, ProvisioningCommand, ViewEvent, ViewRollup
@@ -79,7 +80,11 @@ def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> ViewEvent 
                 content_id=str(viewing.content_id),
                 started_at__gte=horizon - dt.timedelta(days=1),
                 ended_at__gte=horizon,
-            ).update(ended_at=now, program_id=viewing.program_id)
+            ).update(
+                ended_at=now,
+                program_id=viewing.program_id,
+                duration=Greatest(Value(int(now.timestamp())) - F("started_epoch"), Value(0)),
+            )
             if updated:
                 return None
         return ViewEvent.objects.create(
@@ -93,6 +98,7 @@ def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> ViewEvent 
             device=viewing.device[:64],
             device_uid=viewing.device_uid[:128],
             started_at=now,
+            started_epoch=int(now.timestamp()),
             ended_at=now,
             source=ViewEvent.Source.PUSH,
         )
@@ -112,6 +118,7 @@ def view_started(*, viewing: Viewing, now: dt.datetime | None = None) -> None:
         device=viewing.device[:64],
         device_uid=viewing.device_uid[:128],
         started_at=now,
+        started_epoch=int(now.timestamp()),
         source=ViewEvent.Source.URL,
     )
 
@@ -137,30 +144,35 @@ def _hour(moment: dt.datetime) -> dt.datetime:
 def view_durations(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> int:
     """Close the URL-started sessions that began in [start, end): each ends where the same
     account's next session begins, capped at SMARTY_MONITORING_URL_SESSION_MAX seconds (and
-    at now). Returns how many rows were closed."""
-    cap = settings.SMARTY_MONITORING_URL_SESSION_MAX
-    rows = list(
-        ViewEvent.objects.filter(source=ViewEvent.Source.URL, ended_at__isnull=True, started_at__gte=start)
-        .filter(started_at__lt=end)
-        .values_list("pk", "account_id", "started_at")
+    left open while it may still run). One ordered read of the window, one bulk UPDATE per
+    thousand rows. Returns how many rows were closed."""
+    cap = dt.timedelta(seconds=settings.SMARTY_MONITORING_URL_SESSION_MAX)
+    rows = (
+        ViewEvent.objects.filter(started_at__gte=start, started_at__lt=end + cap)
+        .order_by("account_id", "started_at", "pk")
+        .values_list("pk", "account_id", "started_at", "source", "ended_at")
     )
-    closed = 0
-    for pk, account_id, started_at in rows:
-        following = (
-            ViewEvent.objects.filter(account_id=account_id, started_at__gt=started_at)
-            .order_by("started_at")
-            .values_list("started_at", flat=True)
-            .first()
-        )
-        limit = started_at + dt.timedelta(seconds=cap)
-        if following is None and limit > now:
-            continue  # still watching, as far as we know
-        ended = min(following or limit, limit)
-        ViewEvent.objects.filter(pk=pk).update(
-            ended_at=ended, duration=max(int((ended - started_at).total_seconds()), 0)
-        )
-        closed += 1
-    return closed
+    closed: list[ViewEvent] = []
+    previous = None
+    for row in rows.iterator(chunk_size=5000):
+        if previous is not None:
+            _close(previous, row[2] if row[1] == previous[1] else None, cap, now, start, end, closed)
+        previous = row
+    if previous is not None:
+        _close(previous, None, cap, now, start, end, closed)
+    ViewEvent.objects.bulk_update(closed, ["ended_at", "duration"], batch_size=1000)
+    return len(closed)
+
+
+def _close(row, following, cap, now, start, end, out) -> None:  # noqa: ANN001
+    pk, _account, started_at, source, ended_at = row
+    if source != ViewEvent.Source.URL or ended_at is not None or not start <= started_at < end:
+        return
+    limit = started_at + cap
+    if following is None and limit > now:
+        return  # still watching, as far as we know
+    ended = min(following or limit, limit)
+    out.append(ViewEvent(pk=pk, ended_at=ended, duration=max(int((ended - started_at).total_seconds()), 0)))
 
 
 def _rollup_bucket(*, period: str, bucket: dt.datetime, span: dt.timedelta) -> int:
@@ -225,14 +237,6 @@ def rollup_views(*, now: dt.datetime | None = None, hours: int = 2) -> dict[str,
     current = _hour(now)
     first = current - dt.timedelta(hours=hours)
     closed = view_durations(start=first - dt.timedelta(days=1), end=current + dt.timedelta(hours=1), now=now)
-    # Pushed sessions: duration follows ended_at (kept as a column so sums need no date math).
-    pushed = ViewEvent.objects.filter(
-        source=ViewEvent.Source.PUSH, started_at__gte=first - dt.timedelta(days=1), ended_at__gte=first
-    ).only("pk", "started_at", "ended_at", "duration")
-    for event in pushed.iterator(chunk_size=2000):
-        duration = max(int((event.ended_at - event.started_at).total_seconds()), 0)
-        if duration != event.duration:
-            ViewEvent.objects.filter(pk=event.pk).update(duration=duration)
     written = 0
     bucket = first
     days: set[dt.datetime] = set()
