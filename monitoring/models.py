@@ -145,7 +145,7 @@ class LiveDashboard(ViewEvent):
 
     class Meta:
         proxy = True
-        verbose_name = "live dashboard"
+        verbose_name = "viewing session"
         verbose_name_plural = "live dashboard"
 
 
@@ -155,5 +155,5 @@ class OnlineSession(Session):
 
     class Meta:
         proxy = True
-        verbose_name = "active session"
-        verbose_name_plural = "active sessions"
+        verbose_name = "session online now"
+        verbose_name_plural = "online now (active sessions)"
