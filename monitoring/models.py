@@ -151,7 +151,7 @@ class LiveDashboard(ViewEvent):
 
 class OnlineSession(Session):
     """The admin's "Active sessions" page: sessions active within
-    SMARTY_MONITORING_ONLINE_MINUTES (a view of accounts.Session; no table of its own)."""
+    SMARTY_ADMIN_ONLINE_MINUTES (a view of accounts.Session; no table of its own)."""
 
     class Meta:
         proxy = True

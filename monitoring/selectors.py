@@ -24,7 +24,7 @@ def _scoped(qs: QuerySet, client_id: int | None, field: str = "client_id") -> Qu
 
 
 def online_since(now: dt.datetime | None = None) -> dt.datetime:
-    return (now or timezone.now()) - dt.timedelta(minutes=settings.SMARTY_MONITORING_ONLINE_MINUTES)
+    return (now or timezone.now()) - dt.timedelta(minutes=settings.SMARTY_ADMIN_ONLINE_MINUTES)
 
 
 def online_sessions(client_id: int | None, now: dt.datetime | None = None) -> QuerySet:

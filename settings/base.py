@@ -415,8 +415,6 @@ SMARTY_MONITORING_URL_SESSION_MAX = env_int("SMARTY_MONITORING_URL_SESSION_MAX",
 # Raw viewing events and health-agent reports are kept this many days, hourly rollups this many.
 SMARTY_MONITORING_RAW_DAYS = env_int("SMARTY_MONITORING_RAW_DAYS", 35)
 SMARTY_MONITORING_ROLLUP_DAYS = env_int("SMARTY_MONITORING_ROLLUP_DAYS", 400)
-# A device is "online now" when its session was active within this many minutes.
-SMARTY_MONITORING_ONLINE_MINUTES = env_int("SMARTY_MONITORING_ONLINE_MINUTES", 10)
 # Device Monitoring: the size limit of one pushed JSON body (bytes) and of a metrics batch.
 SMARTY_DEVICE_MONITORING_MAX_BODY = env_int("SMARTY_DEVICE_MONITORING_MAX_BODY", 65536)
 SMARTY_DEVICE_MONITORING_MAX_METRICS = env_int("SMARTY_DEVICE_MONITORING_MAX_METRICS", 100)
