@@ -405,3 +405,38 @@ SMARTY_EPG_STREAMING = env_bool("SMARTY_EPG_STREAMING", None)
 # EPG_TIME_OVERLAP / EPG_TIME_HOLE / EPG_NAME_DOUBLE logged per channel and import, each (0: all);
 # EPG_CHANNEL_IMPORTED then says how many were left out (sequence_events_suppressed).
 SMARTY_EPG_SEQUENCE_EVENTS = env_int("SMARTY_EPG_SEQUENCE_EVENTS", 20)
+
+# --- Monitoring: viewing statistics, device monitoring, dashboard (docs/monitoring.md) ----------
+# ViewStats StatPush records per account and minute (0: unlimited); more answer code 4.
+SMARTY_VIEWSTATS_PUSH_LIMIT = env_int("SMARTY_VIEWSTATS_PUSH_LIMIT", 120)
+# Operators whose devices may use the ViewStats API (empty: every operator); others get code 3.
+SMARTY_VIEWSTATS_CLIENTS = [int(c) for c in env_list("SMARTY_VIEWSTATS_CLIENTS", [])]
+# Pushes of one channel_session further apart than this (seconds) start a new session row.
+SMARTY_VIEWSTATS_SESSION_GAP = env_int("SMARTY_VIEWSTATS_SESSION_GAP", 900)
+# A session started by channel/url or program/url counts at most this long (seconds).
+SMARTY_MONITORING_URL_SESSION_MAX = env_int("SMARTY_MONITORING_URL_SESSION_MAX", 4 * 3600)
+# Raw viewing events and health-agent reports are kept this many days, hourly rollups this many.
+SMARTY_MONITORING_RAW_DAYS = env_int("SMARTY_MONITORING_RAW_DAYS", 35)
+SMARTY_MONITORING_ROLLUP_DAYS = env_int("SMARTY_MONITORING_ROLLUP_DAYS", 400)
+# Device Monitoring: the size limit of one pushed JSON body (bytes) and of a metrics batch.
+SMARTY_DEVICE_MONITORING_MAX_BODY = env_int("SMARTY_DEVICE_MONITORING_MAX_BODY", 65536)
+SMARTY_DEVICE_MONITORING_MAX_METRICS = env_int("SMARTY_DEVICE_MONITORING_MAX_METRICS", 100)
+# Digits of the device admin-panel password (PasswordGenerate).
+SMARTY_DEVICE_PASSWORD_LENGTH = env_int("SMARTY_DEVICE_PASSWORD_LENGTH", 8)
+# DRM API: the DRM type of each device type, as `system_name:type` (widevine, playready,
+# fairplay); a device type not listed answers "DRM type identification issue".
+SMARTY_DRM_DEVICE_TYPES = env_list(
+    "SMARTY_DRM_DEVICE_TYPES",
+    [
+        "android:widevine",
+        "android_stb:widevine",
+        "android_tv:widevine",
+        "chromecast:widevine",
+        "web:widevine",
+        "smarttv_tizen:playready",
+        "smarttv_webos:playready",
+        "ios:fairplay",
+        "apple_tv:fairplay",
+        "safari:fairplay",
+    ],
+)

@@ -30,3 +30,6 @@ register("charge_tariffs", "billing.tasks.charge_tariffs", crontab(minute=7))
 register("epg_import", "epg.tasks.epg_import", crontab(minute=0, hour="5,9,13"))
 register("epg_cleanup", "epg.tasks.epg_cleanup", crontab(minute=30, hour=3))
 register("premiere_import", "epg.tasks.premiere_import", crontab(minute=0, hour=6))
+# --- monitoring: viewing events buffered in the cache, then rolled up per hour and day --------
+register("flush_views", "monitoring.tasks.flush_views", 60.0)
+register("rollup_views", "monitoring.tasks.rollup_views", crontab(minute="*/10"))

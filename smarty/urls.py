@@ -23,6 +23,8 @@ for prefix, module in (
     ("dealers/api/", "dealers.urls"),
     ("streaming/api/", "streaming.urls"),
     ("device_monitoring/api/", "monitoring.urls"),
+    ("viewstats/api/", "monitoring.viewstats_urls"),
+    ("drm/api/", "monitoring.drm_urls"),
 ):
     try:
         __import__(module)

@@ -22,6 +22,7 @@ from accounts.services.sessions import (
 )
 from accounts.services.throttling import login_attempts_exceeded, login_failure_record
 from clients.selectors import client_get_by_api_key, play_device_get
+from monitoring.services import login_counted
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.api.render import render
 from smarty.logging import log_event
@@ -156,7 +157,9 @@ def login_view(call: Call) -> HttpResponse:
     try:
         result = login(request)
     except LoginError as exc:
+        login_counted(client_id=client.pk, ok=False)
         raise _login_error(exc) from None
+    login_counted(client_id=client.pk, ok=True)
     account, customer, device = result.account, result.account.customer, result.device
     reset = device_clear_reset_flag(device=device) if not generated else False
     body = {

@@ -17,6 +17,7 @@ from channels.selectors import camera_open
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
 from epg.selectors import channel_program_get, program_at
+from monitoring.recording import viewing_started
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
 from smarty.logging import log_event, mask_secret
 from streaming import routing, services
@@ -130,6 +131,19 @@ def _answer(call: Call, result: services.StreamUrl, body: dict, *, content_id: i
     return {"error_message": "", **body}
 
 
+def _viewing(call: Call, viewer: routing.Viewer, kind: str, content_id: int, program_id: int | None = None) -> None:
+    """Viewing statistics: buffered in the cache, no database write (monitoring/recording.py)."""
+    viewing_started(
+        client_id=call.client.pk,
+        account_id=viewer.account_id,
+        content_type=kind,
+        content_id=content_id,
+        device=viewer.device or "",
+        device_uid=viewer.device_uid or "",
+        program_id=program_id,
+    )
+
+
 def _not_available(exc: services.StreamingError, *, code: int, field: str) -> ApiError:
     if isinstance(exc, services.UnderMaintenanceError):
         window = exc.window
@@ -219,6 +233,7 @@ def channel_url(call: Call) -> HttpResponse | dict:
     if drm is not None:
         body["drm"] = drm
     channel_viewed(account=call.account, channel_id=channel.id)
+    _viewing(call, viewer, "live", channel.id)
     return _answer(call, result, body, content_id=channel.id)
 
 
@@ -308,6 +323,8 @@ def program_url(call: Call) -> HttpResponse | dict:
     body = {"uri": result.uri, "preview_uri_mask": result.preview_mask, "stream_service_id": result.stream_service_id}
     if drm is not None:
         body["drm"] = drm
+    if channel_id is not None:
+        _viewing(call, viewer, "archive", channel_id, program_id=p["pid"])
     return _answer(call, result, body, content_id=content.id)
 
 

@@ -1,0 +1,130 @@
+"""The monitoring app's wire: ViewStats (`/viewstats/api/`), Device Monitoring
+(`/device_monitoring/api/`) and DRM (`/drm/api/`) (reference viewstats.md,
+device-monitoring.md, drm.md). Thin: parse, call monitoring.services, shape."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+
+from smarty.api import Api, ApiError, Call
+from smarty.api.params import json_loads
+
+# --- ViewStats ------------------------------------------------------------------------------
+
+
+class StatPush:
+    OK = 0
+    BAD_PARAMS = 1
+    DATABASE = 2
+    NOT_AVAILABLE = 3
+    LIMIT = 4
+
+
+class CustomerStatsInfo:
+    OK = 0
+    NOT_AVAILABLE = 3
+    AUTH_REQUIRED = 403
+
+
+def _choose_format(call: Call) -> str:
+    from tvmiddleware.api import choose_format
+
+    return choose_format(call)
+
+
+def viewstats_available(client_id: int) -> bool:
+    allowed = settings.SMARTY_VIEWSTATS_CLIENTS
+    return not allowed or client_id in allowed
+
+
+def authenticate_viewstats(call: Call) -> None:
+    """The TVMW session (authkey + client_id); a method without a 403 code answers its
+    "wrong parameter" code instead."""
+    from tvmiddleware.api import authenticate_session
+
+    try:
+        authenticate_session(call)
+    except ApiError as exc:
+        code = call.method.options.get("auth_error", call.method.param_error_code)
+        raise ApiError(code, "authkey: authorization required", {"authkey": "no such session"}) from exc
+    if not viewstats_available(call.client.pk):
+        raise ApiError(call.method.options["not_available"], "ViewStats is not available for this Client ID")
+
+
+viewstats = Api(
+    "viewstats",
+    unknown_error_code=StatPush.DATABASE,
+    param_error_code=StatPush.BAD_PARAMS,
+    logger="smarty_main",
+    authenticators={"session": authenticate_viewstats},
+    choose_format=_choose_format,
+)
+
+
+# --- Device Monitoring --------------------------------------------------------------------------
+
+
+class DeviceMonitoring:
+    """The codes every Device Monitoring method shares; CommandList adds 3, Password uses 2."""
+
+    OK = 0
+    BAD_PARAMS = 1
+    DATABASE = 2
+    SYSTEM_INFO = 3  # CommandList
+    BAD_KEY = 2  # PasswordGenerate
+
+
+def read_json_body(call: Call) -> None:
+    """Device Monitoring takes a JSON object in the POST body (bounded in size); form or
+    query parameters are accepted too, for tools that cannot send JSON."""
+    body = call.request.body if call.request.method == "POST" else b""
+    if len(body) > settings.SMARTY_DEVICE_MONITORING_MAX_BODY:
+        raise ApiError(DeviceMonitoring.BAD_PARAMS, "The request body is too large")
+    content_type = call.request.META.get("CONTENT_TYPE", "")
+    if body and "json" in content_type or body[:1] in (b"{", b"["):
+        try:
+            parsed = json_loads(body)
+        except ValueError as exc:
+            raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body is not valid JSON") from exc
+        if not isinstance(parsed, dict):
+            raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body must be a JSON object")
+        call.state["json"] = parsed
+    else:
+        call.state["json"] = {k: v for k, v in call.data.items()}
+
+
+device_monitoring = Api(
+    "device_monitoring",
+    unknown_error_code=DeviceMonitoring.DATABASE,
+    param_error_code=DeviceMonitoring.BAD_PARAMS,
+    logger="smarty_main",
+    authenticators={"json": read_json_body},
+)
+
+
+# --- DRM ----------------------------------------------------------------------------------------
+
+DRM_NOT_FOUND = 404
+DRM_TYPE_ISSUE = "DRM type identification issue."
+CONTENT_ISSUE = (
+    "Content identification issue.\n"
+    "There is no content with this id and content type or this content type is not supported."
+)
+
+
+def drm_error_status() -> int:
+    return DRM_NOT_FOUND
+
+
+drm = Api(
+    "drm",
+    unknown_error_code=DRM_NOT_FOUND,
+    param_error_code=DRM_NOT_FOUND,
+    logger="smarty_main",
+)
+
+
+def drm_refusal(text: str) -> HttpResponse:
+    """The license server reads the HTTP status: 404 with a plain-text reason."""
+    return HttpResponse(text, status=DRM_NOT_FOUND, content_type="text/plain; charset=utf-8")
