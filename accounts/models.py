@@ -302,10 +302,38 @@ class CustomerActionLog(ClientOwned):
         TVMW_API = "tvmw_api", "TVMW API"
         SYSTEM = "system", "system"
 
+    class Action(models.TextChoices):
+        """The one vocabulary of the log, whatever the door (admin, Billing API, Dealers API,
+        TVMW API, commands). Names follow the seed's smarty_accounts events (ACCOUNT_CREATED,
+        CUSTOMER_TARIFFS_ASSIGNED, ...), lower-cased."""
+
+        LOGIN = "login", "login"
+        CUSTOMER_CREATED = "customer_created", "customer created"
+        CUSTOMER_CHANGED = "customer_changed", "customer changed"
+        CUSTOMER_DELETED = "customer_deleted", "customer deleted"
+        CUSTOMER_TARIFFS_ASSIGNED = "customer_tariffs_assigned", "customer tariffs assigned"
+        CUSTOMER_TARIFFS_REMOVED = "customer_tariffs_removed", "customer tariffs removed"
+        ACCOUNT_CREATED = "account_created", "account created"
+        ACCOUNT_CHANGED = "account_changed", "account changed"
+        ACCOUNT_DELETED = "account_deleted", "account deleted"
+        ACCOUNT_ACTIVATED = "account_activated", "account activated"
+        ACCOUNT_TARIFFS_ASSIGNED = "account_tariffs_assigned", "account tariffs assigned"
+        ACCOUNT_TARIFFS_REMOVED = "account_tariffs_removed", "account tariffs removed"
+        ACCOUNT_DEVICE_CREATED = "account_device_created", "device added"
+        ACCOUNT_DEVICE_CHANGED = "account_device_changed", "device changed"
+        ACCOUNT_DEVICE_REMOVED = "account_device_removed", "device removed"
+        PASSWORD_CHANGED = "password_changed", "password changed"
+        PARENT_CODE_CHANGED = "parent_code_changed", "parent code changed"
+        TEMPLATE_CHANGED = "template_changed", "interface template changed"
+        PROFILE_CHANGED = "profile_changed", "profile changed"
+        SETTINGS_CHANGED = "settings_changed", "settings changed"
+        TRANSACTION_CREATED = "transaction_created", "transaction created"
+        TRANSACTION_DELETED = "transaction_deleted", "transaction deleted"
+
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     source = models.CharField(max_length=16, choices=Source.choices)
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=Action.choices)
     details = models.JSONField(default=dict, blank=True)
     user = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -33,6 +33,7 @@ from django.conf import settings
 
 from accounts.models import Account, Session
 from accounts.selectors import account_dep
+from clients.models import Client
 from clients.selectors import client_content_dep
 from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
@@ -775,3 +776,20 @@ def warm_client(client_id: int, *, now: int, max_sessions: int = 5000) -> int:
             channel_view(client_id, tariffs, lang_index, True)
             visited += 2
     return visited
+
+
+#: The order of an operator's channel list in each auto-sort mode. "custom" is the
+#: operator's own order (sort_order, the arrows of the list); switching back to it restores
+#: that order, since the other modes never rewrite it.
+CHANNEL_ORDERINGS: dict[str, tuple[str, ...]] = {
+    Client.ChannelSort.CUSTOM: ("sort_order", "id"),
+    Client.ChannelSort.AUTO: ("lcn_number", "sort_order", "id"),
+    Client.ChannelSort.ID: ("id",),
+    Client.ChannelSort.NAME: ("name", "id"),
+}
+
+
+def channel_ordering(client: Client | None) -> tuple[str, ...]:
+    """The ORDER BY of the operator's channel list (for the admin list and the device APIs)."""
+    mode = getattr(client, "channel_sort", None) or Client.ChannelSort.CUSTOM
+    return CHANNEL_ORDERINGS.get(mode, CHANNEL_ORDERINGS[Client.ChannelSort.CUSTOM])

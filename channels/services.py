@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import account_dep
+from clients.models import Client
+from clients.selectors import client_dep
 from smarty.cache import bump, dep
 
 from .models import AccountChannelSetting, Channel
+from .selectors import CHANNEL_ORDERINGS
 
 
 class ChannelNotFoundError(LookupError):
@@ -144,3 +147,15 @@ def cameras_changed(*, client_id: int) -> None:
     from streaming.selectors import streaming_dep
 
     bump_after_commit(client_content_dep(client_id), streaming_dep(client_id))
+
+
+def channel_sort_set(*, client: Client, mode: str) -> Client:
+    """Switch the operator's channel auto-sort mode; devices see the new order at once."""
+    if mode not in CHANNEL_ORDERINGS:
+        raise ValueError(f"unknown channel sort mode {mode!r}")
+    with transaction.atomic():
+        Client.objects.filter(pk=client.pk).update(channel_sort=mode)
+        client.channel_sort = mode
+        deps = [client_dep(client.pk)]
+        transaction.on_commit(lambda: bump(*deps))
+    return client

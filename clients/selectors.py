@@ -6,7 +6,7 @@ import hmac
 
 from smarty.cache import cached, dep
 
-from .models import Client, PlayDevice
+from .models import Client, ClientUser, Dealer, PlayDevice
 
 DEVICE_TYPES = dep("system", "play_devices")
 
@@ -196,3 +196,9 @@ def _geoip_reader(path: str):  # noqa: ANN202
 
         _READERS[path] = geoip2.database.Reader(path)
     return _READERS[path]
+
+
+def dealer_login(dealer: Dealer):  # noqa: ANN201
+    """The admin login of a dealer, if any."""
+    profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
+    return profile.user if profile is not None else None

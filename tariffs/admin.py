@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import PlayDevice
+from clients.selectors import client_dep
 from smarty.admin import DateRangeFilter, OperatorScopedAdmin, SortOrderAdminMixin, related_count
 
-from . import admin_services as services
+from . import services
 from .models import Tariff, TariffSubscription
+from .selectors import tariffs_dep
 
 M2M_FIELDS = ("countries", "cities", "stream_services")
 
@@ -109,7 +111,7 @@ class TariffAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
         return f"{obj.customers_total or 0} / {obj.accounts_total or 0}"
 
     def cache_deps(self, obj: Tariff) -> list[str]:
-        return services.tariff_cache_deps(obj.client_id)
+        return tariff_cache_deps(obj.client_id)
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001
         self.assign_owner(request, obj, change)
@@ -138,4 +140,9 @@ class TariffSubscriptionAdmin(OperatorScopedAdmin):
         return super().get_queryset(request).select_related("customer", "account", "tariff")
 
     def cache_deps(self, obj: TariffSubscription) -> list[str]:
-        return services.tariff_cache_deps(obj.client_id)
+        return tariff_cache_deps(obj.client_id)
+
+
+def tariff_cache_deps(client_id: int) -> list[str]:
+    """A package's order touches every entitlement and channel list of its operator."""
+    return [tariffs_dep(client_id), client_dep(client_id)]

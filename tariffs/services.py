@@ -118,6 +118,18 @@ def tariff_modify(*, tariff: Tariff, data: Mapping[str, Any]) -> list[str]:
     return changed
 
 
+def tariff_save(*, tariff: Tariff, m2m: dict | None = None) -> Tariff:
+    """Create or change a package as the admin's form built it, with the checks of
+    tariff_create/tariff_modify; `m2m` maps many-to-many field names to their new values."""
+    _validate(tariff)
+    with transaction.atomic():
+        tariff.save()
+        for name, values in (m2m or {}).items():
+            getattr(tariff, name).set(values)
+        _tariffs_changed(tariff.client_id)
+    return tariff
+
+
 def tariff_delete(*, tariff: Tariff) -> None:
     """Delete a tariff: its assignments and subscriptions go with it; transactions keep their
     amounts (their tariff link is cleared)."""
@@ -216,9 +228,9 @@ def tariff_subscription_create(
             is_periodical=end is None,
         )
         if account is None:
-            customer_tariff_assign(customer=customer, tariffs=[tariff], charge=False)
+            customer_tariff_assign(customer=customer, tariffs=[tariff])
         else:
-            account_tariff_assign(account=account, tariffs=[tariff], charge=False)
+            account_tariff_assign(account=account, tariffs=[tariff])
         _tariffs_changed(customer.client_id)
         if charge:
             from billing.services import customer_charge
@@ -246,9 +258,14 @@ def tariff_subscription_delete(*, subscription: TariffSubscription) -> None:
         )
         tariff, account, customer = subscription.tariff, subscription.account, subscription.customer
         subscription.delete()
+        removed: list[int] = []
         if not others and not subscription.is_closed:
             if account is None:
-                customer_tariff_remove(customer=customer, tariffs=[tariff])
+                removed = customer_tariff_remove(customer=customer, tariffs=[tariff])
             else:
-                account_tariff_remove(account=account, tariffs=[tariff])
+                removed = account_tariff_remove(account=account, tariffs=[tariff])
         _tariffs_changed(customer.client_id)
+        if removed:
+            from billing.services import customer_charge
+
+            customer_charge(customer=customer)

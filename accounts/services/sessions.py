@@ -33,7 +33,7 @@ from ..selectors import (
     ip_in_subnets,
     session_cache_id,
 )
-from .action_log import customer_action_record
+from .action_log import Action, Source, customer_action_log
 from .devices import DeviceNotFoundError, device_register, device_unbind
 from .phone import Outcome, Verification, normalize_phone, phone_verify
 from .throttling import login_attempts_exceeded, login_failure_record
@@ -317,9 +317,10 @@ def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> L
             old.delete()
         session = _session_create(req, account, device)
         Account.objects.filter(pk=account.pk).update(last_active=session.created_at)
-        customer_action_record(
+        customer_action_log(
             account=account,
-            action="login",
+            action=Action.LOGIN,
+            source=Source.TVMW_API,
             details={"login_method": str(method), "device_uid": req.device_uid, "ip": req.ip},
         )
     if activated:

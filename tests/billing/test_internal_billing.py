@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Account, Customer, Session
-from accounts.services.customers import customer_tariff_assign
 from billing import services
 from billing.models import PromoActivation, PromoCode, Transaction
+from billing.subscribers import customer_tariff_assign
 from tariffs.models import TariffSubscription
 from tariffs.services import tariff_subscription_create
 from tests import factories as f
@@ -82,7 +82,7 @@ def test_the_scheduled_run_renews_each_period(operator, priced):
 
 
 def test_an_account_level_tariff_without_funds_blocks_only_that_account(operator, priced):
-    from accounts.services.accounts import account_tariff_assign
+    from billing.subscribers import account_tariff_assign
 
     second = f.AccountFactory(customer=operator.customer, abonement="100009")
     account_tariff_assign(account=second, tariffs=[priced])
@@ -146,7 +146,7 @@ def test_a_free_tariff_from_a_promo_ends_after_its_days(operator, priced):
 
 
 def test_removing_the_unpaid_tariff_lifts_the_debt(operator, priced):
-    from accounts.services.customers import customer_tariff_remove
+    from billing.subscribers import customer_tariff_remove
 
     customer_tariff_assign(customer=operator.customer, tariffs=[priced])
     assert account(operator.account.pk).status_reason == "DEBT"

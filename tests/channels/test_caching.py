@@ -272,7 +272,7 @@ def _operator_generations(op) -> dict:  # noqa: ANN001
 
 def _theirs_changes():  # noqa: ANN202
     from accounts.services.accounts import account_camera_assign
-    from channels.admin_services import channel_sort_set
+    from channels.services import channel_sort_set
     from clients.models import PortalSettings
     from streaming.models import Maintenance
     from tariffs.services import tariff_stream_service_assign

@@ -30,7 +30,7 @@ def test_settings_save_changes_account_settings(tvmw_call, authkey, operator):
     account = Account.objects.get(pk=operator.account.pk)
     assert (account.parent_code, account.use_timeshift, account.preferred_timeshift_offset) == ("7777", True, 3)
     assert account.data_center == center
-    assert CustomerActionLog.objects.filter(account=account, action="parent_code_change").exists()
+    assert CustomerActionLog.objects.filter(account=account, action="parent_code_changed").exists()
 
 
 def test_settings_save_favourites_and_channel_order(tvmw_call, authkey, operator):
