@@ -47,6 +47,28 @@ def test_settings_save_favourites_and_channel_order(tvmw_call, authkey, operator
     assert rows[third.pk].is_favorite and rows[first.pk].is_hidden
 
 
+@pytest.mark.parametrize(
+    "sort",
+    [
+        [{"id": "²"}],
+        [{"id": "1", "is_hidden": "x"}],
+        [{"id": "1", "is_favorited": [1]}],
+        [{"id": "1", "is_parent_control": {"a": 1}}],
+        [{"id": 1.5}],
+        [{"id": [1]}],
+        [{"id": True}],
+        [{"id": "9" * 40}],
+        [["1"]],
+        [None],
+        {"id": "1"},
+    ],
+)
+def test_settings_save_answers_a_malformed_channels_sort_with_code_1(tvmw_call, authkey, operator, sort):
+    body = tvmw_call("/settings/save/", _post=True, authkey=authkey, channels_sort=json.dumps(sort))
+    assert body["error"] == 1 and "channels_sort" in body["error_fields"], body
+    assert not AccountChannelSetting.objects.filter(account=operator.account).exists()
+
+
 def test_settings_save_errors_are_code_1_naming_the_parameter(tvmw_call, authkey, operator, other_operator):
     body = tvmw_call("/settings/save/", authkey=authkey, data_center_id=999)
     assert body["error"] == 1 and "data_center_id" in body["error_fields"]
