@@ -429,23 +429,31 @@ def account_delete(*, account: Account, source: str = Source.SYSTEM, user: str =
 
 def account_first_login_activate(*, account: Account, today: dt.date | None = None) -> bool:
     """`auto_activation_period`: on the first login the account is activated for that many
-    days (activation_date = today, deactivation_date = today + period). For the login flow;
-    returns whether it applied (only once: activation_date must still be empty)."""
+    days (activation_date = today, deactivation_date = today + period; an INACTIVE or WAIT
+    status becomes ACTIVE, a BLOCK or DEBT stays). For the login flow; returns whether it
+    applied. Race-safe: the UPDATE is conditional on activation_date still being empty, so of
+    two first logins at once only one activates."""
     if not account.auto_activation_period or account.activation_date:
         return False
     today = today or timezone.localdate()
     end = today + dt.timedelta(days=account.auto_activation_period)
     with transaction.atomic():
         updated = Account.objects.filter(pk=account.pk, activation_date__isnull=True).update(
-            activation_date=today, deactivation_date=end, active=True, status_reason=StatusReason.ACTIVE
+            activation_date=today, deactivation_date=end, active=True, updated_at=timezone.now()
         )
         if updated:
-            account.activation_date, account.deactivation_date = today, end
-            account.active, account.status_reason = True, StatusReason.ACTIVE
-            _account_changed(
-                account, ["activation_date", "deactivation_date", "active"], source=Source.TVMW_API, user=""
-            )
+            changed = ["activation_date", "deactivation_date", "active"]
+            account.activation_date, account.deactivation_date, account.active = today, end, True
+            waiting = (StatusReason.INACTIVE, StatusReason.WAIT)
+            if Account.objects.filter(pk=account.pk, status_reason__in=waiting).update(
+                status_reason=StatusReason.ACTIVE
+            ):
+                account.status_reason = StatusReason.ACTIVE
+                changed.append("status_reason")
+            _account_changed(account, changed, source=Source.TVMW_API, user="")
             accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+        else:
+            account.refresh_from_db(fields=["activation_date", "deactivation_date", "active", "status_reason"])
     return bool(updated)
 
 

@@ -33,6 +33,7 @@ from ..selectors import (
     ip_in_subnets,
     session_cache_id,
 )
+from .accounts import account_first_login_activate
 from .action_log import Action, Source, customer_action_log
 from .devices import DeviceNotFoundError, device_register, device_unbind
 from .phone import Outcome, Verification, normalize_phone, phone_verify
@@ -337,20 +338,10 @@ def _apply_account_changes(req: LoginRequest, account: Account, today: dt.date) 
     if req.reset_block_status_reason and account.status_reason == Account.StatusReason.BLOCK:
         account.status_reason = Account.StatusReason.ACTIVE
         changed.append("status_reason")
-    activated = False
-    if account.auto_activation_period and account.activation_date is None:
-        # The period counts from the first login.
-        account.activation_date = today
-        account.deactivation_date = today + dt.timedelta(days=account.auto_activation_period)
-        account.active = True
-        if account.status_reason in (Account.StatusReason.INACTIVE, Account.StatusReason.WAIT):
-            account.status_reason = Account.StatusReason.ACTIVE
-            changed.append("status_reason")
-        changed += ["activation_date", "deactivation_date", "active"]
-        activated = True
     if changed:
-        account.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
-    return activated
+        account.save(update_fields=[*changed, "updated_at"])
+    # The period counts from the first login; the conditional UPDATE settles concurrent ones.
+    return account_first_login_activate(account=account, today=today)
 
 
 def _check_tariff_device_rules(tariffs: list[dict], group: int | None, is_basic: bool, multilogin: bool) -> None:
