@@ -5,15 +5,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import NullIf
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
+
+#: The longest automatic activation, in days (ten years; tariffs.models.MAX_PERIOD_DAYS).
+MAX_ACTIVATION_DAYS = 3660
+
+
+def validate_subnets(value: str) -> None:
+    """Comma-separated (or ;/space-separated) IP networks in CIDR form or single addresses."""
+    for part in str(value or "").replace(";", ",").replace(" ", ",").split(","):
+        if part.strip():
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ValidationError(f"{part.strip()!r} is not an IP network (CIDR)", code="invalid") from None
 
 
 def ext_id_key() -> models.GeneratedField:
@@ -153,7 +169,9 @@ class Account(ClientOwned):
     password = models.CharField(max_length=128, blank=True, default="")
     active = models.BooleanField(default=True)
     status_reason = models.CharField(max_length=16, choices=StatusReason.choices, default=StatusReason.ACTIVE)
-    auto_activation_period = models.PositiveIntegerField(default=0, help_text="days, counted from first login")
+    auto_activation_period = models.PositiveIntegerField(
+        default=0, help_text="days, counted from first login", validators=[MaxValueValidator(MAX_ACTIVATION_DAYS)]
+    )
     extension_date = models.DateField(null=True, blank=True)
     activation_date = models.DateField(null=True, blank=True)
     deactivation_date = models.DateField(null=True, blank=True)
@@ -161,7 +179,7 @@ class Account(ClientOwned):
     allow_login_by_abonement = models.BooleanField(default=False)
     allow_login_by_device_uid = models.BooleanField(default=True)
     allow_login_by_ip = models.BooleanField(default=False)
-    subnets = models.TextField(blank=True, default="", help_text="comma-separated CIDRs")
+    subnets = models.TextField(blank=True, default="", help_text="comma-separated CIDRs", validators=[validate_subnets])
     parent_code = models.CharField(max_length=16, blank=True, default="")
     use_timeshift = models.BooleanField(default=False)
     preferred_timeshift_offset = models.IntegerField(default=0)

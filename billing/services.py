@@ -296,6 +296,7 @@ class ChargeResult:
     unpaid: int = 0
     debt: list[int] = field(default_factory=list)
     restored: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
     def add(self, other: ChargeResult) -> None:
         self.charged += other.charged
@@ -303,6 +304,7 @@ class ChargeResult:
         self.unpaid += other.unpaid
         self.debt += other.debt
         self.restored += other.restored
+        self.failed += other.failed
 
 
 def _chargeable(tariff: Tariff) -> bool:
@@ -478,7 +480,19 @@ def charge_due(*, client=None, now: dt.datetime | None = None) -> ChargeResult: 
     )
     for pk in candidates.values_list("pk", flat=True).distinct().order_by("pk"):
         customer = Customer.objects.select_related("client").get(pk=pk)
-        total.add(customer_charge(customer=customer, now=now))
+        try:
+            total.add(customer_charge(customer=customer, now=now))
+        except Exception:  # noqa: BLE001 - one customer's bad data never stops the others
+            # customer_charge is one transaction: this customer's part is rolled back.
+            log_event(
+                "smarty_main",
+                "INTERNAL_BILLING_CHARGE_ERROR",
+                level="ERROR",
+                exc_info=True,
+                client_id=customer.client_id,
+                customer_id=pk,
+            )
+            total.failed.append(pk)
     accounts_expire_due(client=client, today=now.date())
     return total
 
