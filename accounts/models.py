@@ -10,7 +10,7 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import EmailValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import NullIf
@@ -20,6 +20,10 @@ from smarty.tenancy import ClientOwned
 
 #: The longest automatic activation, in days (ten years; tariffs.models.MAX_PERIOD_DAYS).
 MAX_ACTIVATION_DAYS = 3660
+
+
+#: A phone number as people write it: digits, an optional leading +, spaces, dashes, dots, brackets.
+validate_phone = RegexValidator(r"^\+?[0-9 ()\-.]*$", "digits, an optional leading +, spaces, -, ., ( )")
 
 
 def validate_subnets(value: str) -> None:
@@ -66,11 +70,11 @@ class Customer(ClientOwned):
     billing_address_bld = models.CharField(max_length=64, blank=True, default="")
     billing_address_apt = models.CharField(max_length=64, blank=True, default="")
     billing_address_zip = models.CharField(max_length=32, blank=True, default="")
-    mobile_phone_number = models.CharField(max_length=32, blank=True, default="")
-    phone_number_1 = models.CharField(max_length=32, blank=True, default="")
-    phone_number_2 = models.CharField(max_length=32, blank=True, default="")
-    fax_phone_number = models.CharField(max_length=32, blank=True, default="")
-    email = models.CharField(max_length=255, blank=True, default="")
+    mobile_phone_number = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    phone_number_1 = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    phone_number_2 = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    fax_phone_number = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    email = models.CharField(max_length=255, blank=True, default="", validators=[EmailValidator()])
     company_name = models.CharField(max_length=255, blank=True, default="")
     comment = models.TextField(blank=True, default="")
     contract_number = models.CharField(max_length=64, blank=True, default="")

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import Account, Customer
+from accounts.models import MAX_ACTIVATION_DAYS, Account, Customer
 from accounts.selectors import account_dep
 from accounts.services.accounts import (
     Action,
@@ -542,8 +542,8 @@ def promo_create(
         errors["amount"] = ["must not be negative"]
     if activation_count < 1:
         errors["activation_count"] = ["at least 1"]
-    if days < 0:
-        errors["days"] = ["must not be negative"]
+    if days < 0 or days > MAX_ACTIVATION_DAYS:
+        errors["days"] = [f"0..{MAX_ACTIVATION_DAYS}"]
     if valid_from and valid_until and valid_from > valid_until:
         errors["valid_until"] = ["before valid_from"]
     if not discount and not amount and not free_tariffs:

@@ -151,3 +151,54 @@ def test_the_action_log_has_one_vocabulary():
 
     with pytest.raises(ValueError):
         customer_action_log(action="device_add", source="admin", client_id=1)
+
+
+# --- the same bad values refused by every door ------------------------------------------------
+@pytest.mark.parametrize("door", DOORS)
+def test_subnets_that_do_not_parse_are_refused_by_every_door(door, operator, staff):
+    if door == "billing_api":
+        body = BillingClient(operator.client).call(
+            "/account/modify/", {"account_id": operator.account.pk, "subnets": "10.0.0.0/8, not-a-net"}
+        )
+        assert body["error"] != 0 and "subnets" in body["error_fields"], body
+    else:
+        http = login(staff)
+        url = reverse("admin:accounts_account_change", args=[operator.account.pk])
+        response = http.post(url, form_data(http, url, subnets="10.0.0.0/8, not-a-net"))
+        assert response.status_code == 200 and "subnets" in response.context["adminform"].form.errors
+    assert Account.objects.get(pk=operator.account.pk).subnets == operator.account.subnets
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "not-an-email"), ("mobile_phone_number", "call me maybe")],
+)
+@pytest.mark.parametrize("door", DOORS)
+def test_malformed_contacts_are_refused_by_every_door(door, field, value, operator, staff):
+    if door == "billing_api":
+        body = BillingClient(operator.client).call(
+            "/customer/modify/", {"customer_id": operator.customer.pk, field: value}
+        )
+        assert body["error"] != 0, body
+    else:
+        http = login(staff)
+        url = reverse("admin:accounts_customer_change", args=[operator.customer.pk])
+        response = http.post(url, form_data(http, url, **{field: value}))
+        assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    assert getattr(Customer.objects.get(pk=operator.customer.pk), field) != value
+
+
+def test_tariff_and_promo_bounds_are_form_errors_in_the_admin(operator, staff):
+    http = login(staff)
+    url = reverse("admin:tariffs_tariff_change", args=[operator.tariff.pk])
+    response = http.post(url, form_data(http, url, period="10000000", price="-1"))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "period" in errors and "price" in errors
+    url = reverse("admin:billing_promocode_add")
+    response = http.post(
+        url, form_data(http, url, code="X1", discount="150", valid_from="2026-02-01", valid_until="2026-01-01")
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "discount" in errors and "valid_until" in errors
