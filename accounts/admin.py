@@ -8,6 +8,8 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing import subscribers
 from clients.models import PlayDevice
 from smarty.admin import (
     DateRangeFilter,
@@ -30,7 +33,6 @@ from smarty.admin import (
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
 
-from . import admin_services as services
 from .models import (
     Account,
     AccountDevice,
@@ -41,6 +43,8 @@ from .models import (
     ProfileType,
     Session,
 )
+from .services import accounts as account_services
+from .services import customers as customer_services
 
 
 def online_since() -> dt.datetime:
@@ -51,8 +55,61 @@ def _online_sessions(since: dt.datetime, prefix: str = "sessions__") -> Q:
     return Q(**{f"{prefix}last_active__gte": since, f"{prefix}expires_at__gt": timezone.now()})
 
 
+ADMIN = CustomerActionLog.Source.ADMIN
+
+
 def _user(request: HttpRequest) -> str:
     return request.user.get_username()
+
+
+def _service_errors(form: forms.ModelForm, validate, instance) -> None:
+    """Run a domain service's validation on the form's instance and show what it refuses as
+    the form's errors (the same checks every other door applies)."""
+    try:
+        validate(instance)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+
+
+def _tariff_diff(before: set[int], tariffs) -> tuple[list, list]:
+    """The tariffs the form adds and the ids it removes."""
+    after = {t.pk: t for t in tariffs}
+    return [t for pk, t in after.items() if pk not in before], [pk for pk in before if pk not in after]
+
+
+def _save_related_without_m2m(model_admin, request, form, formsets, change) -> None:
+    # Tariffs went through the services in save_model; only the inlines are left.
+    for formset in formsets:
+        model_admin.save_formset(request, form, formset, change=change)
+
+
+def formset_changed(formset, device: AccountDevice) -> list[str] | None:
+    """The fields an inline form changed on `device`; None for a new device."""
+    if device._state.adding:
+        return None
+    return next((f.changed_data for f in formset.forms if f.instance is device), [])
+
+
+def device_save(device: AccountDevice, *, changed: list[str] | None, user: str) -> AccountDevice:
+    """A device added or edited by hand: the Billing API's AccountDeviceCreate/Modify services."""
+    fields = account_services.DEVICE_FIELDS
+    if changed is None:
+        return account_services.account_device_create(
+            account=device.account,
+            device_uid=device.device_uid,
+            play_device=device.play_device,
+            is_basic=device.is_basic,
+            data={name: getattr(device, name) for name in fields},
+            source=ADMIN,
+            user=user,
+        )
+    names = [n for n in changed if n in fields | account_services.DEVICE_IDENTITY_FIELDS]
+    stored = AccountDevice.objects.select_related("account__customer").get(pk=device.pk)
+    account_services.account_device_modify(
+        device=stored, data={name: getattr(device, name) for name in names}, source=ADMIN, user=user
+    )
+    return stored
 
 
 def _link(url_name: str, query: str, label: str, css: str = "") -> str:
@@ -247,22 +304,58 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     def stats_online_q(self, since: dt.datetime) -> Q:
         return _online_sessions(since, "accounts__sessions__")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class CustomerServiceForm(form):
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self.instance.client_id:
+                    _service_errors(self, customer_services.customer_validate, self.instance)
+
+        return CustomerServiceForm
+
     def save_model(self, request, obj, form, change):
+        """The Billing API's CustomerCreate/CustomerModify and tariff assignment: the same
+        services, the same action log and the same charge."""
         self.assign_owner(request, obj, change)
-        services.customer_save(
-            customer=obj,
-            is_new=not change,
-            changed_fields=form.changed_data,
-            tariffs=form.cleaned_data["tariffs"] if "tariffs" in form.cleaned_data else None,
-            user=_user(request),
-        )
+        fields = [n for n in form.changed_data if n in customer_services.CUSTOMER_FIELDS]
+        data = {name: getattr(obj, name) for name in fields}
+        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
+        user = _user(request)
+        if not change:
+            data = {n: getattr(obj, n) for n in customer_services.CUSTOMER_FIELDS}
+            saved = subscribers.customer_create(
+                client=obj.client,
+                data=data,
+                tariffs=list(tariffs or ()),
+                assign_default_tariffs=False,
+                source=ADMIN,
+                user=user,
+            )
+            obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
+            obj._state.adding = False
+            return
+        with transaction.atomic():
+            customer_services.customer_modify(customer=obj, data=data, source=ADMIN, user=user)
+            if tariffs is not None:
+                added, removed = _tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
+                if removed:
+                    subscribers.customer_tariff_remove(
+                        customer=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
+                    )
+                if added:
+                    subscribers.customer_tariff_assign(customer=obj, tariffs=added, source=ADMIN, user=user)
+
+    def save_related(self, request, form, formsets, change):
+        _save_related_without_m2m(self, request, form, formsets, change)
 
     def delete_model(self, request, obj):
-        services.customer_delete(customer=obj, user=_user(request))
+        customer_services.customer_delete(customer=obj, source=ADMIN, user=_user(request))
 
     def delete_queryset(self, request, queryset):
         for customer in queryset:
-            services.customer_delete(customer=customer, user=_user(request))
+            self.delete_model(request, customer)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and self.admin_site._registry[Account].has_add_permission(request):
@@ -438,33 +531,75 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
     def stats_online_q(self, since: dt.datetime) -> Q:
         return _online_sessions(since)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class AccountServiceForm(form):
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self.instance.customer_id:
+                    if not self.instance.abonement:  # to be generated: any digits pass
+                        self.instance.abonement = "0"
+                        _service_errors(self, account_services.account_validate, self.instance)
+                        self.instance.abonement = ""
+                    else:
+                        _service_errors(self, account_services.account_validate, self.instance)
+
+        return AccountServiceForm
+
     def save_model(self, request, obj, form, change):
+        """The Billing API's AccountCreate/AccountModify and tariff assignment: the same
+        services, the same action log and the same charge."""
         self.assign_owner(request, obj, change)
-        services.account_save(
-            account=obj,
-            is_new=not change,
-            changed_fields=form.changed_data,
-            password=form.cleaned_data.get("new_password") or None,
-            tariffs=form.cleaned_data["tariffs"] if "tariffs" in form.cleaned_data else None,
-            user=_user(request),
-        )
+        allowed = account_services.ACCOUNT_FIELDS | account_services.ACCOUNT_CARD_FIELDS
+        password = form.cleaned_data.get("new_password") or None
+        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
+        user = _user(request)
+        if not change:
+            data = {n: getattr(obj, n) for n in account_services.ACCOUNT_FIELDS}
+            saved = subscribers.account_create(
+                customer=obj.customer,
+                abonement=obj.abonement or None,
+                password=password,
+                data=data,
+                tariffs=list(tariffs or ()),
+                source=ADMIN,
+                user=user,
+            )
+            obj.pk, obj.abonement, obj.client_id = saved.pk, saved.abonement, saved.client_id
+            obj._state.adding = False
+            return
+        data = {name: getattr(obj, name) for name in form.changed_data if name in allowed}
+        with transaction.atomic():
+            account_services.account_modify(account=obj, data=data, password=password, source=ADMIN, user=user)
+            if tariffs is not None:
+                added, removed = _tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
+                if removed:
+                    subscribers.account_tariff_remove(
+                        account=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
+                    )
+                if added:
+                    subscribers.account_tariff_assign(account=obj, tariffs=added, source=ADMIN, user=user)
+
+    def save_related(self, request, form, formsets, change):
+        _save_related_without_m2m(self, request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not AccountDevice:
             return super().save_formset(request, form, formset, change)
         for device in formset.save(commit=False):
             device.account = form.instance
-            services.device_save(device=device, is_new=device._state.adding, user=_user(request))
+            device_save(device, changed=formset_changed(formset, device), user=_user(request))
         for device in formset.deleted_objects:
-            services.device_delete(device=device, user=_user(request))
+            account_services.account_device_delete(device=device, source=ADMIN, user=_user(request))
         return None
 
     def delete_model(self, request, obj):
-        services.account_delete(account=obj, user=_user(request))
+        account_services.account_delete(account=obj, source=ADMIN, user=_user(request))
 
     def delete_queryset(self, request, queryset):
         for account in queryset:
-            services.account_delete(account=account, user=_user(request))
+            self.delete_model(request, account)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
@@ -577,14 +712,14 @@ class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         return Q(last_active__gte=since) | _online_sessions(since)
 
     def save_model(self, request, obj, form, change):
-        services.device_save(device=obj, is_new=not change, user=_user(request))
+        device_save(obj, changed=form.changed_data if change else None, user=_user(request))
 
     def delete_model(self, request, obj):
-        services.device_delete(device=obj, user=_user(request))
+        account_services.account_device_delete(device=obj, source=ADMIN, user=_user(request))
 
     def delete_queryset(self, request, queryset):
         for device in queryset:
-            services.device_delete(device=device, user=_user(request))
+            self.delete_model(request, device)
 
 
 @admin.register(Session)
@@ -621,11 +756,11 @@ class SessionAdmin(OperatorScopedAdmin):
 
     @admin.action(description=_("End the selected sessions"), permissions=["delete"])
     def terminate(self, request: HttpRequest, queryset) -> None:
-        count = services.session_terminate(sessions=queryset)
+        count = account_services.sessions_delete(sessions=queryset)
         self.message_user(request, gettext("%(count)d sessions ended.") % {"count": count}, messages.SUCCESS)
 
     def delete_model(self, request, obj):
-        services.session_terminate(sessions=Session.objects.filter(pk=obj.pk))
+        account_services.sessions_delete(sessions=Session.objects.filter(pk=obj.pk))
 
 
 # --- customer action log -------------------------------------------------------------------

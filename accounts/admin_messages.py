@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from smarty.admin import DateRangeFilter, OperatorScopedAdmin, current_client_id
 from tariffs.models import Tariff
 
-from . import admin_services as services
 from .invalidation import accounts_changed
 from .models import DeviceCommand, Message
+from .selectors import message_bulk_recipients
+from .services import messages as services
 
 
 class BulkMessageForm(forms.Form):
@@ -150,7 +151,7 @@ class MessageAdmin(OperatorScopedAdmin):
         context["form"] = form
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            recipients = services.message_bulk_recipients(
+            recipients = message_bulk_recipients(
                 client_id=client_id,
                 active_from=data["active_from"],
                 active_to=data["active_to"],
@@ -178,8 +179,16 @@ class MessageAdmin(OperatorScopedAdmin):
         return TemplateResponse(request, "admin/accounts/message/bulk.html", context)
 
 
+#: account/status `command.type` values offered by the admin (reference: tvmw/Account.md).
+COMMAND_CHOICES = (
+    (str(int(services.CommandType.RESTART_APP)), _("restart the application")),
+    (str(int(services.CommandType.REBOOT_DEVICE)), _("reboot the device")),
+    (str(int(services.CommandType.OTHER)), _("other command")),
+)
+
+
 class DeviceCommandForm(forms.ModelForm):
-    type = forms.ChoiceField(label=_("command"), choices=services.CommandType.choices)
+    type = forms.ChoiceField(label=_("command"), choices=COMMAND_CHOICES)
 
     class Meta:
         model = DeviceCommand
@@ -215,12 +224,12 @@ class DeviceCommandAdmin(OperatorScopedAdmin):
 
     @admin.display(description=_("command"), ordering="type")
     def command_name(self, obj: DeviceCommand) -> str:
-        return str(dict(services.CommandType.choices).get(obj.type, obj.type))
+        return str(dict(COMMAND_CHOICES).get(obj.type, obj.type))
 
     def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied
-        saved = services.device_command_create(
+        saved = services.command_create(
             account=obj.account,
             device=obj.device,
             type=obj.type,

@@ -51,8 +51,8 @@ def accounts_invalidate(*, client_id: int, account_ids: Iterable[int], tariffs: 
         tariffs_changed(client_id)
 
 
-def inbox_changed(account_id: int) -> None:
-    bump_now_and_on_commit(inbox_dep(account_id))
+def inbox_changed(*account_ids: int) -> None:
+    bump_now_and_on_commit(*(inbox_dep(pk) for pk in account_ids))
 
 
 def _account_changed(sender, instance: Account, **kwargs) -> None:

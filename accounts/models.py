@@ -5,15 +5,35 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import NullIf
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
+
+#: The longest automatic activation, in days (ten years; tariffs.models.MAX_PERIOD_DAYS).
+MAX_ACTIVATION_DAYS = 3660
+
+
+#: A phone number as people write it: digits, an optional leading +, spaces, dashes, dots, brackets.
+validate_phone = RegexValidator(r"^\+?[0-9 ()\-.]*$", "digits, an optional leading +, spaces, -, ., ( )")
+
+
+def validate_subnets(value: str) -> None:
+    """Comma-separated (or ;/space-separated) IP networks in CIDR form or single addresses."""
+    for part in str(value or "").replace(";", ",").replace(" ", ",").split(","):
+        if part.strip():
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ValidationError(f"{part.strip()!r} is not an IP network (CIDR)", code="invalid") from None
 
 
 def ext_id_key() -> models.GeneratedField:
@@ -50,11 +70,11 @@ class Customer(ClientOwned):
     billing_address_bld = models.CharField(max_length=64, blank=True, default="")
     billing_address_apt = models.CharField(max_length=64, blank=True, default="")
     billing_address_zip = models.CharField(max_length=32, blank=True, default="")
-    mobile_phone_number = models.CharField(max_length=32, blank=True, default="")
-    phone_number_1 = models.CharField(max_length=32, blank=True, default="")
-    phone_number_2 = models.CharField(max_length=32, blank=True, default="")
-    fax_phone_number = models.CharField(max_length=32, blank=True, default="")
-    email = models.CharField(max_length=255, blank=True, default="")
+    mobile_phone_number = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    phone_number_1 = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    phone_number_2 = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    fax_phone_number = models.CharField(max_length=32, blank=True, default="", validators=[validate_phone])
+    email = models.CharField(max_length=255, blank=True, default="", validators=[EmailValidator()])
     company_name = models.CharField(max_length=255, blank=True, default="")
     comment = models.TextField(blank=True, default="")
     contract_number = models.CharField(max_length=64, blank=True, default="")
@@ -153,7 +173,9 @@ class Account(ClientOwned):
     password = models.CharField(max_length=128, blank=True, default="")
     active = models.BooleanField(default=True)
     status_reason = models.CharField(max_length=16, choices=StatusReason.choices, default=StatusReason.ACTIVE)
-    auto_activation_period = models.PositiveIntegerField(default=0, help_text="days, counted from first login")
+    auto_activation_period = models.PositiveIntegerField(
+        default=0, help_text="days, counted from first login", validators=[MaxValueValidator(MAX_ACTIVATION_DAYS)]
+    )
     extension_date = models.DateField(null=True, blank=True)
     activation_date = models.DateField(null=True, blank=True)
     deactivation_date = models.DateField(null=True, blank=True)
@@ -161,7 +183,7 @@ class Account(ClientOwned):
     allow_login_by_abonement = models.BooleanField(default=False)
     allow_login_by_device_uid = models.BooleanField(default=True)
     allow_login_by_ip = models.BooleanField(default=False)
-    subnets = models.TextField(blank=True, default="", help_text="comma-separated CIDRs")
+    subnets = models.TextField(blank=True, default="", help_text="comma-separated CIDRs", validators=[validate_subnets])
     parent_code = models.CharField(max_length=16, blank=True, default="")
     use_timeshift = models.BooleanField(default=False)
     preferred_timeshift_offset = models.IntegerField(default=0)
@@ -302,10 +324,38 @@ class CustomerActionLog(ClientOwned):
         TVMW_API = "tvmw_api", "TVMW API"
         SYSTEM = "system", "system"
 
+    class Action(models.TextChoices):
+        """The one vocabulary of the log, whatever the door (admin, Billing API, Dealers API,
+        TVMW API, commands). Names follow the seed's smarty_accounts events (ACCOUNT_CREATED,
+        CUSTOMER_TARIFFS_ASSIGNED, ...), lower-cased."""
+
+        LOGIN = "login", "login"
+        CUSTOMER_CREATED = "customer_created", "customer created"
+        CUSTOMER_CHANGED = "customer_changed", "customer changed"
+        CUSTOMER_DELETED = "customer_deleted", "customer deleted"
+        CUSTOMER_TARIFFS_ASSIGNED = "customer_tariffs_assigned", "customer tariffs assigned"
+        CUSTOMER_TARIFFS_REMOVED = "customer_tariffs_removed", "customer tariffs removed"
+        ACCOUNT_CREATED = "account_created", "account created"
+        ACCOUNT_CHANGED = "account_changed", "account changed"
+        ACCOUNT_DELETED = "account_deleted", "account deleted"
+        ACCOUNT_ACTIVATED = "account_activated", "account activated"
+        ACCOUNT_TARIFFS_ASSIGNED = "account_tariffs_assigned", "account tariffs assigned"
+        ACCOUNT_TARIFFS_REMOVED = "account_tariffs_removed", "account tariffs removed"
+        ACCOUNT_DEVICE_CREATED = "account_device_created", "device added"
+        ACCOUNT_DEVICE_CHANGED = "account_device_changed", "device changed"
+        ACCOUNT_DEVICE_REMOVED = "account_device_removed", "device removed"
+        PASSWORD_CHANGED = "password_changed", "password changed"
+        PARENT_CODE_CHANGED = "parent_code_changed", "parent code changed"
+        TEMPLATE_CHANGED = "template_changed", "interface template changed"
+        PROFILE_CHANGED = "profile_changed", "profile changed"
+        SETTINGS_CHANGED = "settings_changed", "settings changed"
+        TRANSACTION_CREATED = "transaction_created", "transaction created"
+        TRANSACTION_DELETED = "transaction_deleted", "transaction deleted"
+
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     source = models.CharField(max_length=16, choices=Source.choices)
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=Action.choices)
     details = models.JSONField(default=dict, blank=True)
     user = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,7 +2,7 @@
 
 The device hot path (TVMW `account/status` and every method behind an authkey) reads its
 session, account and inbox state from the cache; each is keyed by a generation that the
-signal handlers in accounts/cache_invalidation.py and the services bump on change.
+signal handlers in accounts/invalidation.py and the services bump on change.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clients.selectors import client_content_dep
@@ -245,3 +247,33 @@ def profile_type_list(*, client) -> list[ProfileType]:
 
 def profile_type_get(*, client, profile_id: int) -> ProfileType | None:
     return ProfileType.objects.for_client(client).filter(pk=profile_id).first()
+
+
+def message_bulk_recipients(
+    *,
+    client_id: int,
+    active_from: dt.date | None = None,
+    active_to: dt.date | None = None,
+    tariff_ids: Iterable[int] = (),
+    only_active: bool = True,
+) -> QuerySet:
+    """Accounts of the operator matching the bulk mail criteria: last activity in the period
+    (of the account or one of its sessions) and any of the tariff packages (the account's
+    own or its customer's)."""
+    accounts = Account.objects.filter(client_id=client_id)
+    if only_active:
+        accounts = accounts.filter(active=True)
+    if active_from or active_to:
+        account_q = Q()
+        session_q = Q()
+        if active_from:
+            account_q &= Q(last_active__date__gte=active_from)
+            session_q &= Q(sessions__last_active__date__gte=active_from)
+        if active_to:
+            account_q &= Q(last_active__date__lte=active_to)
+            session_q &= Q(sessions__last_active__date__lte=active_to)
+        accounts = accounts.filter(account_q | session_q)
+    tariff_ids = list(tariff_ids)
+    if tariff_ids:
+        accounts = accounts.filter(Q(tariffs__in=tariff_ids) | Q(customer__tariffs__in=tariff_ids))
+    return Account.objects.filter(pk__in=accounts.values("pk")).select_related("customer").order_by("pk")

@@ -45,7 +45,7 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _world(sessions: int, channels: int = 50):  # noqa: ANN202
+def _world(sessions: int, channels: int = 50):
     """A bench operator with `channels` channels in one tariff and `sessions` accounts each
     with a session; returns (client, [authkey], [channel id])."""
     import datetime as dt
@@ -94,7 +94,7 @@ def _cleanup() -> None:
         client.delete()
 
 
-def push_phase(client, keys: list[str], channels: list[int], seconds: float) -> dict:  # noqa: ANN001
+def push_phase(client, keys: list[str], channels: list[int], seconds: float) -> dict:
     from django.test import Client as HttpClient
 
     http = HttpClient()
@@ -129,7 +129,7 @@ def push_phase(client, keys: list[str], channels: list[int], seconds: float) -> 
     }
 
 
-def synthetic_rows(client, count: int, channels: list[int]) -> None:  # noqa: ANN001
+def synthetic_rows(client, count: int, channels: list[int]) -> None:
     """`count` pushed sessions over the last two hours, written by bulk INSERT, so the rollup
     is measured on a realistic volume whatever the push phase managed."""
     import datetime as dt
@@ -167,7 +167,7 @@ def synthetic_rows(client, count: int, channels: list[int]) -> None:  # noqa: AN
     ViewEvent.objects.bulk_create(batch)
 
 
-def queries_per_push(client, keys: list[str], channels: list[int]) -> int:  # noqa: ANN001
+def queries_per_push(client, keys: list[str], channels: list[int]) -> int:
     """Database queries of one warm repeated push (an UPDATE of the running session)."""
     from django.db import connection
     from django.test import Client as HttpClient

@@ -10,9 +10,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import CustomerActionLog
 from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
 
-from . import admin_services as services
+from . import services
 from .models import Payment, PromoActivation, PromoCode, Transaction
 
 
@@ -103,8 +104,10 @@ class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:  # a transaction's money never changes; its comment may
-            obj.save(update_fields=["comment"])
+            services.transaction_comment_set(row=obj, comment=obj.comment)
             return
+        # The Billing API's TransactionCreate: the customer locked, the balance moved and,
+        # unless marked processed, the internal billing run (a DEBT account comes back).
         saved = services.transaction_create(
             customer=obj.customer,
             amount=obj.amount,
@@ -113,17 +116,25 @@ class TransactionAdmin(CsvExportMixin, OperatorScopedAdmin):
             tariff=obj.tariff,
             ext_id=obj.ext_id,
             processed=obj.processed,
+            source=Transaction.Source.ADMIN,
+            action_source=CustomerActionLog.Source.ADMIN,
             user=request.user.get_username(),
         )
         obj.pk, obj.client_id, obj.created_at = saved.pk, saved.client_id, saved.created_at
+        obj.processed = saved.processed
         obj._state.adding = False
 
     def delete_model(self, request, obj):
-        services.transaction_delete(row=obj, user=request.user.get_username())
+        services.transaction_delete(
+            client=obj.client,
+            row=obj,
+            action_source=CustomerActionLog.Source.ADMIN,
+            user=request.user.get_username(),
+        )
 
     def delete_queryset(self, request, queryset):
-        for row in queryset.select_related("customer"):
-            services.transaction_delete(row=row, user=request.user.get_username())
+        for row in queryset.select_related("customer", "client"):
+            self.delete_model(request, row)
 
 
 @admin.register(PromoCode)

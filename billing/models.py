@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
-from accounts.models import ext_id_key
+from accounts.models import MAX_ACTIVATION_DAYS, ext_id_key
 from smarty.tenancy import ClientOwned
 
 
@@ -63,10 +65,14 @@ class PromoCode(ClientOwned):
     account = models.ForeignKey("accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     tariff = models.ForeignKey("tariffs.Tariff", null=True, blank=True, on_delete=models.CASCADE)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    discount = models.PositiveSmallIntegerField(default=0, help_text="percent")
+    discount = models.PositiveSmallIntegerField(default=0, help_text="percent", validators=[MaxValueValidator(100)])
     discount_tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="+")
     free_tariffs = models.ManyToManyField("tariffs.Tariff", blank=True, related_name="+")
-    days = models.PositiveIntegerField(default=0, help_text="how long free tariffs and the discount last; 0: always")
+    days = models.PositiveIntegerField(
+        default=0,
+        help_text="how long free tariffs and the discount last; 0: always",
+        validators=[MaxValueValidator(MAX_ACTIVATION_DAYS)],
+    )
     max_activations = models.PositiveIntegerField(default=1)
     activations = models.PositiveIntegerField(default=0)
     valid_from = models.DateField(null=True, blank=True)
@@ -78,6 +84,10 @@ class PromoCode(ClientOwned):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValidationError({"valid_until": "must not be before valid_from"})
 
 
 class PromoActivation(ClientOwned):

@@ -29,14 +29,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.invalidation import accounts_changed
-from accounts.models import Account, Customer
+from accounts.models import MAX_ACTIVATION_DAYS, Account, Customer
 from accounts.services.accounts import (
+    Action,
     Source,
     StatusReason,
     account_set_status,
     account_tariff_assign,
     account_tariff_remove,
     accounts_expire_due,
+    accounts_invalidate,
     customer_action_log,
 )
 from accounts.services.customers import customer_tariff_remove
@@ -157,6 +159,7 @@ def transaction_create(
     activate_accounts: bool = False,
     tariff: Tariff | None = None,
     action_source: str = Source.SYSTEM,
+    user: str = "",
 ) -> Transaction:
     """Record a movement on the customer's balance (payment > 0, charge < 0) and move the
     balance. `ext_id` is unique per operator (the constraint decides concurrent requests).
@@ -202,9 +205,12 @@ def transaction_create(
             client_id=locked.client_id,
             customer=locked,
             source=action_source,
-            action="transaction_created",
+            action=Action.TRANSACTION_CREATED,
             details={"transaction_id": tx.pk, "ext_id": ext_id, "amount": amount},
+            user=user,
         )
+        # The balance is part of what the customer's accounts show.
+        accounts_invalidate(client_id=locked.client_id, account_ids=locked.accounts.values_list("id", flat=True))
         if not tx.processed and uses_internal_billing(locked.client):
             customer_charge(customer=locked)
             tx.processed = True
@@ -218,11 +224,23 @@ def transaction_create(
     return tx
 
 
-def transaction_delete(*, client, ext_id: str, action_source: str = Source.SYSTEM) -> Transaction:
-    """Delete the operator's transaction `ext_id` and take its amount back from the balance.
-    Raises TransactionNotFoundError."""
+def transaction_delete(
+    *,
+    client,
+    ext_id: str = "",
+    row: Transaction | None = None,
+    action_source: str = Source.SYSTEM,
+    user: str = "",
+) -> Transaction:
+    """Delete the operator's transaction `ext_id` (or the `row` the admin picked) and take its
+    amount back from the balance. Raises TransactionNotFoundError."""
     ext_id = (ext_id or "").strip()
-    found = Transaction.objects.for_client(client).filter(ext_id=ext_id).only("customer_id").first() if ext_id else None
+    txs = Transaction.objects.for_client(client)
+    if row is not None:
+        found = txs.filter(pk=row.pk).only("customer_id", "ext_id").first()
+        ext_id = found.ext_id if found is not None else ""
+    else:
+        found = txs.filter(ext_id=ext_id).only("customer_id").first() if ext_id else None
     if found is None:
         raise TransactionNotFoundError(f"No transaction with ext_id {ext_id!r}")
     with transaction.atomic():
@@ -236,10 +254,22 @@ def transaction_delete(*, client, ext_id: str, action_source: str = Source.SYSTE
             client_id=locked.client_id,
             customer=locked,
             source=action_source,
-            action="transaction_deleted",
-            details={"ext_id": ext_id, "amount": tx.amount},
+            action=Action.TRANSACTION_DELETED,
+            details={"transaction_id": found.pk, "ext_id": ext_id, "amount": tx.amount},
+            user=user,
         )
+        accounts_invalidate(client_id=locked.client_id, account_ids=locked.accounts.values_list("id", flat=True))
     return tx
+
+
+def transaction_comment_set(*, row: Transaction, comment: str) -> Transaction:
+    """Change a transaction's comment, the one thing of it that may change (its money never does)."""
+    row.comment = comment or ""
+    row.full_clean(
+        exclude=["client", "customer", "tariff", "subscription"], validate_unique=False, validate_constraints=False
+    )
+    Transaction.objects.filter(pk=row.pk).update(comment=row.comment)
+    return row
 
 
 def customer_balance_recalculate(*, customer: Customer) -> Decimal:
@@ -265,6 +295,7 @@ class ChargeResult:
     unpaid: int = 0
     debt: list[int] = field(default_factory=list)
     restored: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
     def add(self, other: ChargeResult) -> None:
         self.charged += other.charged
@@ -272,6 +303,7 @@ class ChargeResult:
         self.unpaid += other.unpaid
         self.debt += other.debt
         self.restored += other.restored
+        self.failed += other.failed
 
 
 def _chargeable(tariff: Tariff) -> bool:
@@ -408,9 +440,9 @@ def _end_subscription(sub: TariffSubscription, customer: Customer, accounts: dic
     ).exists():
         return
     if sub.account_id is None:
-        customer_tariff_remove(customer=customer, tariffs=[sub.tariff], charge=False)
+        customer_tariff_remove(customer=customer, tariffs=[sub.tariff])
     elif sub.account_id in accounts:
-        account_tariff_remove(account=accounts[sub.account_id], tariffs=[sub.tariff], charge=False)
+        account_tariff_remove(account=accounts[sub.account_id], tariffs=[sub.tariff])
 
 
 def _set_extension_dates(accounts: list[Account], subs: list[TariffSubscription]) -> None:
@@ -447,7 +479,19 @@ def charge_due(*, client=None, now: dt.datetime | None = None) -> ChargeResult:
     )
     for pk in candidates.values_list("pk", flat=True).distinct().order_by("pk"):
         customer = Customer.objects.select_related("client").get(pk=pk)
-        total.add(customer_charge(customer=customer, now=now))
+        try:
+            total.add(customer_charge(customer=customer, now=now))
+        except Exception:  # noqa: BLE001 - one customer's bad data never stops the others
+            # customer_charge is one transaction: this customer's part is rolled back.
+            log_event(
+                "smarty_main",
+                "INTERNAL_BILLING_CHARGE_ERROR",
+                level="ERROR",
+                exc_info=True,
+                client_id=customer.client_id,
+                customer_id=pk,
+            )
+            total.failed.append(pk)
     accounts_expire_due(client=client, today=now.date())
     return total
 
@@ -497,8 +541,8 @@ def promo_create(
         errors["amount"] = ["must not be negative"]
     if activation_count < 1:
         errors["activation_count"] = ["at least 1"]
-    if days < 0:
-        errors["days"] = ["must not be negative"]
+    if days < 0 or days > MAX_ACTIVATION_DAYS:
+        errors["days"] = [f"0..{MAX_ACTIVATION_DAYS}"]
     if valid_from and valid_until and valid_from > valid_until:
         errors["valid_until"] = ["before valid_from"]
     if not discount and not amount and not free_tariffs:
@@ -599,7 +643,7 @@ def promo_activate(*, promo: PromoCode, account: Account, now: dt.datetime | Non
                 is_periodical=False,
             )
         if free:
-            account_tariff_assign(account=account, tariffs=free, charge=False)
+            account_tariff_assign(account=account, tariffs=free)
         if locked.amount > 0:
             tx = transaction_create(
                 customer=customer,

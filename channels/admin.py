@@ -14,8 +14,9 @@ from clients.invalidation import client_content_changed
 from clients.models import Client
 from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
-from . import admin_services as services
+from . import services
 from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
+from .selectors import CHANNEL_ORDERINGS, channel_ordering
 
 TRANSLATIONS = (
     _("Translations"),
@@ -118,7 +119,7 @@ class ChannelAdmin(LiveContentAdmin):
         return request._smarty_channel_client
 
     def get_ordering(self, request: HttpRequest):
-        return services.channel_ordering(self.current_client(request))
+        return channel_ordering(self.current_client(request))
 
     def get_list_display(self, request: HttpRequest):
         display = list(super().get_list_display(request))
@@ -162,7 +163,7 @@ class ChannelAdmin(LiveContentAdmin):
         mode = request.POST.get("mode", "")
         if client is None:
             messages.error(request, gettext("Choose an operator in the header selector first."))
-        elif mode not in services.CHANNEL_ORDERINGS:
+        elif mode not in CHANNEL_ORDERINGS:
             messages.error(request, gettext("Unknown sort mode."))
         else:
             services.channel_sort_set(client=client, mode=mode)

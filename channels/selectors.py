@@ -788,3 +788,20 @@ def tariff_list_with_channels(*, client, kind: int | None = None, with_channels:
             )
         )
     return qs.order_by("sort_order", "id")
+
+
+#: The order of an operator's channel list in each auto-sort mode. "custom" is the
+#: operator's own order (sort_order, the arrows of the list); switching back to it restores
+#: that order, since the other modes never rewrite it.
+CHANNEL_ORDERINGS: dict[str, tuple[str, ...]] = {
+    Client.ChannelSort.CUSTOM: ("sort_order", "id"),
+    Client.ChannelSort.AUTO: ("lcn_number", "sort_order", "id"),
+    Client.ChannelSort.ID: ("id",),
+    Client.ChannelSort.NAME: ("name", "id"),
+}
+
+
+def channel_ordering(client: Client | None) -> tuple[str, ...]:
+    """The ORDER BY of the operator's channel list (for the admin list and the device APIs)."""
+    mode = getattr(client, "channel_sort", None) or Client.ChannelSort.CUSTOM
+    return CHANNEL_ORDERINGS.get(mode, CHANNEL_ORDERINGS[Client.ChannelSort.CUSTOM])

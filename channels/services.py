@@ -13,10 +13,13 @@ from django.utils import timezone
 
 from accounts.invalidation import accounts_changed, accounts_invalidate
 from accounts.models import Account
+from clients.invalidation import clients_changed
+from clients.models import Client
 from clients.services import clone_row, clone_rows, clone_with_tariffs
 
 from .invalidation import last_viewed_changed
 from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, Radio
+from .selectors import CHANNEL_ORDERINGS
 
 
 class ChannelNotFoundError(LookupError):
@@ -211,3 +214,14 @@ def content_clone(*, source, new, options: Mapping[str, bool], context: dict) ->
             foreign_keys={"camera_category": camera_categories},
         )
     return counts
+
+
+def channel_sort_set(*, client: Client, mode: str) -> Client:
+    """Switch the operator's channel auto-sort mode; devices see the new order at once."""
+    if mode not in CHANNEL_ORDERINGS:
+        raise ValueError(f"unknown channel sort mode {mode!r}")
+    with transaction.atomic():
+        Client.objects.filter(pk=client.pk).update(channel_sort=mode)
+        client.channel_sort = mode
+        clients_changed(client.pk)
+    return client

@@ -29,7 +29,7 @@ from smarty.admin import (
 )
 from smarty.admin_access import operator_actions, user_role
 
-from . import admin_services as services
+from . import services
 from .models import (
     City,
     Client,
@@ -41,6 +41,7 @@ from .models import (
     PlayDeviceTemplate,
     PortalSettings,
 )
+from .selectors import dealer_login
 
 User = get_user_model()
 
@@ -166,7 +167,7 @@ class DealerAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            login = services.dealer_login(self.instance)
+            login = dealer_login(self.instance)
             if login is not None:
                 self.fields["username"].initial = login.get_username()
 

@@ -7,7 +7,16 @@ import hmac
 from smarty.cache import cached, dep
 from smarty.i18n import lang_index
 
-from .models import Client, ClientPlayDevice, Country, PlayDevice, PlayDeviceTemplate, PortalSettings
+from .models import (
+    Client,
+    ClientPlayDevice,
+    ClientUser,
+    Country,
+    Dealer,
+    PlayDevice,
+    PlayDeviceTemplate,
+    PortalSettings,
+)
 
 DEVICE_TYPES = dep("system", "play_devices")
 
@@ -206,3 +215,9 @@ def _geoip_reader(path: str):
 
         _READERS[path] = geoip2.database.Reader(path)
     return _READERS[path]
+
+
+def dealer_login(dealer: Dealer):
+    """The admin login of a dealer, if any."""
+    profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
+    return profile.user if profile is not None else None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .invalidation import clients_changed, device_types_changed
-from .models import Client, ClientPlayDevice, ClientUser, PlayDevice, PlayDeviceTemplate, generate_key
+from .models import Client, ClientPlayDevice, ClientUser, Dealer, PlayDevice, PlayDeviceTemplate, generate_key
 
 # Seed 3.1.3: the supported device types, their group, and the answer format.
 # Legacy Linux STBs whose portals parse XML get XML; everything else JSON.
@@ -239,7 +241,97 @@ def user_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    ClientUser.objects.create(
-        user=user, client=client, is_admin=is_admin or is_superuser, is_monitoring=monitoring_user
+    staff_user_bind(
+        user=user,
+        client_id=client.pk if client is not None else None,
+        is_admin=is_admin or is_superuser,
+        is_monitoring=monitoring_user,
     )
     return user, True
+
+
+def random_password(length: int = 12) -> str:
+    return secrets.token_urlsafe(length)[:length]
+
+
+# --- what the service panel and the operator panel save ----------------------------------------
+
+
+def client_save(*, client: Client) -> Client:
+    """Create or change an operator (service panel, seed 3.1.1)."""
+    with transaction.atomic():
+        client.full_clean()
+        client.save()
+        clients_changed(client.pk)
+    return client
+
+
+def play_device_save(*, device: PlayDevice | PlayDeviceTemplate) -> PlayDevice | PlayDeviceTemplate:
+    """Create or change a device type or portal template (seed 3.1.2-3.1.3)."""
+    with transaction.atomic():
+        device.full_clean()
+        device.save()
+        device_types_changed()
+    return device
+
+
+def client_play_device_save(*, allowed: ClientPlayDevice) -> ClientPlayDevice:
+    """Allow a device type for an operator or change its settings (seed 3.1.4, 3.2.4.1)."""
+    with transaction.atomic():
+        allowed.full_clean()
+        allowed.save()
+        clients_changed(allowed.client_id)
+        device_types_changed()
+    return allowed
+
+
+def staff_user_bind(
+    *,
+    user,
+    client_id: int | None,
+    dealer: Dealer | None = None,
+    is_monitoring: bool | None = None,
+    is_admin: bool | None = None,
+) -> ClientUser:
+    """Bind an admin login to an operator (and optionally a dealer or the monitoring role)."""
+    with transaction.atomic():
+        profile, _created = ClientUser.objects.select_for_update().get_or_create(
+            user=user, defaults={"client_id": client_id}
+        )
+        profile.client_id = client_id
+        if dealer is not None:
+            profile.dealer = dealer
+        if is_monitoring is not None:
+            profile.is_monitoring = is_monitoring
+        if is_admin is not None:
+            profile.is_admin = is_admin
+        if profile.dealer_id and profile.dealer.client_id != client_id:
+            raise ValidationError(gettext("The dealer belongs to another operator."))
+        profile.save()
+    return profile
+
+
+def dealer_save(*, dealer: Dealer, username: str = "", password: str = "") -> Dealer:
+    """Create or change a dealer; `username` (and `password`) create or update the dealer's
+    admin login, bound to the dealer (seed 3.2.8.6)."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        dealer.full_clean()
+        dealer.save()
+        if username:
+            user = user_model.objects.select_for_update().filter(username=username).first()
+            if user is None:
+                user = user_model(username=username, is_staff=True, is_active=True)
+                if not password:
+                    raise ValidationError({"password": gettext("A new login needs a password.")})
+            else:
+                profile = getattr(user, "smarty_profile", None)
+                if user.is_superuser or profile is None or profile.dealer_id != dealer.pk:
+                    raise ValidationError({"username": gettext("This username is taken.")})
+            if password:
+                user.set_password(password)
+            user.is_staff = True
+            user.save()
+            staff_user_bind(user=user, client_id=dealer.client_id, dealer=dealer)
+        clients_changed(dealer.client_id)
+    return dealer

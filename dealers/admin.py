@@ -17,5 +17,5 @@ class DealerApiAccessAdmin(OperatorScopedAdmin):
     list_display = ("dealer", "enabled", "allowed_subnets")
     search_fields = ("dealer__name",)
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         dealer_api_access_save(access=obj)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
+from smarty.validators import validate_source_location
 
 
 class EpgSource(models.Model):
@@ -13,7 +14,13 @@ class EpgSource(models.Model):
 
     name = models.CharField(max_length=128, unique=True)
     parser = models.CharField(max_length=64, help_text="module name in epg/parsers/")
-    url = models.CharField(max_length=1024, blank=True, default="", help_text="URL, URL mask (%s) or server path")
+    url = models.CharField(
+        max_length=1024,
+        blank=True,
+        default="",
+        help_text="URL, URL mask (%s) or server path",
+        validators=[validate_source_location],
+    )
     enabled = models.BooleanField(default=True)
     time_zone = models.CharField(max_length=64, blank=True, default="", help_text="for times without an offset")
     hour_shift = models.IntegerField(default=0)
@@ -33,7 +40,7 @@ class EpgChannelSource(models.Model):
     """The list of channels a source offers (for epg_channel_import): a URL mask of the list."""
 
     source = models.OneToOneField(EpgSource, on_delete=models.CASCADE, related_name="channel_source")
-    url = models.CharField(max_length=1024)
+    url = models.CharField(max_length=1024, validators=[validate_source_location])
 
 
 class EpgChannel(NameTranslations):
@@ -143,7 +150,7 @@ class EpgPremiereSource(models.Model):
         related_name="premiere_sources",
         help_text="the EPG source whose channels the premieres are for (channel ids of that source)",
     )
-    url = models.CharField(max_length=1024)
+    url = models.CharField(max_length=1024, validators=[validate_source_location])
     enabled = models.BooleanField(default=True)
 
     def __str__(self) -> str:

@@ -23,16 +23,16 @@ from .models import LiveDashboard, OnlineSession, ViewEvent
 class ReadOnlyPage(OperatorScopedAdmin):
     """An admin entry that is a page, not a list of editable rows."""
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return False
 
-    def page(self, request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:  # noqa: ANN003
+    def page(self, request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -69,10 +69,10 @@ class LiveDashboardAdmin(ReadOnlyPage):
     list_filter = ("content_type",)
     list_per_page = 50
 
-    def get_queryset(self, request):  # noqa: ANN001, ANN201
+    def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):  # noqa: ANN001, ANN201
+    def changelist_view(self, request: HttpRequest, extra_context=None):
         data = self._data(request)
         context = {
             "data": data,
@@ -177,7 +177,7 @@ class OnlineSessionAdmin(ReadOnlyPage):
     change_list_template = "admin/monitoring/active_sessions.html"
     list_display = ("account", "play_device", "ip_address", "last_active")
 
-    def get_queryset(self, request):  # noqa: ANN001, ANN201
+    def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
@@ -185,7 +185,7 @@ class OnlineSessionAdmin(ReadOnlyPage):
             .select_related("account", "play_device")
         )
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):  # noqa: ANN001, ANN201
+    def changelist_view(self, request: HttpRequest, extra_context=None):
         if not self.has_view_permission(request):
             raise Http404
         rows = selectors.active_sessions(current_client_id(request))

@@ -71,7 +71,7 @@ def viewing_started(
             {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now},
             timeout=settings.SMARTY_MONITORING_URL_SESSION_MAX,
         )
-    except Exception:  # noqa: BLE001 - recording must never break the stream request
+    except Exception:
         logger.exception("MONITORING_BUFFER_ERROR", extra={"event": "MONITORING_BUFFER_ERROR", "context": {}})
 
 

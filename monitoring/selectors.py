@@ -114,7 +114,7 @@ def viewers_per_channel_now(client_id: int | None, now: dt.datetime | None = Non
 
 def top_content(
     client_id: int | None, *, start: dt.datetime, end: dt.datetime, content_types=("live", "pvr", "archive"), limit=10
-) -> list[tuple[str, str, int, int]]:  # noqa: ANN001
+) -> list[tuple[str, str, int, int]]:
     """(content id, name, hours watched rounded down, sessions) over [start, end), from the
     hourly rollups."""
     qs = _scoped(

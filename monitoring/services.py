@@ -164,7 +164,7 @@ def view_durations(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) ->
     return len(closed)
 
 
-def _close(row, following, cap, now, start, end, out) -> None:  # noqa: ANN001
+def _close(row, following, cap, now, start, end, out) -> None:
     pk, _account, started_at, source, ended_at = row
     if source != ViewEvent.Source.URL or ended_at is not None or not start <= started_at < end:
         return
@@ -224,7 +224,7 @@ def _rollup_bucket(*, period: str, bucket: dt.datetime, span: dt.timedelta) -> i
     return len(rows)
 
 
-def _duration_expr():  # noqa: ANN202
+def _duration_expr():
     # Pushed sessions carry ended_at; URL sessions get `duration` when closed.
     return F("duration")
 
@@ -293,7 +293,7 @@ def retention_purge(*, now: dt.datetime) -> int:
 
 def device_report_save(
     *, kind: str, uid: str, mac: str, device_type: str, payload: dict, client_id=None
-) -> DeviceReport:  # noqa: ANN001, E501
+) -> DeviceReport:
     """Store one report of the health agent; the operator is the one of the account the uid
     is bound to when the report names none."""
     if client_id is None:

@@ -246,7 +246,7 @@ def ping_push(call: Call) -> dict:
         String("max_time"),
         String("avg_time"),
         Number("error_code"),
-    ],  # noqa: E501
+    ],
     **DM,
 )
 def speedtest_push(call: Call) -> dict:
@@ -453,7 +453,7 @@ def ezdrm_content_access(call: Call) -> HttpResponse | dict:
     }
 
 
-def _may_watch(session, content_type: str, content_id: int) -> bool:  # noqa: ANN001
+def _may_watch(session, content_type: str, content_id: int) -> bool:
     account = session.account
     tariff_ids = account_tariff_ids(account)
     channels = routing_channels(session.client_id)

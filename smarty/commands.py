@@ -27,7 +27,11 @@ T = TypeVar("T")
 
 
 class LockBusyError(CommandError):
-    pass
+    """Another run holds the lock: this run exits without doing anything."""
+
+
+class LockUnavailableError(CommandError):
+    """The lock could not be taken at all (the shared cache is down): not "already running"."""
 
 
 def _uses_shared_cache() -> bool:
@@ -41,7 +45,14 @@ def command_lock(name: str) -> Iterator[None]:
     if _uses_shared_cache():
         key = f"lock:command:{name}"
         token = f"{os.getpid()}:{time.time()}"
-        if not cache.add(key, token, timeout=6 * 3600):
+        try:
+            added = cache.add(key, token, timeout=6 * 3600)
+        except Exception as exc:
+            raise LockUnavailableError(f"{name}: cannot lock, the cache is unavailable ({exc})") from exc
+        # A cache that swallows its errors answers None, neither "added" nor "taken".
+        if added is None:
+            raise LockUnavailableError(f"{name}: cannot lock, the cache is unavailable")
+        if not added:
             raise LockBusyError(f"{name} is already running")
         try:
             yield

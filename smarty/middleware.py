@@ -36,15 +36,22 @@ class StatsMiddleware:
         if client is None:
             return self.get_response(request)
         started = time.perf_counter()
-        queries_before = len(connection.queries_log)
-        response = self.get_response(request)
+        # connection.queries_log is filled only with DEBUG: count at the execute hook instead.
+        queries = [0]
+
+        def count(execute, sql, params, many, context):
+            queries[0] += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
         match = getattr(request, "resolver_match", None)
         view = (match.url_name or match.view_name or "unknown") if match else "unresolved"
         view = view.replace(".", "_").replace(":", "_")
         client.incr(f"requests.{view}")
         client.timing(f"response_time.{view}", elapsed_ms)
-        client.gauge(f"queries.{view}", len(connection.queries_log) - queries_before)
+        client.gauge(f"queries.{view}", queries[0])
         return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from smarty.tenancy import ClientOwned
+from smarty.validators import validate_url_mask
 
 
 class DataCenter(ClientOwned):
@@ -46,9 +47,9 @@ class StreamService(ClientOwned):
     data_center = models.ForeignKey(
         DataCenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
     )
-    live_url_mask = models.CharField(max_length=1024, blank=True, default="")
-    archive_url_mask = models.CharField(max_length=1024, blank=True, default="")
-    vod_url_mask = models.CharField(max_length=1024, blank=True, default="")
+    live_url_mask = models.CharField(max_length=1024, blank=True, default="", validators=[validate_url_mask])
+    archive_url_mask = models.CharField(max_length=1024, blank=True, default="", validators=[validate_url_mask])
+    vod_url_mask = models.CharField(max_length=1024, blank=True, default="", validators=[validate_url_mask])
     archive_preview_url_mask = models.CharField(
         max_length=1024, blank=True, default="", help_text="archive preview images; time variables are left in"
     )

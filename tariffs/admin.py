@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import PlayDevice
 from smarty.admin import DateRangeFilter, OperatorScopedAdmin, SortOrderAdminMixin, related_count
 
-from . import admin_services as services
+from . import services
 from .invalidation import tariffs_changed
 from .models import Tariff, TariffSubscription
 

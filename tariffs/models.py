@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
+
+#: The longest period, in days, of a tariff or an automatic activation (ten years): longer
+#: ones overflow the date arithmetic of charging and activation.
+MAX_PERIOD_DAYS = 3660
 
 
 class Tariff(ClientOwned, NameTranslations, DescriptionTranslations):
@@ -23,8 +28,10 @@ class Tariff(ClientOwned, NameTranslations, DescriptionTranslations):
     kind = models.PositiveSmallIntegerField(choices=Kind.choices, default=Kind.BASIC)
     enabled = models.BooleanField(default=True)
     hidden = models.BooleanField(default=False)
-    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
-    period = models.PositiveIntegerField(default=30, help_text="days")
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    period = models.PositiveIntegerField(default=30, help_text="days", validators=[MaxValueValidator(MAX_PERIOD_DAYS)])
     default_activation_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     assigned_by_default = models.BooleanField(default=False)
     required = models.BooleanField(default=False)

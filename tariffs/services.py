@@ -1,7 +1,7 @@
 """Operations on tariff packages: create, modify, delete, their streaming services. Every change
 bumps the operator's tariff generation (tariffs/invalidation.py), so channel lists and
 entitlements follow at once. Tariff subscriptions (a customer's paid periods) are
-billing/subscriptions.py's."""
+billing/subscribers.py's."""
 
 from __future__ import annotations
 
@@ -116,6 +116,18 @@ def tariff_modify(*, tariff: Tariff, data: Mapping[str, Any]) -> list[str]:
             tariff.save(update_fields=changed)
             _tariffs_changed(tariff.client_id)
     return changed
+
+
+def tariff_save(*, tariff: Tariff, m2m: dict | None = None) -> Tariff:
+    """Create or change a package as the admin's form built it, with the checks of
+    tariff_create/tariff_modify; `m2m` maps many-to-many field names to their new values."""
+    _validate(tariff)
+    with transaction.atomic():
+        tariff.save()
+        for name, values in (m2m or {}).items():
+            getattr(tariff, name).set(values)
+        _tariffs_changed(tariff.client_id)
+    return tariff
 
 
 def tariff_delete(*, tariff: Tariff) -> None:

@@ -137,6 +137,15 @@ BY_TYPE: dict[str, list[Value]] = {
         '["1", "x", null, true, 1.5, [], {}]',
         '"string"',
         "-1",
+        # Well-formed JSON of the wrong shape: lists where objects are expected, objects
+        # where strings or numbers are, wrong types nested inside the right container.
+        '[{"id": "\u00b2"}]',
+        '[{"id": "1", "is_hidden": "x", "is_favorited": [1], "is_parent_control": {"a": 1}}]',
+        '[{"id": {"a": 1}}, {"id": [1]}, {"id": true}, {"id": 1.5}]',
+        '[{"channel_id": ["1"], "id": "9999999999999999999999999"}]',
+        '{"id": [1], "channels": {"id": []}, "items": "x"}',
+        '[[{"id": 1}], "x", 1]',
+        '{"a": {"b": [{"c": {"d": []}}]}}',
     ],
     "a string": [
         "\x00",
@@ -178,6 +187,13 @@ JSON_VALUES: list[object] = [
     [{"channel_id": 1, "is_hidden": [], "is_parent_control": {}}],
     {"a": [1, {"b": None}]},
     [[[[[]]]]],
+    # Well-formed, wrong shape.
+    [{"id": "\u00b2"}],
+    [{"id": "1", "is_hidden": "x", "is_favorited": [1], "is_parent_control": {"a": 1}}],
+    [{"id": {"a": 1}}, {"id": [1]}, {"id": True}],
+    [{"channel_id": ["1"]}, {"channel_id": {"x": 1}}],
+    {"id": [1], "channels": {"id": []}, "items": "x", "data": [{"a": {"b": []}}]},
+    [[{"id": 1}], "x", 1],
 ]
 
 # Bodies that are not what their content type says.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from ..models import Account, ProfileType
-from .action_log import customer_action_record
+from .action_log import Action, Source, customer_action_log
 
 
 def _save(account: Account, fields: list[str]) -> None:
@@ -23,7 +23,7 @@ def account_password_change(*, account: Account, old_password: str, new_password
             return False
         locked.set_password(new_password)
         locked.save(update_fields=["password", "updated_at"])
-        customer_action_record(account=locked, action="password_change")
+        customer_action_log(account=locked, action=Action.PASSWORD_CHANGED, source=Source.TVMW_API)
     return True
 
 
@@ -32,7 +32,7 @@ def account_parent_code_set(*, account: Account, parent_code: str) -> None:
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.parent_code = parent_code
         _save(locked, ["parent_code"])
-        customer_action_record(account=locked, action="parent_code_change")
+        customer_action_log(account=locked, action=Action.PARENT_CODE_CHANGED, source=Source.TVMW_API)
 
 
 def account_template_set(*, account: Account, template) -> None:
@@ -40,7 +40,12 @@ def account_template_set(*, account: Account, template) -> None:
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.template = template.system_name
         _save(locked, ["template"])
-        customer_action_record(account=locked, action="template_change", details={"template": template.system_name})
+        customer_action_log(
+            account=locked,
+            action=Action.TEMPLATE_CHANGED,
+            source=Source.TVMW_API,
+            details={"template": template.system_name},
+        )
 
 
 def account_profile_set(*, account: Account, profile_type: ProfileType, name: str) -> None:
@@ -51,8 +56,11 @@ def account_profile_set(*, account: Account, profile_type: ProfileType, name: st
         locked.profile_type = profile_type
         locked.profile_name = name
         _save(locked, ["profile_type", "profile_name"])
-        customer_action_record(
-            account=locked, action="profile_change", details={"profile_id": profile_type.pk, "name": name}
+        customer_action_log(
+            account=locked,
+            action=Action.PROFILE_CHANGED,
+            source=Source.TVMW_API,
+            details={"profile_id": profile_type.pk, "name": name},
         )
 
 
@@ -72,7 +80,7 @@ def account_settings_save(*, account: Account, changes: dict) -> None:
             setattr(locked, name, value)
         _save(locked, list(changes))
         if "parent_code" in changes:
-            customer_action_record(account=locked, action="parent_code_change")
+            customer_action_log(account=locked, action=Action.PARENT_CODE_CHANGED, source=Source.TVMW_API)
         rest = {k: str(getattr(v, "pk", v)) for k, v in changes.items() if k != "parent_code"}
         if rest:
-            customer_action_record(account=locked, action="settings_change", details=rest)
+            customer_action_log(account=locked, action=Action.SETTINGS_CHANGED, source=Source.TVMW_API, details=rest)

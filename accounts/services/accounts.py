@@ -10,25 +10,23 @@ wire is `ext_id` here)."""
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import ipaddress
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Account, AccountDevice, Customer, CustomerActionLog, Session
+from accounts.models import Account, AccountDevice, Customer, Session
 from clients.models import PlayDevice, PlayDeviceTemplate
 from smarty.logging import log_event
 from tariffs.models import TariffSubscription
 
-from ..invalidation import accounts_invalidate, sessions_changed
+from ..invalidation import accounts_changed, accounts_invalidate, sessions_changed
+from .action_log import Action, Source, customer_action_log, plain
 
-Source = CustomerActionLog.Source
 StatusReason = Account.StatusReason
 
 ACCOUNT_FIELDS = frozenset(
@@ -54,9 +52,16 @@ ACCOUNT_FIELDS = frozenset(
         "option1",
         "option2",
         "option3",
+        "settings",
     }
 )
-DEVICE_FIELDS = frozenset({"serial_number", "brand_name", "device_model", "diagonal", "reset_settings"})
+#: What the admin's account card changes besides ACCOUNT_FIELDS (the Billing API never does).
+ACCOUNT_CARD_FIELDS = frozenset({"abonement", "customer"})
+DEVICE_FIELDS = frozenset(
+    {"serial_number", "brand_name", "device_model", "diagonal", "reset_settings", "enabled", "app_build_version"}
+)
+#: A device's identity, which only a hand edit (the admin) changes after creation.
+DEVICE_IDENTITY_FIELDS = frozenset({"device_uid", "play_device", "is_basic"})
 ABONEMENT_ATTEMPTS = 20
 STATUS_REASON_MAX = Account._meta.get_field("status_reason").max_length
 
@@ -91,45 +96,6 @@ class TariffUnavailableError(Exception):
 # --- shared helpers -------------------------------------------------------------------------
 
 
-def plain(value: Any) -> Any:
-    """A JSON-friendly copy of a value for logs and the action log."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
-
-
-def customer_action_log(
-    *,
-    client_id: int,
-    action: str,
-    source: str,
-    customer: Customer | None = None,
-    account: Account | None = None,
-    details: Mapping[str, Any] | None = None,
-    user: str = "",
-) -> None:
-    """A CustomerActionLog row, when TVMIDDLEWARE_CUSTOMER_LOG_ENABLED."""
-    if not settings.TVMIDDLEWARE_CUSTOMER_LOG_ENABLED:
-        return
-    CustomerActionLog.objects.create(
-        client_id=client_id,
-        customer=customer,
-        account=account,
-        source=source,
-        action=action,
-        details=plain(dict(details or {})),
-        user=user or "",
-    )
-
-
 def sessions_end(*, account_ids: Iterable[int], device_ids: Iterable[int] | None = None) -> int:
     """Delete the sessions of accounts (or of some of their devices) so no authkey of them
     works any longer; their cached copies are invalidated after commit."""
@@ -148,10 +114,13 @@ def sessions_delete(*, sessions) -> int:
     """Delete the sessions of a queryset (an operator's authkeys); their cached copies are
     invalidated after commit. Returns how many were deleted."""
     with transaction.atomic():
-        authkeys = list(sessions.values_list("authkey", flat=True))
+        rows = list(sessions.values_list("authkey", "account_id"))
+        authkeys = [key for key, _ in rows]
         if authkeys:
             Session.objects.filter(authkey__in=authkeys).delete()
             sessions_changed(authkeys)
+            # The account's cached state lists its sessions too.
+            accounts_changed(*sorted({pk for _, pk in rows}))
     return len(authkeys)
 
 
@@ -163,13 +132,6 @@ def generate_password() -> str:
 def generate_abonement(client) -> str:
     length = max(int(getattr(client, "abonement_length", 8) or 8), 4)
     return str(10 ** (length - 1) + secrets.randbelow(9 * 10 ** (length - 1)))
-
-
-def _charge(customer: Customer) -> None:
-    # Internal billing: a change of tariffs or accounts may make charges due or settle debts.
-    from billing.services import customer_charge
-
-    customer_charge(customer=customer)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -185,7 +147,9 @@ def normalise_subnets(value: str) -> str:
     return ",".join(str(ipaddress.ip_network(p.strip(), strict=False)) for p in parts)
 
 
-def _validate_account(account: Account) -> None:
+def account_validate(account: Account) -> None:
+    """The checks every door's account passes (the admin's form runs them before saving).
+    Normalises `subnets`. Raises ValidationError."""
     errors: dict[str, list[str]] = {}
     try:
         account.full_clean(
@@ -281,7 +245,7 @@ def account_create(
     given = str(abonement).strip() if abonement not in (None, "") else ""
     account = Account(client=customer.client, customer=customer, abonement=given or "0", **data)
     account.set_password(raw_password)
-    _validate_account(account)
+    account_validate(account)
     tariffs = list(tariffs)
     with transaction.atomic():
         _insert_account(account, generate=not given)
@@ -293,7 +257,7 @@ def account_create(
             customer=customer,
             account=account,
             source=source,
-            action="account_created",
+            action=Action.ACCOUNT_CREATED,
             details={"abonement": account.abonement, "ext_id": account.ext_id},
             user=user,
         )
@@ -305,7 +269,6 @@ def account_create(
                 tariffs_ids=[t.pk for t in tariffs],
             )
         accounts_invalidate(client_id=account.client_id, account_ids=[account.pk], tariffs=bool(tariffs))
-        _charge(customer)
     account.raw_password = raw_password
     return account
 
@@ -322,11 +285,13 @@ def account_modify(
     """Change the given fields (only those); a non-empty `password` replaces the password.
     Deactivating ends the account's sessions. Returns the names of the changed fields.
 
-    Raises ValidationError, AccountExtIdTakenError."""
+    Raises ValidationError, AccountExtIdTakenError, AbonementTakenError."""
     data = dict(data or {})
-    _check_fields(data, ACCOUNT_FIELDS)
+    _check_fields(data, ACCOUNT_FIELDS | ACCOUNT_CARD_FIELDS)
     with transaction.atomic():
         account = Account.objects.select_for_update().select_related("customer", "client").get(pk=account.pk)
+        if "customer" in data and data["customer"].client_id != account.client_id:
+            raise ValidationError({"customer": ["not found"]})
         before = {name: getattr(account, name) for name in data}
         was_active = account.active
         for name, value in data.items():
@@ -334,7 +299,7 @@ def account_modify(
         if "active" in data and "status_reason" not in data and account.active != was_active:
             account.status_reason = StatusReason.ACTIVE if account.active else StatusReason.INACTIVE
             before.setdefault("status_reason", None)
-        _validate_account(account)
+        account_validate(account)
         changed = [name for name in before if getattr(account, name) != before[name]]
         if password not in (None, ""):
             account.set_password(str(password))
@@ -344,6 +309,13 @@ def account_modify(
                 with transaction.atomic():
                     account.save()
             except IntegrityError:
+                if (
+                    "abonement" in changed
+                    and Account.objects.filter(client_id=account.client_id, abonement=account.abonement)
+                    .exclude(pk=account.pk)
+                    .exists()
+                ):
+                    raise AbonementTakenError() from None
                 raise AccountExtIdTakenError() from None
         if reset_device_settings:
             AccountDevice.objects.filter(account=account).update(reset_settings=True)
@@ -368,7 +340,7 @@ def _account_changed(account: Account, changed: list[str], *, source: str, user:
         customer=account.customer,
         account=account,
         source=source,
-        action="account_changed",
+        action=Action.ACCOUNT_CHANGED,
         details=values,
         user=user,
     )
@@ -409,7 +381,7 @@ def account_activate(
             customer=account.customer,
             account=account,
             source=source,
-            action="account_activated",
+            action=Action.ACCOUNT_ACTIVATED,
             user=user,
         )
 
@@ -432,7 +404,7 @@ def account_delete(*, account: Account, source: str = Source.SYSTEM, user: str =
             client_id=account.client_id,
             customer=account.customer,
             source=source,
-            action="account_deleted",
+            action=Action.ACCOUNT_DELETED,
             details={"account_id": account.pk, "abonement": account.abonement},
             user=user,
         )
@@ -442,23 +414,31 @@ def account_delete(*, account: Account, source: str = Source.SYSTEM, user: str =
 
 def account_first_login_activate(*, account: Account, today: dt.date | None = None) -> bool:
     """`auto_activation_period`: on the first login the account is activated for that many
-    days (activation_date = today, deactivation_date = today + period). For the login flow;
-    returns whether it applied (only once: activation_date must still be empty)."""
+    days (activation_date = today, deactivation_date = today + period; an INACTIVE or WAIT
+    status becomes ACTIVE, a BLOCK or DEBT stays). For the login flow; returns whether it
+    applied. Race-safe: the UPDATE is conditional on activation_date still being empty, so of
+    two first logins at once only one activates."""
     if not account.auto_activation_period or account.activation_date:
         return False
     today = today or timezone.localdate()
     end = today + dt.timedelta(days=account.auto_activation_period)
     with transaction.atomic():
         updated = Account.objects.filter(pk=account.pk, activation_date__isnull=True).update(
-            activation_date=today, deactivation_date=end, active=True, status_reason=StatusReason.ACTIVE
+            activation_date=today, deactivation_date=end, active=True, updated_at=timezone.now()
         )
         if updated:
-            account.activation_date, account.deactivation_date = today, end
-            account.active, account.status_reason = True, StatusReason.ACTIVE
-            _account_changed(
-                account, ["activation_date", "deactivation_date", "active"], source=Source.TVMW_API, user=""
-            )
+            changed = ["activation_date", "deactivation_date", "active"]
+            account.activation_date, account.deactivation_date, account.active = today, end, True
+            waiting = (StatusReason.INACTIVE, StatusReason.WAIT)
+            if Account.objects.filter(pk=account.pk, status_reason__in=waiting).update(
+                status_reason=StatusReason.ACTIVE
+            ):
+                account.status_reason = StatusReason.ACTIVE
+                changed.append("status_reason")
+            _account_changed(account, changed, source=Source.TVMW_API, user="")
             accounts_invalidate(client_id=account.client_id, account_ids=[account.pk])
+        else:
+            account.refresh_from_db(fields=["activation_date", "deactivation_date", "active", "status_reason"])
     return bool(updated)
 
 
@@ -494,13 +474,12 @@ def tariffs_change(
     add: bool,
     source: str = Source.SYSTEM,
     user: str = "",
-    charge: bool = True,
 ) -> list[int]:
     """Assign (add=True) or remove an account's or a customer's own tariffs; returns the ids
     that changed. The one place that logs ACCOUNT_/CUSTOMER_TARIFFS_ASSIGNED/REMOVED, writes
-    the action log, closes the removed tariffs' open subscriptions, refreshes the caches of the
-    accounts concerned and charges. Assigning raises TariffUnavailableError for a disabled
-    tariff."""
+    the action log, closes the removed tariffs' open subscriptions and refreshes the caches of
+    the accounts concerned. Assigning raises TariffUnavailableError for a disabled tariff.
+    The charge that may follow is billing's step (billing.subscribers)."""
 
     is_account = isinstance(holder, Account)
     kind = "account" if is_account else "customer"
@@ -533,31 +512,27 @@ def tariffs_change(
                 customer=customer,
                 account=holder if is_account else None,
                 source=source,
-                action=f"{kind}_tariffs_{verb}",
+                action=Action(f"{kind}_tariffs_{verb}"),
                 details={"tariffs_ids": ids},
                 user=user,
             )
             account_ids = [holder.pk] if is_account else holder.accounts.values_list("id", flat=True)
             accounts_invalidate(client_id=holder.client_id, account_ids=account_ids, tariffs=True)
-        # An assignment re-checks the balance even when nothing was new; a removal only when
-        # something was removed.
-        if charge and (add or changed):
-            _charge(customer)
     return [t.pk for t in changed]
 
 
 def account_tariff_assign(
-    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = ""
 ) -> list[int]:
     """Give the account (not its customer) the tariffs. Returns the ids newly assigned."""
-    return tariffs_change(holder=account, tariffs=tariffs, add=True, source=source, user=user, charge=charge)
+    return tariffs_change(holder=account, tariffs=tariffs, add=True, source=source, user=user)
 
 
 def account_tariff_remove(
-    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+    *, account: Account, tariffs: Iterable, source: str = Source.SYSTEM, user: str = ""
 ) -> list[int]:
     """Take the tariffs from the account; its open subscriptions of them are closed."""
-    return tariffs_change(holder=account, tariffs=tariffs, add=False, source=source, user=user, charge=charge)
+    return tariffs_change(holder=account, tariffs=tariffs, add=False, source=source, user=user)
 
 
 # --- devices --------------------------------------------------------------------------------------
@@ -601,7 +576,7 @@ def account_device_create(
             customer=account.customer,
             account=account,
             source=source,
-            action="account_device_created",
+            action=Action.ACCOUNT_DEVICE_CREATED,
             details={"device_uid": device.device_uid},
             user=user,
         )
@@ -612,9 +587,10 @@ def account_device_create(
 def account_device_modify(
     *, device: AccountDevice, data: Mapping[str, Any], source: str = Source.SYSTEM, user: str = ""
 ) -> list[str]:
-    """Change the given device fields. Raises ValidationError."""
+    """Change the given device fields (`DEVICE_FIELDS`; the admin also the identity fields).
+    Raises ValidationError, DeviceUidTakenError."""
     data = dict(data)
-    _check_fields(data, DEVICE_FIELDS)
+    _check_fields(data, DEVICE_FIELDS | DEVICE_IDENTITY_FIELDS)
     with transaction.atomic():
         before = {name: getattr(device, name) for name in data}
         for name, value in data.items():
@@ -624,14 +600,18 @@ def account_device_modify(
         )
         changed = [name for name in data if getattr(device, name) != before[name]]
         if changed:
-            device.save(update_fields=changed)
+            try:
+                with transaction.atomic():
+                    device.save(update_fields=changed)
+            except IntegrityError:
+                raise DeviceUidTakenError() from None
             customer_action_log(
                 client_id=device.client_id,
                 customer=device.account.customer,
                 account=device.account,
                 source=source,
-                action="account_device_changed",
-                details={"device_uid": device.device_uid, **{n: getattr(device, n) for n in changed}},
+                action=Action.ACCOUNT_DEVICE_CHANGED,
+                details={"device_uid": device.device_uid, **{n: plain(getattr(device, n)) for n in changed}},
                 user=user,
             )
             accounts_invalidate(client_id=device.client_id, account_ids=[device.account_id])
@@ -649,7 +629,7 @@ def account_device_delete(*, device: AccountDevice, source: str = Source.SYSTEM,
             customer=account.customer,
             account=account,
             source=source,
-            action="account_device_removed",
+            action=Action.ACCOUNT_DEVICE_REMOVED,
             details={"device_uid": device.device_uid},
             user=user,
         )

@@ -17,9 +17,9 @@ from tariffs.models import Tariff
 
 from ..invalidation import accounts_invalidate
 from .accounts import (
+    Action,
     Source,
     TariffUnavailableError,
-    _charge,
     _check_fields,
     _usable_tariffs,
     customer_action_log,
@@ -82,6 +82,7 @@ __all__ = [
     "customer_modify",
     "customer_tariff_assign",
     "customer_tariff_remove",
+    "customer_validate",
 ]
 
 
@@ -92,7 +93,8 @@ class CustomerExtIdTakenError(Exception):
         super().__init__(message)
 
 
-def _validate_customer(customer: Customer) -> None:
+def customer_validate(customer: Customer) -> None:
+    """The checks every door's customer passes (the admin's form runs them before saving)."""
     errors: dict[str, list[str]] = {}
     try:
         customer.full_clean(exclude=["client", "dealer", "balance"], validate_unique=False, validate_constraints=False)
@@ -141,7 +143,7 @@ def customer_create(
     _check_fields(data, CUSTOMER_FIELDS)
     data.setdefault("meta", {})
     customer = Customer(client=client, **data)
-    _validate_customer(customer)
+    customer_validate(customer)
     tariffs = _usable_tariffs(client.pk, tariffs)
     if assign_default_tariffs:
         defaults = Tariff.objects.for_client(client).filter(enabled=True, assigned_by_default=True)
@@ -155,7 +157,7 @@ def customer_create(
             client_id=client.pk,
             customer=customer,
             source=source,
-            action="customer_created",
+            action=Action.CUSTOMER_CREATED,
             details={"ext_id": customer.ext_id},
             user=user,
         )
@@ -163,7 +165,6 @@ def customer_create(
             ids = [t.pk for t in tariffs]
             log_event("smarty_accounts", "CUSTOMER_TARIFFS_ASSIGNED", customer_id=customer.pk, tariffs_ids=ids)
             accounts_invalidate(client_id=client.pk, account_ids=[], tariffs=True)
-            _charge(customer)
     return customer
 
 
@@ -180,7 +181,7 @@ def customer_modify(
         before = {name: getattr(customer, name) for name in data}
         for name, value in data.items():
             setattr(customer, name, value)
-        _validate_customer(customer)
+        customer_validate(customer)
         changed = [name for name in data if getattr(customer, name) != before[name]]
         if not changed:
             return []
@@ -195,7 +196,7 @@ def customer_modify(
             client_id=customer.client_id,
             customer=customer,
             source=source,
-            action="customer_changed",
+            action=Action.CUSTOMER_CHANGED,
             details=values,
             user=user,
         )
@@ -209,7 +210,7 @@ def customer_delete(*, customer: Customer, source: str = Source.SYSTEM, user: st
         customer_action_log(
             client_id=customer.client_id,
             source=source,
-            action="customer_deleted",
+            action=Action.CUSTOMER_DELETED,
             details={"customer_id": customer.pk, "ext_id": customer.ext_id},
             user=user,
         )
@@ -220,14 +221,14 @@ def customer_delete(*, customer: Customer, source: str = Source.SYSTEM, user: st
 
 
 def customer_tariff_assign(
-    *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+    *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = ""
 ) -> list[int]:
     """Give the customer (so every account of it) the tariffs. Returns the ids newly assigned."""
-    return tariffs_change(holder=customer, tariffs=tariffs, add=True, source=source, user=user, charge=charge)
+    return tariffs_change(holder=customer, tariffs=tariffs, add=True, source=source, user=user)
 
 
 def customer_tariff_remove(
-    *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = "", charge: bool = True
+    *, customer: Customer, tariffs: Iterable, source: str = Source.SYSTEM, user: str = ""
 ) -> list[int]:
     """Take the tariffs from the customer; its open subscriptions of them are closed."""
-    return tariffs_change(holder=customer, tariffs=tariffs, add=False, source=source, user=user, charge=charge)
+    return tariffs_change(holder=customer, tariffs=tariffs, add=False, source=source, user=user)

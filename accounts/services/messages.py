@@ -6,18 +6,19 @@ what keeps account/status's warm path free of queries."""
 
 from __future__ import annotations
 
+import re
 import uuid as uuid_lib
 from enum import IntEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from smarty.logging import log_event
 
 from ..invalidation import inbox_changed
-from ..models import Account, AccountDevice, DeviceCommand, Message
+from ..models import Account, AccountDevice, Customer, DeviceCommand, Message
 
 
 class CommandType(IntEnum):
@@ -159,3 +160,58 @@ def command_mark_delivered(*, account: Account, command_id: int) -> bool:
 
 def _touch_inbox(account_id: int) -> None:
     inbox_changed(account_id)
+
+
+# --- bulk mail (seed 3.2.8.4.1) ---------------------------------------------------------------
+_VARIABLES = re.compile(r"\$(firstname|lastname)\b")
+
+
+def message_substitute(text: str, customer: Customer) -> str:
+    """Replace $firstname and $lastname with the customer's names (bulk mail, seed 3.2.8.4.1)."""
+    values = {"firstname": customer.firstname, "lastname": customer.lastname}
+    return _VARIABLES.sub(lambda m: values[m.group(1)], text)
+
+
+def message_bulk_create(
+    *,
+    accounts: QuerySet,
+    subject: str,
+    text: str,
+    urgent: bool = False,
+    no_confirmation: bool = False,
+    batch_size: int = 500,
+) -> int:
+    """One message per account with $firstname/$lastname of its customer substituted in the
+    subject and the text. Returns the number of messages created."""
+    created = 0
+    with transaction.atomic():
+        batch: list[tuple[Message, str]] = []
+        touched: list[int] = []
+        for account in accounts.select_related("customer").iterator(chunk_size=batch_size):
+            message = Message(
+                client_id=account.client_id,
+                account=account,
+                uuid=uuid_lib.uuid4(),
+                subject=message_substitute(subject, account.customer)[:255],
+                text=message_substitute(text, account.customer),
+                urgent=urgent,
+                no_confirmation=no_confirmation,
+            )
+            batch.append((message, account.abonement))
+            touched.append(account.pk)
+            if len(batch) >= batch_size:
+                created += _flush_messages(batch)
+                batch = []
+        created += _flush_messages(batch)
+        # bulk_create sends no signals: refresh the recipients' inbox state (account/status).
+        inbox_changed(*touched)
+    return created
+
+
+def _flush_messages(batch: list[tuple[Message, str]]) -> int:
+    if not batch:
+        return 0
+    Message.objects.bulk_create([m for m, _ in batch])
+    for message, abonement in batch:
+        message_log_created(message, abonement)
+    return len(batch)

@@ -35,7 +35,8 @@ from ..selectors import (
     ip_in_subnets,
     session_cache_id,
 )
-from .action_log import customer_action_record
+from .accounts import account_first_login_activate
+from .action_log import Action, Source, customer_action_log
 from .devices import DeviceNotFoundError, device_register, device_unbind
 from .phone import Outcome, Verification, normalize_phone, phone_verify
 from .throttling import login_attempts_exceeded, login_failure_record
@@ -316,9 +317,10 @@ def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> L
             old.delete()
         session = _session_create(req, account, device)
         Account.objects.filter(pk=account.pk).update(last_active=session.created_at)
-        customer_action_record(
+        customer_action_log(
             account=account,
-            action="login",
+            action=Action.LOGIN,
+            source=Source.TVMW_API,
             details={"login_method": str(method), "device_uid": req.device_uid, "ip": req.ip},
         )
     if activated:
@@ -335,20 +337,10 @@ def _apply_account_changes(req: LoginRequest, account: Account, today: dt.date) 
     if req.reset_block_status_reason and account.status_reason == Account.StatusReason.BLOCK:
         account.status_reason = Account.StatusReason.ACTIVE
         changed.append("status_reason")
-    activated = False
-    if account.auto_activation_period and account.activation_date is None:
-        # The period counts from the first login.
-        account.activation_date = today
-        account.deactivation_date = today + dt.timedelta(days=account.auto_activation_period)
-        account.active = True
-        if account.status_reason in (Account.StatusReason.INACTIVE, Account.StatusReason.WAIT):
-            account.status_reason = Account.StatusReason.ACTIVE
-            changed.append("status_reason")
-        changed += ["activation_date", "deactivation_date", "active"]
-        activated = True
     if changed:
-        account.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
-    return activated
+        account.save(update_fields=[*changed, "updated_at"])
+    # The period counts from the first login; the conditional UPDATE settles concurrent ones.
+    return account_first_login_activate(account=account, today=today)
 
 
 def _check_tariff_device_rules(tariffs: list[dict], group: int | None, is_basic: bool, multilogin: bool) -> None:

@@ -22,7 +22,7 @@ from smarty.api import ApiError, Call, Date, Flag, String
 from smarty.api.params import is_digits
 from streaming.models import DataCenter
 
-from .. import errors
+from .. import errors, subscribers
 from ..api import (
     Abonement,
     Id,
@@ -123,7 +123,7 @@ def account_create(call: Call) -> dict:
         },
         rename=RENAME,
     ):
-        account = account_services.account_create(
+        account = subscribers.account_create(
             customer=customer, abonement=call.params["abonement"], password=password, data=data, source=SOURCE
         )
     return {"account_id": account.pk, "abonement": account.abonement, "password": account.raw_password}
@@ -241,7 +241,7 @@ def account_tariff_assign(call: Call) -> dict:
     account = account_from(call, code.ACCOUNT_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
     with domain_errors({TariffUnavailableError: code.FAILED}):
-        account_services.account_tariff_assign(account=account, tariffs=[tariff], source=SOURCE)
+        subscribers.account_tariff_assign(account=account, tariffs=[tariff], source=SOURCE)
     return {}
 
 
@@ -255,7 +255,7 @@ def account_tariff_remove(call: Call) -> dict:
     code = errors.AccountTariffRemove
     account = account_from(call, code.ACCOUNT_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
-    account_services.account_tariff_remove(account=account, tariffs=[tariff], source=SOURCE)
+    subscribers.account_tariff_remove(account=account, tariffs=[tariff], source=SOURCE)
     return {}
 
 

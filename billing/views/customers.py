@@ -16,7 +16,7 @@ from smarty.api import ApiError, Call, Date, Decimal, Flag, String
 from smarty.api.params import is_digits
 from tariffs.models import Tariff, TariffSubscription
 
-from .. import errors
+from .. import errors, subscribers
 from ..api import (
     Id,
     Int,
@@ -30,7 +30,7 @@ from ..api import (
     tariff_from,
 )
 from ..services import money
-from ..subscriptions import tariff_subscription_create, tariff_subscription_delete
+from ..subscribers import tariff_subscription_create, tariff_subscription_delete
 from . import shapes
 from .accounts import TARIFF_REF, regexp_param
 
@@ -142,7 +142,7 @@ def customer_create(call: Call) -> dict:
     if not _registration_allowed(call):
         raise ApiError(code.IP_LIMIT, "Registration limit from this IP address exceeded")
     with domain_errors({ValidationError: code.INVALID, CustomerExtIdTakenError: code.EXT_ID_EXISTS}, rename=RENAME):
-        customer = customer_services.customer_create(client=call.client, data=data, source=SOURCE)
+        customer = subscribers.customer_create(client=call.client, data=data, source=SOURCE)
     return {"id": customer.pk}
 
 
@@ -237,7 +237,7 @@ def customer_tariff_assign(call: Call) -> dict:
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
     with domain_errors({TariffUnavailableError: code.FAILED}):
-        customer_services.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
+        subscribers.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
     return {}
 
 
@@ -251,7 +251,7 @@ def customer_tariff_remove(call: Call) -> dict:
     code = errors.CustomerTariffRemove
     customer = customer_from(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
-    customer_services.customer_tariff_remove(customer=customer, tariffs=[tariff], source=SOURCE)
+    subscribers.customer_tariff_remove(customer=customer, tariffs=[tariff], source=SOURCE)
     return {}
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
+from accounts.models import CustomerActionLog
 from smarty.api import ApiError, Call, Decimal, Flag, String
 
 from .. import errors, services
@@ -79,6 +80,7 @@ def transaction_create(call: Call) -> dict:
             video_ext_id=(p["video_ext_id"] or "").strip(),
             video_available_until=until,
             activate_accounts=bool(p["activate_accounts"]),
+            action_source=CustomerActionLog.Source.BILLING_API,
         )
     return {"transaction_id": tx.pk}
 
@@ -95,5 +97,7 @@ def transaction_delete(call: Call) -> dict:
     if not ext_id:
         raise ApiError(code.EXT_ID_MISSING, "ext_id is required", {"ext_id": "required"})
     with domain_errors({services.TransactionNotFoundError: code.NOT_FOUND}):
-        services.transaction_delete(client=call.client, ext_id=ext_id)
+        services.transaction_delete(
+            client=call.client, ext_id=ext_id, action_source=CustomerActionLog.Source.BILLING_API
+        )
     return {}

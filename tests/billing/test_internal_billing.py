@@ -12,10 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Account, Customer, Session
-from accounts.services.customers import customer_tariff_assign
 from billing import services
 from billing.models import PromoActivation, PromoCode, Transaction
-from billing.subscriptions import tariff_subscription_create
+from billing.subscribers import customer_tariff_assign, tariff_subscription_create
 from tariffs.models import TariffSubscription
 from tests import factories as f
 
@@ -82,7 +81,7 @@ def test_the_scheduled_run_renews_each_period(operator, priced):
 
 
 def test_an_account_level_tariff_without_funds_blocks_only_that_account(operator, priced):
-    from accounts.services.accounts import account_tariff_assign
+    from billing.subscribers import account_tariff_assign
 
     second = f.AccountFactory(customer=operator.customer, abonement="100009")
     account_tariff_assign(account=second, tariffs=[priced])
@@ -146,7 +145,7 @@ def test_a_free_tariff_from_a_promo_ends_after_its_days(operator, priced):
 
 
 def test_removing_the_unpaid_tariff_lifts_the_debt(operator, priced):
-    from accounts.services.customers import customer_tariff_remove
+    from billing.subscribers import customer_tariff_remove
 
     customer_tariff_assign(customer=operator.customer, tariffs=[priced])
     assert account(operator.account.pk).status_reason == "DEBT"
@@ -238,3 +237,34 @@ def test_balance_recalculation_repairs_a_drifted_balance(operator):
     Customer.objects.filter(pk=operator.customer.pk).update(balance=999)
     assert services.customer_balance_recalculate(customer=operator.customer) == 12
     assert balance(operator.customer) == 12
+
+
+def test_a_tariff_period_beyond_the_bound_is_refused_at_validation(operator):
+    from django.core.exceptions import ValidationError
+
+    from tariffs.services import tariff_create
+
+    with pytest.raises(ValidationError) as excinfo:
+        tariff_create(client=operator.client, data={"name": "Forever", "price": Decimal("1"), "period": 10**7})
+    assert "period" in excinfo.value.message_dict
+
+
+def test_one_customers_failing_charge_does_not_stop_the_others(operator, priced, monkeypatch):
+    """A period the database still holds from before the bound overflows the date arithmetic:
+    that customer is logged and skipped, the operator's other customers are charged."""
+    operator.client.payment_method = services.INTERNAL_BILLING
+    operator.client.save()
+    broken = f.TariffFactory(client=operator.client, price=Decimal("5"), period=30, name="Broken")
+    from tariffs.models import Tariff
+
+    Tariff.objects.filter(pk=broken.pk).update(period=10**7)  # accepted before the bound existed
+    victim = f.CustomerFactory(client=operator.client)
+    victim.tariffs.add(broken)
+    services.transaction_create(customer=victim, amount=50, ext_id="v1", processed=True)
+    payer = f.CustomerFactory(client=operator.client)
+    payer.tariffs.add(priced)
+    services.transaction_create(customer=payer, amount=50, ext_id="p1", processed=True)
+    result = services.charge_due(client=operator.client)
+    assert victim.pk in result.failed
+    assert balance(payer) == 40
+    assert balance(victim) == 50  # its part rolled back

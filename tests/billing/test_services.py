@@ -3,6 +3,8 @@ the customer action log, cache generations bumped after commit, sessions ended."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from accounts.models import CustomerActionLog
@@ -112,3 +114,23 @@ def test_a_failed_create_writes_nothing(operator):
     with pytest.raises(ValidationError):
         account_services.account_create(customer=operator.customer, data={"subnets": "not a net"})
     assert Account.objects.filter(customer=operator.customer).count() == 2
+
+
+def test_a_first_login_after_another_one_activated_the_account_keeps_its_dates(operator):
+    """Two first logins at once: the one that read the account before the other's UPDATE must
+    not start the period again (login uses the race-safe account_first_login_activate)."""
+    import types
+
+    from accounts.models import Account
+    from accounts.services.sessions import _apply_account_changes
+
+    Account.objects.filter(pk=operator.account.pk).update(auto_activation_period=30, activation_date=None)
+    stale = Account.objects.get(pk=operator.account.pk)  # read by the slower login
+    first_day = dt.date(2026, 1, 1)
+    Account.objects.filter(pk=stale.pk).update(
+        activation_date=first_day, deactivation_date=first_day + dt.timedelta(days=30)
+    )  # the faster login won
+    req = types.SimpleNamespace(reset_block_status_reason=False)
+    assert _apply_account_changes(req, stale, dt.date(2026, 1, 5)) is False
+    stored = Account.objects.get(pk=stale.pk)
+    assert stored.activation_date == first_day and stored.deactivation_date == dt.date(2026, 1, 31)

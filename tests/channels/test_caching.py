@@ -271,8 +271,7 @@ def _operator_generations(op) -> dict:
 
 
 def _theirs_changes():
-    from channels.admin_services import channel_sort_set
-    from channels.services import account_camera_assign
+    from channels.services import account_camera_assign, channel_sort_set
     from clients.models import PortalSettings
     from streaming.models import Maintenance
     from tariffs.services import tariff_stream_service_assign

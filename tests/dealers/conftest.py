@@ -21,7 +21,7 @@ class DealerWorld:
     account: object
 
 
-def build_dealer(op, index: int, name: str = "Corner shop") -> DealerWorld:  # noqa: ANN001
+def build_dealer(op, index: int, name: str = "Corner shop") -> DealerWorld:
     dealer = Dealer.objects.create(client=op.client, name=f"{name} {index}")
     access = DealerApiAccess.objects.create(dealer=dealer, api_key=f"dealer-key-{dealer.pk}")
     customer = f.CustomerFactory(client=op.client, dealer=dealer, lastname=f"Dealerov{index}", ext_id=f"ext-{index}")
@@ -51,7 +51,7 @@ def foreign(other_operator, mine):
 def dealer_call(client, mine):
     """dealer_call("/customer/info/", customer_id=..., _as=world, _ip=...) -> decoded JSON."""
 
-    def call(path: str, _as: DealerWorld | None = None, _ip: str = "127.0.0.1", **params):  # noqa: ANN003, ANN202
+    def call(path: str, _as: DealerWorld | None = None, _ip: str = "127.0.0.1", **params):
         world = _as or mine
         data = {"dealer_id": world.dealer.pk, "api_key": world.access.api_key}
         data.update({k: v for k, v in params.items() if v is not None})

@@ -13,7 +13,7 @@ from tests import factories as f
 
 @pytest.fixture
 def session_of(db):
-    def make(op, account=None, play_device=None):  # noqa: ANN001, ANN202
+    def make(op, account=None, play_device=None):
         return f.SessionFactory(account=account or op.account, play_device=play_device)
 
     return make
@@ -23,7 +23,7 @@ def session_of(db):
 def api_get(client):
     """api_get("/viewstats/api/stat/push", key=value...) -> (status, decoded JSON or text)."""
 
-    def call(path: str, **params):  # noqa: ANN003, ANN202
+    def call(path: str, **params):
         params = {k: v for k, v in params.items() if v is not None}
         response = client.get(f"{path}?{urlencode(params, doseq=True)}")
         if response["Content-Type"].startswith("application/json"):
@@ -37,7 +37,7 @@ def api_get(client):
 def dm_post(client):
     """dm_post("/ping/push/", {...}) -> decoded JSON of a Device Monitoring call."""
 
-    def call(path: str, body, raw: bool = False):  # noqa: ANN001, ANN202
+    def call(path: str, body, raw: bool = False):
         data = body if raw else json.dumps(body)
         response = client.post("/device_monitoring/api" + path, data, content_type="application/json")
         assert response["Content-Type"].startswith("application/json"), response.content[:200]

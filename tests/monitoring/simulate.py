@@ -12,7 +12,7 @@ from monitoring import recording, services
 from tests import factories as f
 
 
-def simulate_hour(op, *, viewers: int = 6, now: dt.datetime | None = None) -> dict:  # noqa: ANN001
+def simulate_hour(op, *, viewers: int = 6, now: dt.datetime | None = None) -> dict:
     """`viewers` accounts of `op` watch for the last hour (account i starts on channel
     i % 3 and zaps every 20 minutes); returns what was simulated."""
     now = now or timezone.now()

@@ -31,7 +31,7 @@ SPEC = spec_methods()
 needs_spec = pytest.mark.skipif(not SPEC, reason="SMARTY_REFERENCE_SPEC not set")
 
 
-def codes_of(namespace) -> set[int]:  # noqa: ANN001
+def codes_of(namespace) -> set[int]:
     return {getattr(namespace, k) for k in dir(namespace) if k.isupper() and isinstance(getattr(namespace, k), int)}
 
 

@@ -31,7 +31,7 @@ def watched(operator, other_operator):
     return mine
 
 
-def _csv(response) -> list[list[str]]:  # noqa: ANN001
+def _csv(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.reader(io.StringIO(response.content.decode())))
 

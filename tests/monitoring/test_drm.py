@@ -12,7 +12,7 @@ from tests import factories as f
 URL = "/drm/api/ezdrm/content/access/"
 
 
-def check(api_get, session, **params):  # noqa: ANN001, ANN003, ANN201
+def check(api_get, session, **params):
     query = {"authkey": session.authkey, "client_id": session.client_id, "device": "android", **params}
     return api_get(URL, **query)
 

@@ -15,7 +15,7 @@ PUSH = "/viewstats/api/stat/push"
 INFO = "/viewstats/api/stat/customer/info"
 
 
-def push(api_get, session, **params):  # noqa: ANN001, ANN003, ANN201
+def push(api_get, session, **params):
     query = {"authkey": session.authkey, "client_id": session.client_id, "channel_session": 1, **params}
     return api_get(PUSH, **query)
 

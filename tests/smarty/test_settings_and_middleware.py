@@ -197,6 +197,22 @@ def test_statsd_receives_count_time_and_queries_of_a_request(client, db, monkeyp
     assert any(p.startswith("tv.queries.tvmw-HealthCheck:") and p.endswith("|g") for p in packets)
 
 
+def test_the_statsd_query_gauge_counts_queries_without_debug(client, db, monkeypatch, settings):
+    settings.DEBUG = False  # production: connection.queries_log stays empty
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    port = receiver.getsockname()[1]
+    monkeypatch.setattr(smarty.middleware, "_statsd_client", None)
+    with override_settings(STATSD_HOST="127.0.0.1", STATSD_PORT=port, STATSD_PREFIX="tv"):
+        client.get("/billing/api/customer/info/", {"client_id": "1", "customer_id": "1", "signature": "x"})
+    packets = {receiver.recv(512).decode() for _ in range(3)}
+    receiver.close()
+    monkeypatch.setattr(smarty.middleware, "_statsd_client", None)
+    gauge = next(p for p in packets if p.startswith("tv.queries."))
+    assert int(gauge.split(":")[1].split("|")[0]) >= 1, packets
+
+
 def test_cors_allows_whitelisted_portals_only(client, db):
     with override_settings(CORS_ALLOWED_ORIGINS=["https://portal.example.com"]):
         allowed = client.get("/tvmiddleware/api/health/check/", HTTP_ORIGIN="https://portal.example.com")

@@ -27,7 +27,7 @@ def test_password_change_with_the_right_old_password(tvmw_call, authkey, operato
     assert body == {"error": 0, "error_message": ""}
     account = Account.objects.get(pk=operator.account.pk)
     assert account.check_password("s3cret") and "s3cret" not in account.password
-    assert CustomerActionLog.objects.filter(account=account, action="password_change").exists()
+    assert CustomerActionLog.objects.filter(account=account, action="password_changed").exists()
     tvmw_login(password="s3cret", device_uid="new")
     tvmw_login(password="1234", device_uid="new", expect_error=1)
 
@@ -53,7 +53,7 @@ def test_parent_code_set_and_change(tvmw_call, authkey, operator):
     assert body["error"] == 1 and body["error_messages"] == {"old_pin": "Old pin is invalid"}
     body = tvmw_call("/account/parent_code/set/", authkey=authkey, old_pin="1111", new_pin="2222")
     assert body["error"] == 0
-    assert CustomerActionLog.objects.filter(action="parent_code_change").count() == 2
+    assert CustomerActionLog.objects.filter(action="parent_code_changed").count() == 2
 
 
 def test_parent_code_validation_messages_match_the_reference(tvmw_call, authkey):

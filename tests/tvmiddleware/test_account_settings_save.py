@@ -30,7 +30,7 @@ def test_settings_save_changes_account_settings(tvmw_call, authkey, operator):
     account = Account.objects.get(pk=operator.account.pk)
     assert (account.parent_code, account.use_timeshift, account.preferred_timeshift_offset) == ("7777", True, 3)
     assert account.data_center == center
-    assert CustomerActionLog.objects.filter(account=account, action="parent_code_change").exists()
+    assert CustomerActionLog.objects.filter(account=account, action="parent_code_changed").exists()
 
 
 def test_settings_save_favourites_and_channel_order(tvmw_call, authkey, operator):
@@ -45,6 +45,28 @@ def test_settings_save_favourites_and_channel_order(tvmw_call, authkey, operator
     rows = {r.channel_id: r for r in AccountChannelSetting.objects.filter(account=operator.account)}
     assert [rows[c.pk].sort_order for c in (third, first, second)] == [0, 1, 2]
     assert rows[third.pk].is_favorite and rows[first.pk].is_hidden
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [
+        [{"id": "²"}],
+        [{"id": "1", "is_hidden": "x"}],
+        [{"id": "1", "is_favorited": [1]}],
+        [{"id": "1", "is_parent_control": {"a": 1}}],
+        [{"id": 1.5}],
+        [{"id": [1]}],
+        [{"id": True}],
+        [{"id": "9" * 40}],
+        [["1"]],
+        [None],
+        {"id": "1"},
+    ],
+)
+def test_settings_save_answers_a_malformed_channels_sort_with_code_1(tvmw_call, authkey, operator, sort):
+    body = tvmw_call("/settings/save/", _post=True, authkey=authkey, channels_sort=json.dumps(sort))
+    assert body["error"] == 1 and "channels_sort" in body["error_fields"], body
+    assert not AccountChannelSetting.objects.filter(account=operator.account).exists()
 
 
 def test_settings_save_errors_are_code_1_naming_the_parameter(tvmw_call, authkey, operator, other_operator):

@@ -8,11 +8,14 @@ from django.db import transaction
 from accounts.services.account_settings import account_settings_save
 from channels.services import ChannelNotFoundError, account_channel_settings_save
 from smarty.api import ApiError, Call, Flag, Json, Number, String
+from smarty.api.params import is_digits
 from streaming.selectors import data_center_get
 
 from .. import errors
 from ..api import tvmw
 
+#: A channel id longer than this is no id of ours (and would overflow the column).
+MAX_ID_DIGITS = 18
 CHANNEL_PARAMS = ("favorite_channel", "unfavorite_channel", "parent_lock_channel", "parent_unlock_channel")
 
 
@@ -38,9 +41,12 @@ def _channel_changes(call: Call) -> dict[int, dict]:
         if not isinstance(sort, list):
             raise _fail("channels_sort", "expected a JSON list")
         for position, item in enumerate(sort):
-            if not isinstance(item, dict) or not str(item.get("id", "")).isdigit():
+            channel_id = (
+                str(item.get("id", "")) if isinstance(item, dict) and not isinstance(item.get("id"), bool) else ""
+            )
+            if not is_digits(channel_id) or len(channel_id) > MAX_ID_DIGITS:
                 raise _fail("channels_sort", f"item {position} has no channel id")
-            row = changes.setdefault(int(item["id"]), {})
+            row = changes.setdefault(int(channel_id), {})
             row["sort_order"] = position
             for key, field in (
                 ("is_favorited", "is_favorite"),
@@ -48,8 +54,17 @@ def _channel_changes(call: Call) -> dict[int, dict]:
                 ("is_parent_control", "is_parent_control"),
             ):
                 if key in item:
-                    row[field] = bool(int(item[key]))
+                    row[field] = _flag(item[key], position, key)
     return changes
+
+
+def _flag(value: object, position: int, key: str) -> bool:
+    """A channels_sort flag: 0/1 as a number, a string of ASCII digits or a JSON boolean."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) or (isinstance(value, str) and is_digits(value.strip())):
+        return bool(int(value))
+    raise _fail("channels_sort", f"item {position}: {key} must be 0 or 1")
 
 
 def _save_channel_settings(call: Call, changes: dict[int, dict]) -> None:

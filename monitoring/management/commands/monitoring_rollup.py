@@ -14,7 +14,7 @@ from smarty.commands import SmartyCommand
 class Command(SmartyCommand):
     help = "Roll up viewing statistics per hour and day and apply the retention."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--hours", type=int, default=2, help="hourly buckets to recompute (default 2)")
 
     def run(self, **options: Any) -> str:
