@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing import subscribers
 from clients.models import PlayDevice
 from smarty.admin import (
     DateRangeFilter,
@@ -58,7 +56,7 @@ def _online_sessions(since: dt.datetime, prefix: str = "sessions__") -> Q:
 ADMIN = CustomerActionLog.Source.ADMIN
 
 
-def _user(request: HttpRequest) -> str:
+def admin_user(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
@@ -72,7 +70,7 @@ def _service_errors(form: forms.ModelForm, validate, instance) -> None:
             form.add_error(name if name in form.fields else None, errors)
 
 
-def _tariff_diff(before: set[int], tariffs) -> tuple[list, list]:
+def tariff_diff(before: set[int], tariffs) -> tuple[list, list]:
     """The tariffs the form adds and the ids it removes."""
     after = {t.pk: t for t in tariffs}
     return [t for pk, t in after.items() if pk not in before], [pk for pk in before if pk not in after]
@@ -154,8 +152,10 @@ class CustomerAccountInline(OperatorScopedInline):
         return False
 
 
-@admin.register(Customer)
 class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
+    """The customer card. Registered by billing/admin.py, whose save runs the internal
+    billing's charge (billing.subscribers), as every door that gives tariffs does."""
+
     dealer_field = "dealer"
     list_display = (
         "id",
@@ -315,43 +315,11 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
 
         return CustomerServiceForm
 
-    def save_model(self, request, obj, form, change):
-        """The Billing API's CustomerCreate/CustomerModify and tariff assignment: the same
-        services, the same action log and the same charge."""
-        self.assign_owner(request, obj, change)
-        fields = [n for n in form.changed_data if n in customer_services.CUSTOMER_FIELDS]
-        data = {name: getattr(obj, name) for name in fields}
-        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
-        user = _user(request)
-        if not change:
-            data = {n: getattr(obj, n) for n in customer_services.CUSTOMER_FIELDS}
-            saved = subscribers.customer_create(
-                client=obj.client,
-                data=data,
-                tariffs=list(tariffs or ()),
-                assign_default_tariffs=False,
-                source=ADMIN,
-                user=user,
-            )
-            obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
-            obj._state.adding = False
-            return
-        with transaction.atomic():
-            customer_services.customer_modify(customer=obj, data=data, source=ADMIN, user=user)
-            if tariffs is not None:
-                added, removed = _tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
-                if removed:
-                    subscribers.customer_tariff_remove(
-                        customer=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
-                    )
-                if added:
-                    subscribers.customer_tariff_assign(customer=obj, tariffs=added, source=ADMIN, user=user)
-
     def save_related(self, request, form, formsets, change):
         _save_related_without_m2m(self, request, form, formsets, change)
 
     def delete_model(self, request, obj):
-        customer_services.customer_delete(customer=obj, source=ADMIN, user=_user(request))
+        customer_services.customer_delete(customer=obj, source=ADMIN, user=admin_user(request))
 
     def delete_queryset(self, request, queryset):
         for customer in queryset:
@@ -413,8 +381,9 @@ class AccountSessionInline(OperatorScopedInline):
         return False
 
 
-@admin.register(Account)
 class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
+    """The account card. Registered by billing/admin.py (see CustomerAdmin)."""
+
     form = AccountAdminForm
     client_from = "customer"
     dealer_field = "customer__dealer"
@@ -547,40 +516,6 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
 
         return AccountServiceForm
 
-    def save_model(self, request, obj, form, change):
-        """The Billing API's AccountCreate/AccountModify and tariff assignment: the same
-        services, the same action log and the same charge."""
-        self.assign_owner(request, obj, change)
-        allowed = account_services.ACCOUNT_FIELDS | account_services.ACCOUNT_CARD_FIELDS
-        password = form.cleaned_data.get("new_password") or None
-        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
-        user = _user(request)
-        if not change:
-            data = {n: getattr(obj, n) for n in account_services.ACCOUNT_FIELDS}
-            saved = subscribers.account_create(
-                customer=obj.customer,
-                abonement=obj.abonement or None,
-                password=password,
-                data=data,
-                tariffs=list(tariffs or ()),
-                source=ADMIN,
-                user=user,
-            )
-            obj.pk, obj.abonement, obj.client_id = saved.pk, saved.abonement, saved.client_id
-            obj._state.adding = False
-            return
-        data = {name: getattr(obj, name) for name in form.changed_data if name in allowed}
-        with transaction.atomic():
-            account_services.account_modify(account=obj, data=data, password=password, source=ADMIN, user=user)
-            if tariffs is not None:
-                added, removed = _tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
-                if removed:
-                    subscribers.account_tariff_remove(
-                        account=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
-                    )
-                if added:
-                    subscribers.account_tariff_assign(account=obj, tariffs=added, source=ADMIN, user=user)
-
     def save_related(self, request, form, formsets, change):
         _save_related_without_m2m(self, request, form, formsets, change)
 
@@ -589,13 +524,13 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
             return super().save_formset(request, form, formset, change)
         for device in formset.save(commit=False):
             device.account = form.instance
-            device_save(device, changed=formset_changed(formset, device), user=_user(request))
+            device_save(device, changed=formset_changed(formset, device), user=admin_user(request))
         for device in formset.deleted_objects:
-            account_services.account_device_delete(device=device, source=ADMIN, user=_user(request))
+            account_services.account_device_delete(device=device, source=ADMIN, user=admin_user(request))
         return None
 
     def delete_model(self, request, obj):
-        account_services.account_delete(account=obj, source=ADMIN, user=_user(request))
+        account_services.account_delete(account=obj, source=ADMIN, user=admin_user(request))
 
     def delete_queryset(self, request, queryset):
         for account in queryset:
@@ -712,10 +647,10 @@ class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         return Q(last_active__gte=since) | _online_sessions(since)
 
     def save_model(self, request, obj, form, change):
-        device_save(obj, changed=form.changed_data if change else None, user=_user(request))
+        device_save(obj, changed=form.changed_data if change else None, user=admin_user(request))
 
     def delete_model(self, request, obj):
-        account_services.account_device_delete(device=obj, source=ADMIN, user=_user(request))
+        account_services.account_device_delete(device=obj, source=ADMIN, user=admin_user(request))
 
     def delete_queryset(self, request, queryset):
         for device in queryset:

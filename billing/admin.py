@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CustomerActionLog
+from accounts.admin import ADMIN, AccountAdmin, CustomerAdmin, admin_user, tariff_diff
+from accounts.models import Account, Customer, CustomerActionLog
+from accounts.services import accounts as account_services
+from accounts.services import customers as customer_services
 from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
+from tariffs.models import Tariff
 
-from . import services
+from . import services, subscribers
 from .models import Payment, PromoActivation, PromoCode, Transaction
 
 
@@ -186,3 +191,80 @@ class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- subscribers: the customer and account cards save through billing.subscribers ----------
+# The cards are the accounts app's (accounts/admin.py); billing registers them, because giving a
+# customer or an account tariffs is billing's step: the same charge as the Billing API's.
+
+
+@admin.register(Customer)
+class SubscriberCustomerAdmin(CustomerAdmin):
+    def save_model(self, request, obj, form, change):
+        """The Billing API's CustomerCreate/CustomerModify and tariff assignment: the same
+        services, the same action log and the same charge."""
+        self.assign_owner(request, obj, change)
+        fields = [n for n in form.changed_data if n in customer_services.CUSTOMER_FIELDS]
+        data = {name: getattr(obj, name) for name in fields}
+        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
+        user = admin_user(request)
+        if not change:
+            data = {n: getattr(obj, n) for n in customer_services.CUSTOMER_FIELDS}
+            saved = subscribers.customer_create(
+                client=obj.client,
+                data=data,
+                tariffs=list(tariffs or ()),
+                assign_default_tariffs=False,
+                source=ADMIN,
+                user=user,
+            )
+            obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
+            obj._state.adding = False
+            return
+        with transaction.atomic():
+            customer_services.customer_modify(customer=obj, data=data, source=ADMIN, user=user)
+            if tariffs is not None:
+                added, removed = tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
+                if removed:
+                    subscribers.customer_tariff_remove(
+                        customer=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
+                    )
+                if added:
+                    subscribers.customer_tariff_assign(customer=obj, tariffs=added, source=ADMIN, user=user)
+
+
+@admin.register(Account)
+class SubscriberAccountAdmin(AccountAdmin):
+    def save_model(self, request, obj, form, change):
+        """The Billing API's AccountCreate/AccountModify and tariff assignment: the same
+        services, the same action log and the same charge."""
+        self.assign_owner(request, obj, change)
+        allowed = account_services.ACCOUNT_FIELDS | account_services.ACCOUNT_CARD_FIELDS
+        password = form.cleaned_data.get("new_password") or None
+        tariffs = form.cleaned_data.get("tariffs") if "tariffs" in form.cleaned_data else None
+        user = admin_user(request)
+        if not change:
+            data = {n: getattr(obj, n) for n in account_services.ACCOUNT_FIELDS}
+            saved = subscribers.account_create(
+                customer=obj.customer,
+                abonement=obj.abonement or None,
+                password=password,
+                data=data,
+                tariffs=list(tariffs or ()),
+                source=ADMIN,
+                user=user,
+            )
+            obj.pk, obj.abonement, obj.client_id = saved.pk, saved.abonement, saved.client_id
+            obj._state.adding = False
+            return
+        data = {name: getattr(obj, name) for name in form.changed_data if name in allowed}
+        with transaction.atomic():
+            account_services.account_modify(account=obj, data=data, password=password, source=ADMIN, user=user)
+            if tariffs is not None:
+                added, removed = tariff_diff(set(obj.tariffs.values_list("id", flat=True)), tariffs)
+                if removed:
+                    subscribers.account_tariff_remove(
+                        account=obj, tariffs=Tariff.objects.filter(pk__in=removed), source=ADMIN, user=user
+                    )
+                if added:
+                    subscribers.account_tariff_assign(account=obj, tariffs=added, source=ADMIN, user=user)
