@@ -47,7 +47,10 @@ class Unhandled(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if "UNHANDLED" in record.getMessage() or record.exc_info:
-            self.seen.append(record.getMessage() + (logging.Formatter().formatException(record.exc_info)[-600:] if record.exc_info else ""))
+            self.seen.append(
+                record.getMessage()
+                + (logging.Formatter().formatException(record.exc_info)[-600:] if record.exc_info else "")
+            )
 
 
 @pytest.fixture
