@@ -137,5 +137,8 @@ drm = Api(
 
 
 def drm_refusal(text: str) -> HttpResponse:
-    """The license server reads the HTTP status: 404 with a plain-text reason."""
-    return HttpResponse(text, status=DRM_NOT_FOUND, content_type="text/plain; charset=utf-8")
+    """HTTP 404 (what the license server reads) with the reference's reason, in the API
+    envelope: `error` 404 (the reference's error field) and the reason as error_message."""
+    from smarty.api.render import render
+
+    return render({"error": DRM_NOT_FOUND, "error_message": text}, "json", status=DRM_NOT_FOUND)
