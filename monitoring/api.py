@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 
 from smarty.api import Api, ApiError, Call
 from smarty.api.params import json_loads
@@ -78,20 +79,30 @@ class DeviceMonitoring:
 def read_json_body(call: Call) -> None:
     """Device Monitoring takes a JSON object in the POST body (bounded in size); form or
     query parameters are accepted too, for tools that cannot send JSON."""
-    body = call.request.body if call.request.method == "POST" else b""
+    content_type = call.request.META.get("CONTENT_TYPE", "")
+    if call.request.method != "POST" or content_type.startswith(FORM_TYPES):
+        call.state["json"] = {k: v for k, v in call.data.items()}
+        return
+    try:
+        body = call.request.body
+    except RawPostDataException:  # the form was read already
+        call.state["json"] = {k: v for k, v in call.data.items()}
+        return
     if len(body) > settings.SMARTY_DEVICE_MONITORING_MAX_BODY:
         raise ApiError(DeviceMonitoring.BAD_PARAMS, "The request body is too large")
-    content_type = call.request.META.get("CONTENT_TYPE", "")
-    if body and "json" in content_type or body[:1] in (b"{", b"["):
-        try:
-            parsed = json_loads(body)
-        except ValueError as exc:
-            raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body is not valid JSON") from exc
-        if not isinstance(parsed, dict):
-            raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body must be a JSON object")
-        call.state["json"] = parsed
-    else:
+    if not body.strip():
         call.state["json"] = {k: v for k, v in call.data.items()}
+        return
+    try:
+        parsed = json_loads(body)
+    except ValueError as exc:
+        raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body is not valid JSON") from exc
+    if not isinstance(parsed, dict):
+        raise ApiError(DeviceMonitoring.BAD_PARAMS, "The body must be a JSON object")
+    call.state["json"] = parsed
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 device_monitoring = Api(
@@ -126,5 +137,8 @@ drm = Api(
 
 
 def drm_refusal(text: str) -> HttpResponse:
-    """The license server reads the HTTP status: 404 with a plain-text reason."""
-    return HttpResponse(text, status=DRM_NOT_FOUND, content_type="text/plain; charset=utf-8")
+    """HTTP 404 (what the license server reads) with the reference's reason, in the API
+    envelope: `error` 404 (the reference's error field) and the reason as error_message."""
+    from smarty.api.render import render
+
+    return render({"error": DRM_NOT_FOUND, "error_message": text}, "json", status=DRM_NOT_FOUND)

@@ -28,14 +28,15 @@ def test_a_channel_in_the_accounts_tariffs_is_allowed(api_get, operator, session
 
 
 def test_unknown_device_types_get_the_drm_type_issue(api_get, operator, session_of):
-    status, text = check(api_get, session_of(operator), content_id=1, content_type="channel", device="mag")
-    assert (status, text) == (404, "DRM type identification issue.")
+    status, body = check(api_get, session_of(operator), content_id=1, content_type="channel", device="mag")
+    assert (status, body) == (404, {"error": 404, "error_message": "DRM type identification issue."})
 
 
 def test_other_operators_content_and_sessions_are_content_issues(api_get, operator, other_operator, session_of):
     mine = session_of(operator)
-    status, text = check(api_get, mine, content_id=other_operator.channels[0].pk, content_type="channel")
-    assert status == 404 and text.startswith("Content identification issue.")
+    status, body = check(api_get, mine, content_id=other_operator.channels[0].pk, content_type="channel")
+    assert status == 404 and body["error"] == 404
+    assert body["error_message"].startswith("Content identification issue.")
     theirs = session_of(other_operator)
     status, _ = check(
         api_get, theirs, client_id=operator.client.pk, content_id=operator.channels[0].pk, content_type="channel"
@@ -52,8 +53,8 @@ def test_bad_or_unsupported_content_is_a_content_issue(api_get, operator, sessio
         {"content_id": 999999, "content_type": "video"},
         {"content_id": operator.channels[0].pk},
     ):
-        status, text = check(api_get, session, **params)
-        assert status == 404 and "Content identification issue." in text, params
+        status, body = check(api_get, session, **params)
+        assert status == 404 and "Content identification issue." in body["error_message"], params
 
 
 def test_a_channel_outside_the_tariffs_is_refused(api_get, operator, session_of):
