@@ -66,9 +66,8 @@ def test_an_archive_video_plays_the_channels_recording(operator, api):
     body = api("video/url/", vid=video.pk, redirect=0)
     assert body["error"] == 0, body
     begin = video.meta["begin"]
-    assert body["uri"].startswith(
-        f"http://arc.test/{operator.channels[0].id_for_stream_service or operator.channels[0].pk}/video-{begin}-3600.m3u8?token="
-    )
+    cid = operator.channels[0].id_for_stream_service or operator.channels[0].pk
+    assert body["uri"].startswith(f"http://arc.test/{cid}/video-{begin}-3600.m3u8?token=")
 
 
 def test_make_vodpvr_needs_a_known_operator():
