@@ -35,7 +35,7 @@ CHANNELS = [
     ("Family", "Kids"),
 ]
 # Apps that extend the demo provide `<app>.demo.load(client, channels) -> dict`.
-DEMO_EXTENSIONS = ["epg.demo", "streaming.demo"]
+DEMO_EXTENSIONS = ["epg.demo", "streaming.demo", "vod.demo"]
 
 
 def _credentials_file() -> Path:
