@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.selectors import account_dep
 from smarty.cache import bump, dep
 
-from .models import AccountChannelSetting, Channel
+from .models import AccountChannelSetting, Camera, Channel, Radio
+from .selectors import client_content_changed
 
 
 class ChannelNotFoundError(LookupError):
@@ -144,3 +145,149 @@ def cameras_changed(*, client_id: int) -> None:
     from streaming.selectors import streaming_dep
 
     bump_after_commit(client_content_dep(client_id), streaming_dep(client_id))
+
+
+# --- content management (the Content API's channel, radio and camera methods) ----------------
+
+
+def _same_operator(client_id: int, **related: object) -> None:
+    """Every related row (or row of a list) belongs to the operator: a content row never
+    points at another operator's category, tariff or streaming server."""
+    from django.core.exceptions import ValidationError
+
+    for field, value in related.items():
+        rows = value if isinstance(value, (list, tuple, set)) else [value]
+        if any(row is not None and getattr(row, "client_id", client_id) != client_id for row in rows):
+            raise ValidationError({field: "belongs to another operator"})
+
+
+def _place_after(model, *, client_id: int, after) -> int:  # noqa: ANN001
+    """The sort_order of a new row: right after `after` (the rows behind it move one down,
+    in one UPDATE, so the caches are bumped here), else at the end."""
+    from django.db.models import F, Max
+
+    rows = model.objects.filter(client_id=client_id)
+    if after is None:
+        return (rows.aggregate(top=Max("sort_order"))["top"] or 0) + 1
+    rows.filter(sort_order__gt=after.sort_order).update(sort_order=F("sort_order") + 1)
+    client_content_changed(client_id)
+    transaction.on_commit(lambda: client_content_changed(client_id))
+    return after.sort_order + 1
+
+
+def _create(model, *, client, fields: dict, m2m: dict, sort_after=None, **fks):  # noqa: ANN001, ANN003, ANN202
+    _same_operator(client.pk, **fks, **m2m, sort_after=sort_after)
+    row = model(client=client, **fields, **fks)
+    row.sort_order = _place_after(model, client_id=client.pk, after=sort_after)
+    row.full_clean()
+    row.save()
+    for name, values in m2m.items():
+        getattr(row, name).set(values)
+    return row
+
+
+def _modify(row, *, fields: dict, m2m: dict, **fks):  # noqa: ANN001, ANN003, ANN202
+    _same_operator(row.client_id, **fks, **{k: v for k, v in m2m.items() if v is not None})
+    for name, value in {**fields, **fks}.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    for name, values in m2m.items():
+        if values is not None:
+            getattr(row, name).set(values)
+    return row
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    client,  # noqa: ANN001
+    fields: dict,
+    category=None,  # noqa: ANN001
+    epg_channel=None,  # noqa: ANN001
+    additional_categories: Sequence = (),
+    tariffs: Sequence = (),
+    stream_services: Sequence = (),
+    sort_after: Channel | None = None,
+) -> Channel:
+    """A channel of the operator with its categories, tariffs and streaming servers, placed
+    after `sort_after` or at the end; validated before anything is written."""
+    return _create(
+        Channel,
+        client=client,
+        fields=fields,
+        m2m={
+            "additional_categories": list(additional_categories),
+            "tariffs": list(tariffs),
+            "stream_services": list(stream_services),
+        },
+        sort_after=sort_after,
+        category=category,
+        epg_channel=epg_channel,
+    )
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel) -> None:
+    """Delete a channel (its account settings go with it)."""
+    channel.delete()
+
+
+@transaction.atomic
+def radio_create(*, client, fields: dict, tariffs: Sequence = ()) -> Radio:  # noqa: ANN001
+    """A radio station of the operator, at the end of the list."""
+    return _create(Radio, client=client, fields=fields, m2m={"tariffs": list(tariffs)})
+
+
+@transaction.atomic
+def radio_delete(*, radio: Radio) -> None:
+    """Delete a radio station."""
+    radio.delete()
+
+
+@transaction.atomic
+def camera_create(
+    *,
+    client,  # noqa: ANN001
+    fields: dict,
+    camera_category=None,  # noqa: ANN001
+    epg_channel=None,  # noqa: ANN001
+    tariffs: Sequence = (),
+    stream_services: Sequence = (),
+    sort_after: Camera | None = None,
+) -> Camera:
+    """A camera of the operator (open to its tariffs), placed after `sort_after` or at the end."""
+    return _create(
+        Camera,
+        client=client,
+        fields=fields,
+        m2m={"tariffs": list(tariffs), "stream_services": list(stream_services)},
+        sort_after=sort_after,
+        camera_category=camera_category,
+        epg_channel=epg_channel,
+    )
+
+
+@transaction.atomic
+def camera_modify(
+    *,
+    camera: Camera,
+    fields: dict,
+    tariffs: Sequence | None = None,
+    stream_services: Sequence | None = None,
+) -> Camera:
+    """Change the given fields of a camera; a list given replaces the camera's list."""
+    return _modify(
+        camera,
+        fields=fields,
+        m2m={
+            "tariffs": None if tariffs is None else list(tariffs),
+            "stream_services": None if stream_services is None else list(stream_services),
+        },
+    )
+
+
+@transaction.atomic
+def camera_delete(*, camera: Camera) -> None:
+    """Delete a camera."""
+    camera.delete()
