@@ -287,8 +287,10 @@ def related(queryset, ids: list[int], field: str, *, code: int = errors.INVALID)
 
 def page(queryset, call: Call, *, default_limit: int = 20):  # noqa: ANN001, ANN201
     """`limit` (1..100) and `page` (from 1) applied to the queryset."""
-    limit = call.params.get("limit") or default_limit
-    number = call.params.get("page") or 1
+    limit = call.params.get("limit")
+    limit = default_limit if limit is None else limit
+    number = call.params.get("page")
+    number = 1 if number is None else number
     if not 1 <= limit or number < 1:
         raise ApiError(errors.BAD_PARAM, "Invalid parameters: limit and page are 1 or more", {"limit": ">= 1"})
     limit = min(limit, LIST_MAX_LIMIT)
