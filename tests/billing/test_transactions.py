@@ -68,19 +68,19 @@ def test_a_missing_ext_id_answers_2(billing_client, operator):
 
 
 def test_a_video_purchase_needs_an_existing_video(billing_client, operator, other_operator):
-    video = Video.objects.create(client=operator.client, name="Film")
-    foreign = Video.objects.create(client=other_operator.client, name="Film")
+    video = Video.objects.create(client=operator.client, name="Film", ext_id="film-1")
+    foreign = Video.objects.create(client=other_operator.client, name="Film", ext_id="film-2")
     base = {"customer_id": operator.customer.pk, "amount": "-3", "transaction_type": 1}
     assert billing_client.call("transaction/create", {**base, "ext_id": "v1"})["error"] == E.VIDEO_EXT_ID_MISSING
-    body = billing_client.call("transaction/create", {**base, "ext_id": "v2", "video_ext_id": foreign.pk})
+    body = billing_client.call("transaction/create", {**base, "ext_id": "v2", "video_ext_id": foreign.ext_id})
     assert body["error"] == E.VIDEO_NOT_FOUND
     body = billing_client.call(
         "transaction/create",
-        {**base, "ext_id": "v3", "video_ext_id": video.pk, "video_available_until": "2031-02-03 04:05:06"},
+        {**base, "ext_id": "v3", "video_ext_id": video.ext_id, "video_available_until": "2031-02-03 04:05:06"},
     )
     assert body["error"] == 0
     tx = Transaction.objects.get(ext_id="v3")
-    assert tx.transaction_type == 1 and tx.video_ext_id == str(video.pk)
+    assert tx.transaction_type == 1 and tx.video_ext_id == "film-1"
     assert tx.video_available_until == dt.datetime(2031, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 
