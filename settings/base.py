@@ -393,6 +393,21 @@ SMARTY_EPG_MAX_XML_BYTES = env_int("SMARTY_EPG_MAX_XML_BYTES", 1024 * 1024 * 102
 SMARTY_EPG_MAX_ICON_BYTES = env_int("SMARTY_EPG_MAX_ICON_BYTES", 5 * 1024 * 1024)
 SMARTY_EPG_MAX_ICON_PIXELS = env_int("SMARTY_EPG_MAX_ICON_PIXELS", 16_000_000)
 SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.0")
+
+# Video library (docs/vod.md): upload limits and the sizes of posters and screenshots.
+SMARTY_VOD_MAX_IMAGE_BYTES = env_int("SMARTY_VOD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+SMARTY_VOD_MAX_IMAGE_PIXELS = env_int("SMARTY_VOD_MAX_IMAGE_PIXELS", 16_000_000)
+SMARTY_VOD_IMAGE_SIZES = {
+    "poster": {"small": (160, 240), "big": (400, 600)},
+    "screenshot": {"big": (1280, 720)},
+    "photo": {"small": (120, 160)},
+    "banner": {},
+    "preview": {"small": (320, 180)},
+}
+# TVMW video/list filters `new` and `premiere` (reference tvmw/Video.md).
+TVMIDDLEWARE_VIDEO_NEW_DAYS = env_int("TVMIDDLEWARE_VIDEO_NEW_DAYS", 30)
+TVMIDDLEWARE_VIDEO_PREMIERE_DAYS = env_int("TVMIDDLEWARE_VIDEO_PREMIERE_DAYS", 90)
+TVMIDDLEWARE_VIDEO_PREMIERE_YEARS = env_int("TVMIDDLEWARE_VIDEO_PREMIERE_YEARS", 0)
 # Parsed programmes kept in memory before the importer spills them to a temporary file.
 SMARTY_EPG_SPOOL_PROGRAMMES = env_int("SMARTY_EPG_SPOOL_PROGRAMMES", 10000)
 SMARTY_EPG_INSERT_BATCH = env_int("SMARTY_EPG_INSERT_BATCH", 500)

@@ -537,8 +537,9 @@ class VideoPurchase(ClientOwned):
         "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="video_purchases"
     )
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="purchases")
+    # Billing taking the transaction back (transaction/delete) takes the purchase back too.
     transaction = models.ForeignKey(
-        "billing.Transaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="video_purchases"
+        "billing.Transaction", null=True, blank=True, on_delete=models.CASCADE, related_name="video_purchases"
     )
     price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     available_until = models.DateTimeField(null=True, blank=True, help_text="end of a rental; empty: for good")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from smarty.api import ApiError, Call, Decimal, Flag, String
+from vod.services import video_purchase_from_transaction
 
 from .. import errors, services
 from ..api import Id, Int, customer_from, domain_errors, endpoint
@@ -70,13 +72,16 @@ def transaction_create(call: Call) -> dict:
     customer = customer_from(
         call, errors.UNKNOWN, id_param="" if by_ext_id else "customer_id", ext_param="customer_ext_id"
     )
-    with domain_errors(
-        {
-            ValidationError: errors.UNKNOWN,
-            services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
-            services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
-            services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
-        }
+    with (
+        domain_errors(
+            {
+                ValidationError: errors.UNKNOWN,
+                services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
+                services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
+                services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
+            }
+        ),
+        transaction.atomic(),
     ):
         tx = services.transaction_create(
             customer=customer,
@@ -89,6 +94,8 @@ def transaction_create(call: Call) -> dict:
             video_available_until=until,
             activate_accounts=bool(p["activate_accounts"]),
         )
+        # A video purchase (transaction_type 1) opens the video to the customer's accounts.
+        video_purchase_from_transaction(transaction_row=tx)
     return {"transaction_id": tx.pk}
 
 
