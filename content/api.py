@@ -274,8 +274,9 @@ def owned(queryset, object_id: int | None, *, field: str = "id", code: int = err
     return obj
 
 
-def related(queryset, ids: list[int], field: str, *, code: int = errors.INVALID) -> list:  # noqa: ANN001
-    """The operator's objects with these ids, every one of them, else `code` naming the field."""
+def related(queryset, ids: list[int], field: str, *, code: int = errors.NOT_FOUND) -> list:  # noqa: ANN001
+    """The operator's objects with these ids, every one of them, else `code` (404, "object not
+    found") naming the field: an unknown id and another operator's id look the same."""
     if not ids:
         return []
     found = {obj.pk: obj for obj in queryset.filter(pk__in=set(ids))}
@@ -320,6 +321,6 @@ def saving(mapping: Mapping[type[Exception], int] | None = None):  # noqa: ANN20
         raise ApiError(code, str(exc), {field: str(exc)} if field else None) from exc
 
 
-def one(queryset, object_id: int | None, field: str, *, code: int = errors.INVALID):  # noqa: ANN001, ANN201
+def one(queryset, object_id: int | None, field: str, *, code: int = errors.NOT_FOUND):  # noqa: ANN001, ANN201
     """The operator's object named by an optional id parameter (None when absent)."""
     return related(queryset, [object_id], field, code=code)[0] if object_id else None

@@ -117,7 +117,7 @@ def test_a_too_long_value_is_refused_before_anything_is_written(content_client, 
 
 
 @pytest.mark.parametrize("field", ["category", "tariffs", "stream_services", "additional_categories", "sort_after_cid"])
-def test_another_operators_ids_are_21_and_nothing_is_created(content_client, operator, other_operator, field):
+def test_another_operators_ids_are_404_and_nothing_is_created(content_client, operator, other_operator, field):
     theirs = {
         "category": other_operator.category.pk,
         "tariffs": [other_operator.tariff.pk],
@@ -128,7 +128,7 @@ def test_another_operators_ids_are_21_and_nothing_is_created(content_client, ope
     before = operator_snapshot(other_operator.client)
     count = Channel.objects.count()
     body = content_client.call("channel/create", {"name": "x", field: theirs})
-    assert body["error"] == 21 and field in body["error_fields"]
+    assert body["error"] == 404 and field in body["error_fields"]
     assert Channel.objects.count() == count
     assert operator_snapshot(other_operator.client) == before
     assert cross_operator_links() == []
@@ -193,7 +193,7 @@ def test_radio_create_and_delete(content_client, operator, other_operator):
     assert list(radio.tariffs.all()) == [operator.tariff]
     assert (
         content_client.call("radio/create", {"name": "x", "uri": "u", "tariffs": other_operator.tariff.pk})["error"]
-        == 21
+        == 404
     )
     assert content_client.call("radio/create", {"name": "no uri"})["error"] == 21
     theirs = Radio.objects.create(client=other_operator.client, name="Theirs", uri="u")
@@ -239,7 +239,7 @@ def test_camera_create_modify_delete(content_client, operator, other_operator):
     assert content_client.call("camera/modify", {"camera_id": theirs.pk, "name": "mine"})["error"] == 404
     assert (
         content_client.call("camera/modify", {"camera_id": camera.pk, "tariffs": other_operator.tariff.pk})["error"]
-        == 21
+        == 404
     )
     assert content_client.call("camera/delete", {"id": theirs.pk})["error"] == 404
     assert operator_snapshot(other_operator.client) == before
