@@ -226,7 +226,8 @@ class IdListParam(Param):
             text = str(value).strip()
             if text.startswith("[") and text.endswith("]"):
                 text = text[1:-1]
-            out.extend(v for v in re.split(r"[,\s]+", text) if v)
+            # Python prints a list of strings quoted: "['1', '2']".
+            out.extend(v.strip("'\"") for v in re.split(r"[,\s]+", text) if v.strip("'\""))
         return out if out else _MISSING
 
 

@@ -136,3 +136,12 @@ def test_an_html_error_page_is_never_returned(content_client):
     response = content_client.http.post(f"{BASE}/channel/list/", b"\xff\xfe", content_type=broken)
     assert response["Content-Type"].startswith("application/json")
     assert json.loads(response.content)["error"] != 0
+
+
+def test_a_python_list_of_strings_is_a_list_too(operator):
+    client = ContentClient(operator.client, "python")
+    other = operator.tariff.__class__.objects.create(client=operator.client, name="Extra")
+    body = client.ok("channel/create", {"name": "Str ids", "tariffs": [str(operator.tariff.pk), str(other.pk)]})
+    assert client.response.wsgi_request.POST["tariffs"].startswith("['")
+    channel = Channel.objects.get(pk=body["id"])
+    assert set(channel.tariffs.values_list("id", flat=True)) == {operator.tariff.pk, other.pk}
