@@ -1,43 +1,352 @@
-"""Content settings: VOD genres (ordered, seed 3.2.7.4) and movies (3.2.7.5)."""
+"""Content settings, video library (seed 3.2.7.4-3.2.7.5): genres (ordered, with their maps),
+videos with seasons, episodes, assets and credits inline, people, providers, price
+categories, selections (ordered, with their items), seances with tickets, banners and
+programme blocking. Posters and screenshots are uploaded here (vod.images checks them and
+writes the sized copies); each video shows the tariffs it is visible in."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin
+from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdminMixin
 
-from .models import Video, VideoGenre
-
-NAME_TRANSLATIONS = ("name_lang1", "name_lang2", "name_lang3", "name_lang4", "name_lang5")
-DESCRIPTION_TRANSLATIONS = (
-    "description_lang1",
-    "description_lang2",
-    "description_lang3",
-    "description_lang4",
-    "description_lang5",
+from . import images, selectors
+from .models import (
+    Actor,
+    Episode,
+    PriceCategory,
+    ProgramBlocking,
+    Seance,
+    SeanceTicket,
+    Season,
+    Selection,
+    SelectionItem,
+    SkipVideoFragment,
+    TargetBanner,
+    Video,
+    VideoActor,
+    VideoFile,
+    VideoGenre,
+    VideoGenreMap,
+    VideoProvider,
 )
+
+
+def _langs(*names: str) -> tuple[str, ...]:
+    return tuple(f"{n}_lang{i}" for n in names for i in range(1, 6))
+
+
+NAME_TRANSLATIONS = _langs("name")
+DESCRIPTION_TRANSLATIONS = _langs("description")
+
+
+class ImageUploadForm(forms.ModelForm):
+    """Adds file fields for the images of a row; each upload replaces the stored value."""
+
+    uploads: dict[str, str] = {}  # form field -> (model field); kind from `upload_kinds`
+    upload_kinds: dict[str, str] = {}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for field_name, target in self.uploads.items():
+            upload = data.get(field_name)
+            if not upload:
+                continue
+            client_id = getattr(self.instance, "client_id", None) or getattr(self, "smarty_client_id", None)
+            if not client_id and data.get("client") is not None:
+                client_id = data["client"].pk
+            if not client_id:
+                self.add_error(field_name, _("Choose the operator first."))
+                continue
+            try:
+                stored = images.image_store(client_id=client_id, kind=self.upload_kinds[field_name], data=upload.read())
+            except images.ImageError as exc:
+                self.add_error(field_name, str(exc))
+                continue
+            setattr(self.instance, target, stored)
+            data[target] = stored
+        return data
+
+
+class VideoForm(ImageUploadForm):
+    poster_upload = forms.FileField(required=False, label=_("Upload a poster"))
+    screenshot_upload = forms.FileField(required=False, label=_("Upload a screenshot"))
+    uploads = {"poster_upload": "poster", "screenshot_upload": "screenshot"}
+    upload_kinds = {"poster_upload": "poster", "screenshot_upload": "screenshot"}
+
+    class Meta:
+        model = Video
+        fields = "__all__"
+
+
+class ActorForm(ImageUploadForm):
+    photo_upload = forms.FileField(required=False, label=_("Upload a photo"))
+    uploads = {"photo_upload": "photo"}
+    upload_kinds = {"photo_upload": "photo"}
+
+    class Meta:
+        model = Actor
+        fields = "__all__"
+
+
+class VideoGenreMapInline(OperatorScopedInline):
+    model = VideoGenreMap
+    fields = ("source", "external_name")
 
 
 @admin.register(VideoGenre)
 class VideoGenreAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
-    list_display = ("name", "id")
+    list_display = ("name", "is_category", "id")
     list_display_links = ("name",)
+    list_filter = ("is_category",)
     search_fields = ("name",)
+    inlines = [VideoGenreMapInline]
     fieldsets = (
-        (None, {"fields": ("client", "name", "sort_order")}),
+        (None, {"fields": ("client", "name", "is_category", "ext_id", "icon", "icon_tv", "dashboard_icon")}),
         (_("Translations"), {"classes": ("collapse",), "fields": NAME_TRANSLATIONS}),
     )
 
 
+class SeasonInline(OperatorScopedInline):
+    model = Season
+    fields = ("name", "number", "ext_id", "sort_order")
+
+
+class EpisodeInline(OperatorScopedInline):
+    model = Episode
+    fields = ("season", "name", "number", "duration", "is_free", "is_planned", "ext_id", "sort_order")
+
+
+class VideoFileInline(OperatorScopedInline):
+    model = VideoFile
+    fields = (
+        "episode",
+        "name",
+        "filename",
+        "format",
+        "quality",
+        "duration",
+        "is_trailer",
+        "drm",
+        "ext_id",
+        "sort_order",
+    )
+
+
+class VideoActorInline(admin.TabularInline):
+    model = VideoActor
+    extra = 0
+    fields = ("actor", "role", "sort_order")
+    autocomplete_fields = ("actor",)
+
+
 @admin.register(Video)
 class VideoAdmin(OperatorScopedAdmin):
-    list_display = ("name", "year", "enabled", "created_at", "id")
+    form = VideoForm
+    list_display = ("name", "year", "ext_id", "video_source", "enabled", "created_at", "id")
     list_display_links = ("name",)
-    list_filter = ("enabled", "genres", "tariffs")
-    search_fields = ("name", "year")
-    filter_horizontal = ("genres", "tariffs")
+    list_filter = ("enabled", "video_source", "is_season", "genres", "tariffs", "provider")
+    search_fields = ("name", "name_orig", "ext_id", *NAME_TRANSLATIONS)
+    filter_horizontal = ("genres", "tariffs", "stream_services", "similar", "package_videos")
+    readonly_fields = ("visible_in",)
+    inlines = [SeasonInline, EpisodeInline, VideoFileInline, VideoActorInline]
     fieldsets = (
-        (None, {"fields": ("client", "name", "year", "poster", "description", "genres", "tariffs", "enabled")}),
-        (_("Translations"), {"classes": ("collapse",), "fields": NAME_TRANSLATIONS + DESCRIPTION_TRANSLATIONS}),
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "name",
+                    "name_orig",
+                    "ext_id",
+                    "year",
+                    "countries",
+                    "language",
+                    "duration",
+                    "description",
+                    "short_description",
+                    "enabled",
+                    "sort_order",
+                )
+            },
+        ),
+        (
+            _("Catalogue"),
+            {
+                "fields": (
+                    "genres",
+                    "genres_kinopoisk",
+                    "provider",
+                    "price_category",
+                    "age_rating",
+                    "parent_control",
+                    "is_season",
+                    "is_announcement",
+                    "video_source",
+                    "uri",
+                    "similar",
+                    "package_videos",
+                    "meta",
+                )
+            },
+        ),
+        (_("Ratings"), {"fields": ("kinopoisk_id", "kinopoisk_rating", "imdb_rating", "average_customers_rating")}),
+        (
+            _("Images"),
+            {
+                "fields": (
+                    "poster",
+                    "poster_upload",
+                    "screenshot",
+                    "screenshot_upload",
+                    "logo",
+                    "ad_banner",
+                    "vertical_poster",
+                    "horizontal_poster",
+                )
+            },
+        ),
+        (
+            _("Visibility"),
+            {
+                "fields": (
+                    "visible_in",
+                    "tariffs",
+                    "stream_services",
+                    "available_everywhere",
+                    "available_on",
+                    "premiere_date",
+                    "published_from",
+                    "published_to",
+                )
+            },
+        ),
+        (
+            _("Translations"),
+            {
+                "classes": ("collapse",),
+                "fields": NAME_TRANSLATIONS
+                + DESCRIPTION_TRANSLATIONS
+                + _langs("short_description", "countries", "language", "poster", "horizontal_poster"),
+            },
+        ),
     )
+
+    @admin.display(description=_("Visible in tariffs"))
+    def visible_in(self, obj: Video) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        tariffs = selectors.visible_tariffs_of_video(video=obj)
+        if not tariffs:
+            return str(_("No tariff: only buyers see it (or everyone, when its price category is free)."))
+        return format_html_join(", ", "{} (#{})", ((t.name, t.pk) for t in tariffs))
+
+
+@admin.register(Actor)
+class ActorAdmin(OperatorScopedAdmin):
+    form = ActorForm
+    list_display = ("name", "type", "country", "birthdate", "id")
+    list_display_links = ("name",)
+    list_filter = ("type", "gender")
+    search_fields = ("name", "name_orig", *NAME_TRANSLATIONS)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "name",
+                    "name_orig",
+                    "type",
+                    "gender",
+                    "birthdate",
+                    "country",
+                    "profession",
+                    "biography",
+                    "movie_db_id",
+                    "photo",
+                    "photo_upload",
+                )
+            },
+        ),
+        (
+            _("Translations"),
+            {"classes": ("collapse",), "fields": NAME_TRANSLATIONS + _langs("country", "profession", "biography")},
+        ),
+    )
+
+
+@admin.register(VideoProvider)
+class VideoProviderAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "type", "enabled", "id")
+    list_display_links = ("name",)
+    search_fields = ("name",)
+
+
+@admin.register(PriceCategory)
+class PriceCategoryAdmin(OperatorScopedAdmin):
+    list_display = ("name", "type", "price", "rent_hours", "id")
+    list_display_links = ("name",)
+
+
+class SelectionItemInline(admin.TabularInline):
+    model = SelectionItem
+    extra = 1
+    fields = ("object_id", "sort_order")
+
+
+@admin.register(Selection)
+class SelectionAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "content_type", "kind", "is_hidden", "id")
+    list_display_links = ("name",)
+    list_filter = ("content_type", "kind", "is_hidden")
+    search_fields = ("name",)
+    inlines = [SelectionItemInline]
+
+
+class SeanceTicketInline(OperatorScopedInline):
+    model = SeanceTicket
+    fields = ("code", "account", "revoked_at")
+    raw_id_fields = ("account",)
+
+
+@admin.register(Seance)
+class SeanceAdmin(OperatorScopedAdmin):
+    list_display = ("video", "date_start", "date_end", "id")
+    raw_id_fields = ("video", "video_file")
+    inlines = [SeanceTicketInline]
+
+
+class SkipVideoFragmentInline(OperatorScopedInline):
+    model = SkipVideoFragment
+    fields = ("type", "begin_time", "end_time")
+
+
+@admin.register(VideoFile)
+class VideoFileAdmin(OperatorScopedAdmin):
+    """The assets of the library (seed 3.2.7.5 "Assets"), with their skippable fragments."""
+
+    list_display = ("name", "video", "episode", "quality", "is_trailer", "id")
+    list_display_links = ("name",)
+    list_filter = ("quality", "is_trailer", "drm")
+    search_fields = ("name", "filename", "ext_id", "video__name")
+    raw_id_fields = ("video", "episode")
+    inlines = [SkipVideoFragmentInline]
+
+
+@admin.register(TargetBanner)
+class TargetBannerAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
+    list_display = ("name", "published_from", "published_to", "enabled", "id")
+    list_display_links = ("name",)
+    list_filter = ("enabled", "for_birthday")
+    filter_horizontal = ("tariffs", "cities")
+    raw_id_fields = ("accounts",)
+
+
+@admin.register(ProgramBlocking)
+class ProgramBlockingAdmin(OperatorScopedAdmin):
+    list_display = ("program", "end_date", "created_at", "id")
+    raw_id_fields = ("program",)

@@ -251,8 +251,8 @@ class Video(ClientOwned, NameTranslations, DescriptionTranslations):
     channel = models.ForeignKey(
         "channels.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="archive_videos"
     )
-    program = models.OneToOneField(
-        "epg.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="archive_video"
+    program = models.ForeignKey(
+        "epg.Program", null=True, blank=True, on_delete=models.SET_NULL, related_name="archive_videos"
     )
     meta = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True)
@@ -267,6 +267,7 @@ class Video(ClientOwned, NameTranslations, DescriptionTranslations):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["client", "ext_id_key"], name="uniq_video_ext_id_key_per_client"),
+            models.UniqueConstraint(fields=["client", "program"], name="uniq_archive_video_per_program"),
         ]
         indexes = [
             models.Index(fields=["client", "enabled", "video_source"]),

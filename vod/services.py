@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -896,3 +897,79 @@ def video_buy(*, account: Any, video: Video) -> VideoPurchase:
             transaction_row=tx,
             account=account,
         )
+
+
+# --- archive recordings as videos (make_vodpvr) -----------------------------------------------
+
+
+@dataclass
+class ArchiveSync:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def archive_videos_sync(*, client: Any, now: dt.datetime | None = None) -> ArchiveSync:
+    """A video (source "EPG archive") for every recorded programme of the operator's channels
+    that keep an archive, in step with the guide: new recordings get a video, moved or renamed
+    programmes update theirs, and videos of programmes that left the archive (or the guide)
+    are removed. Each video is visible in its channel's tariffs. Idempotent."""
+    from epg.models import Program
+
+    cid = _client_id(client)
+    now = now or timezone.now()
+    result = ArchiveSync()
+    channels = list(
+        Channel.objects.filter(client_id=cid, enabled=True, recording_days__gt=0, epg_channel__isnull=False)
+    )
+    channel_tariffs: dict[int, list[int]] = {}
+    for channel_id, tariff_id in Channel.tariffs.through.objects.filter(
+        channel_id__in=[c.pk for c in channels]
+    ).values_list("channel_id", "tariff_id"):
+        channel_tariffs.setdefault(channel_id, []).append(tariff_id)
+    keep: set[int] = set()
+    with transaction.atomic():
+        existing = {
+            v.program_id: v
+            for v in Video.objects.filter(client_id=cid, video_source=Video.Source.ARCHIVE, program__isnull=False)
+        }
+        for channel in channels:
+            since = now - dt.timedelta(days=channel.recording_days)
+            programs = Program.objects.filter(
+                epg_channel_id=channel.epg_channel_id, time_begin__gte=since, time_end__lte=now, is_blocked=False
+            ).order_by("time_begin")
+            for program in programs:
+                fields = {
+                    "name": program.name[:255] or channel.name,
+                    **{f"name_lang{i}": getattr(program, f"name_lang{i}") for i in range(1, 6)},
+                    "description": program.description,
+                    "year": int(program.year[:4]) if program.year[:4].isdigit() else None,
+                    "duration": max(1, int((program.time_end - program.time_begin).total_seconds()) // 60),
+                    "channel_id": channel.pk,
+                    "poster": program.preview[:255] if "://" in program.preview else "",
+                    "meta": {"begin": int(program.time_begin.timestamp()), "end": int(program.time_end.timestamp())},
+                }
+                video = existing.get(program.pk)
+                if video is None or video.channel_id != channel.pk:
+                    if video is not None:
+                        continue  # one recording per programme and operator (first channel wins)
+                    video = Video(client_id=cid, video_source=Video.Source.ARCHIVE, program=program, **fields)
+                    video.save()
+                    video.tariffs.set(channel_tariffs.get(channel.pk, []))
+                    VideoFile.objects.create(
+                        client_id=cid, video=video, name=video.name, duration=fields["duration"] * 60
+                    )
+                    existing[program.pk] = video
+                    result.created += 1
+                elif any(getattr(video, k) != v for k, v in fields.items()):
+                    for key, value in fields.items():
+                        setattr(video, key, value)
+                    video.save()
+                    VideoFile.objects.filter(video=video).update(duration=fields["duration"] * 60)
+                    result.updated += 1
+                keep.add(video.pk)
+        stale = Video.objects.filter(client_id=cid, video_source=Video.Source.ARCHIVE).exclude(pk__in=keep)
+        result.removed = stale.count()
+        stale.delete()
+        library_changed(cid)
+    return result

@@ -366,6 +366,7 @@ def populate(op, index: int) -> None:  # noqa: ANN001
     from monitoring.models import ViewEvent
     from streaming.models import Maintenance, RoutingScript, StreamToken
     from tariffs.models import TariffSubscription
+    from tests.vod.world import populate_library
     from vod.models import Video, VideoGenre
 
     client, now = op.client, timezone.now()
@@ -389,6 +390,7 @@ def populate(op, index: int) -> None:  # noqa: ANN001
     genre = VideoGenre.objects.create(client=client, name="Drama")
     video = Video.objects.create(client=client, name="Film")
     video.genres.add(genre)
+    populate_library(op, video, genre)
     dc = f.DataCenterFactory(client=client, name="DC")
     script = RoutingScript.objects.create(client=client, name="Script", code="uri = uri")
     service = f.StreamServiceFactory(client=client, name="Streamer", data_center=dc, routing_script=script)

@@ -66,6 +66,7 @@ def _actor_detail(call: Call) -> dict:
         if actor["id"] in row["actor_ids"]:
             genre_ids.extend(g for g in row["genre_ids"] if g not in genre_ids)
     item = actor_item(v, actor, full=True)
+    item["name_orig"] = actor["name_orig"]
     item["screenshot_b_big"] = v.image(actor["photo"], "photo", blurred=False)
     item["genres"] = [
         {"id": g, "name": v.t(genres[g], "name"), "is_category": int(genres[g]["is_category"])}

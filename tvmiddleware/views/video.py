@@ -17,6 +17,7 @@ from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.logging import log_event, mask_secret
 from streaming import routing
 from streaming import services as streaming
+from streaming.selectors import routing_channels
 from vod import services
 from vod.models import PriceCategory, Video
 
@@ -508,6 +509,8 @@ def _play(call: Call, v: VodViewer, row: dict, f: dict) -> HttpResponse | dict:
     if episode is not None and episode["is_planned"]:
         raise ApiError(URL_PLANNED_EPISODE, "The episode is planned and cannot be played yet")
     source = f["filename"] or row["uri"]
+    if row["video_source"] == Video.Source.ARCHIVE and row["channel_id"] and not source:
+        return _play_recording(call, v, row, f)
     if "://" in source:
         uri, service_id, token = source, 0, ""
     elif v.account is None:
@@ -528,6 +531,11 @@ def _play(call: Call, v: VodViewer, row: dict, f: dict) -> HttpResponse | dict:
         except streaming.StreamingError as exc:
             raise ApiError(URL_NOT_FOUND, str(exc) or "No streaming service", {"vid": "no streaming service"}) from exc
         uri, service_id, token = result.uri, result.stream_service_id, result.token
+    return _answer(call, v, row, f, uri, service_id, token)
+
+
+def _answer(call: Call, v: VodViewer, row: dict, f: dict, uri: str, service_id: int, token: str) -> HttpResponse | dict:
+    p = call.params
     log_event(
         "smarty_content_requests",
         "CONTENT_REQUEST_SUCCESS",
@@ -571,6 +579,28 @@ def _play(call: Call, v: VodViewer, row: dict, f: dict) -> HttpResponse | dict:
         ],
         "video_qualities": [],
     }
+
+
+def _play_recording(call: Call, v: VodViewer, row: dict, f: dict) -> HttpResponse | dict:
+    """A video made from an archive recording (make_vodpvr) plays the channel's archive."""
+    channel = routing_channels(v.client_id).get(row["channel_id"])
+    begin, end = (row["meta"] or {}).get("begin"), (row["meta"] or {}).get("end")
+    if channel is None or v.account is None or not begin or not end:
+        raise ApiError(URL_NOT_FOUND, "vid: the recording is not available", {"vid": "not available"})
+    try:
+        result = streaming.stream_url_build(
+            client_id=v.client_id,
+            kind=routing.ARCHIVE,
+            content=channel,
+            viewer=_stream_viewer(call, v),
+            exclude=call.params["exclude_service_id"],
+            channel_id=channel.id,
+            start=dt.datetime.fromtimestamp(begin, dt.UTC),
+            duration=end - begin,
+        )
+    except streaming.StreamingError as exc:
+        raise ApiError(URL_NOT_FOUND, str(exc) or "No streaming service", {"vid": "no streaming service"}) from exc
+    return _answer(call, v, row, f, result.uri, result.stream_service_id, result.token)
 
 
 def _file(row: dict | None, vfid: int | None, *, trailers_only: bool = False) -> dict:

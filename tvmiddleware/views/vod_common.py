@@ -153,7 +153,7 @@ def actor_item(v: VodViewer, a: dict, *, full: bool = False) -> dict:
         "type": ACTOR_TYPES.get(a["type"], "Actor"),
     }
     if full:
-        item.update({"profession": v.t(a, "profession"), "biography": v.t(a, "biography"), "name_orig": a["name_orig"]})
+        item.update({"profession": v.t(a, "profession"), "biography": v.t(a, "biography")})
     return item
 
 
