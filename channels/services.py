@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.invalidation import accounts_changed, accounts_invalidate
 from accounts.models import Account
-from clients.invalidation import clients_changed
+from clients.invalidation import client_content_changed, clients_changed
 from clients.models import Client
 from clients.services import clone_row, clone_rows, clone_with_tariffs
 
@@ -225,3 +227,144 @@ def channel_sort_set(*, client: Client, mode: str) -> Client:
         client.channel_sort = mode
         clients_changed(client.pk)
     return client
+
+
+# --- content management (the Content API's channel, radio and camera methods) ----------------
+
+
+def _same_operator(client_id: int, **related: object) -> None:
+    """Every related row (or row of a list) belongs to the operator: a content row never
+    points at another operator's category, tariff or streaming server."""
+    for field, value in related.items():
+        rows = value if isinstance(value, (list, tuple, set)) else [value]
+        if any(row is not None and getattr(row, "client_id", client_id) != client_id for row in rows):
+            raise ValidationError({field: "belongs to another operator"})
+
+
+def _place_after(model, *, client_id: int, after) -> int:
+    """The sort_order of a new row: right after `after` (the rows behind it move one down,
+    in one UPDATE, so the caches are bumped here), else at the end."""
+    rows = model.objects.filter(client_id=client_id)
+    if after is None:
+        return (rows.aggregate(top=Max("sort_order"))["top"] or 0) + 1
+    rows.filter(sort_order__gt=after.sort_order).update(sort_order=F("sort_order") + 1)
+    client_content_changed(client_id)
+    return after.sort_order + 1
+
+
+def _create(model, *, client, fields: dict, m2m: dict, sort_after=None, **fks):
+    _same_operator(client.pk, **fks, **m2m, sort_after=sort_after)
+    row = model(client=client, **fields, **fks)
+    row.sort_order = _place_after(model, client_id=client.pk, after=sort_after)
+    row.full_clean()
+    row.save()
+    for name, values in m2m.items():
+        getattr(row, name).set(values)
+    return row
+
+
+def _modify(row, *, fields: dict, m2m: dict, **fks):
+    _same_operator(row.client_id, **fks, **{k: v for k, v in m2m.items() if v is not None})
+    for name, value in {**fields, **fks}.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    for name, values in m2m.items():
+        if values is not None:
+            getattr(row, name).set(values)
+    return row
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    client,
+    fields: dict,
+    category=None,
+    epg_channel=None,
+    additional_categories: Sequence = (),
+    tariffs: Sequence = (),
+    stream_services: Sequence = (),
+    sort_after: Channel | None = None,
+) -> Channel:
+    """A channel of the operator with its categories, tariffs and streaming servers, placed
+    after `sort_after` or at the end; validated before anything is written."""
+    return _create(
+        Channel,
+        client=client,
+        fields=fields,
+        m2m={
+            "additional_categories": list(additional_categories),
+            "tariffs": list(tariffs),
+            "stream_services": list(stream_services),
+        },
+        sort_after=sort_after,
+        category=category,
+        epg_channel=epg_channel,
+    )
+
+
+@transaction.atomic
+def channel_delete(*, channel: Channel) -> None:
+    """Delete a channel (its account settings go with it)."""
+    channel.delete()
+
+
+@transaction.atomic
+def radio_create(*, client, fields: dict, tariffs: Sequence = ()) -> Radio:
+    """A radio station of the operator, at the end of the list."""
+    return _create(Radio, client=client, fields=fields, m2m={"tariffs": list(tariffs)})
+
+
+@transaction.atomic
+def radio_delete(*, radio: Radio) -> None:
+    """Delete a radio station."""
+    radio.delete()
+
+
+@transaction.atomic
+def camera_create(
+    *,
+    client,
+    fields: dict,
+    camera_category=None,
+    epg_channel=None,
+    tariffs: Sequence = (),
+    stream_services: Sequence = (),
+    sort_after: Camera | None = None,
+) -> Camera:
+    """A camera of the operator (open to its tariffs), placed after `sort_after` or at the end."""
+    return _create(
+        Camera,
+        client=client,
+        fields=fields,
+        m2m={"tariffs": list(tariffs), "stream_services": list(stream_services)},
+        sort_after=sort_after,
+        camera_category=camera_category,
+        epg_channel=epg_channel,
+    )
+
+
+@transaction.atomic
+def camera_modify(
+    *,
+    camera: Camera,
+    fields: dict,
+    tariffs: Sequence | None = None,
+    stream_services: Sequence | None = None,
+) -> Camera:
+    """Change the given fields of a camera; a list given replaces the camera's list."""
+    return _modify(
+        camera,
+        fields=fields,
+        m2m={
+            "tariffs": None if tariffs is None else list(tariffs),
+            "stream_services": None if stream_services is None else list(stream_services),
+        },
+    )
+
+
+@transaction.atomic
+def camera_delete(*, camera: Camera) -> None:
+    """Delete a camera."""
+    camera.delete()

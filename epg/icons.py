@@ -157,3 +157,14 @@ def icon_file(name: str, width: int | None = None, height: int | None = None) ->
     if name and width and height and (int(width), int(height)) in available_sizes(name):
         return sized_name(name, int(width), int(height))
     return name
+
+
+def store_sizes(*, name: str, data: bytes, sizes: list[tuple[int, int]]) -> None:
+    """Write resized copies of a new image under an existing icon's sized names (the Content
+    API's EPG icon upload with skip_main_size): the main icon stays as it is."""
+    if not is_icon_name(name):
+        raise IconError(f"not an icon file name: {name!r}")
+    image = _decode(data)
+    for width, height in sizes:
+        _write_png(_resized(image, width, height), icon_dir() / sized_name(name, width, height))
+    remember_sizes(name)

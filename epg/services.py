@@ -477,3 +477,35 @@ def premiere_import_all(*, premiere_sources: Iterable[EpgPremiereSource] | None 
             )
             results.append(PremiereResult(errors=[f"{premiere_source.name}: {exc}"]))
     return results
+
+
+def epg_channel_icon_upload(
+    *, epg_channel: EpgChannel, data: bytes, extra_sizes: list[tuple[int, int]], skip_main_size: bool
+) -> EpgChannel:
+    """A new icon for an EPG channel from downloaded bytes (verified by Pillow, size and pixel
+    limits): the main icon with every configured size, or with `skip_main_size` only the
+    `extra_sizes` copies of the existing main icon. icons.IconError for a bad image or a
+    channel without a main icon to add sizes to."""
+    if skip_main_size:
+        if not epg_channel.icon:
+            raise icons.IconError("the channel has no main icon")
+        icons.store_sizes(name=epg_channel.icon, data=data, sizes=extra_sizes)
+    else:
+        epg_channel.icon = icons.store_icon(stem=f"epg{epg_channel.pk}", data=data)
+        epg_channel.save(update_fields=["icon"])  # the signal refreshes the channel lists
+    epg_channel_changed(epg_channel.pk)
+    return epg_channel
+
+
+@transaction.atomic
+def program_time_specify(*, program: Program, time_begin, time_end=None) -> Program:  # noqa: ANN001
+    """The exact broadcast times of a programme (EPGProgramTimeSpecify); without an end only
+    the start moves. ValueError when the end would not follow the start."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    end = time_end or locked.time_end
+    if end <= time_begin:
+        raise ValueError("the programme must end after it starts")
+    locked.time_begin, locked.time_end = time_begin, end
+    locked.save(update_fields=["time_begin", "time_end"])
+    epg_channel_changed(locked.epg_channel_id)
+    return locked

@@ -381,6 +381,10 @@ BILLING_PAYMENT_GATEWAYS = env_list("SMARTY_BILLING_PAYMENT_GATEWAYS", ["test"])
 # empty: the application uses its own card form.
 BILLING_TEST_GATEWAY_MERCHANT_URL = env_str("SMARTY_BILLING_TEST_GATEWAY_MERCHANT_URL", "")
 BILLING_PROMO_CODE_LENGTH = env_int("SMARTY_BILLING_PROMO_CODE_LENGTH", 6)
+# --- content api ---------------------------------------------------------------------------
+# Operators (client ids) allowed to call the Content API's EPGChannelIconUpload: EPG channels
+# are shared by every operator (the reference's CONTENT_FULL_ACCESS_CLIENTS).
+CONTENT_FULL_ACCESS_CLIENTS = [int(i) for i in env_list("SMARTY_CONTENT_FULL_ACCESS_CLIENTS", [])]
 # --- epg ---------------------------------------------------------------------------------------
 # Guide downloads (EPG sources, channel lists, premieres): timeouts in seconds, caps in bytes.
 SMARTY_EPG_CONNECT_TIMEOUT = env_float("SMARTY_EPG_CONNECT_TIMEOUT", 10.0)

@@ -217,6 +217,8 @@ def customer_list(call: Call) -> dict:
 def _tariff_ids(call: Call, code: int) -> list[int]:
     """Repeated `tariff_id` (also `tariff_id[]` and comma lists): every value a tariff id."""
     raw = call.data.getlist("tariff_id") + call.data.getlist("tariff_id[]")
+    # "[1, 2]": a list as the vendor's Python client sends it (str() of a list).
+    raw = [item.strip().removeprefix("[").removesuffix("]") for item in raw]
     values = [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
     if any(not is_digits(v) or len(v) > 15 or int(v) < 1 for v in values):
         raise ApiError(code, "Invalid parameters: tariff_id: a list of tariff ids", {"tariff_id": "not an id"})

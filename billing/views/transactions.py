@@ -14,6 +14,9 @@ from vod.services import video_purchase_from_transaction
 from .. import errors, services
 from ..api import Id, Int, customer_from, domain_errors, endpoint
 
+# The vendor's published billing clients (Python, NodeJS) send the transaction's ext_id as `id`.
+EXT_ID_ALIAS = "id"
+
 VIDEO_UNTIL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d, %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -31,11 +34,17 @@ def video_until(value: str | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
 
 
+def _ext_id(call: Call) -> str:
+    """`ext_id`, else the clients' `id` (the reference's name wins when both are sent)."""
+    return (call.params["ext_id"] or "").strip() or (call.params[EXT_ID_ALIAS] or "").strip()
+
+
 @endpoint(
     "/transaction/create/",
     "TransactionCreate",
     params=[
         String("ext_id", max_length=128),
+        String(EXT_ID_ALIAS, max_length=128),
         Decimal("amount", default=0),
         Flag("processed"),
         String("comment", max_length=10_000),
@@ -50,7 +59,7 @@ def video_until(value: str | None) -> dt.datetime | None:
 def transaction_create(call: Call) -> dict:
     code = errors.TransactionCreate
     p = call.params
-    ext_id = (p["ext_id"] or "").strip()
+    ext_id = _ext_id(call)
     if not ext_id:
         raise ApiError(code.EXT_ID_MISSING, "ext_id is required", {"ext_id": "required"})
     try:
@@ -95,12 +104,12 @@ def transaction_create(call: Call) -> dict:
 @endpoint(
     "/transaction/delete/",
     "TransactionDelete",
-    params=[String("ext_id", max_length=128)],
+    params=[String("ext_id", max_length=128), String(EXT_ID_ALIAS, max_length=128)],
     param_error=errors.TransactionDelete.EXT_ID_MISSING,
 )
 def transaction_delete(call: Call) -> dict:
     code = errors.TransactionDelete
-    ext_id = (call.params["ext_id"] or "").strip()
+    ext_id = _ext_id(call)
     if not ext_id:
         raise ApiError(code.EXT_ID_MISSING, "ext_id is required", {"ext_id": "required"})
     with domain_errors({services.TransactionNotFoundError: code.NOT_FOUND}):

@@ -30,6 +30,7 @@ from ..redaction import masked
 from .errors import ApiError
 from .params import Param, parse_params
 from .render import render
+from .signature import get_body_form
 
 Handler = Callable[["Call"], Any]
 Authenticator = Callable[["Call"], None]
@@ -133,10 +134,11 @@ def query_data(request: HttpRequest) -> QueryDict:
 
 
 def request_data(request: HttpRequest) -> QueryDict:
-    if request.method != "POST" or not request.POST:
+    body = request.POST if request.method == "POST" else get_body_form(request)
+    if not body:
         return request.GET
     merged = request.GET.copy()
-    for name, values in request.POST.lists():
+    for name, values in body.lists():
         merged.setlist(name, values)
     return merged
 

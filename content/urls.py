@@ -1,0 +1,4 @@
+from . import views  # noqa: F401 - registers the methods
+from .api import content
+
+urlpatterns = content.urlpatterns()
