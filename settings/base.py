@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tvmiddleware",
     "content",
     "dealers",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -402,3 +403,14 @@ SMARTY_EPG_STREAMING = env_bool("SMARTY_EPG_STREAMING", None)
 # EPG_TIME_OVERLAP / EPG_TIME_HOLE / EPG_NAME_DOUBLE logged per channel and import, each (0: all);
 # EPG_CHANNEL_IMPORTED then says how many were left out (sequence_events_suppressed).
 SMARTY_EPG_SEQUENCE_EVENTS = env_int("SMARTY_EPG_SEQUENCE_EVENTS", 20)
+# --- portal -------------------------------------------------------------------------------------
+# Widget data sources (RSS, weather, exchange rates): fetched by portal.tasks.portal_feeds_fetch
+# every SMARTY_PORTAL_FEED_INTERVAL minutes per source; timeouts in seconds, the cap in bytes.
+SMARTY_PORTAL_FEED_INTERVAL = env_int("SMARTY_PORTAL_FEED_INTERVAL", 15)
+SMARTY_PORTAL_FEED_CONNECT_TIMEOUT = env_float("SMARTY_PORTAL_FEED_CONNECT_TIMEOUT", 5.0)
+SMARTY_PORTAL_FEED_READ_TIMEOUT = env_float("SMARTY_PORTAL_FEED_READ_TIMEOUT", 10.0)
+SMARTY_PORTAL_FEED_TOTAL_TIMEOUT = env_float("SMARTY_PORTAL_FEED_TOTAL_TIMEOUT", 30.0)
+SMARTY_PORTAL_FEED_MAX_BYTES = env_int("SMARTY_PORTAL_FEED_MAX_BYTES", 2 * 1024 * 1024)
+SMARTY_PORTAL_RSS_MAX_ENTRIES = env_int("SMARTY_PORTAL_RSS_MAX_ENTRIES", 50)
+# ads/list answers error 2 unless ads are enabled (the vendor's TVMIDDLEWARE_ADS_ENABLED).
+SMARTY_TVMW_ADS_ENABLED = env_bool("SMARTY_TVMW_ADS_ENABLED", False)

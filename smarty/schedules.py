@@ -30,3 +30,6 @@ register("charge_tariffs", "billing.tasks.charge_tariffs", crontab(minute=7))
 register("epg_import", "epg.tasks.epg_import", crontab(minute=0, hour="5,9,13"))
 register("epg_cleanup", "epg.tasks.epg_cleanup", crontab(minute=30, hour=3))
 register("premiere_import", "epg.tasks.premiere_import", crontab(minute=0, hour=6))
+# --- portal: widget data sources (RSS, weather, exchange rates); each is due every
+# SMARTY_PORTAL_FEED_INTERVAL minutes, the task checks every 5 -------------------------------------
+register("portal_feeds_fetch", "portal.tasks.portal_feeds_fetch", crontab(minute="*/5"))
