@@ -14,12 +14,12 @@ BASE = "/tvmiddleware/api"
 
 
 @pytest.fixture
-def authkey(tvmw_login):
+def authkey(tvmw_login):  # noqa: F811
     return tvmw_login()["authkey"]
 
 
 @pytest.fixture
-def other_authkey(tvmw_login, other_operator):
+def other_authkey(tvmw_login, other_operator):  # noqa: F811
     return tvmw_login(op=other_operator)["authkey"]
 
 

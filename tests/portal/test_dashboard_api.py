@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from channels.services import channel_viewed
 from clients.models import PlayDevice
 from portal.models import ContentPosition, Dashboard, SliderBanner
 from tests import factories as f
