@@ -5,13 +5,16 @@ of this app are the three `_cached` uses below."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Max, Q
 
+from channels import selectors as live
 from channels.caching import cached_value
 from clients.selectors import client_content_dep
+from smarty.i18n import lang_index
 
 from . import models as m
 from .invalidation import portal_dep
@@ -382,3 +385,46 @@ def game_scores(*, client_id: int, account_id: int, system_name: str | None, lim
     if system_name:
         qs = qs.filter(game__system_name=system_name)
     return list(qs.values_list("score", flat=True)[:limit])
+
+
+# --- the admin's preview -----------------------------------------------------------------------
+
+
+def dashboard_preview(*, client_id: int, device_id: int | None, template: str, lang: str, noauth: bool) -> list[dict]:
+    """What a device of a type sees on the home screen, row by row, for the composer's preview:
+    rows as the device gets them and a sample of what each shows (every channel of the operator
+    and what it has on air now; the account-specific rows say so)."""
+    index = lang_index(lang)
+    entries = live.channel_view(client_id, live.ALL_TARIFFS, index, True)
+    now = int(time.time())
+    snapshot = live.now_next(client_id, index, now)
+    T = m.Dashboard.Type  # noqa: N806
+    preview = []
+    for row in dashboard_list(
+        client_id=client_id, device_id=device_id, lang=lang, template=template or None, screen=None, noauth=noauth
+    ):
+        chosen = entries
+        if row.channel_ids:
+            wanted = set(row.channel_ids)
+            chosen = [e for e in entries if e.id in wanted]
+        elif row.category_id:
+            chosen = [e for e in entries if row.category_id in e.category_ids]
+        items: list[str] = []
+        note = ""
+        if row.type == T.MAIN_MENU:
+            items = list(row.main_menu)
+        elif row.type == T.SLIDER:
+            items = [f"{banner_image(b['images'], lang)} -> {b['deep_link']}" for b in row.banners]
+        elif row.type == T.CHANNELS:
+            items = [e.name for e in chosen]
+        elif row.type == T.PROGRAMS:
+            for e in chosen:
+                current, _ = live.current_and_next(snapshot.get(e.epg_id), now)
+                if current is not None:
+                    items.append(f"{e.name}: {current.current['program_name']}")
+        elif row.type in (T.RECENT_CHANNELS, T.RECENT_PROGRAMS, T.RECENT_VIDEOS):
+            note = "filled from what each account watched"
+        elif row.type == T.VIDEOS:
+            note = "films from the video library"
+        preview.append({"row": row, "type": T(row.type).label, "items": items[:20], "note": note})
+    return preview
