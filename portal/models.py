@@ -163,7 +163,7 @@ class DataSource(ClientOwned):
 
     class Meta:
         ordering = ["kind", "id"]
-        indexes = [models.Index(fields=["client", "kind", "url"])]
+        indexes = [models.Index(fields=["client", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
