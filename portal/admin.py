@@ -8,6 +8,7 @@ on their next request."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from clients.models import PlayDevice
 from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdminMixin, current_client_id
 
 from . import models as m
-from . import selectors, services
+from . import selectors, tasks
 from .invalidation import portal_dep
 
 
@@ -120,11 +121,11 @@ class DataSourceAdmin(PortalAdmin):
 
     @admin.action(description=_("Fetch the selected sources now"))
     def fetch_now(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
-        ok = sum(1 for source in queryset if services.data_source_fetch(source=source))
-        failed = queryset.count() - ok
-        self.message_user(
-            request, _("%(ok)d fetched, %(failed)d failed.") % {"ok": ok, "failed": failed}, messages.INFO
-        )
+        """Queued for the worker: a slow source must not hold the admin's request."""
+        ids = list(queryset.values_list("pk", flat=True))
+        for source_id in ids:
+            transaction.on_commit(lambda source_id=source_id: tasks.data_source_fetch.delay(source_id))
+        self.message_user(request, _("%(n)d sources queued for fetching.") % {"n": len(ids)}, messages.INFO)
 
 
 class AdMovieInline(OperatorScopedInline):

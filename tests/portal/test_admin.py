@@ -74,3 +74,15 @@ def test_lists_show_fetch_status_counts_and_only_the_operators_rows(staff, opera
     assert "Snake" in staff.get("/admin/portal/game/").content.decode()
     theirs = Game.objects.create(client=other_operator.client, name="Their game", system_name="snake")
     assert staff.get(f"/admin/portal/game/{theirs.pk}/change/").status_code in (302, 404)
+
+
+def test_fetch_now_action_fetches_the_chosen_source(staff, operator, django_capture_on_commit_callbacks):
+    source = DataSource.objects.create(client=operator.client, name="Down", kind="rss", url="http://127.0.0.1:9/x")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            "/admin/portal/datasource/", {"action": "fetch_now", "_selected_action": [source.pk]}, follow=True
+        )
+    assert "queued" in response.content.decode()
+    source.refresh_from_db()
+    # Nothing listens on port 9: the attempt is recorded as a failure.
+    assert source.status == "failed" and source.attempted_at is not None

@@ -282,6 +282,8 @@ def test_hbb_activity_and_error_reports_are_recorded(client, operator, hbb, even
     assert events.of("HBB_EVENT_RECORDED")[-1]["provider_id"] == provider.pk
     empty = client.post(f"{BASE}/hbb/activity/?{query}", data="[]", content_type="application/json")
     assert json.loads(empty.content)["error"] == 2
+    form_without_events = client.post(f"{BASE}/hbb/activity/?{query}", {"event_id": "1"})
+    assert json.loads(form_without_events.content)["error"] == 2
     error = client.post(
         f"{BASE}/hbb/event/error/?{query}",
         {"event_id": "9", "error_info": '{"code": 5}', "log_events": '[{"event": "fail"}]'},

@@ -51,7 +51,8 @@ def _events(call: Call) -> tuple[list, dict]:
     """The list of events (a JSON list as the body, or the `log_events` parameter), and the
     body object's other keys when the body is an object with `log_events`."""
     raw = call.data.get("log_events")
-    body = call.request.body if raw is None and call.request.method == "POST" else b""
+    is_json = "json" in call.request.META.get("CONTENT_TYPE", "")
+    body = call.request.body if raw is None and call.request.method == "POST" and is_json else b""
     try:
         value = json_loads(raw if raw is not None else body) if (raw or body) else None
     except (ValueError, UnicodeDecodeError):
