@@ -8,7 +8,7 @@ on their next request."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -113,6 +113,7 @@ class DataSourceAdmin(PortalAdmin):
     list_filter = ("kind", "status", "enabled")
     search_fields = ("name", "url", "city")
     readonly_fields = ("status", "fetched_at", "attempted_at", "last_error", "data")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # noqa: RUF012 - Django's own attribute
     actions = ("fetch_now",)
 
     @admin.display(description=_("last error"))
