@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "content",
     "dealers",
     "demo",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -459,3 +460,14 @@ SMARTY_DRM_DEVICE_TYPES = env_list(
         "safari:fairplay",
     ],
 )
+# --- portal -------------------------------------------------------------------------------------
+# Widget data sources (RSS, weather, exchange rates): fetched by portal.tasks.portal_feeds_fetch
+# every SMARTY_PORTAL_FEED_INTERVAL minutes per source; timeouts in seconds, the cap in bytes.
+SMARTY_PORTAL_FEED_INTERVAL = env_int("SMARTY_PORTAL_FEED_INTERVAL", 15)
+SMARTY_PORTAL_FEED_CONNECT_TIMEOUT = env_float("SMARTY_PORTAL_FEED_CONNECT_TIMEOUT", 5.0)
+SMARTY_PORTAL_FEED_READ_TIMEOUT = env_float("SMARTY_PORTAL_FEED_READ_TIMEOUT", 10.0)
+SMARTY_PORTAL_FEED_TOTAL_TIMEOUT = env_float("SMARTY_PORTAL_FEED_TOTAL_TIMEOUT", 30.0)
+SMARTY_PORTAL_FEED_MAX_BYTES = env_int("SMARTY_PORTAL_FEED_MAX_BYTES", 2 * 1024 * 1024)
+SMARTY_PORTAL_RSS_MAX_ENTRIES = env_int("SMARTY_PORTAL_RSS_MAX_ENTRIES", 50)
+# ads/list answers error 2 unless ads are enabled (the vendor's TVMIDDLEWARE_ADS_ENABLED).
+SMARTY_TVMW_ADS_ENABLED = env_bool("SMARTY_TVMW_ADS_ENABLED", False)

@@ -33,3 +33,6 @@ register("premiere_import", "epg.tasks.premiere_import", crontab(minute=0, hour=
 # --- monitoring: viewing events buffered in the cache, then rolled up per hour and day --------
 register("flush_views", "monitoring.tasks.flush_views", 60.0)
 register("rollup_views", "monitoring.tasks.rollup_views", crontab(minute="*/10"))
+# --- portal: widget data sources (RSS, weather, exchange rates); each is due every
+# SMARTY_PORTAL_FEED_INTERVAL minutes, the task checks every 5 -------------------------------------
+register("portal_feeds_fetch", "portal.tasks.portal_feeds_fetch", crontab(minute="*/5"))

@@ -409,6 +409,23 @@ def populate(op, index: int) -> None:
     ViewEvent.objects.create(
         client=client, account=op.account, content_type="live", content_id="1", started_at=now - dt.timedelta(hours=1)
     )
+    populate_portal(op, index)
+
+
+def populate_portal(op, index: int) -> None:  # noqa: ANN001
+    from portal import models as portal
+
+    client = op.client
+    row = portal.Dashboard.objects.create(client=client, title="Row", type=2, channel_category=op.category)
+    row.channels.add(op.channels[0])
+    portal.Application.objects.create(client=client, name="App", system_name="App")
+    portal.DataSource.objects.create(client=client, name="News", kind="rss", url="http://127.0.0.1:9/rss")
+    portal.AdBlock.objects.create(client=client, name="Block").channels.add(op.channels[0])
+    portal.Feed.objects.create(client=client, name="Feed")
+    portal.Game.objects.create(client=client, name="Game", system_name="game")
+    portal.HbbProvider.objects.create(client=client, type=1, name="Hbb").channels.add(op.channels[0])
+    child = f.ClientFactory(name=f"Child {index}", domain_prefix=f"child{index}")
+    portal.ChildClient.objects.create(client=client, child=child, uid=index)
 
 
 def test_every_operator_admin_lists_filters_offers_and_exports_only_the_staff_members_operator(
