@@ -74,3 +74,62 @@ PROFILE_BAD_NAME = 2
 # /portal/settings/list/
 PORTAL_NO_DEVICE = 1
 PORTAL_DEVICE_NOT_ALLOWED = 2
+
+# --- self-service: customer, subscriptions, promo, registration, devices ------------------------
+# /customer/autopayment/
+AUTOPAYMENT_BAD_ENABLED = 1
+AUTOPAYMENT_ALREADY_DISABLED = 2
+AUTOPAYMENT_ENABLE_UNAVAILABLE = 3
+
+# /customer/balance/, /customer/payment/info/: no external billing answers here
+BALANCE_NO_METHOD = 1
+PAYMENT_INFO_NO_METHOD = 1
+
+# /customer/billing_details_notify/
+DETAILS_UNKNOWN = 1
+DETAILS_EMAIL_TAKEN = 2
+DETAILS_NOTHING_IN_PERIOD = 3
+
+# /customer/device/delete/
+CUSTOMER_DEVICE_NOT_FOUND = 1
+
+# /customer/info/
+CUSTOMER_INFO_BAD_DATES = 2
+
+# /customer/info/set/
+INFO_SET_BAD_PARAMS = 1
+INFO_SET_PHONE_TAKEN = 2
+INFO_SET_PHONE_CODE_SENT = 3
+INFO_SET_PHONE_AWAITING = 4
+INFO_SET_PHONE_WRONG_CODE = 5
+INFO_SET_PHONE_INVALID = 6
+INFO_SET_SMS_FAILED = 7
+
+# /customer/invoice/complete/
+INVOICE_UNSUPPORTED = 106
+INVOICE_ID_MISSING = 120
+
+# /customer/tariff/subscribe/, /account/tariff/subscribe (and unsubscribe, subscription/cost)
+SUBSCRIBE_UNAVAILABLE = 1
+SUBSCRIBE_NO_FUNDS = 2
+SUBSCRIBE_ALREADY = 3
+SUBSCRIBE_NOT_CONFIGURED = 4
+SUBSCRIBE_SECOND_BASIC = 5
+SUBSCRIBE_NO_TARIFF = 120
+UNSUBSCRIBE_NOT_ASSIGNED = 1
+UNSUBSCRIBE_BASIC = 2
+UNSUBSCRIBE_NOT_CONFIGURED = 4
+UNSUBSCRIBE_FORBIDDEN = 5
+COST_UNAVAILABLE = 1
+
+# /promo/activate/
+PROMO_NOT_FOUND = 1
+PROMO_INVALID = 2
+PROMO_ALREADY_ACTIVATED = 3
+PROMO_NOT_VALID_NOW = 4
+PROMO_UNKNOWN = 5
+PROMO_INACTIVE_ACCOUNT = 6
+
+# /noauth/device/exists/
+DEVICE_EXISTS_MISSING_PARAM = 1
+DEVICE_EXISTS_NOT_FOUND = 2
