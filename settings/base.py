@@ -308,6 +308,16 @@ SMARTY_PHONE_CODE_TTL = env_int("SMARTY_PHONE_CODE_TTL", 300)
 SMARTY_PHONE_CODE_RESEND_INTERVAL = env_int("SMARTY_PHONE_CODE_RESEND_INTERVAL", 60)
 SMARTY_PHONE_CODES_PER_HOUR = env_int("SMARTY_PHONE_CODES_PER_HOUR", 5)
 SMARTY_PHONE_CODE_MAX_TRIES = env_int("SMARTY_PHONE_CODE_MAX_TRIES", 5)
+# Self-service (account/register, account/reset_password, account/send_parent_code_by_sms).
+SMARTY_REGISTRATION_ENABLED = env_bool("SMARTY_REGISTRATION_ENABLED", True)
+# Registrations per IP address and window; an operator's Client.registration_limit overrides.
+SMARTY_REGISTRATIONS_PER_IP = env_int("SMARTY_REGISTRATIONS_PER_IP", 5)
+SMARTY_REGISTRATION_WINDOW = env_int("SMARTY_REGISTRATION_WINDOW", 86400)
+# Password reset requests per IP and per phone/email and window.
+SMARTY_PASSWORD_RESETS_PER_IP = env_int("SMARTY_PASSWORD_RESETS_PER_IP", 10)
+SMARTY_PASSWORD_RESET_WINDOW = env_int("SMARTY_PASSWORD_RESET_WINDOW", 3600)
+SMARTY_PARENT_CODE_SMS_INTERVAL = env_int("SMARTY_PARENT_CODE_SMS_INTERVAL", 60)
+SMARTY_PARENT_CODE_SMS_PER_DAY = env_int("SMARTY_PARENT_CODE_SMS_PER_DAY", 5)
 # GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
 # geo_locator is "geoip2".
 SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")
