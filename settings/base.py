@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tvmiddleware",
     "content",
     "dealers",
+    "selfservice",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,13 @@ SMARTY_PASSWORD_RESETS_PER_IP = env_int("SMARTY_PASSWORD_RESETS_PER_IP", 10)
 SMARTY_PASSWORD_RESET_WINDOW = env_int("SMARTY_PASSWORD_RESET_WINDOW", 3600)
 SMARTY_PARENT_CODE_SMS_INTERVAL = env_int("SMARTY_PARENT_CODE_SMS_INTERVAL", 60)
 SMARTY_PARENT_CODE_SMS_PER_DAY = env_int("SMARTY_PARENT_CODE_SMS_PER_DAY", 5)
+# QR login (noauth/qr/login/generate, qr/login/sync): how long a TV's code lives (seconds),
+# its digits, and the text of the QR code ({code} and {client_id} are filled in).
+SMARTY_QR_LOGIN_TTL = env_int("SMARTY_QR_LOGIN_TTL", 300)
+SMARTY_QR_LOGIN_CODE_LENGTH = env_int("SMARTY_QR_LOGIN_CODE_LENGTH", 6)
+SMARTY_QR_LOGIN_LINK = env_str("SMARTY_QR_LOGIN_LINK", "smarty://qr-login?client_id={client_id}&code={code}")
+# Also return the digits (login_code) for typing them on the phone instead of scanning.
+SMARTY_QR_LOGIN_SHOW_CODE = env_bool("SMARTY_QR_LOGIN_SHOW_CODE", True)
 # GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
 # geo_locator is "geoip2".
 SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")
