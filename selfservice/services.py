@@ -176,12 +176,16 @@ def qr_login_create(*, client, device_uid: str, play_device, ip: str = "") -> Qr
     raise QrLoginError("busy")
 
 
-def qr_login_image(*, qr: QrLogin, kind: str = "png") -> bytes:
-    """The QR code the TV shows: the login link with the code, as PNG or SVG."""
-    text = settings.SMARTY_QR_LOGIN_LINK.format(code=qr.login_code, client_id=qr.client_id)
+def qr_image(*, text: str, kind: str = "png") -> bytes:
+    """`text` as a QR code image, PNG or SVG (pure Python: segno)."""
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind=kind, scale=8, border=2)
     return out.getvalue()
+
+
+def qr_login_image(*, qr: QrLogin, kind: str = "png") -> bytes:
+    """The QR code the TV shows: the login link with the code, as PNG or SVG."""
+    return qr_image(text=settings.SMARTY_QR_LOGIN_LINK.format(code=qr.login_code, client_id=qr.client_id), kind=kind)
 
 
 def qr_login_confirm(*, account: Account, login_code: str, ip: str = "", log_params: dict | None = None) -> LoginResult:

@@ -392,6 +392,8 @@ BILLING_SESSION_ONLINE_SECONDS = env_int("SMARTY_BILLING_SESSION_ONLINE_SECONDS"
 # Payment gateways: built-in names ("test") or dotted paths of billing.gateways.base.Gateway
 # subclasses. The first one is used when a request names no merchant_type.
 BILLING_PAYMENT_GATEWAYS = env_list("SMARTY_BILLING_PAYMENT_GATEWAYS", ["test"])
+# Seconds a request to a payment gateway's API may take (then: gateway error 3).
+BILLING_GATEWAY_TIMEOUT = env_int("SMARTY_BILLING_GATEWAY_TIMEOUT", 10)
 # The test gateway's merchant page (%transaction_id%, %success_url%, %fail_url% placeholders);
 # empty: the application uses its own card form.
 BILLING_TEST_GATEWAY_MERCHANT_URL = env_str("SMARTY_BILLING_TEST_GATEWAY_MERCHANT_URL", "")
