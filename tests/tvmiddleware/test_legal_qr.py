@@ -146,7 +146,7 @@ def test_qr_generate_gives_a_code_an_image_and_a_ttl(tvmw_call, operator, client
     assert image.content.startswith(b"\x89PNG")
     svg = client.get(body["qrcode_url"].replace("format=png", "format=svg"))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
-    assert client.get(BASE + "/noauth/qr/login/image/", {"token": "nope"}).status_code == 404
+    assert client.get(BASE + "/noauth/qr/login/image/", {"token": "nope"}).json()["error"] == 404
 
 
 def test_qr_generate_error_codes(tvmw_call, operator, client):

@@ -160,7 +160,7 @@ def test_merchant_url_and_qrcode(tvmw_call, authkey, operator, yookassa, fake, c
     image = client.get(qr["saved_qrcode_url"])
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     assert client.get(qr["saved_qrcode_url"] + "&format=svg")["Content-Type"] == "image/svg+xml"
-    assert client.get(BASE + "/noauth/payment/qrcode/image/", {"token": "forged"}).status_code == 404
+    assert client.get(BASE + "/noauth/payment/qrcode/image/", {"token": "forged"}).json()["error"] == 404
     assert tvmw_call("/payment/qrcode/", authkey=authkey, amount="30", merchant_type="test")["error"] == 13
     xml = client.get(BASE + "/payment/qrcode/", {"authkey": authkey, "amount": "3", "device": "sagemcom"})
     assert etree.fromstring(xml.content).findtext("error") == "0"

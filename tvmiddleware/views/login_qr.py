@@ -64,7 +64,7 @@ def qr_login_image_view(call: Call) -> HttpResponse | dict:
 
     qr = QrLogin.objects.filter(token=call.params["token"], expires_at__gt=timezone.now(), used_at__isnull=True).first()
     if qr is None:
-        raise ApiError(errors.NOT_FOUND, "QR session not found or expired", status=404)
+        raise ApiError(errors.NOT_FOUND, "QR session not found or expired")
     kind = call.params["format"]
     response = HttpResponse(qr_login_image(qr=qr, kind=kind), content_type=IMAGE_KINDS[kind])
     response["Cache-Control"] = "no-store"

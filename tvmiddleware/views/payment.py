@@ -39,10 +39,15 @@ def _gateway_error(exc: Exception) -> ApiError:
     return ApiError(code, exc.message)
 
 
-def _amount(call: Call):  # noqa: ANN202
-    if call.params["amount"] is None:
-        raise ApiError(errors.PAYMENT_BAD_PARAMS, "amount is required", {"amount": "required"})
-    return call.params["amount"]
+def _amount(call: Call, code: int = errors.PAYMENT_BAD_PARAMS):  # noqa: ANN202
+    """The `amount` parameter: present, finite and of a size money can have."""
+    amount = call.params["amount"]
+    if amount is None:
+        raise ApiError(code, "amount is required", {"amount": "required"})
+    # A huge exponent (1E+999999999) would overflow the decimal arithmetic further on.
+    if not amount.is_finite() or amount.adjusted() > 14:
+        raise ApiError(code, "amount is out of range", {"amount": "out of range"})
+    return amount
 
 
 @tvmw.method(
@@ -100,16 +105,13 @@ def payment_create_view(call: Call) -> dict:
     param_error_code=errors.MERCHANT_URL_UNKNOWN,
 )
 def payment_merchant_url(call: Call) -> dict:
-    if call.params["amount"] is None:
-        raise ApiError(errors.MERCHANT_URL_UNKNOWN, "amount is required", {"amount": "required"})
+    amount = _amount(call, errors.MERCHANT_URL_UNKNOWN)
     try:
         gateway = get_gateway(call.params["merchant_type"])
         if REDIRECT not in gateway.capabilities:
             # The application's own card form is used: the reference's empty url.
             return {"error_message": "", "url": "", "merchant_name": gateway.title or gateway.name}
-        checkout = payment_checkout(
-            account=call.account, amount=call.params["amount"], kind=REDIRECT, merchant_type=gateway.name
-        )
+        checkout = payment_checkout(account=call.account, amount=amount, kind=REDIRECT, merchant_type=gateway.name)
     except ValidationError:
         raise ApiError(errors.MERCHANT_URL_UNKNOWN, "Invalid amount", {"amount": "invalid"}) from None
     except (UnknownGatewayError, GatewayConfigError, GatewayError) as exc:
@@ -164,7 +166,7 @@ def payment_qrcode_image(call: Call) -> HttpResponse:
     try:
         text = signing.loads(call.params["token"], salt=QR_SALT, max_age=QR_MAX_AGE)
     except signing.BadSignature:
-        raise ApiError(errors.NOT_FOUND, "QR code not found or expired", status=404) from None
+        raise ApiError(errors.NOT_FOUND, "QR code not found or expired") from None
     kind = call.params["format"]
     response = HttpResponse(
         qr_image(text=text, kind=kind), content_type="image/png" if kind == "png" else "image/svg+xml"
