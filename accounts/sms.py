@@ -35,6 +35,10 @@ class PhoneGateway:
     def request_call(self, *, client, phone: str) -> str:
         raise GatewayError("this gateway cannot take confirmation calls")
 
+    def send_text(self, *, client, phone: str, text: str) -> None:
+        """A free-text SMS (a new password, the parental PIN)."""
+        raise GatewayError("this gateway cannot send text messages")
+
 
 class LoggingPhoneGateway(PhoneGateway):
     """Delivers nothing; logs PHONE_CODE_SENT with the code (demo and test benches)."""
@@ -49,6 +53,9 @@ class LoggingPhoneGateway(PhoneGateway):
         number = settings.SMARTY_PHONE_CONFIRMATION_NUMBER
         log_event("smarty_messaging", "PHONE_CODE_SENT", client=client.pk, phone=phone, method="call", call_to=number)
         return number
+
+    def send_text(self, *, client, phone: str, text: str) -> None:
+        log_event("smarty_messaging", "PHONE_TEXT_SENT", client=client.pk, phone=phone, text=text)
 
 
 def get_gateway() -> PhoneGateway:

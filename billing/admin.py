@@ -19,7 +19,7 @@ from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
 from tariffs.models import Tariff
 
 from . import services, subscribers
-from .models import Payment, PromoActivation, PromoCode, Transaction
+from .models import GatewayAccount, Payment, PaymentEvent, PromoActivation, PromoCode, Transaction
 
 
 class TransactionKindFilter(admin.SimpleListFilter):
@@ -164,9 +164,27 @@ class PromoActivationAdmin(OperatorScopedAdmin):
         return False
 
 
+class PaymentEventInline(admin.TabularInline):
+    """The payment's state changes, oldest first (read-only)."""
+
+    model = PaymentEvent
+    extra = 0
+    fields = ("created_at", "from_status", "to_status", "reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the payment sees its history.
+        return request.user.has_perm("billing.view_payment")
+
+
 @admin.register(Payment)
 class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
     dealer_field = "customer__dealer"
+    inlines = (PaymentEventInline,)
     list_display = ("id", "created_at", "customer", "gateway", "amount", "status", "gateway_ref", "transaction")
     list_filter = ("status", "gateway", ("created_at", DateRangeFilter))
     search_fields = ("=id", "gateway_ref", "customer__lastname")
@@ -268,3 +286,39 @@ class SubscriberAccountAdmin(AccountAdmin):
                     )
                 if added:
                     subscribers.account_tariff_assign(account=obj, tariffs=added, source=ADMIN, user=user)
+
+
+class GatewayAccountForm(forms.ModelForm):
+    """The secret key is write-only: never shown back; left empty, the stored one stays."""
+
+    secret_key = forms.CharField(
+        label=_("secret key"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored, never shown. Leave empty to keep the current key."),
+    )
+    api_url = forms.URLField(label=_("API URL"), required=False, assume_scheme="https")
+    return_url = forms.URLField(label=_("return URL"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = GatewayAccount
+        fields = ("gateway", "enabled", "shop_id", "secret_key", "api_url", "return_url", "currency")
+
+    def clean_secret_key(self) -> str:
+        value = self.cleaned_data.get("secret_key") or ""
+        if not value and self.instance.pk:
+            return GatewayAccount.objects.values_list("secret_key", flat=True).get(pk=self.instance.pk)
+        return value
+
+
+@admin.register(GatewayAccount)
+class GatewayAccountAdmin(OperatorScopedAdmin):
+    """An operator's payment gateway accounts (YooKassa shop id and secret key...)."""
+
+    form = GatewayAccountForm
+    list_display = ("gateway", "enabled", "shop_id", "has_secret", "api_url", "created_at")
+    list_filter = ("gateway", "enabled")
+
+    @admin.display(description=_("secret key set"), boolean=True)
+    def has_secret(self, obj: GatewayAccount) -> bool:
+        return bool(obj.secret_key)

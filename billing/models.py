@@ -142,3 +142,38 @@ class SavedCard(ClientOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class GatewayAccount(ClientOwned):
+    """An operator's account with a payment gateway: its shop id, secret (write-only in the
+    admin) and API address. A gateway without one for the operator is not offered to it
+    (the built-in test gateway needs none)."""
+
+    gateway = models.CharField(max_length=32, help_text="gateway name, e.g. yookassa")
+    enabled = models.BooleanField(default=True)
+    shop_id = models.CharField(max_length=64, blank=True, default="")
+    secret_key = models.CharField(max_length=255, blank=True, default="")
+    api_url = models.URLField(blank=True, default="", help_text="empty: the gateway's public API")
+    return_url = models.URLField(blank=True, default="", help_text="where the payment page sends the subscriber back")
+    currency = models.CharField(max_length=3, blank=True, default="", help_text="empty: the operator's currency")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "gateway"], name="uniq_gateway_account_per_client")]
+
+    def __str__(self) -> str:
+        return self.gateway
+
+
+class PaymentEvent(models.Model):
+    """One state change of a payment (who moved it where and why): the audit trail the admin
+    shows next to the smarty_payment log."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

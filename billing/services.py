@@ -332,6 +332,19 @@ def subscription_price(
     return (base * (100 - percent) / 100).quantize(CENT)
 
 
+def subscription_paid_until(
+    *, customer: Customer, tariff_id: int, account_id: int | None, now: dt.datetime
+) -> dt.datetime | None:
+    """How far an earlier subscription of the same tariff already paid for the accounts a new
+    one serves (None: nothing beyond `now`). A new subscription starts there, so moving a
+    tariff between a customer and its account, or unsubscribing and subscribing again, never
+    charges the same period twice."""
+    earlier = TariffSubscription.objects.filter(customer=customer, tariff_id=tariff_id, paid_until__gt=now)
+    if account_id is not None:
+        earlier = earlier.filter(Q(account__isnull=True) | Q(account_id=account_id))
+    return earlier.order_by("-paid_until").values_list("paid_until", flat=True).first()
+
+
 def customer_charge(*, customer: Customer, now: dt.datetime | None = None) -> ChargeResult:
     """Charge the customer's due subscriptions and set its accounts' DEBT status accordingly
     (internal billing only; a no-op for other operators). Idempotent: running it twice in a
@@ -351,7 +364,11 @@ def customer_charge(*, customer: Customer, now: dt.datetime | None = None) -> Ch
         }
         subs = list(TariffSubscription.objects.filter(customer=locked, is_closed=False).select_related("tariff"))
         covered = {(s.account_id, s.tariff_id) for s in subs}
-        owned = [((None, pk), t) for pk, t in customer_tariffs.items()] + list(account_tariffs.items())
+        # A tariff the customer has covers every account: an account's own assignment of the
+        # same tariff is not charged (nor listed) a second time.
+        owned = [((None, pk), t) for pk, t in customer_tariffs.items()] + [
+            (key, t) for key, t in account_tariffs.items() if key[1] not in customer_tariffs
+        ]
         for (account_id, tariff_id), tariff in owned:
             if (account_id, tariff_id) not in covered and _chargeable(tariff):
                 subs.append(
@@ -363,6 +380,9 @@ def customer_charge(*, customer: Customer, now: dt.datetime | None = None) -> Ch
                         price=tariff.price,
                         start_date=now,
                         is_periodical=True,
+                        paid_until=subscription_paid_until(
+                            customer=locked, tariff_id=tariff_id, account_id=account_id, now=now
+                        ),
                     )
                 )
         subs.sort(key=lambda s: (s.tariff.kind, s.tariff.sort_order, s.pk))
@@ -374,7 +394,7 @@ def customer_charge(*, customer: Customer, now: dt.datetime | None = None) -> Ch
             owned_now = (
                 sub.tariff_id in customer_tariffs
                 if sub.account_id is None
-                else (sub.account_id, sub.tariff_id) in account_tariffs
+                else (sub.account_id, sub.tariff_id) in account_tariffs and sub.tariff_id not in customer_tariffs
             )
             if not owned_now or (sub.end_date is not None and sub.end_date <= now):
                 sub.is_closed = True

@@ -162,7 +162,7 @@ def _flag(value: str) -> int:
     raise ValueError(value)
 
 
-def _decimal(value: str):  # noqa: ANN202
+def _decimal(value: str):
     import decimal
 
     result = decimal.Decimal(value.strip().replace(",", "."))
@@ -171,7 +171,7 @@ def _decimal(value: str):  # noqa: ANN202
     return result
 
 
-def _date(value: str):  # noqa: ANN202
+def _date(value: str):
     """YYYY-MM-DD; a date-time's date part too (`2022-01-01 00:00:00`, as a spreadsheet's date
     cell is printed)."""
     import datetime as dt
@@ -182,7 +182,7 @@ def _date(value: str):  # noqa: ANN202
     return dt.datetime.strptime(value, "%Y-%m-%d").date()
 
 
-def _datetime(value: str):  # noqa: ANN202
+def _datetime(value: str):
     from smarty.api.params import _datetime as parse
 
     return parse(value)
@@ -219,7 +219,7 @@ def DateTime(name: str, *, required: bool = False) -> Param:  # noqa: N802
 class IdListParam(Param):
     """Number[] in every spelling the published clients use (see the module docstring)."""
 
-    def raw(self, data):  # noqa: ANN001, ANN201
+    def raw(self, data):
         values = list(data.getlist(self.name)) + list(data.getlist(self.name + "[]"))
         out: list[str] = []
         for value in values:
@@ -267,7 +267,7 @@ def given(call: Call, names: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def owned(queryset, object_id: int | None, *, field: str = "id", code: int = errors.NOT_FOUND):  # noqa: ANN001, ANN201
+def owned(queryset, object_id: int | None, *, field: str = "id", code: int = errors.NOT_FOUND):
     """The operator's object with that id (the queryset is already the operator's), else 404."""
     obj = queryset.filter(pk=object_id).first() if object_id is not None else None
     if obj is None:
@@ -275,7 +275,7 @@ def owned(queryset, object_id: int | None, *, field: str = "id", code: int = err
     return obj
 
 
-def related(queryset, ids: list[int], field: str, *, code: int = errors.NOT_FOUND) -> list:  # noqa: ANN001
+def related(queryset, ids: list[int], field: str, *, code: int = errors.NOT_FOUND) -> list:
     """The operator's objects with these ids, every one of them, else `code` (404, "object not
     found") naming the field: an unknown id and another operator's id look the same."""
     if not ids:
@@ -287,7 +287,7 @@ def related(queryset, ids: list[int], field: str, *, code: int = errors.NOT_FOUN
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-def page(queryset, call: Call, *, default_limit: int = 20):  # noqa: ANN001, ANN201
+def page(queryset, call: Call, *, default_limit: int = 20):
     """`limit` (1..100) and `page` (from 1) applied to the queryset."""
     limit = call.params.get("limit")
     limit = default_limit if limit is None else limit
@@ -301,7 +301,7 @@ def page(queryset, call: Call, *, default_limit: int = 20):  # noqa: ANN001, ANN
 
 
 @contextmanager
-def saving(mapping: Mapping[type[Exception], int] | None = None):  # noqa: ANN201
+def saving(mapping: Mapping[type[Exception], int] | None = None):
     """Turn what a service raises into the method's codes: ValidationError -> 21 with the
     fields, IntegrityError/DatabaseError -> 22, plus the method's own exception kinds."""
     try:
@@ -322,6 +322,6 @@ def saving(mapping: Mapping[type[Exception], int] | None = None):  # noqa: ANN20
         raise ApiError(code, str(exc), {field: str(exc)} if field else None) from exc
 
 
-def one(queryset, object_id: int | None, field: str, *, code: int = errors.NOT_FOUND):  # noqa: ANN001, ANN201
+def one(queryset, object_id: int | None, field: str, *, code: int = errors.NOT_FOUND):
     """The operator's object named by an optional id parameter (None when absent)."""
     return related(queryset, [object_id], field, code=code)[0] if object_id else None

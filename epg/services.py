@@ -498,7 +498,7 @@ def epg_channel_icon_upload(
 
 
 @transaction.atomic
-def program_time_specify(*, program: Program, time_begin, time_end=None) -> Program:  # noqa: ANN001
+def program_time_specify(*, program: Program, time_begin, time_end=None) -> Program:
     """The exact broadcast times of a programme (EPGProgramTimeSpecify); without an end only
     the start moves. ValueError when the end would not follow the start."""
     locked = Program.objects.select_for_update().get(pk=program.pk)

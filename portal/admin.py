@@ -26,7 +26,7 @@ from .invalidation import portal_dep
 class PortalAdmin(OperatorScopedAdmin):
     """Bulk moves of the order arrows send no signal: bump the portal generation here too."""
 
-    def cache_deps(self, obj) -> list[str]:  # noqa: ANN001
+    def cache_deps(self, obj) -> list[str]:
         return [*super().cache_deps(obj), portal_dep(obj.client_id)]
 
 
@@ -50,14 +50,14 @@ class DashboardAdmin(SortOrderAdminMixin, PortalAdmin):
         (_("What it shows"), {"fields": ("main_menu", "channels", "channel_category", "attributes")}),
     )
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("play_devices")
 
     @admin.display(description=_("device types"))
     def device_types(self, obj: m.Dashboard) -> str:
         return ", ".join(p.system_name for p in obj.play_devices.all()) or "—"
 
-    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:  # noqa: ANN001
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
         tools = super().get_list_tools(request, cl)
         url = reverse("admin:portal_dashboard_preview", current_app=self.admin_site.name)
         return [{"url": url, "css": "preview", "label": _("Preview")}, *tools]
@@ -113,7 +113,7 @@ class DataSourceAdmin(PortalAdmin):
     list_filter = ("kind", "status", "enabled")
     search_fields = ("name", "url", "city")
     readonly_fields = ("status", "fetched_at", "attempted_at", "last_error", "data")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # noqa: RUF012 - Django's own attribute
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ("fetch_now",)
 
     @admin.display(description=_("last error"))
@@ -121,7 +121,7 @@ class DataSourceAdmin(PortalAdmin):
         return obj.last_error[:120]
 
     @admin.action(description=_("Fetch the selected sources now"))
-    def fetch_now(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def fetch_now(self, request: HttpRequest, queryset) -> None:
         """Queued for the worker: a slow source must not hold the admin's request."""
         ids = list(queryset.values_list("pk", flat=True))
         for source_id in ids:
@@ -172,7 +172,7 @@ class GameAdmin(SortOrderAdminMixin, PortalAdmin):
     list_display_links = ("name",)
     filter_horizontal = ("play_devices",)
 
-    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+    def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(scores_count=Count("scores"))
 
     @admin.display(description=_("games played"), ordering="scores_count")

@@ -51,13 +51,13 @@ def portal_changed(client_id: int) -> None:
     transaction.on_commit(lambda: bump(portal_dep(client_id)))
 
 
-def _on_change(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _on_change(sender, instance, **kwargs) -> None:
     client_id = getattr(instance, "client_id", None)
     if client_id is not None:
         portal_changed(client_id)
 
 
-def _on_m2m(sender, instance, action, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _on_m2m(sender, instance, action, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         _on_change(sender, instance)
 

@@ -8,11 +8,11 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+from channels.caching import cached_value
 from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from channels import selectors as live
-from channels.caching import cached_value
 from clients.selectors import client_content_dep
 from smarty.i18n import lang_index
 
@@ -22,7 +22,7 @@ from .invalidation import portal_dep
 ALL = "all"
 
 
-def _cached(name: str, client_id: int, build, *parts: object):  # noqa: ANN001, ANN202
+def _cached(name: str, client_id: int, build, *parts: object):
     return cached_value(name, (client_id, *parts), [portal_dep(client_id), client_content_dep(client_id)], build)
 
 
@@ -47,7 +47,7 @@ class Row:
     shaped: dict
 
 
-def _ids(values) -> list[str]:  # noqa: ANN001
+def _ids(values) -> list[str]:
     return [str(v) for v in values]
 
 
@@ -218,7 +218,7 @@ def application_get(*, client_id: int, application_id: int) -> dict | None:
     return next((a for a in application_list(client_id=client_id, template=None) if a["id"] == application_id), None)
 
 
-def data_source_get(*, client_id: int, kind: str, url: str | None = None, city: str | None = None):  # noqa: ANN201
+def data_source_get(*, client_id: int, kind: str, url: str | None = None, city: str | None = None):
     """The operator's source of a kind (by URL for RSS, by city for weather), else None."""
     qs = m.DataSource.objects.for_client(client_id).filter(kind=kind, enabled=True)
     if url is not None:
@@ -290,7 +290,7 @@ def game_rank(*, game: m.Game, best: int) -> int:
 # --- positions, ads, child operators ------------------------------------------------------------
 
 
-def content_positions(*, account, content_type: str, limit: int) -> list[m.ContentPosition]:  # noqa: ANN001
+def content_positions(*, account, content_type: str, limit: int) -> list[m.ContentPosition]:
     return list(
         m.ContentPosition.objects.filter(
             client_id=account.client_id, account_id=account.pk, content_type=content_type
@@ -346,7 +346,7 @@ def ad_blocks(*, client_id: int) -> list[dict]:
     return _cached("portal_ads", client_id, build)
 
 
-def ad_impressions_today(*, account, block_ids: list[int], day: dt.date) -> dict[int, int]:  # noqa: ANN001
+def ad_impressions_today(*, account, block_ids: list[int], day: dt.date) -> dict[int, int]:
     return dict(
         m.AdImpression.objects.filter(
             client_id=account.client_id, account_id=account.pk, block_id__in=block_ids, day=day

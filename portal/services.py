@@ -20,7 +20,7 @@ from .feeds import FeedFetchError, fetch
 @transaction.atomic
 def content_position_set(
     *,
-    account,  # noqa: ANN001
+    account,
     content_type: str,
     content_id: int,
     asset_id: int,
@@ -51,7 +51,7 @@ def content_position_set(
 
 
 @transaction.atomic
-def content_position_delete(*, account, content_type: str, content_id: int, asset_id: int | None) -> int:  # noqa: ANN001
+def content_position_delete(*, account, content_type: str, content_id: int, asset_id: int | None) -> int:
     """Forget a position (every asset of the content when asset_id is None); rows deleted."""
     qs = m.ContentPosition.objects.filter(
         client_id=account.client_id, account_id=account.pk, content_type=content_type, content_id=content_id
@@ -63,7 +63,7 @@ def content_position_delete(*, account, content_type: str, content_id: int, asse
 
 
 @transaction.atomic
-def game_score_save(*, account, game: m.Game, score: int) -> m.GameScore:  # noqa: ANN001
+def game_score_save(*, account, game: m.Game, score: int) -> m.GameScore:
     """Record one game played."""
     if game.client_id != account.client_id:
         raise ValueError("the game belongs to another operator")
@@ -74,7 +74,7 @@ def game_score_save(*, account, game: m.Game, score: int) -> m.GameScore:  # noq
 def hbb_record_create(
     *,
     provider: m.HbbProvider,
-    account,  # noqa: ANN001
+    account,
     kind: str,
     event_id: str,
     events: list,
@@ -102,7 +102,7 @@ def hbb_record_create(
 
 
 @transaction.atomic
-def ad_impressions_record(*, account, block_ids: list[int], day: dt.date) -> None:  # noqa: ANN001
+def ad_impressions_record(*, account, block_ids: list[int], day: dt.date) -> None:
     """Count one impression of each block for the account and day (and in the block's total)."""
     for block_id in block_ids:
         key = {"client_id": account.client_id, "account_id": account.pk, "block_id": block_id, "day": day}
@@ -117,7 +117,7 @@ def ad_impressions_record(*, account, block_ids: list[int], day: dt.date) -> Non
 
 
 @transaction.atomic
-def camera_favorite_set(*, account, camera_id: int, favorite: bool) -> None:  # noqa: ANN001
+def camera_favorite_set(*, account, camera_id: int, favorite: bool) -> None:
     """Add the camera to or remove it from the account's favourites."""
     key = {"client_id": account.client_id, "account_id": account.pk, "camera_id": camera_id}
     if favorite:

@@ -38,7 +38,7 @@ def dashboard_videos(
     *,
     client_id: int,
     row: Row,
-    account,  # noqa: ANN001
+    account,
     lang_index: int,
     tariff_ids: list[int],
     exclude_tariff_ids: list[int],

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dealers",
     "demo",
     "portal",
+    "selfservice",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +311,23 @@ SMARTY_PHONE_CODE_TTL = env_int("SMARTY_PHONE_CODE_TTL", 300)
 SMARTY_PHONE_CODE_RESEND_INTERVAL = env_int("SMARTY_PHONE_CODE_RESEND_INTERVAL", 60)
 SMARTY_PHONE_CODES_PER_HOUR = env_int("SMARTY_PHONE_CODES_PER_HOUR", 5)
 SMARTY_PHONE_CODE_MAX_TRIES = env_int("SMARTY_PHONE_CODE_MAX_TRIES", 5)
+# Self-service (account/register, account/reset_password, account/send_parent_code_by_sms).
+SMARTY_REGISTRATION_ENABLED = env_bool("SMARTY_REGISTRATION_ENABLED", True)
+# Registrations per IP address and window; an operator's Client.registration_limit overrides.
+SMARTY_REGISTRATIONS_PER_IP = env_int("SMARTY_REGISTRATIONS_PER_IP", 5)
+SMARTY_REGISTRATION_WINDOW = env_int("SMARTY_REGISTRATION_WINDOW", 86400)
+# Password reset requests per IP and per phone/email and window.
+SMARTY_PASSWORD_RESETS_PER_IP = env_int("SMARTY_PASSWORD_RESETS_PER_IP", 10)
+SMARTY_PASSWORD_RESET_WINDOW = env_int("SMARTY_PASSWORD_RESET_WINDOW", 3600)
+SMARTY_PARENT_CODE_SMS_INTERVAL = env_int("SMARTY_PARENT_CODE_SMS_INTERVAL", 60)
+SMARTY_PARENT_CODE_SMS_PER_DAY = env_int("SMARTY_PARENT_CODE_SMS_PER_DAY", 5)
+# QR login (noauth/qr/login/generate, qr/login/sync): how long a TV's code lives (seconds),
+# its digits, and the text of the QR code ({code} and {client_id} are filled in).
+SMARTY_QR_LOGIN_TTL = env_int("SMARTY_QR_LOGIN_TTL", 300)
+SMARTY_QR_LOGIN_CODE_LENGTH = env_int("SMARTY_QR_LOGIN_CODE_LENGTH", 6)
+SMARTY_QR_LOGIN_LINK = env_str("SMARTY_QR_LOGIN_LINK", "smarty://qr-login?client_id={client_id}&code={code}")
+# Also return the digits (login_code) for typing them on the phone instead of scanning.
+SMARTY_QR_LOGIN_SHOW_CODE = env_bool("SMARTY_QR_LOGIN_SHOW_CODE", True)
 # GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
 # geo_locator is "geoip2".
 SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")
@@ -378,6 +396,8 @@ BILLING_SESSION_ONLINE_SECONDS = env_int("SMARTY_BILLING_SESSION_ONLINE_SECONDS"
 # Payment gateways: built-in names ("test") or dotted paths of billing.gateways.base.Gateway
 # subclasses. The first one is used when a request names no merchant_type.
 BILLING_PAYMENT_GATEWAYS = env_list("SMARTY_BILLING_PAYMENT_GATEWAYS", ["test"])
+# Seconds a request to a payment gateway's API may take (then: gateway error 3).
+BILLING_GATEWAY_TIMEOUT = env_int("SMARTY_BILLING_GATEWAY_TIMEOUT", 10)
 # The test gateway's merchant page (%transaction_id%, %success_url%, %fail_url% placeholders);
 # empty: the application uses its own card form.
 BILLING_TEST_GATEWAY_MERCHANT_URL = env_str("SMARTY_BILLING_TEST_GATEWAY_MERCHANT_URL", "")

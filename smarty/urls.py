@@ -19,6 +19,7 @@ urlpatterns = [
 # Optional API packages appear here as their apps gain a urls module.
 for prefix, module in (
     ("billing/api/", "billing.urls"),
+    ("payments/", "billing.callback_urls"),
     ("content/api/", "content.urls"),
     ("dealers/api/", "dealers.urls"),
     ("streaming/api/", "streaming.urls"),

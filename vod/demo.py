@@ -38,7 +38,7 @@ def poster(title: str, top: tuple[int, int, int], bottom: tuple[int, int, int]) 
     return buffer.getvalue()
 
 
-def load(client, channels) -> dict:  # noqa: ANN001
+def load(client, channels) -> dict:
     """Idempotent: the library is created once (videos are found by ext_id)."""
     tariffs = sorted({t.pk for c in channels for t in c.tariffs.all()})
     with transaction.atomic():

@@ -47,27 +47,27 @@ def account_videos_changed(*account_ids: int) -> None:
     _bump_after_commit(*(account_video_dep(a) for a in account_ids))
 
 
-def _library_row_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _library_row_changed(sender, instance, **kwargs) -> None:
     library_changed(instance.client_id)
 
 
-def _child_row_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _child_row_changed(sender, instance, **kwargs) -> None:
     # Rows without their own operator column belong to their parent's operator.
     parent = getattr(instance, "video", None) or getattr(instance, "selection", None)
     if parent is not None:
         library_changed(parent.client_id)
 
 
-def _library_m2m_changed(sender, instance, action, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _library_m2m_changed(sender, instance, action, **kwargs) -> None:
     if action in M2M_ACTIONS:
         library_changed(instance.client_id)
 
 
-def _account_row_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _account_row_changed(sender, instance, **kwargs) -> None:
     account_videos_changed(instance.account_id)
 
 
-def _purchase_changed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _purchase_changed(sender, instance, **kwargs) -> None:
     # A purchase belongs to the customer: every account of it sees it.
     ids = list(Account.objects.filter(customer_id=instance.customer_id).values_list("id", flat=True))
     if ids:

@@ -20,9 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.caching import cached_value
 from django.utils import timezone
 
-from channels.caching import cached_value
 from smarty.i18n import LANG_SLOTS
 from tariffs.models import Tariff
 from tariffs.selectors import tariffs_dep

@@ -34,7 +34,7 @@ class Verification:
     confirmation_phone: str = ""
 
 
-PURPOSES = ("login", "customer_list")
+PURPOSES = ("login", "customer_list", "customer_info", "register", "reset_password")
 
 
 def normalize_phone(value: str) -> str | None:

@@ -94,6 +94,7 @@ class LoginMethod(StrEnum):
     DEVICE_UID = "device_uid"
     IP = "ip"
     PHONE = "phone"
+    QR = "qr"
 
 
 class LoginType(StrEnum):
@@ -162,6 +163,24 @@ def login(req: LoginRequest) -> LoginResult:
     except LoginError as exc:
         if exc.kind in _COUNTED and not (exc.verification and exc.verification.outcome != Outcome.WRONG_CODE):
             login_failure_record(client_id=req.client.pk, ip=req.ip, login=throttle_key)
+        log_event("smarty_accounts", "LOGIN_ERROR", reason=str(exc.kind), params=req.log_params)
+        raise
+    log_event(
+        "smarty_accounts",
+        "LOGIN_SUCCESS",
+        login_type=str(result.login_type),
+        login_method=str(result.method),
+        params=req.log_params,
+    )
+    return result
+
+
+def login_vouched(req: LoginRequest, account: Account) -> LoginResult:
+    """Open a session on the device of `req` for an account that another, already logged-in
+    device of it vouched for (QR login): every session rule of a login applies."""
+    try:
+        result = _open_session(req, account, LoginMethod.QR)
+    except LoginError as exc:
         log_event("smarty_accounts", "LOGIN_ERROR", reason=str(exc.kind), params=req.log_params)
         raise
     log_event(

@@ -19,7 +19,7 @@ from .base import (
     UnknownGatewayError,
 )
 
-BUILT_IN = {"test": "billing.gateways.test.TestGateway"}
+BUILT_IN = {"test": "billing.gateways.test.TestGateway", "yookassa": "billing.gateways.yookassa.YooKassaGateway"}
 
 __all__ = [
     "CardData",

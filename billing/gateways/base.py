@@ -60,11 +60,73 @@ class GatewayResult:
     card_mask: str = ""
 
 
+@dataclass(frozen=True)
+class GatewayCheckout:
+    """A payment registered with the gateway, waiting for the subscriber: the page to send
+    them to (redirect) or the text of the QR code to show (qr)."""
+
+    payment_id: str
+    confirmation_url: str = ""
+    qr_data: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayStatus:
+    """The gateway's own view of a payment, fetched from it (never taken from a callback's
+    body): `state` is one of STATES."""
+
+    payment_id: str
+    state: str
+    amount: Decimal
+    currency: str
+    card_token: str = ""
+    card_mask: str = ""
+    reason: str = ""
+
+
+PENDING, WAITING_FOR_CAPTURE, SUCCEEDED, CANCELED = "pending", "waiting_for_capture", "succeeded", "canceled"
+STATES = (PENDING, WAITING_FOR_CAPTURE, SUCCEEDED, CANCELED)
+
+# What a gateway can declare it supports (Gateway.capabilities).
+REDIRECT, QR, CARD_FORM, SAVED_CARDS, THREE_DS, REFUNDS, NOTIFICATIONS = (
+    "redirect",
+    "qr",
+    "card_form",
+    "saved_cards",
+    "3ds",
+    "refunds",
+    "notifications",
+)
+
+
 class Gateway:
-    """Base class: a gateway named `name` (the merchant_type of the requests)."""
+    """Base class: a gateway named `name` (the merchant_type of the requests). `capabilities`
+    declares what it supports; a method of an undeclared capability is never called."""
 
     name = ""
     title = ""
+    capabilities: frozenset[str] = frozenset({CARD_FORM, SAVED_CARDS})
+    #: whether the gateway needs an operator's GatewayAccount (shop id, secret)
+    needs_account = False
+
+    def checkout(self, payment: GatewayPayment, *, kind: str, account, return_url: str = "") -> GatewayCheckout:
+        """Register the payment for a redirect (kind "redirect") or a QR code ("qr")."""
+        raise GatewayError(13, f"{self.name}: {kind} payments are not supported")
+
+    def fetch(self, payment_id: str, *, account) -> GatewayStatus:
+        """The payment's state as the gateway's API reports it."""
+        raise GatewayError(13, f"{self.name}: status queries are not supported")
+
+    def capture(self, payment_id: str, *, amount: Decimal, currency: str, account) -> GatewayStatus:
+        raise GatewayError(13, f"{self.name}: capture is not supported")
+
+    def cancel(self, payment_id: str, *, account) -> GatewayStatus:
+        raise GatewayError(13, f"{self.name}: cancel is not supported")
+
+    def notification_payment_id(self, body: bytes) -> str:
+        """The gateway's payment id a callback is about ("" when it is not about one). The
+        callback's body is not trusted beyond that: the state is fetched from the API."""
+        return ""
 
     def merchant_url(self, payment: GatewayPayment) -> str:
         """The page where the subscriber pays, or "" when the application's own card form

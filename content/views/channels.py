@@ -97,7 +97,7 @@ def channel_create(call: Call) -> dict:
     return {"id": channel.pk}
 
 
-def _names(rows) -> list[dict]:  # noqa: ANN001
+def _names(rows) -> list[dict]:
     return [{"id": row.pk, "name": row.name} for row in rows]
 
 

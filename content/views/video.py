@@ -44,7 +44,7 @@ LANGS = range(1, 6)
 
 
 @contextmanager
-def vod_errors(extra: dict | None = None):  # noqa: ANN201
+def vod_errors(extra: dict | None = None):
     """The library's refusals as the method's codes: an unknown or another operator's id ->
     404 naming the parameter, a taken ext_id -> 22, invalid data -> 21."""
     with saving({services.NotFoundError: errors.NOT_FOUND, services.ExtIdTakenError: errors.SAVE_FAILED,
@@ -250,7 +250,7 @@ def _video_detail(video: Video, host: str) -> dict:
     seasons = list(video.seasons.all())
     episodes = list(video.episodes.all())
 
-    def img(attr: str, kind: str = "", size: str = "", **kw) -> str:  # noqa: ANN003
+    def img(attr: str, kind: str = "", size: str = "", **kw) -> str:
         return image_url(getattr(video, attr), host, kind=kind, size=size, **kw)
 
     body = {

@@ -406,13 +406,21 @@ def populate(op, index: int) -> None:
     )
     Payment.objects.create(client=client, customer=op.customer, account=op.account, amount=5)
     SavedCard.objects.create(client=client, customer=op.customer, gateway="test", token="t")
+    from billing.models import GatewayAccount
+    from selfservice.models import LegalDocument, QrLogin
+
+    GatewayAccount.objects.create(client=client, gateway="yookassa", shop_id="shop", secret_key="secret")
+    LegalDocument.objects.create(client=client, name="Terms")
+    QrLogin.objects.create(
+        client=client, token=f"qr{index}", login_code="123456", device_uid="tv", expires_at=now, account=op.account
+    )
     ViewEvent.objects.create(
         client=client, account=op.account, content_type="live", content_id="1", started_at=now - dt.timedelta(hours=1)
     )
     populate_portal(op, index)
 
 
-def populate_portal(op, index: int) -> None:  # noqa: ANN001
+def populate_portal(op, index: int) -> None:
     from portal import models as portal
 
     client = op.client

@@ -30,11 +30,11 @@ pytestmark = pytest.mark.django_db
 
 def signed(data: dict, key: str) -> dict:
     text = "".join(f"{k}:{v};" for k, v in sorted(data.items())) + key
-    return {**data, "signature": hashlib.md5(base64.b64encode(text.encode())).hexdigest()}  # noqa: S324
+    return {**data, "signature": hashlib.md5(base64.b64encode(text.encode())).hexdigest()}
 
 
 class VendorBillingClient:
-    def __init__(self, operator_client) -> None:  # noqa: ANN001
+    def __init__(self, operator_client) -> None:
         self.client = operator_client
         self.http = HttpClient()
 

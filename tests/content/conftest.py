@@ -30,20 +30,20 @@ NODE_SAFE = "-_.!~*'()"
 
 
 def md5_b64(text: str) -> str:
-    return hashlib.md5(base64.b64encode(text.encode("utf-8"))).hexdigest()  # noqa: S324 - the protocol's
+    return hashlib.md5(base64.b64encode(text.encode("utf-8"))).hexdigest()
 
 
-def python_str(value) -> str:  # noqa: ANN001
+def python_str(value) -> str:
     return str(value)
 
 
-def go_str(value) -> str:  # noqa: ANN001
+def go_str(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + " ".join(str(v) for v in value) + "]"
     return str(value)
 
 
-def php_str(value) -> str:  # noqa: ANN001
+def php_str(value) -> str:
     if value is True:
         return "1"
     if value is False or value is None:
@@ -56,7 +56,7 @@ class ContentClient:
 
     STYLES = ("python", "node", "php", "go", "java")
 
-    def __init__(self, operator_client, style: str = "python", *, key: str | None = None) -> None:  # noqa: ANN001
+    def __init__(self, operator_client, style: str = "python", *, key: str | None = None) -> None:
         self.operator = operator_client
         self.style = style
         self.key = operator_client.content_api_key if key is None else key
@@ -65,13 +65,13 @@ class ContentClient:
 
     # -- the five ways of building a request ------------------------------------------------
 
-    def _python(self, url: str, data: dict):  # noqa: ANN202
+    def _python(self, url: str, data: dict):
         text = "".join(f"{k}:{python_str(v)};" for k, v in sorted(data.items())) + self.key
         body = {k: python_str(v) for k, v in data.items()}
         body["signature"] = md5_b64(text)
         return self.http.post(url, urlencode(body), content_type="application/x-www-form-urlencoded")
 
-    def _node(self, url: str, data: dict):  # noqa: ANN202
+    def _node(self, url: str, data: dict):
         pairs = []
         for k in sorted(data):
             values = data[k] if isinstance(data[k], list) else [data[k]]
@@ -83,41 +83,41 @@ class ContentClient:
         body += "&signature=" + signature
         return self.http.post(url, body, content_type="application/x-www-form-urlencoded")
 
-    def _php(self, url: str, data: dict):  # noqa: ANN202
+    def _php(self, url: str, data: dict):
         text = "".join(f"{k}:{php_str(v)};" for k, v in sorted(data.items())) + self.key
         body = {k: php_str(v) for k, v in data.items()}
         body["signature"] = md5_b64(text)
         return self.http.post(url, body)  # multipart/form-data
 
-    def _go(self, url: str, data: dict):  # noqa: ANN202
+    def _go(self, url: str, data: dict):
         text = "".join(f"{k}:{go_str(v)};" for k, v in sorted(data.items())) + self.key
         body = {k: go_str(v) for k, v in data.items()}
         body["signature"] = md5_b64(text)
         return self.http.post(url, urlencode(body), content_type="application/x-www-form-urlencoded")
 
-    def _java(self, url: str, data: dict):  # noqa: ANN202
+    def _java(self, url: str, data: dict):
         strings = {k: str(v) for k, v in data.items()}
         text = "".join(f"{k}:{v};" for k, v in sorted(strings.items())) + self.key
-        digest = hashlib.md5(base64.b64encode(text.encode("utf-8"))).digest()  # noqa: S324
+        digest = hashlib.md5(base64.b64encode(text.encode("utf-8"))).digest()
         strings["signature"] = format(int.from_bytes(digest, "big"), "x")  # BigInteger.toString(16)
         return self.http.post(url, urlencode(strings), content_type="application/x-www-form-urlencoded")
 
     # -- calls -------------------------------------------------------------------------------
 
-    def raw(self, path: str, params: dict | None = None, *, client_id=None):  # noqa: ANN001, ANN201
+    def raw(self, path: str, params: dict | None = None, *, client_id=None):
         data = {k: v for k, v in (params or {}).items()}
         data["client_id"] = self.operator.pk if client_id is None else client_id
         url = f"{BASE}/{path.strip('/')}/"
         self.response = getattr(self, f"_{self.style}")(url, data)
         return self.response
 
-    def call(self, path: str, params: dict | None = None, **kwargs) -> dict:  # noqa: ANN003
+    def call(self, path: str, params: dict | None = None, **kwargs) -> dict:
         response = self.raw(path, params, **kwargs)
         assert response.status_code == 200, response.content[:500]
         assert response["Content-Type"].startswith("application/json")
         return json.loads(response.content)
 
-    def ok(self, path: str, params: dict | None = None, **kwargs) -> dict:  # noqa: ANN003
+    def ok(self, path: str, params: dict | None = None, **kwargs) -> dict:
         body = self.call(path, params, **kwargs)
         assert body["error"] == 0, body
         assert body["error_message"] == ""

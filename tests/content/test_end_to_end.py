@@ -29,8 +29,8 @@ def vod_server(operator):
     )
 
 
-def device(client, session):  # noqa: ANN001, ANN201
-    def call(method: str, **params):  # noqa: ANN003
+def device(client, session):
+    def call(method: str, **params):
         params.update(authkey=session.authkey, client_id=session.client_id)
         response = client.get(f"/tvmiddleware/api/{method}/", params)
         assert response.status_code == 200, response.content[:300]

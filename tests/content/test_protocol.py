@@ -114,7 +114,7 @@ def test_requests_are_logged_with_the_signature_masked(content_client, content_e
 def test_an_unexpected_failure_is_minus_1_with_the_stack_trace_logged(content_client, content_events, monkeypatch):
     import channels.services
 
-    def broken(**kwargs):  # noqa: ANN003
+    def broken(**kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(channels.services, "radio_create", broken)

@@ -64,7 +64,7 @@ def unhandled():
         log.removeHandler(handler)
 
 
-def _check(response, api_name: str) -> None:  # noqa: ANN001
+def _check(response, api_name: str) -> None:
     if api_name == "drm":
         assert response.status_code in (200, 404), response.content[:200]
         if response["Content-Type"].startswith("application/json"):

@@ -27,7 +27,7 @@ def other_authkey(tvmw_login, other_operator):  # noqa: F811
 def tvmw_xml(client):
     """GET a method as an XML device ("sagemcom") and parse the answer."""
 
-    def call(path: str, **params) -> etree._Element:  # noqa: ANN003
+    def call(path: str, **params) -> etree._Element:
         params = {"device": "sagemcom", **{k: v for k, v in params.items() if v is not None}}
         response = client.get(f"{BASE}{path}?{urlencode(params, doseq=True)}")
         assert response["Content-Type"].startswith("application/xml"), response.content[:200]
@@ -36,5 +36,5 @@ def tvmw_xml(client):
     return call
 
 
-def noauth(op) -> dict:  # noqa: ANN001
+def noauth(op) -> dict:
     return {"client_id": op.client.pk, "api_key": op.client.api_key}

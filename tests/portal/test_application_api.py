@@ -41,7 +41,7 @@ CBR = """<?xml version="1.0" encoding="windows-1251"?>
 class Handler(http.server.BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, bytes, float]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         status, body, delay = self.routes.get(self.path, (404, b"no", 0.0))
         if delay:
             time.sleep(delay)
@@ -53,7 +53,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 

@@ -18,7 +18,7 @@ from .conftest import noauth
 T = Dashboard.Type
 
 
-def compose(op, *, title_prefix: str = "") -> dict:  # noqa: ANN001
+def compose(op, *, title_prefix: str = "") -> dict:
     """A home screen: main menu, slider, channels of a category, programmes, films,
     recently watched channels; look-alike for both operators."""
     c = op.client
@@ -133,7 +133,7 @@ def test_rows_follow_template_device_type_language_and_screen(tvmw_call, authkey
     mine["videos"].screen = "vod"
     mine["videos"].save()
 
-    def titles(**params):  # noqa: ANN003
+    def titles(**params):
         body = tvmw_call("/portaldashboard/list/", authkey=authkey, device="android", **params)
         assert body["error"] == 0, body
         return [r["title"] for r in body["portaldashboards"]]

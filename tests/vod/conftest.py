@@ -36,7 +36,7 @@ class Library:
     files: dict = field(default_factory=dict)
 
 
-def build_library(op, index: int) -> Library:  # noqa: ANN001
+def build_library(op, index: int) -> Library:
     client = op.client
     genre = services.genre_create(client=client, name="Drama", attrs={"name_lang1": "Драма"})
     category = services.genre_create(client=client, name="Films", attrs={"is_category": True})
@@ -170,7 +170,7 @@ def other_session(other_operator, json_device):
 def api(client, session):
     """GET a TVMW method as the session's device; the parsed JSON body."""
 
-    def call(method: str, _session=None, _json=None, _status=200, **params):  # noqa: ANN001, ANN003
+    def call(method: str, _session=None, _json=None, _status=200, **params):
         sess = _session or session
         params.setdefault("authkey", sess.authkey)
         params.setdefault("client_id", sess.client_id)
@@ -192,7 +192,7 @@ def api(client, session):
 def xml_api(client, xml_session):
     """The same as an XML device (the session's device type answers XML)."""
 
-    def call(method: str, **params):  # noqa: ANN003
+    def call(method: str, **params):
         params.setdefault("authkey", xml_session.authkey)
         params.setdefault("client_id", xml_session.client_id)
         params.setdefault("device", "sagemcom")
@@ -206,7 +206,7 @@ def xml_api(client, xml_session):
 
 @pytest.fixture
 def noauth(client, operator):
-    def call(method: str, _operator=None, **params):  # noqa: ANN001, ANN003
+    def call(method: str, _operator=None, **params):
         op = _operator or operator
         params.setdefault("client_id", op.client.pk)
         params.setdefault("api_key", op.client.api_key)

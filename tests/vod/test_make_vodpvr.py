@@ -15,7 +15,7 @@ from vod.models import Video
 pytestmark = pytest.mark.django_db
 
 
-def _guide(channel, hours):  # noqa: ANN001
+def _guide(channel, hours):
     epg = f.EpgChannelFactory(name=f"EPG {channel.name}")
     channel.epg_channel = epg
     channel.recording_days = 1

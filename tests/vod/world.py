@@ -12,7 +12,7 @@ from vod import services
 from vod.models import PriceCategory, ProgramBlocking, VideoGenreMap
 
 
-def populate_library(op, video, genre) -> None:  # noqa: ANN001
+def populate_library(op, video, genre) -> None:
     client = op.client
     provider = services.provider_create(client=client, name="Studio")
     price = PriceCategory.objects.create(client=client, name="Rent", type=PriceCategory.Type.PURCHASE)

@@ -21,7 +21,7 @@ FEED_BAD_CONTENT = 4
 FEED_DISABLED = 5
 
 
-def _account(call: Call):  # noqa: ANN202
+def _account(call: Call):
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
     session = session_get_active(authkey=authkey) if authkey else None
     if session is None or session.client_id != call.client.pk:

@@ -22,7 +22,7 @@ SCOREBOARD_SIZE = 10
 SCORE_LIST_SIZE = 100
 
 
-def _date(value) -> str:  # noqa: ANN001
+def _date(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 

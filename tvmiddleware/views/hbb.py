@@ -41,7 +41,7 @@ def _provider(call: Call) -> HbbProvider:
     return provider
 
 
-def _account(call: Call):  # noqa: ANN202
+def _account(call: Call):
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
     session = session_get_active(authkey=authkey) if authkey else None
     return session.account if session is not None and session.client_id == call.client.pk else None

@@ -96,7 +96,7 @@ ACCOUNT_FILTERS = [Flag(name) for name in ONLY_FLAGS]
 # --- video/list -----------------------------------------------------------------------------
 
 
-def _matches(v: VodViewer, row: dict, p: dict) -> bool:  # noqa: C901, PLR0911, PLR0912 - one test per filter
+def _matches(v: VodViewer, row: dict, p: dict) -> bool:
     genres = set(row["genre_ids"])
     wanted_all = set(p["genre"]) | {g for g in (p["gid"], p["cgid"]) if g is not None}
     if wanted_all - genres:

@@ -16,7 +16,7 @@ from vod.services import archive_videos_sync
 class Command(SmartyCommand):
     help = "Create, update and remove the videos of the archive recordings of an operator's channels."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--client_id", type=int, required=True, help="the operator")
 
     def run(self, **options: Any) -> str:
