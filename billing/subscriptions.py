@@ -23,7 +23,6 @@ from accounts.models import Account, Customer
 from accounts.services.accounts import Source, StatusReason, account_activate, account_tariff_remove
 from accounts.services.customers import customer_tariff_remove
 from tariffs.models import Tariff, TariffSubscription
-from tariffs.services import tariff_subscription_create
 
 from .services import (
     BillingError,
@@ -34,6 +33,7 @@ from .services import (
     subscription_price,
     uses_internal_billing,
 )
+from .subscribers import tariff_subscription_create
 
 ZERO = Decimal("0.00")
 

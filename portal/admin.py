@@ -20,14 +20,17 @@ from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdm
 
 from . import models as m
 from . import selectors, tasks
-from .invalidation import portal_dep
+from .invalidation import portal_changed
 
 
 class PortalAdmin(OperatorScopedAdmin):
     """Bulk moves of the order arrows send no signal: bump the portal generation here too."""
 
-    def cache_deps(self, obj) -> list[str]:
-        return [*super().cache_deps(obj), portal_dep(obj.client_id)]
+    def rows_changed(self, objs) -> None:
+        objs = list(objs)
+        super().rows_changed(objs)
+        for client_id in sorted({obj.client_id for obj in objs if obj.client_id}):
+            portal_changed(client_id)
 
 
 class SliderBannerInline(OperatorScopedInline):

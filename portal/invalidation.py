@@ -6,10 +6,9 @@ composed in the admin shows on the device's next request. Connected from PortalC
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from smarty.cache import bump, dep
+from smarty.cache import bump_now_and_on_commit, dep
 
 from . import models as m
 
@@ -45,10 +44,8 @@ def portal_dep(client_id: int) -> str:
 
 
 def portal_changed(client_id: int) -> None:
-    """Bump now and after commit: a reader that rebuilt from the old rows between the two
-    cannot keep its value."""
-    bump(portal_dep(client_id))
-    transaction.on_commit(lambda: bump(portal_dep(client_id)))
+    """Bump now and after commit (smarty.cache.bump_now_and_on_commit)."""
+    bump_now_and_on_commit(portal_dep(client_id))
 
 
 def _on_change(sender, instance, **kwargs) -> None:

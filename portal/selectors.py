@@ -8,12 +8,12 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from channels.caching import cached_value
 from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from channels import selectors as live
 from clients.selectors import client_content_dep
+from smarty.cache import cached
 from smarty.i18n import lang_index
 
 from . import models as m
@@ -23,7 +23,7 @@ ALL = "all"
 
 
 def _cached(name: str, client_id: int, build, *parts: object):
-    return cached_value(name, (client_id, *parts), [portal_dep(client_id), client_content_dep(client_id)], build)
+    return cached(name, (client_id, *parts), [portal_dep(client_id), client_content_dep(client_id)], build, local=True)
 
 
 # --- dashboards ------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ themselves.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import Account
-from smarty.cache import bump, dep
+from smarty.cache import bump_now_and_on_commit, dep
 
 M2M_ACTIONS = {"post_add", "post_remove", "post_clear"}
 _UID = "vod-cache-generations"
@@ -32,19 +31,12 @@ def account_video_dep(account_id: int) -> str:
     return dep("vod_account", account_id)
 
 
-def _bump_after_commit(*deps: str) -> None:
-    # Now (readers in this transaction) and after commit (a reader that rebuilt from the old
-    # rows in between cannot keep its value).
-    bump(*deps)
-    transaction.on_commit(lambda: bump(*deps))
-
-
 def library_changed(client_id: int) -> None:
-    _bump_after_commit(library_dep(client_id))
+    bump_now_and_on_commit(library_dep(client_id))
 
 
 def account_videos_changed(*account_ids: int) -> None:
-    _bump_after_commit(*(account_video_dep(a) for a in account_ids))
+    bump_now_and_on_commit(*(account_video_dep(a) for a in account_ids))
 
 
 def _library_row_changed(sender, instance, **kwargs) -> None:

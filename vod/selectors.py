@@ -20,9 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.caching import cached_value
 from django.utils import timezone
 
+from smarty.cache import cached
 from smarty.i18n import LANG_SLOTS
 from tariffs.models import Tariff
 from tariffs.selectors import tariffs_dep
@@ -267,8 +267,12 @@ def _build_library(client_id: int) -> dict:
 
 def library(client_id: int) -> dict:
     """The operator's catalogue (see module doc); rebuilt after any library or tariff change."""
-    return cached_value(
-        "vod_library", (client_id,), [library_dep(client_id), tariffs_dep(client_id)], lambda: _build_library(client_id)
+    return cached(
+        "vod_library",
+        (client_id,),
+        [library_dep(client_id), tariffs_dep(client_id)],
+        lambda: _build_library(client_id),
+        local=True,
     )
 
 
@@ -322,11 +326,12 @@ def account_state(account: Any) -> AccountState:
     """Favourites, marks, positions and open purchases of the account (cached)."""
     if account is None:
         return AccountState()
-    return cached_value(
+    return cached(
         "vod_account",
         (account.pk,),
         [account_video_dep(account.pk)],
         lambda: _build_account_state(account.pk, account.customer_id),
+        local=True,
     )
 
 

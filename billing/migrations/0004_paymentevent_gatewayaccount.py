@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_initial'),
+        ('billing', '0003_contact_and_promo_validation'),
         ('clients', '0001_initial'),
     ]
 
