@@ -44,7 +44,8 @@ from accounts.services.accounts import (
 from accounts.services.customers import customer_tariff_remove
 from smarty.logging import log_event
 from tariffs.models import Tariff, TariffSubscription
-from vod.models import Video
+from vod import services as vod_services
+from vod.models import Video, VideoPurchase
 
 from .gateways import CardData, GatewayError, GatewayPayment, get_gateway
 from .models import Payment, PromoActivation, PromoCode, SavedCard, Transaction
@@ -143,6 +144,37 @@ def video_exists(*, client, video_ext_id: str) -> bool:
         and len(video_ext_id) < 16
         and qs.filter(pk=int(video_ext_id)).exists()
     )
+
+
+def video_buy(*, account: Account, video: Video) -> VideoPurchase:
+    """The device's video/action "buy"/"rent": charge the customer's balance through the
+    internal billing and open the video (vod.services.video_purchase_grant). Raises
+    vod.services.NotEnoughMoneyError."""
+
+    category = video.price_category
+    price = category.price if category is not None else Decimal("0")
+    until = timezone.now() + dt.timedelta(hours=category.rent_hours) if category and category.rent_hours else None
+    with transaction.atomic():
+        locked = _lock_customer(account.customer)
+        if price > 0 and locked.balance < price:
+            raise vod_services.NotEnoughMoneyError("not enough money on the balance")
+        tx = transaction_create(
+            customer=account.customer,
+            amount=-price,
+            comment=f"video {video.pk}",
+            transaction_type=1 if video.ext_id else None,
+            video_ext_id=video.ext_id,
+            video_available_until=until,
+            processed=True,
+        )
+        return vod_services.video_purchase_grant(
+            customer=account.customer,
+            video=video,
+            price=price,
+            available_until=until,
+            transaction_row=tx,
+            account=account,
+        )
 
 
 def transaction_create(

@@ -22,7 +22,6 @@ from django.db.models import Avg, Count, Max
 from django.utils import timezone
 
 from accounts.models import Account
-from billing import services as billing
 from channels.models import Camera, Channel, Radio
 from clients.services import clone_rows, clone_with_tariffs
 from streaming.models import StreamService
@@ -868,36 +867,6 @@ def video_purchase_cancel(*, customer: Any, purchase_id: int) -> VideoPurchase:
         purchase.cancelled_at = timezone.now()
         purchase.save(update_fields=["cancelled_at"])
     return purchase
-
-
-def video_buy(*, account: Any, video: Video) -> VideoPurchase:
-    """The device's video/action "buy"/"rent": charge the customer's balance through the
-    internal billing and open the video. Raises billing's errors (not enough money)."""
-
-    category = video.price_category
-    price = category.price if category is not None else Decimal("0")
-    until = timezone.now() + dt.timedelta(hours=category.rent_hours) if category and category.rent_hours else None
-    with transaction.atomic():
-        locked = type(account.customer).objects.select_for_update().get(pk=account.customer_id)
-        if price > 0 and locked.balance < price:
-            raise NotEnoughMoneyError("not enough money on the balance")
-        tx = billing.transaction_create(
-            customer=account.customer,
-            amount=-price,
-            comment=f"video {video.pk}",
-            transaction_type=1 if video.ext_id else None,
-            video_ext_id=video.ext_id,
-            video_available_until=until,
-            processed=True,
-        )
-        return video_purchase_grant(
-            customer=account.customer,
-            video=video,
-            price=price,
-            available_until=until,
-            transaction_row=tx,
-            account=account,
-        )
 
 
 # --- archive recordings as videos (make_vodpvr) -----------------------------------------------

@@ -12,6 +12,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse
 
+from billing import services as billing_services
 from billing.services import BillingError
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.logging import log_event, mask_secret
@@ -762,7 +763,7 @@ def video_action(call: Call) -> dict:
         raise ApiError(ACTION_FAILED, "action: not offered for this video", {"action": "not offered"})
     video = Video.objects.select_related("price_category").get(pk=row["id"], client_id=v.client_id)
     try:
-        services.video_buy(account=v.account, video=video)
+        billing_services.video_buy(account=v.account, video=video)
     except services.NotEnoughMoneyError as exc:
         raise ApiError(ACTION_NO_MONEY, "Not enough money on the balance") from exc
     except (BillingError, services.VodError) as exc:
