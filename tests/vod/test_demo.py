@@ -4,7 +4,7 @@ episode, in JSON and in XML."""
 from __future__ import annotations
 
 import pytest
-from smarty.demo import demo_load
+from demo.loader import demo_load
 
 from tests.test_demo_session import API, as_dict
 
