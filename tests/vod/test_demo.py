@@ -4,8 +4,8 @@ episode, in JSON and in XML."""
 from __future__ import annotations
 
 import pytest
-from demo.loader import demo_load
 
+from demo.loader import demo_load
 from tests.test_demo_session import API, as_dict
 
 pytestmark = pytest.mark.django_db
