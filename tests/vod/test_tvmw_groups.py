@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 import tvmiddleware.views  # noqa: F401 - registers the methods
+from billing import services as billing_services
 from billing.models import Transaction
 from tests.billing.conftest import BillingClient
 from tvmiddleware.api import tvmw
@@ -125,7 +126,7 @@ def test_seances_list_url_and_revoke(api, library, other_library):
 def test_a_purchase_through_billing_appears_on_the_device(client, api, library, other_library):
     assert library.paid.pk in [v["id"] for v in api("video/list/")["videos"]]
     assert api("video/url/", vid=library.paid.pk, redirect=0)["error"] == 1
-    tx = services.billing.transaction_create(
+    tx = billing_services.transaction_create(
         customer=library.op.customer,
         amount=Decimal("-3.50"),
         ext_id="buy-1",
@@ -172,7 +173,7 @@ def test_billing_transaction_create_with_a_video_grants_it(api, library, other_l
 def test_video_action_buys_with_the_balance(api, library):
     customer = library.op.customer
     assert api("video/action/", vid=library.paid.pk, action="buy")["error"] == 2
-    services.billing.transaction_create(customer=customer, amount=Decimal("10"), ext_id="pay-1")
+    billing_services.transaction_create(customer=customer, amount=Decimal("10"), ext_id="pay-1")
     assert api("video/action/", vid=library.paid.pk, action="dance")["error"] == 1
     assert api("video/action/", vid=999999, action="buy")["error"] == 5
     assert api("video/action/", vid=library.paid.pk, action="buy")["error"] == 0
