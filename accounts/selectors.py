@@ -277,3 +277,53 @@ def message_bulk_recipients(
     if tariff_ids:
         accounts = accounts.filter(Q(tariffs__in=tariff_ids) | Q(customer__tariffs__in=tariff_ids))
     return Account.objects.filter(pk__in=accounts.values("pk")).select_related("customer").order_by("pk")
+
+
+# --- device API (tvmiddleware: customer, account self-service, video library) ------------------
+
+
+def customer_of_account(*, account: Account) -> Customer:
+    """The account's customer read fresh, with its operator (the balance moves under a cached account)."""
+    return Customer.objects.select_related("client").get(pk=account.customer_id)
+
+
+def customer_balance_of_account(*, account: Account):
+    return Customer.objects.values_list("balance", flat=True).get(pk=account.customer_id)
+
+
+def customer_phone_taken(*, client, phones: Iterable[str], exclude_customer_id: int) -> bool:
+    """Whether another customer of the operator has one of these phone spellings."""
+    return (
+        Customer.objects.for_client(client)
+        .exclude(pk=exclude_customer_id)
+        .filter(mobile_phone_number__in=list(phones))
+        .exists()
+    )
+
+
+def customer_device_list(*, client, customer_id: int) -> list[AccountDevice]:
+    return list(
+        AccountDevice.objects.for_client(client)
+        .filter(account__customer_id=customer_id)
+        .select_related("play_device")
+        .order_by("created_at", "id")
+    )
+
+
+def customer_device_get(*, client, customer_id: int, device_id: int) -> AccountDevice | None:
+    return (
+        AccountDevice.objects.for_client(client)
+        .filter(account__customer_id=customer_id)
+        .select_related("account__customer")
+        .filter(pk=device_id)
+        .first()
+    )
+
+
+def account_with_customer_get(*, client, account_id: int) -> Account | None:
+    return Account.objects.for_client(client).select_related("customer", "client").filter(pk=account_id).first()
+
+
+def profile_type_shows_adult(*, profile_type_id: int) -> bool:
+    """Whether the profile type lets its account see adult content (False when it is gone)."""
+    return bool(ProfileType.objects.filter(pk=profile_type_id).values_list("show_adult_content", flat=True).first())

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from accounts.models import Account
 from tariffs.models import Tariff
 
-from .models import PromoActivation, PromoCode, Transaction
+from .models import Payment, PromoActivation, PromoCode, SavedCard, Transaction
 
 
 def promo_get(*, client, code: str) -> PromoCode | None:
@@ -73,3 +73,46 @@ def summary_report(client_id: int | None) -> dict:
         .order_by("-month")[:24]
     )
     return {"tariffs": tariffs, "accounts": accounts, "months": months}
+
+
+# --- device API (tvmiddleware: customer, payment) ------------------------------------------------
+
+PaymentStatus = Payment.Status
+TransactionType = Transaction.Type
+TransactionSource = Transaction.Source
+
+
+def transaction_list(
+    *,
+    customer_id: int,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 200,
+) -> list[Transaction]:
+    """The customer's transactions, newest first, optionally within dates (inclusive)."""
+    rows = Transaction.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
+    if date_from:
+        rows = rows.filter(created_at__date__gte=date_from)
+    if date_to:
+        rows = rows.filter(created_at__date__lte=date_to)
+    return list(rows[offset : offset + limit])
+
+
+def payment_get_by_gateway_ref(*, customer_id: int, gateway_ref: str) -> Payment | None:
+    return (
+        Payment.objects.filter(customer_id=customer_id, gateway_ref=gateway_ref)
+        .select_related("client", "customer")
+        .first()
+    )
+
+
+def saved_card_list(*, customer_id: int, gateway: str = "") -> list[SavedCard]:
+    cards = SavedCard.objects.filter(customer_id=customer_id)
+    if gateway:
+        cards = cards.filter(gateway=gateway)
+    return list(cards)
+
+
+def saved_card_exists(*, customer_id: int, card_id: int) -> bool:
+    return SavedCard.objects.filter(customer_id=customer_id, pk=card_id).exists()

@@ -852,3 +852,13 @@ def saved_card_pay(*, account: Account, amount: object) -> Payment:
         raise
     payment.gateway_ref = result.payment_id
     return _settle(payment)
+
+
+# --- device API (tvmiddleware: payment) ----------------------------------------------------------
+
+
+@transaction.atomic
+def saved_card_delete(*, customer_id: int, card_id: int) -> bool:
+    """Forget one of the customer's saved cards; False when it has no such card."""
+    deleted, _ = SavedCard.objects.filter(customer_id=customer_id, pk=card_id).delete()
+    return bool(deleted)

@@ -805,3 +805,10 @@ def channel_ordering(client: Client | None) -> tuple[str, ...]:
     """The ORDER BY of the operator's channel list (for the admin list and the device APIs)."""
     mode = getattr(client, "channel_sort", None) or Client.ChannelSort.CUSTOM
     return CHANNEL_ORDERINGS.get(mode, CHANNEL_ORDERINGS[Client.ChannelSort.CUSTOM])
+
+
+# --- device API (tvmiddleware: HbbTV) ------------------------------------------------------------
+
+
+def channel_get_enabled(*, client, channel_id: int) -> Channel | None:
+    return Channel.objects.for_client(client).filter(pk=channel_id, enabled=True).first()

@@ -221,3 +221,15 @@ def dealer_login(dealer: Dealer):
     """The admin login of a dealer, if any."""
     profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
     return profile.user if profile is not None else None
+
+
+# --- device API (tvmiddleware: account self-service, QR login) ----------------------------------
+
+
+def dealer_get_enabled(*, client, dealer_id: int) -> Dealer | None:
+    return Dealer.objects.for_client(client).filter(pk=dealer_id, enabled=True).first()
+
+
+def client_play_device_enabled(*, client, play_device: PlayDevice) -> bool:
+    """Whether the operator serves this device type."""
+    return ClientPlayDevice.objects.for_client(client).filter(play_device=play_device, enabled=True).exists()

@@ -359,3 +359,11 @@ def archive_program_rows(
         queryset = queryset.filter(genres=genre_id)
     ids = list(queryset.order_by("-time_begin", "-id").values_list("id", flat=True)[:limit])
     return program_rows(Program.objects.filter(pk__in=ids))
+
+
+# --- device API (tvmiddleware: portal dashboards) ------------------------------------------------
+
+
+def program_rows_by_ids(program_ids: Iterable[int]) -> list[dict]:
+    """Rows of these programmes (any order; missing ones are left out)."""
+    return program_rows(Program.objects.filter(pk__in=list(program_ids)))

@@ -428,3 +428,43 @@ def dashboard_preview(*, client_id: int, device_id: int | None, template: str, l
             note = "films from the video library"
         preview.append({"row": row, "type": T(row.type).label, "items": items[:20], "note": note})
     return preview
+
+
+# --- device API (tvmiddleware: applications, positions, feeds, dashboards, HbbTV) ---------------
+
+DataSourceKind = m.DataSource.Kind
+ContentPositionType = m.ContentPosition.Type
+FeedItemType = m.FeedItem.Type
+DashboardType = m.Dashboard.Type
+HbbRecordKind = m.HbbRecord.Kind
+
+
+def feed_item_of_position(position: m.ContentPosition) -> m.FeedItem:
+    """An unsaved feed item standing for a "continue watching" position."""
+    return m.FeedItem(
+        type=position.content_type, content_id=position.content_id, content_name="", duration=position.duration
+    )
+
+
+def hbb_provider_get(*, client, provider_id: int, type: int, channel_id: int | None = None) -> m.HbbProvider | None:
+    """An enabled HbbTV provider of the operator (on this channel when one is given)."""
+    qs = m.HbbProvider.objects.for_client(client).filter(pk=provider_id, type=type, enabled=True)
+    if channel_id is not None:
+        qs = qs.filter(channels=channel_id)
+    return qs.first()
+
+
+def hbb_event_list(*, client, provider: m.HbbProvider, channel_id: int, since, limit: int = 100) -> list[m.HbbEvent]:
+    return list(
+        m.HbbEvent.objects.for_client(client).filter(provider=provider, channel_id=channel_id, time__gte=since)[:limit]
+    )
+
+
+def hbb_event_get(
+    *, client, provider: m.HbbProvider, channel_id: int, event_id: int, event_type: str
+) -> m.HbbEvent | None:
+    return (
+        m.HbbEvent.objects.for_client(client)
+        .filter(provider=provider, channel_id=channel_id, pk=event_id, event_type=event_type)
+        .first()
+    )

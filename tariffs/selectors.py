@@ -65,3 +65,48 @@ def account_open_subscriptions(*, client, account) -> dict[int, TariffSubscripti
         .filter(Q(account__isnull=True) | Q(account=account))
         .order_by("end_date")
     }
+
+
+# --- device API (tvmiddleware: customer, portal, legal documents, video library) ----------------
+
+
+def tariff_public_list(*, client) -> list[Tariff]:
+    """The operator's enabled, visible tariffs in their display order."""
+    return list(Tariff.objects.for_client(client).filter(enabled=True, hidden=False).order_by("sort_order", "id"))
+
+
+def account_subscription_list(*, client, account) -> list[TariffSubscription]:
+    """Open subscriptions of the account or its customer, with their tariffs, oldest first."""
+    return list(
+        TariffSubscription.objects.for_client(client)
+        .filter(customer_id=account.customer_id, is_closed=False)
+        .filter(Q(account__isnull=True) | Q(account=account))
+        .select_related("tariff")
+        .order_by("pk")
+    )
+
+
+def video_tariff_list(*, client) -> list[Tariff]:
+    """Enabled tariffs that carry videos and are listed in the video library."""
+    return list(
+        Tariff.objects.for_client(client)
+        .filter(enabled=True, used_for_video_list=True, videos__isnull=False)
+        .distinct()
+        .order_by("sort_order", "id")
+    )
+
+
+def video_tariff_subscription_get(*, client, customer_id: int, tariff_id: int) -> TariffSubscription | None:
+    """The customer's open subscription to a video tariff it may unsubscribe from."""
+    return (
+        TariffSubscription.objects.for_client(client)
+        .filter(
+            customer_id=customer_id,
+            tariff_id=tariff_id,
+            is_closed=False,
+            tariff__available_to_unsubscribe=True,
+            tariff__videos__isnull=False,
+        )
+        .distinct()
+        .first()
+    )

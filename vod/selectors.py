@@ -35,6 +35,7 @@ from .models import (
     Episode,
     PriceCategory,
     Seance,
+    SeanceTicket,
     Season,
     Selection,
     SelectionItem,
@@ -409,3 +410,31 @@ def video_list(*, client: Any) -> Any:
 def visible_tariffs_of_video(*, video: Video) -> list[Tariff]:
     """Where a video is visible: its tariffs (enabled, used for the video list)."""
     return list(video.tariffs.filter(enabled=True, used_for_video_list=True).order_by("sort_order", "id"))
+
+
+# --- device API (tvmiddleware: video library, seances) -------------------------------------------
+
+PriceCategoryType = PriceCategory.Type
+VideoSource = Video.Source
+
+
+def video_for_purchase_get(*, client: Any, video_id: int) -> Video | None:
+    """The operator's video with its price category (what a purchase reads)."""
+    return Video.objects.for_client(client).select_related("price_category").filter(pk=video_id).first()
+
+
+def seance_exists(*, client: Any, seance_id: int) -> bool:
+    return Seance.objects.for_client(client).filter(pk=seance_id).exists()
+
+
+def seance_ticket_get(
+    *, client: Any, code: str | None = None, seance_id: int | None = None, account: Any = None
+) -> SeanceTicket | None:
+    """An unrevoked ticket of the operator, with its seance: by code, or the account's ticket
+    for a seance."""
+    qs = SeanceTicket.objects.for_client(client).filter(revoked_at__isnull=True).select_related("seance")
+    if code:
+        return qs.filter(code=code).first()
+    if seance_id is not None:
+        return qs.filter(seance_id=seance_id, account=account).first()
+    return None

@@ -4,6 +4,7 @@ the account's target banners. The rest of the group lives in account.py."""
 
 from __future__ import annotations
 
+from accounts.selectors import account_with_customer_get
 from accounts.services.phone import Outcome, normalize_phone
 from accounts.services.selfservice import (
     Reason,
@@ -12,8 +13,7 @@ from accounts.services.selfservice import (
     parent_code_send,
     password_reset,
 )
-from clients.models import Dealer
-from clients.selectors import play_device_get
+from clients.selectors import dealer_get_enabled, play_device_get
 from smarty.api import ApiError, Call, Flag, String
 
 from .. import errors
@@ -96,7 +96,7 @@ def account_register_view(call: Call) -> dict:
     if p["dealer_id"] is not None:
         raw = p["dealer_id"]
         dealer = (
-            Dealer.objects.for_client(call.client).filter(pk=int(raw), enabled=True).first()
+            dealer_get_enabled(client=call.client, dealer_id=int(raw))
             if raw.isascii() and raw.isdigit() and len(raw) < 16
             else None
         )
@@ -192,9 +192,7 @@ def account_reset_password(call: Call) -> dict:
 
 @tvmw.method("/account/send_parent_code_by_sms/", "SendParentCodeBySms", params=COMMON, auth=["session"])
 def account_send_parent_code_by_sms(call: Call) -> dict:
-    from accounts.models import Account
-
-    account = Account.objects.select_related("customer", "client").get(pk=call.account.pk)
+    account = account_with_customer_get(client=call.client, account_id=call.account.pk)
     try:
         parent_code_send(account=account)
     except SelfServiceError as exc:

@@ -7,7 +7,6 @@ answering its last good data."""
 from __future__ import annotations
 
 from portal import selectors as portal
-from portal.models import DataSource
 from smarty.api import ApiError, Call, Flag, Number, String
 
 from ..api import tvmw
@@ -62,7 +61,7 @@ def application_rss_data(call: Call) -> dict:
     url = (call.params["rss"] or "").strip()
     if not url:
         raise ApiError(RSS_UNAVAILABLE, "Invalid parameters: rss: required", {"rss": "required"})
-    source = portal.data_source_get(client_id=call.client.pk, kind=DataSource.Kind.RSS, url=url)
+    source = portal.data_source_get(client_id=call.client.pk, kind=portal.DataSourceKind.RSS, url=url)
     if source is None or source.fetched_at is None:
         raise ApiError(RSS_UNAVAILABLE, "The news feed is not available", {"rss": "not a configured source"})
     return {"error_message": "", "entries": list(source.data.get("entries", []))}
@@ -77,7 +76,7 @@ def application_rss_data(call: Call) -> dict:
 )
 def application_weather_data(call: Call) -> dict:
     wanted = (call.params["city"] or call.params["ext_city_id"] or "").strip()
-    source = portal.data_source_get(client_id=call.client.pk, kind=DataSource.Kind.WEATHER, city=wanted or None)
+    source = portal.data_source_get(client_id=call.client.pk, kind=portal.DataSourceKind.WEATHER, city=wanted or None)
     if source is None or source.fetched_at is None:
         raise ApiError(WEATHER_UNAVAILABLE, "No weather data for this city", {"city": wanted or "default"})
     data = source.data
@@ -86,7 +85,7 @@ def application_weather_data(call: Call) -> dict:
 
 @tvmw.method("/application/exchange_data/", "ApplicationExchangeData", params=COMMON_PARAMS, auth=["session"])
 def application_exchange_data(call: Call) -> dict:
-    source = portal.data_source_get(client_id=call.client.pk, kind=DataSource.Kind.EXCHANGE)
+    source = portal.data_source_get(client_id=call.client.pk, kind=portal.DataSourceKind.EXCHANGE)
     codes = [c.strip().upper() for c in (source.currencies if source is not None else "").split(",") if c.strip()]
     rates = source.data.get("rates", {}) if source is not None and source.fetched_at is not None else {}
     if len(codes) < 2 or any(code not in rates for code in codes[:2]):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from channels.services import channel_viewed
 from epg.selectors import program_get
-from portal.models import ContentPosition
+from portal.selectors import ContentPositionType
 from portal.services import content_position_delete, content_position_set
 from portal.vod_rows import video_asset_duration
 from smarty.api import ApiError, Call, Flag, Number, String
@@ -21,7 +21,7 @@ POSITION_NOT_FOUND = 404
 REMEMBER_BAD_PARAMS = 1
 SECONDS = 10 * 365 * 86400  # a position or duration beyond ten years is not one
 
-TYPES = (ContentPosition.Type.PROGRAM.value, ContentPosition.Type.VIDEO.value)
+TYPES = (ContentPositionType.PROGRAM.value, ContentPositionType.VIDEO.value)
 CONTENT_PARAMS = [
     *COMMON_PARAMS,
     String("content_type", required=True, choices=TYPES),
@@ -53,7 +53,7 @@ def _program_duration(call: Call, program_id: int) -> int | None:
 )
 def content_position_set_view(call: Call) -> dict:
     p = call.params
-    if p["content_type"] == ContentPosition.Type.VIDEO:
+    if p["content_type"] == ContentPositionType.VIDEO:
         if p["asset_id"] is None:
             raise ApiError(POSITION_ASSET_REQUIRED, "asset_id is required for a film", {"asset_id": "required"})
         known = video_asset_duration(client_id=call.client.pk, video_id=p["content_id"], asset_id=p["asset_id"])

@@ -9,16 +9,23 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import AccountDevice, Customer
-from accounts.selectors import activation_days_left
+from accounts.selectors import (
+    activation_days_left,
+    customer_balance_of_account,
+    customer_device_get,
+    customer_of_account,
+    customer_phone_taken,
+)
+from accounts.selectors import (
+    customer_device_list as customer_devices,
+)
 from accounts.services.accounts import Source, account_device_delete
 from accounts.services.customers import customer_modify
 from accounts.services.phone import Outcome, normalize_phone, phone_verify
-from billing.models import Transaction
 from billing.notify import billing_details_send
+from billing.selectors import TransactionSource, TransactionType, transaction_list
 from billing.subscriptions import (
     SubscribeError,
     customer_period_lines,
@@ -29,8 +36,12 @@ from billing.subscriptions import (
 )
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.i18n import translated
-from tariffs.models import Tariff, TariffSubscription
-from tariffs.selectors import account_tariff_ids
+from tariffs.selectors import (
+    account_open_subscriptions,
+    account_subscription_list,
+    account_tariff_ids,
+    account_tariff_offer,
+)
 
 from .. import errors
 from ..api import tvmw
@@ -40,9 +51,9 @@ TARIFF_REFS = [NumberList("tariff_id", lo=1), NumberList("virtual_tariff_id", lo
 DATE_INPUT = "%d.%m.%Y"
 
 
-def _customer(call: Call) -> Customer:
+def _customer(call: Call):
     """The session's customer, read fresh (the balance moves under the cached account)."""
-    return Customer.objects.select_related("client").get(pk=call.account.customer_id)
+    return customer_of_account(account=call.account)
 
 
 def _money(value: Decimal) -> str:
@@ -54,27 +65,15 @@ def _money(value: Decimal) -> str:
 
 @tvmw.method("/customer/balance/", "CustomerBalance", params=COMMON, auth=["session"])
 def customer_balance(call: Call) -> dict:
-    balance = Customer.objects.values_list("balance", flat=True).get(pk=call.account.customer_id)
+    balance = customer_balance_of_account(account=call.account)
     return {"error_message": "", "balance": _money(balance)}
 
 
-def _tariff_rows(call: Call, customer: Customer, *, for_info: bool) -> list[dict]:
+def _tariff_rows(call: Call, customer, *, for_info: bool) -> list[dict]:
     account, lang = call.account, call.params["lang"]
     assigned = account_tariff_ids(account)
-    tariffs = (
-        Tariff.objects.for_client(call.client)
-        .filter(Q(pk__in=assigned) | Q(enabled=True, hidden=False))
-        .annotate(
-            n_channels=Count("channels", filter=Q(channels__enabled=True), distinct=True),
-            n_videos=Count("videos", distinct=True),
-        )
-    )
-    subs = {
-        s.tariff_id: s
-        for s in TariffSubscription.objects.filter(customer=customer, is_closed=False)
-        .filter(Q(account__isnull=True) | Q(account=account))
-        .order_by("end_date")
-    }
+    tariffs = account_tariff_offer(client=call.client, assigned=assigned)
+    subs = account_open_subscriptions(client=call.client, account=account)
     rows = []
     for tariff in tariffs:
         sub = subs.get(tariff.pk)
@@ -105,13 +104,8 @@ def _tariff_rows(call: Call, customer: Customer, *, for_info: bool) -> list[dict
     return rows
 
 
-def _subscription_rows(customer: Customer, account) -> list[dict]:
-    subs = (
-        TariffSubscription.objects.filter(customer=customer, is_closed=False)
-        .filter(Q(account__isnull=True) | Q(account=account))
-        .select_related("tariff")
-        .order_by("pk")
-    )
+def _subscription_rows(customer, account) -> list[dict]:
+    subs = account_subscription_list(client=customer.client_id, account=account)
     return [
         {
             "tariff_id": s.tariff_id,
@@ -126,7 +120,7 @@ def _subscription_rows(customer: Customer, account) -> list[dict]:
     ]
 
 
-def _period_summary(customer: Customer, account) -> dict:
+def _period_summary(customer, account) -> dict:
     lines = customer_period_lines(customer=customer, account=account)
     period = min((line.period for line in lines), default=30)
     payment_sum = sum((line.price for line in lines), Decimal("0"))
@@ -140,18 +134,14 @@ def _period_summary(customer: Customer, account) -> dict:
     }
 
 
-def _payments(customer: Customer, date_from: dt.date | None, date_to: dt.date | None) -> dict:
-    rows = Transaction.objects.filter(customer=customer).order_by("-created_at", "-id")
-    if date_from:
-        rows = rows.filter(created_at__date__gte=date_from)
-    if date_to:
-        rows = rows.filter(created_at__date__lte=date_to)
+def _payments(customer, date_from: dt.date | None, date_to: dt.date | None) -> dict:
+    rows = transaction_list(customer_id=customer.pk, date_from=date_from, date_to=date_to, limit=200)
     out: dict[str, list] = {"btv": [], "vod": [], "other": []}
-    for tx in rows[:200]:
+    for tx in rows:
         kind = (
             "vod"
-            if tx.transaction_type == Transaction.Type.VIDEO_PURCHASE
-            else ("btv" if tx.tariff_id or tx.source == Transaction.Source.CHARGE else "other")
+            if tx.transaction_type == TransactionType.VIDEO_PURCHASE
+            else ("btv" if tx.tariff_id or tx.source == TransactionSource.CHARGE else "other")
         )
         out[kind].append({"comment": tx.comment, "datetime": int(tx.created_at.timestamp()), "amount": tx.amount})
     return out
@@ -302,11 +292,8 @@ def customer_info_set(call: Call) -> dict:
         digits = normalize_phone(phone)
         if digits is None:
             raise ApiError(errors.INFO_SET_PHONE_INVALID, "Invalid phone number")
-        taken = (
-            Customer.objects.for_client(call.client)
-            .exclude(pk=customer.pk)
-            .filter(mobile_phone_number__in=[phone, digits, "+" + digits])
-            .exists()
+        taken = customer_phone_taken(
+            client=call.client, phones=[phone, digits, "+" + digits], exclude_customer_id=customer.pk
         )
         if taken:
             raise ApiError(errors.INFO_SET_PHONE_TAKEN, "The phone number belongs to another customer")
@@ -339,13 +326,9 @@ def _raise_for_phone(verification) -> None:
 # --- devices ---------------------------------------------------------------------------------------
 
 
-def _customer_devices(call: Call):
-    return AccountDevice.objects.for_client(call.client).filter(account__customer_id=call.account.customer_id)
-
-
 @tvmw.method("/customer/device/list/", "CustomerDeviceList", params=COMMON, auth=["session"])
 def customer_device_list(call: Call) -> dict:
-    devices = _customer_devices(call).select_related("play_device").order_by("created_at", "id")
+    devices = customer_devices(client=call.client, customer_id=call.account.customer_id)
     return {
         "error_message": "",
         "devices": [
@@ -371,7 +354,7 @@ def customer_device_list(call: Call) -> dict:
     param_error_code=errors.CUSTOMER_DEVICE_NOT_FOUND,
 )
 def customer_device_delete(call: Call) -> dict:
-    device = _customer_devices(call).select_related("account__customer").filter(pk=call.params["id"]).first()
+    device = customer_device_get(client=call.client, customer_id=call.account.customer_id, device_id=call.params["id"])
     if device is None:
         raise ApiError(errors.CUSTOMER_DEVICE_NOT_FOUND, "Device not found", {"id": "not found"})
     account_device_delete(device=device, source=Source.TVMW_API)

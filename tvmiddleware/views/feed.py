@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from accounts.selectors import session_get_active
 from portal import selectors as portal
-from portal.models import ContentPosition, FeedItem
 from smarty.api import ApiError, Call, Number, String
 
 from ..api import tvmw
@@ -48,7 +47,7 @@ def feed_list(call: Call) -> dict:
     }
 
 
-def _item(feed_id: int, item: FeedItem, position: ContentPosition | None) -> dict:
+def _item(feed_id: int, item, position) -> dict:
     return {
         "feed_id": feed_id,
         "type": item.type,
@@ -56,11 +55,11 @@ def _item(feed_id: int, item: FeedItem, position: ContentPosition | None) -> dic
         "genres": item.genres,
         "content_id": item.content_id,
         "rating": item.rating,
-        "duration": item.duration if item.type != FeedItem.Type.CHANNEL else 0,
+        "duration": item.duration if item.type != portal.FeedItemType.CHANNEL else 0,
         "deeplink": item.deeplink,
         "poster_aspect_ratio": item.poster_aspect_ratio,
         "poster": item.poster,
-        "description": item.description if item.type != FeedItem.Type.CHANNEL else "",
+        "description": item.description if item.type != portal.FeedItemType.CHANNEL else "",
         "position": position.position if position is not None else 0,
         "last_viewing_date": int(position.updated_at.timestamp()) if position is not None else 0,
     }
@@ -87,27 +86,19 @@ def feed_detail(call: Call) -> dict:
         raise ApiError(FEED_AUTH_REQUIRED, "This feed requires authorization")
     if feed.is_continue_watching:
         positions = portal.content_positions(
-            account=account, content_type=ContentPosition.Type.VIDEO, limit=feed.continue_watching_count
+            account=account, content_type=portal.ContentPositionType.VIDEO, limit=feed.continue_watching_count
         ) + portal.content_positions(
-            account=account, content_type=ContentPosition.Type.PROGRAM, limit=feed.continue_watching_count
+            account=account, content_type=portal.ContentPositionType.PROGRAM, limit=feed.continue_watching_count
         )
         positions = sorted(positions, key=lambda p: p.updated_at, reverse=True)[: feed.continue_watching_count]
-        items = [
-            _item(
-                feed.pk,
-                FeedItem(type=p.content_type, content_id=p.content_id, content_name="", duration=p.duration),
-                p,
-            )
-            for p in positions
-            if not p.is_viewed
-        ]
+        items = [_item(feed.pk, portal.feed_item_of_position(p), p) for p in positions if not p.is_viewed]
         return {"error_message": "", "feed": items}
     items = portal.feed_items(feed)
     positions: dict = {}
     if account is not None and items:
-        for p in portal.content_positions(account=account, content_type=ContentPosition.Type.VIDEO, limit=500):
+        for p in portal.content_positions(account=account, content_type=portal.ContentPositionType.VIDEO, limit=500):
             positions.setdefault((p.content_type, p.content_id), p)
-        for p in portal.content_positions(account=account, content_type=ContentPosition.Type.PROGRAM, limit=500):
+        for p in portal.content_positions(account=account, content_type=portal.ContentPositionType.PROGRAM, limit=500):
             positions.setdefault((p.content_type, p.content_id), p)
     return {
         "error_message": "",

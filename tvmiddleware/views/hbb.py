@@ -9,8 +9,8 @@ import datetime as dt
 from django.utils import timezone
 
 from accounts.selectors import session_get_active
-from channels.models import Channel
-from portal.models import HbbEvent, HbbProvider, HbbRecord
+from channels.selectors import channel_get_enabled
+from portal import selectors as portal
 from portal.services import hbb_record_create
 from smarty.api import ApiError, Call, Number, String, json_loads
 
@@ -30,12 +30,8 @@ MAX_EVENTS = 1000
 PROVIDER_PARAMS = [*NOAUTH_PARAMS, String("authkey"), Number("type", required=True), Number("hbb_id", required=True)]
 
 
-def _provider(call: Call) -> HbbProvider:
-    provider = (
-        HbbProvider.objects.for_client(call.client)
-        .filter(pk=call.params["hbb_id"], type=call.params["type"], enabled=True)
-        .first()
-    )
+def _provider(call: Call):
+    provider = portal.hbb_provider_get(client=call.client, provider_id=call.params["hbb_id"], type=call.params["type"])
     if provider is None:
         raise ApiError(HBB_NO_PROVIDER, "No such provider", {"hbb_id": "not found"})
     return provider
@@ -76,7 +72,7 @@ def _record(call: Call, kind: str, supported: str) -> dict:
         raise ApiError(HBB_NOT_SUPPORTED, "The provider does not take these reports")
     events, extra = _events(call)
     error_info = None
-    if kind == HbbRecord.Kind.ERROR:
+    if kind == portal.HbbRecordKind.ERROR:
         text = call.data.get("error_info") or extra.get("error_info")
         if not text:
             raise ApiError(HBB_MISSING_PARAM, "Invalid parameters: error_info: required", {"error_info": "required"})
@@ -85,7 +81,7 @@ def _record(call: Call, kind: str, supported: str) -> dict:
         except ValueError:
             raise ApiError(HBB_MISSING_PARAM, "error_info is not JSON", {"error_info": "not JSON"}) from None
     event_id = str(call.data.get("event_id") or extra.get("event_id") or "")[:64]
-    if kind == HbbRecord.Kind.ERROR and not event_id:
+    if kind == portal.HbbRecordKind.ERROR and not event_id:
         raise ApiError(HBB_MISSING_PARAM, "Invalid parameters: event_id: required", {"event_id": "required"})
     hbb_record_create(
         provider=provider, account=_account(call), kind=kind, event_id=event_id, events=events, error_info=error_info
@@ -101,7 +97,7 @@ def _record(call: Call, kind: str, supported: str) -> dict:
     param_error_code=HBB_MISSING_PARAM,
 )
 def hbb_activity(call: Call) -> dict:
-    return _record(call, HbbRecord.Kind.ACTIVITY, "accepts_activity")
+    return _record(call, portal.HbbRecordKind.ACTIVITY, "accepts_activity")
 
 
 @tvmw.method(
@@ -112,17 +108,15 @@ def hbb_activity(call: Call) -> dict:
     param_error_code=HBB_MISSING_PARAM,
 )
 def hbb_event_error(call: Call) -> dict:
-    return _record(call, HbbRecord.Kind.ERROR, "accepts_errors")
+    return _record(call, portal.HbbRecordKind.ERROR, "accepts_errors")
 
 
-def _channel_provider(call: Call) -> tuple[Channel, HbbProvider]:
-    channel = Channel.objects.for_client(call.client).filter(pk=call.params["cid"], enabled=True).first()
+def _channel_provider(call: Call) -> tuple:
+    channel = channel_get_enabled(client=call.client, channel_id=call.params["cid"])
     if channel is None:
         raise ApiError(HBB_NO_CHANNEL, "No such channel", {"cid": "not found"})
-    provider = (
-        HbbProvider.objects.for_client(call.client)
-        .filter(pk=call.params["hbb_id"], type=call.params["type"], enabled=True, channels=channel)
-        .first()
+    provider = portal.hbb_provider_get(
+        client=call.client, provider_id=call.params["hbb_id"], type=call.params["type"], channel_id=channel.pk
     )
     if provider is None:
         raise ApiError(HBB_CHANNEL_NO_PROVIDER, "The provider is not enabled on this channel", {"hbb_id": "not found"})
@@ -139,13 +133,11 @@ def _channel_provider(call: Call) -> tuple[Channel, HbbProvider]:
 def hbb_channel_info(call: Call) -> dict:
     channel, provider = _channel_provider(call)
     since = timezone.now() - dt.timedelta(seconds=call.params["current_channel_time"] or 0)
-    events = HbbEvent.objects.filter(client_id=call.client.pk, provider=provider, channel=channel, time__gte=since)
+    events = portal.hbb_event_list(client=call.client, provider=provider, channel_id=channel.pk, since=since, limit=100)
     return {
         "error_message": "",
         "url": provider.url,
-        "events": [
-            {"time": int(e.time.timestamp()), "id": e.pk, "type": e.event_type, "data": e.data} for e in events[:100]
-        ],
+        "events": [{"time": int(e.time.timestamp()), "id": e.pk, "type": e.event_type, "data": e.data} for e in events],
     }
 
 
@@ -166,13 +158,13 @@ def hbb_channel_info(call: Call) -> dict:
 )
 def hbb_channel_event(call: Call) -> dict:
     channel, provider = _channel_provider(call)
-    event = HbbEvent.objects.filter(
-        client_id=call.client.pk,
+    event = portal.hbb_event_get(
+        client=call.client,
         provider=provider,
-        channel=channel,
-        pk=call.params["event_id"],
+        channel_id=channel.pk,
+        event_id=call.params["event_id"],
         event_type=call.params["event_type"],
-    ).first()
+    )
     if event is None:
         raise ApiError(HBB_EVENT_FAILED, "No such event", {"event_id": "not found"})
     data = event.data if isinstance(event.data, list) else [event.data]

@@ -14,7 +14,7 @@ from selfservice.services import (
     legal_document_list,
 )
 from smarty.api import ApiError, Call, Number, String
-from tariffs.models import Tariff
+from tariffs.selectors import tariff_get
 
 from .. import errors
 from ..api import tvmw
@@ -49,7 +49,7 @@ def _list(call: Call) -> dict:
     tariff_id = p["tariff_id"]
     if p.get("virtual_tariff_id") is not None:
         raise ApiError(errors.LEGAL_TARIFF_NOT_FOUND, "Virtual tariff not found", {"virtual_tariff_id": "not found"})
-    if tariff_id is not None and not Tariff.objects.for_client(call.client).filter(pk=tariff_id).exists():
+    if tariff_id is not None and tariff_get(client=call.client, tariff_id=tariff_id) is None:
         raise ApiError(errors.LEGAL_TARIFF_NOT_FOUND, "Tariff not found", {"tariff_id": "not found"})
     views = legal_document_list(
         client=call.client,

@@ -10,9 +10,8 @@ from django.conf import settings
 from django.http import HttpResponse
 
 from accounts.services.sessions import LoginError, LoginErrorKind
-from clients.models import ClientPlayDevice
-from clients.selectors import play_device_get
-from selfservice.models import QrLogin
+from clients.selectors import client_play_device_enabled, play_device_get
+from selfservice.selectors import qr_login_get_open
 from selfservice.services import QrLoginError, qr_login_confirm, qr_login_create, qr_login_image
 from smarty.api import ApiError, Call, String
 
@@ -35,10 +34,7 @@ def qr_login_generate(call: Call) -> dict:
     if missing:
         raise ApiError(errors.QR_MISSING_PARAM, "Missing parameters: " + ", ".join(missing), missing)
     play_device = play_device_get(device_name)
-    allowed = (
-        play_device is not None
-        and ClientPlayDevice.objects.for_client(call.client).filter(play_device=play_device, enabled=True).exists()
-    )
+    allowed = play_device is not None and client_play_device_enabled(client=call.client, play_device=play_device)
     if not allowed:
         raise ApiError(errors.QR_BAD_DEVICE, "Unsupported device type", {"device": "not supported"})
     try:
@@ -60,9 +56,7 @@ def qr_login_generate(call: Call) -> dict:
 )
 def qr_login_image_view(call: Call) -> HttpResponse | dict:
     """Not a reference method: the image qrcode_url points at (the token is the secret)."""
-    from django.utils import timezone
-
-    qr = QrLogin.objects.filter(token=call.params["token"], expires_at__gt=timezone.now(), used_at__isnull=True).first()
+    qr = qr_login_get_open(token=call.params["token"])
     if qr is None:
         raise ApiError(errors.NOT_FOUND, "QR session not found or expired")
     kind = call.params["format"]

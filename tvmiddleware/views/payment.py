@@ -12,9 +12,18 @@ from django.http import HttpResponse
 
 from billing.gateways import CardData, GatewayConfigError, GatewayError, UnknownGatewayError, get_gateway
 from billing.gateways.base import CARD_FORM, QR, REDIRECT, SAVED_CARDS
-from billing.models import Payment, SavedCard, Transaction
 from billing.payments import PaymentNotFoundError, payment_checkout, payment_get, payment_refresh
+from billing.selectors import (
+    PaymentStatus,
+    payment_get_by_gateway_ref,
+    saved_card_exists,
+    transaction_list,
+)
+from billing.selectors import (
+    saved_card_list as saved_cards,
+)
 from billing.services import PaymentInvalidError, payment_create, payment_process, saved_card_pay
+from billing.services import saved_card_delete as saved_card_forget
 from selfservice.services import qr_image
 from smarty.api import ApiError, Call, Decimal, Flag, Number, String
 
@@ -25,7 +34,7 @@ COMMON = [String("device"), String("device_uid"), String("lang", default="")]
 MERCHANT = String("merchant_type", max_length=32)
 QR_SALT = "payment-qrcode"
 QR_MAX_AGE = 3600
-STATUS = {Payment.Status.CREATED: 0, Payment.Status.PROCESSING: 0, Payment.Status.PAID: 1, Payment.Status.FAILED: 2}
+STATUS = {PaymentStatus.CREATED: 0, PaymentStatus.PROCESSING: 0, PaymentStatus.PAID: 1, PaymentStatus.FAILED: 2}
 
 
 def _gateway_error(exc: Exception) -> ApiError:
@@ -175,7 +184,7 @@ def payment_qrcode_image(call: Call) -> HttpResponse:
     return response
 
 
-def _own_payment(call: Call, code: int) -> Payment:
+def _own_payment(call: Call, code: int):
     try:
         return payment_get(customer_id=call.account.customer_id, payment_id=call.params["transaction_id"])
     except PaymentNotFoundError:
@@ -198,7 +207,7 @@ def _own_payment(call: Call, code: int) -> Payment:
 )
 def payment_complete(call: Call) -> dict:
     payment = _own_payment(call, errors.PAYMENT_TX_NOT_FOUND)
-    if payment.status in (Payment.Status.PAID, Payment.Status.FAILED):
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.FAILED):
         raise ApiError(
             errors.PAYMENT_COMPLETE_ALREADY,
             "The transaction is already processed",
@@ -220,8 +229,7 @@ def payment_complete(call: Call) -> dict:
 )
 def payment_list(call: Call) -> dict:
     limit, page = call.params["limit"], call.params["page"]
-    rows = Transaction.objects.filter(customer_id=call.account.customer_id).order_by("-created_at", "-id")
-    shown = rows[(page - 1) * limit : page * limit]
+    shown = transaction_list(customer_id=call.account.customer_id, offset=(page - 1) * limit, limit=limit)
     return {
         "error_message": "",
         "payments": [
@@ -255,11 +263,7 @@ CARD_PARAMS = [
 )
 def payment_process_view(call: Call) -> dict:
     p = call.params
-    payment = (
-        Payment.objects.filter(customer_id=call.account.customer_id, gateway_ref=p["payment_id"])
-        .select_related("client", "customer")
-        .first()
-    )
+    payment = payment_get_by_gateway_ref(customer_id=call.account.customer_id, gateway_ref=p["payment_id"])
     if payment is None or (p["transaction_id"] is not None and payment.pk != p["transaction_id"]):
         raise ApiError(errors.PAYMENT_BAD_PARAMS, "Payment not found", {"payment_id": "not found"})
     card = CardData(number=p["card_number"], holder=p["card_holder"], expire=p["card_expire"], cvv=p["card_cvv"])
@@ -339,10 +343,9 @@ def _saved_card_gateway(name: str) -> None:
     http_methods=("POST",),
 )
 def saved_card_list(call: Call) -> dict:
-    cards = SavedCard.objects.filter(customer_id=call.account.customer_id)
     if call.params["merchant_type"]:
         _saved_card_gateway(call.params["merchant_type"])
-        cards = cards.filter(gateway=call.params["merchant_type"])
+    cards = saved_cards(customer_id=call.account.customer_id, gateway=call.params["merchant_type"] or "")
     return {
         "cards": [
             {"id": str(c.pk), "number": c.card_mask, "expired": 0, "use_sbp": 0, "for_autopayment": 0} for c in cards
@@ -364,8 +367,7 @@ def saved_card_delete(call: Call) -> dict:
     raw = call.params["card_id"] or ""
     if not (raw.isascii() and raw.isdigit()):
         raise ApiError(errors.SAVED_CARD_BAD_PARAMS, "Invalid card_id", {"card_id": "invalid"})
-    deleted, _ = SavedCard.objects.filter(customer_id=call.account.customer_id, pk=int(raw)).delete()
-    if not deleted:
+    if not saved_card_forget(customer_id=call.account.customer_id, card_id=int(raw)):
         raise ApiError(errors.SAVED_CARD_NOT_FOUND, "Card not found", {"card_id": "not found"})
     return {"error_message": ""}
 
@@ -381,9 +383,8 @@ def saved_card_delete(call: Call) -> dict:
 def saved_card_pay_view(call: Call) -> dict:
     amount = _amount(call)
     raw = call.params["card_id"]
-    if (
-        raw is not None
-        and not SavedCard.objects.filter(customer_id=call.account.customer_id, pk=raw if raw.isdigit() else 0).exists()
+    if raw is not None and not saved_card_exists(
+        customer_id=call.account.customer_id, card_id=int(raw) if raw.isascii() and raw.isdigit() else 0
     ):
         raise ApiError(errors.PAYMENT_BAD_PARAMS, "Card not found", {"card_id": "not found"})
     try:

@@ -15,6 +15,7 @@ from clients.selectors import portal_settings_get
 from portal.selectors import child_client_list
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.i18n import translated
+from tariffs.selectors import tariff_public_list
 
 from .. import errors
 from ..api import tvmw
@@ -166,14 +167,12 @@ def noauth_portal_client_channel_list(call: Call) -> dict:
     auth=["client"],
 )
 def noauth_portal_client_tariff_list(call: Call) -> dict:
-    from tariffs.models import Tariff
-
     v = viewer(call)
     counts: dict[int, int] = {}
     for row in live.channel_catalogue(v.client_id)["channels"]:
         for tariff_id in row["tariff_ids"]:
             counts[tariff_id] = counts.get(tariff_id, 0) + 1
-    tariffs = Tariff.objects.for_client(call.client).filter(enabled=True, hidden=False).order_by("sort_order", "id")
+    tariffs = tariff_public_list(client=call.client)
     return {
         "error_message": "",
         "tariffs": [

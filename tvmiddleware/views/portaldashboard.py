@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from channels import selectors as live
 from clients.selectors import play_device_get
-from epg.models import Program
-from epg.selectors import epg_dictionaries, program_rows, shape_program
+from epg.selectors import epg_dictionaries, program_rows_by_ids, shape_program
 from portal import selectors as portal
-from portal.models import ContentPosition, Dashboard
 from portal.vod_rows import dashboard_videos
 from smarty.api import ApiError, Call, Number, NumberList, String
 
@@ -22,7 +20,7 @@ from .live_common import COMMON_PARAMS, ICON_PARAMS, NOAUTH_PARAMS, Viewer, has_
 DASHBOARD_REQUEST_FAILED = 1
 DASHBOARD_LIST_LIMIT = 50  # items of a filled row
 
-T = Dashboard.Type
+T = portal.DashboardType
 
 
 def device_id(call: Call) -> int | None:
@@ -238,12 +236,12 @@ def _on_air(v: Viewer, row: portal.Row) -> list[dict]:
 def _recently_watched(v: Viewer) -> list[dict]:
     """Programmes the account stopped watching, newest first, on channels it may watch."""
     positions = portal.content_positions(
-        account=v.account, content_type=ContentPosition.Type.PROGRAM, limit=DASHBOARD_LIST_LIMIT
+        account=v.account, content_type=portal.ContentPositionType.PROGRAM, limit=DASHBOARD_LIST_LIMIT
     )
     if not positions:
         return []
     order = [p.content_id for p in positions]
-    rows = {r["id"]: r for r in program_rows(Program.objects.filter(pk__in=order))}
+    rows = {r["id"]: r for r in program_rows_by_ids(order)}
     by_epg: dict[int, live.ChannelEntry] = {}
     for entry in v.entries(compact=True):
         by_epg.setdefault(entry.epg_id, entry)

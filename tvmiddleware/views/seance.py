@@ -8,8 +8,7 @@ import datetime as dt
 from django.http import HttpResponse
 
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
-from vod import services
-from vod.models import SeanceTicket
+from vod import selectors, services
 
 from .live_common import COMMON_PARAMS
 from .video import _play
@@ -47,17 +46,16 @@ def seance_list(call: Call) -> dict:
     return {"seances": out}
 
 
-def _ticket(call: Call, *, code_error: int, bad_error: int) -> SeanceTicket:
+def _ticket(call: Call, *, code_error: int, bad_error: int):
     p = call.params
     if not p["code"] and p["sid"] is None:
         raise ApiError(bad_error, "code or sid is required", {"code": "required"})
-    qs = SeanceTicket.objects.filter(client_id=call.client.pk, revoked_at__isnull=True).select_related("seance")
     if p["code"]:
-        ticket = qs.filter(code=p["code"]).first()
+        ticket = selectors.seance_ticket_get(client=call.client, code=p["code"])
         if ticket is None or (ticket.account_id not in (None, call.account.pk)):
             raise ApiError(code_error, "code: ticket not found", {"code": "not found"})
         return ticket
-    ticket = qs.filter(seance_id=p["sid"], account=call.account).first()
+    ticket = selectors.seance_ticket_get(client=call.client, seance_id=p["sid"], account=call.account)
     if ticket is None:
         raise ApiError(code_error, "sid: no ticket of this account for the seance", {"sid": "not found"})
     return ticket
@@ -73,9 +71,7 @@ def _ticket(call: Call, *, code_error: int, bad_error: int) -> SeanceTicket:
 def seance_revoke(call: Call) -> dict:
     p = call.params
     if p["sid"] is not None and not p["code"]:
-        from vod.models import Seance
-
-        if not Seance.objects.filter(client_id=call.client.pk, pk=p["sid"]).exists():
+        if not selectors.seance_exists(client=call.client, seance_id=p["sid"]):
             raise ApiError(SEANCE_NOT_FOUND, "sid: seance not found", {"sid": "not found"})
     ticket = _ticket(call, code_error=TICKET_NOT_FOUND, bad_error=BAD_PARAMS)
     if ticket.account_id is not None and ticket.account_id != call.account.pk:

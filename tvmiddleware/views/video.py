@@ -19,8 +19,10 @@ from smarty.logging import log_event, mask_secret
 from streaming import routing
 from streaming import services as streaming
 from streaming.selectors import routing_channels
+from tariffs import services as tariff_services
+from tariffs.selectors import account_tariff_ids, video_tariff_list, video_tariff_subscription_get
 from vod import services
-from vod.models import PriceCategory, Video
+from vod.selectors import PriceCategoryType, VideoSource, video_for_purchase_get, video_get
 
 from .live_common import COMMON_PARAMS, NOAUTH_PARAMS, page_slice
 from .vod_common import VodViewer, actor_item, file_item, price_category_type, video_item, vod_method, vod_viewer
@@ -252,10 +254,10 @@ def _access(v: VodViewer, row: dict) -> bool:
     """May the viewer play the video's assets (not only see it in the catalogue)?"""
     if v.account is None:
         return False
-    if price_category_type(v, row) == PriceCategory.Type.FREE:
+    if price_category_type(v, row) == PriceCategoryType.FREE:
         return True
     category = v.lib["price_categories"].get(row["price_category_id"])
-    if category is not None and category["type"] == PriceCategory.Type.PURCHASE:
+    if category is not None and category["type"] == PriceCategoryType.PURCHASE:
         return v.state.purchased(row["id"], v.now)
     return bool(row["tariff_ids"] & (v.audience.tariff_ids or frozenset()) & v.lib["video_tariffs"]) or (
         v.state.purchased(row["id"], v.now)
@@ -298,7 +300,7 @@ def _actions(v: VodViewer, row: dict) -> list[dict]:
             }
         )
     category = v.lib["price_categories"].get(row["price_category_id"])
-    if not can_play and category is not None and category["type"] == PriceCategory.Type.PURCHASE and v.account:
+    if not can_play and category is not None and category["type"] == PriceCategoryType.PURCHASE and v.account:
         actions.append(
             {
                 "action": category["action"] or "buy",
@@ -510,7 +512,7 @@ def _play(call: Call, v: VodViewer, row: dict, f: dict) -> HttpResponse | dict:
     if episode is not None and episode["is_planned"]:
         raise ApiError(URL_PLANNED_EPISODE, "The episode is planned and cannot be played yet")
     source = f["filename"] or row["uri"]
-    if row["video_source"] == Video.Source.ARCHIVE and row["channel_id"] and not source:
+    if row["video_source"] == VideoSource.ARCHIVE and row["channel_id"] and not source:
         return _play_recording(call, v, row, f)
     if "://" in source:
         uri, service_id, token = source, 0, ""
@@ -669,7 +671,9 @@ def _visible_or(v: VodViewer, vid: int, code: int) -> dict:
 def video_rating_set(call: Call) -> dict:
     v = vod_viewer(call)
     row = _visible_or(v, call.params["vid"], RATING_BAD)
-    video = Video.objects.get(pk=row["id"], client_id=v.client_id)
+    video = video_get(client=v.client_id, video_id=row["id"])
+    if video is None:
+        raise ApiError(RATING_BAD, "vid: video not found", {"vid": "not found"})
     average = services.video_rating_set(account=v.account, video=video, rating=call.params["rating"])
     return {"average_rating": average}
 
@@ -761,7 +765,9 @@ def video_action(call: Call) -> dict:
         raise ApiError(ACTION_ALREADY_BOUGHT, "The video is already bought")
     if call.params["action"] not in offered or call.params["action"] in ("get_video_url", "get_trailer_url"):
         raise ApiError(ACTION_FAILED, "action: not offered for this video", {"action": "not offered"})
-    video = Video.objects.select_related("price_category").get(pk=row["id"], client_id=v.client_id)
+    video = video_for_purchase_get(client=v.client_id, video_id=row["id"])
+    if video is None:
+        raise ApiError(ACTION_NOT_FOUND, "vid: video not found", {"vid": "not found"})
     try:
         billing_services.video_buy(account=v.account, video=video)
     except services.NotEnoughMoneyError as exc:
@@ -779,19 +785,12 @@ def video_action(call: Call) -> dict:
     param_error_code=SUBSCRIPTION_BAD_FLAG,
 )
 def video_subscription_list(call: Call) -> dict:
-    from tariffs.models import Tariff
-    from tariffs.selectors import account_tariff_ids
-
     raw = call.params["is_purchased"]
     if raw is not None and raw not in ("0", "1"):
         raise ApiError(SUBSCRIPTION_BAD_FLAG, "is_purchased: 0 or 1", {"is_purchased": "0 or 1"})
     v = vod_viewer(call)
     mine = account_tariff_ids(v.account)
-    tariffs = (
-        Tariff.objects.filter(client_id=v.client_id, enabled=True, used_for_video_list=True, videos__isnull=False)
-        .distinct()
-        .order_by("sort_order", "id")
-    )
+    tariffs = video_tariff_list(client=v.client_id)
     items = [
         {
             "id": t.pk,
@@ -833,9 +832,6 @@ def video_subscription_list(call: Call) -> dict:
     param_error_code=SUBSCRIPTION_NOT_FOUND,
 )
 def video_subscription_cancel(call: Call) -> dict:
-    from tariffs import services as tariff_services
-    from tariffs.models import TariffSubscription
-
     v = vod_viewer(call)
     ident = call.params["subscription"]
     if ident > PURCHASE_SUBSCRIPTION_BASE:
@@ -844,18 +840,7 @@ def video_subscription_cancel(call: Call) -> dict:
         except services.PurchaseNotFoundError as exc:
             raise ApiError(SUBSCRIPTION_NOT_FOUND, "subscription: not found", {"subscription": "not found"}) from exc
         return {}
-    subscription = (
-        TariffSubscription.objects.filter(
-            client_id=v.client_id,
-            customer_id=v.account.customer_id,
-            tariff_id=ident,
-            is_closed=False,
-            tariff__available_to_unsubscribe=True,
-            tariff__videos__isnull=False,
-        )
-        .distinct()
-        .first()
-    )
+    subscription = video_tariff_subscription_get(client=v.client_id, customer_id=v.account.customer_id, tariff_id=ident)
     if subscription is None:
         raise ApiError(SUBSCRIPTION_NOT_FOUND, "subscription: tariff not found", {"subscription": "not found"})
     tariff_services.tariff_subscription_delete(subscription=subscription)

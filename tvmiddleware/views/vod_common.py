@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from accounts.selectors import profile_type_shows_adult
 from smarty.api import Call
 from smarty.i18n import translated_value
 from vod import selectors
@@ -80,13 +81,7 @@ class VodViewer:
         )
         adult = True
         if self.account.profile_type_id:
-            from accounts.models import ProfileType
-
-            adult = bool(
-                ProfileType.objects.filter(pk=self.account.profile_type_id)
-                .values_list("show_adult_content", flat=True)
-                .first()
-            )
+            adult = profile_type_shows_adult(profile_type_id=self.account.profile_type_id)
         return selectors.Audience(
             tariff_ids=tariffs,
             country_id=location.country_id if location else None,
