@@ -277,3 +277,12 @@ def message_bulk_recipients(
     if tariff_ids:
         accounts = accounts.filter(Q(tariffs__in=tariff_ids) | Q(customer__tariffs__in=tariff_ids))
     return Account.objects.filter(pk__in=accounts.values("pk")).select_related("customer").order_by("pk")
+
+
+# --- the Content API (content/views/library.py) --------------------------------------------
+
+
+def account_ids_by_abonement(*, client, abonements: set[str]) -> dict[str, int]:
+    """The operator's accounts among these abonements: abonement -> account id."""
+    rows = Account.objects.for_client(client).filter(abonement__in=abonements)
+    return dict(rows.values_list("abonement", "id"))

@@ -221,3 +221,11 @@ def dealer_login(dealer: Dealer):
     """The admin login of a dealer, if any."""
     profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
     return profile.user if profile is not None else None
+
+
+# --- the Content API (content/views/video.py) ---------------------------------------------
+
+
+def play_device_ids_known(ids: list[int]) -> set[int]:
+    """Which of these play device ids exist (play devices are shared by the operators)."""
+    return set(PlayDevice.objects.filter(pk__in=ids).values_list("id", flat=True))

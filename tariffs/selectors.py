@@ -65,3 +65,11 @@ def account_open_subscriptions(*, client, account) -> dict[int, TariffSubscripti
         .filter(Q(account__isnull=True) | Q(account=account))
         .order_by("end_date")
     }
+
+
+# --- the Content API (content/views/channels.py, cameras.py, radio.py) ---------------------
+
+
+def tariff_list(*, client):
+    """The operator's tariffs (a queryset: the doors resolve id lists against it)."""
+    return Tariff.objects.for_client(client)
