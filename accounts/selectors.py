@@ -327,3 +327,12 @@ def account_with_customer_get(*, client, account_id: int) -> Account | None:
 def profile_type_shows_adult(*, profile_type_id: int) -> bool:
     """Whether the profile type lets its account see adult content (False when it is gone)."""
     return bool(ProfileType.objects.filter(pk=profile_type_id).values_list("show_adult_content", flat=True).first())
+
+
+# --- the Content API (content/views/library.py) --------------------------------------------
+
+
+def account_ids_by_abonement(*, client, abonements: set[str]) -> dict[str, int]:
+    """The operator's accounts among these abonements: abonement -> account id."""
+    rows = Account.objects.for_client(client).filter(abonement__in=abonements)
+    return dict(rows.values_list("abonement", "id"))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from accounts.models import Account, Session
 from accounts.selectors import account_dep
@@ -812,3 +812,73 @@ def channel_ordering(client: Client | None) -> tuple[str, ...]:
 
 def channel_get_enabled(*, client, channel_id: int) -> Channel | None:
     return Channel.objects.for_client(client).filter(pk=channel_id, enabled=True).first()
+
+
+# --- the Content API (content/views/channels.py, cameras.py, radio.py, epg.py, library.py) -
+
+
+def channel_category_list(*, client):
+    """The operator's channel categories (a queryset: the doors resolve ids against it)."""
+    return ChannelCategory.objects.for_client(client)
+
+
+def channel_list(*, client):
+    """The operator's channels (a queryset: the doors resolve ids against it)."""
+    return Channel.objects.for_client(client)
+
+
+def camera_category_list(*, client):
+    return CameraCategory.objects.for_client(client)
+
+
+def camera_list(*, client):
+    return Camera.objects.for_client(client)
+
+
+def radio_list(*, client):
+    return Radio.objects.for_client(client)
+
+
+def channel_id_search(
+    *,
+    client,
+    search: str = "",
+    search_tariff: str = "",
+    tariff_ids: list[int] | None = None,
+    search_stream_service: str = "",
+    stream_service_ids: list[int] | None = None,
+):
+    """The ids of the operator's channels in their order, filtered by name (any language),
+    tariff (name or ids) and streaming server (name or ids)."""
+    qs = Channel.objects.for_client(client)
+    if search:
+        names = _lang_values("name")
+        qs = qs.filter(Q(*[Q(**{f"{name}__icontains": search}) for name in names], _connector=Q.OR))
+    if search_tariff:
+        qs = qs.filter(tariffs__name__icontains=search_tariff)
+    if tariff_ids:
+        qs = qs.filter(tariffs__in=tariff_ids)
+    if search_stream_service:
+        qs = qs.filter(stream_services__name__icontains=search_stream_service)
+    if stream_service_ids:
+        qs = qs.filter(stream_services__in=stream_service_ids)
+    return qs.order_by("sort_order", "id").values_list("id", flat=True).distinct()
+
+
+def channels_with_relations(*, client, channel_ids: list[int]) -> list[Channel]:
+    """These channels of the operator in their order, with their category, EPG channel,
+    additional categories, tariffs and streaming servers."""
+    rows = Channel.objects.for_client(client).filter(pk__in=channel_ids)
+    rows = rows.select_related("category", "epg_channel")
+    rows = rows.prefetch_related("additional_categories", "tariffs", "stream_services")
+    return list(rows.order_by("sort_order", "id"))
+
+
+def guide_id_list(*, client):
+    """The EPG channels the operator's channels show (a subquery of ids)."""
+    return Channel.objects.for_client(client).exclude(epg_channel=None).values("epg_channel_id")
+
+
+def channel_with_guide_by_prefix(*, client, prefix: str) -> Channel | None:
+    """The operator's first channel with that url_prefix that shows a guide."""
+    return Channel.objects.for_client(client).filter(url_prefix=prefix).exclude(epg_channel=None).first()

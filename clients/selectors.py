@@ -233,3 +233,11 @@ def dealer_get_enabled(*, client, dealer_id: int) -> Dealer | None:
 def client_play_device_enabled(*, client, play_device: PlayDevice) -> bool:
     """Whether the operator serves this device type."""
     return ClientPlayDevice.objects.for_client(client).filter(play_device=play_device, enabled=True).exists()
+
+
+# --- the Content API (content/views/video.py) ---------------------------------------------
+
+
+def play_device_ids_known(ids: list[int]) -> set[int]:
+    """Which of these play device ids exist (play devices are shared by the operators)."""
+    return set(PlayDevice.objects.filter(pk__in=ids).values_list("id", flat=True))

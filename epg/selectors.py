@@ -367,3 +367,29 @@ def archive_program_rows(
 def program_rows_by_ids(program_ids: Iterable[int]) -> list[dict]:
     """Rows of these programmes (any order; missing ones are left out)."""
     return program_rows(Program.objects.filter(pk__in=list(program_ids)))
+
+
+# --- the Content API (content/views/epg.py, library.py) -------------------------------------
+
+
+def epg_channel_list(*, source_id: int | None = None):
+    """The EPG channels (shared by the operators; of one source if given), by id."""
+    qs = EpgChannel.objects.select_related("source").order_by("id")
+    return qs.filter(source_id=source_id) if source_id else qs
+
+
+def program_of_guides_get(*, epg_channel_ids, program_id: int) -> Program | None:
+    """A programme of one of these EPG channels (ids or a subquery of them)."""
+    return Program.objects.filter(pk=program_id, epg_channel_id__in=epg_channel_ids).first()
+
+
+def program_of_guides_by_external_id(*, epg_channel_ids, external_id: str) -> Program | None:
+    """The first programme of these EPG channels whose meta carries that event id."""
+    programs = Program.objects.filter(epg_channel_id__in=epg_channel_ids, meta__external_id=external_id)
+    return programs.order_by("id").first()
+
+
+def program_started_by(*, epg_channel_id: int, moment: dt.datetime) -> Program | None:
+    """The programme of one EPG channel that starts at `moment`, or the nearest earlier one."""
+    programs = Program.objects.filter(epg_channel_id=epg_channel_id, time_begin__lte=moment)
+    return programs.order_by("-time_begin").first()

@@ -174,3 +174,11 @@ def stream_token_get(*, token: str) -> StreamToken | None:
     if not token or len(token) > 64:
         return None
     return StreamToken.objects.select_related("stream_service", "account").filter(token=token).first()
+
+
+# --- the Content API (content/views/channels.py, cameras.py) ------------------------------
+
+
+def stream_service_list(*, client):
+    """The operator's streaming servers (a queryset: the doors resolve id lists against it)."""
+    return StreamService.objects.for_client(client)

@@ -110,3 +110,11 @@ def video_tariff_subscription_get(*, client, customer_id: int, tariff_id: int) -
         .distinct()
         .first()
     )
+
+
+# --- the Content API (content/views/channels.py, cameras.py, radio.py) ---------------------
+
+
+def tariff_list(*, client):
+    """The operator's tariffs (a queryset: the doors resolve id lists against it)."""
+    return Tariff.objects.for_client(client)

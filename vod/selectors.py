@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from smarty.cache import cached
@@ -34,12 +35,14 @@ from .models import (
     Actor,
     Episode,
     PriceCategory,
+    Quality,
     Seance,
     SeanceTicket,
     Season,
     Selection,
     SelectionItem,
     SkipVideoFragment,
+    TargetBanner,
     Video,
     VideoActor,
     VideoFile,
@@ -438,3 +441,80 @@ def seance_ticket_get(
     if seance_id is not None:
         return qs.filter(seance_id=seance_id, account=account).first()
     return None
+
+
+# --- the Content API's video library methods (content/views/video.py, library.py) ----------
+
+# The qualities a file may have (re-exported for the doors) and those shown as "4K".
+QUALITY_4K = (Quality.UHD, Quality.Q4K, Quality.Q8K)
+ActorType = Actor.Type
+SkipVideoFragmentType = SkipVideoFragment.Type
+SelectionContentType = Selection.ContentType
+
+
+def video_detail_get(*, client: Any, video_id: int | None = None, ext_id: str = "") -> Video | None:
+    """A video of the operator (with its provider) by id, else by ext_id."""
+    qs = Video.objects.for_client(client).select_related("provider")
+    if video_id is not None:
+        return qs.filter(pk=video_id).first()
+    return qs.filter(ext_id=ext_id).order_by("id").first() if ext_id else None
+
+
+def video_id_list(*, client: Any) -> Any:
+    """The ids of the operator's videos, newest first."""
+    return video_list(client=client).values_list("id", flat=True)
+
+
+def videos_with_assets(*, client: Any, video_ids: list[int]) -> list[Video]:
+    """These videos of the operator (newest first) with their files, seasons and episodes."""
+    rows = Video.objects.for_client(client).filter(pk__in=video_ids).order_by("-id")
+    return list(rows.prefetch_related("files", "seasons", "episodes"))
+
+
+def video_file_list(*, client: Any) -> Any:
+    return VideoFile.objects.for_client(client)
+
+
+def season_list(*, client: Any) -> Any:
+    return Season.objects.for_client(client)
+
+
+def episode_list(*, client: Any) -> Any:
+    return Episode.objects.for_client(client)
+
+
+def actor_list(*, client: Any, country: str = "", type: str = "", movie_id: int | None = None, order: str = "") -> Any:
+    """The operator's people; filtered by country (any language), type or film, and ordered
+    by `order` (then id) with their film counts when an order is given."""
+    qs = Actor.objects.for_client(client)
+    if country:
+        qs = qs.filter(Q(*[Q(**{f"{n}__icontains": country}) for n in _langs("country")], _connector=Q.OR))
+    if type:
+        qs = qs.filter(type=type)
+    if movie_id:
+        qs = qs.filter(credits__video_id=movie_id, credits__video__client=client)
+    if order:
+        qs = qs.annotate(film_count=Count("credits", distinct=True)).order_by(order, "id")
+    return qs
+
+
+def seance_list(*, client: Any) -> Any:
+    return Seance.objects.for_client(client)
+
+
+def seance_ticket_list(*, client: Any) -> Any:
+    return SeanceTicket.objects.for_client(client)
+
+
+def skip_video_fragment_list(*, client: Any) -> Any:
+    return SkipVideoFragment.objects.for_client(client)
+
+
+def selection_list(*, client: Any) -> Any:
+    return Selection.objects.for_client(client)
+
+
+def target_banner_list(*, client: Any, with_relations: bool = False) -> Any:
+    """The operator's banners in their order (with accounts, tariffs and cities if asked)."""
+    qs = TargetBanner.objects.for_client(client).order_by("sort_order", "id")
+    return qs.prefetch_related("accounts", "tariffs", "cities") if with_relations else qs

@@ -6,12 +6,11 @@ model has no such fields (docs/content.md)."""
 
 from __future__ import annotations
 
-from channels import services
-from channels.models import Camera, CameraCategory
-from epg.models import EpgChannel
+from channels import selectors, services
+from epg import selectors as epg_selectors
 from smarty.api import Call
-from streaming.models import StreamService
-from tariffs.models import Tariff
+from streaming.selectors import stream_service_list
+from tariffs.selectors import tariff_list
 
 from ..api import Flag, Id, IdList, Text, endpoint, given, lang_names, lang_params, one, owned, related, saving
 
@@ -51,17 +50,17 @@ def camera_create(call: Call) -> dict:
     texts = [*lang_names("name"), "uri", "id_for_stream_service", "option1", "option2", "option3", "preview_url"]
     fields = {name: p[name] or "" for name in texts}
     fields["enabled"] = bool(p["enabled"])
-    categories = CameraCategory.objects.for_client(client)
+    categories = selectors.camera_category_list(client=client)
     related(categories, p["additional_categories"], "additional_categories")
     with saving():
         camera = services.camera_create(
             client=client,
             fields=fields,
             camera_category=one(categories, p["category"], "category"),
-            epg_channel=one(EpgChannel.objects.all(), p["epg_channel"], "epg_channel"),
-            tariffs=related(Tariff.objects.for_client(client), p["tariffs"], "tariffs"),
-            stream_services=related(StreamService.objects.for_client(client), p["stream_services"], "stream_services"),
-            sort_after=one(Camera.objects.for_client(client), p["sort_after_cid"], "sort_after_cid"),
+            epg_channel=one(epg_selectors.epg_channel_list(), p["epg_channel"], "epg_channel"),
+            tariffs=related(tariff_list(client=client), p["tariffs"], "tariffs"),
+            stream_services=related(stream_service_list(client=client), p["stream_services"], "stream_services"),
+            sort_after=one(selectors.camera_list(client=client), p["sort_after_cid"], "sort_after_cid"),
         )
     return {"id": camera.pk}
 
@@ -88,7 +87,7 @@ MODIFIABLE = [*lang_names("name"), "enabled", "uri", "preview_url"]
 def camera_modify(call: Call) -> dict:
     """Change what the request carries; a list given replaces the camera's list."""
     client = call.client
-    camera = owned(Camera.objects.for_client(client), call.params["camera_id"], field="camera_id")
+    camera = owned(selectors.camera_list(client=client), call.params["camera_id"], field="camera_id")
     changes = given(call, MODIFIABLE)
     if "enabled" in changes:
         changes["enabled"] = bool(changes["enabled"])
@@ -99,10 +98,10 @@ def camera_modify(call: Call) -> dict:
         services.camera_modify(
             camera=camera,
             fields=changes,
-            tariffs=None if tariffs is None else related(Tariff.objects.for_client(client), tariffs, "tariffs"),
+            tariffs=None if tariffs is None else related(tariff_list(client=client), tariffs, "tariffs"),
             stream_services=None
             if servers is None
-            else related(StreamService.objects.for_client(client), servers, "stream_services"),
+            else related(stream_service_list(client=client), servers, "stream_services"),
         )
     return {}
 
@@ -110,7 +109,7 @@ def camera_modify(call: Call) -> dict:
 @endpoint("/camera/delete/", "CameraDelete", params=[Id("id", required=True)])
 def camera_delete(call: Call) -> dict:
     """Delete one of the operator's cameras."""
-    camera = owned(Camera.objects.for_client(call.client), call.params["id"])
+    camera = owned(selectors.camera_list(client=call.client), call.params["id"])
     with saving():
         services.camera_delete(camera=camera)
     return {}

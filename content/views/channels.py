@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-
-from channels import services
-from channels.models import Channel, ChannelCategory
-from epg.models import EpgChannel
+from channels import selectors, services
+from epg import selectors as epg_selectors
 from smarty.api import ApiError, Call, json_loads
-from streaming.models import StreamService
-from tariffs.models import Tariff
+from streaming.selectors import stream_service_list
+from tariffs.selectors import tariff_list
 
 from .. import errors
 from ..api import Flag, Id, IdList, Int, Text, endpoint, lang_names, lang_params, one, owned, page, related, saving
@@ -85,14 +82,14 @@ def channel_create(call: Call) -> dict:
         channel = services.channel_create(
             client=client,
             fields=fields,
-            category=one(ChannelCategory.objects.for_client(client), p["category"], "category"),
-            epg_channel=one(EpgChannel.objects.all(), p["epg_channel"], "epg_channel"),
+            category=one(selectors.channel_category_list(client=client), p["category"], "category"),
+            epg_channel=one(epg_selectors.epg_channel_list(), p["epg_channel"], "epg_channel"),
             additional_categories=related(
-                ChannelCategory.objects.for_client(client), p["additional_categories"], "additional_categories"
+                selectors.channel_category_list(client=client), p["additional_categories"], "additional_categories"
             ),
-            tariffs=related(Tariff.objects.for_client(client), p["tariffs"], "tariffs"),
-            stream_services=related(StreamService.objects.for_client(client), p["stream_services"], "stream_services"),
-            sort_after=one(Channel.objects.for_client(client), p["sort_after_cid"], "sort_after_cid"),
+            tariffs=related(tariff_list(client=client), p["tariffs"], "tariffs"),
+            stream_services=related(stream_service_list(client=client), p["stream_services"], "stream_services"),
+            sort_after=one(selectors.channel_list(client=client), p["sort_after_cid"], "sort_after_cid"),
         )
     return {"id": channel.pk}
 
@@ -101,7 +98,7 @@ def _names(rows) -> list[dict]:
     return [{"id": row.pk, "name": row.name} for row in rows]
 
 
-def _shape(channel: Channel) -> dict:
+def _shape(channel) -> dict:
     category, epg = channel.category, channel.epg_channel
     return {
         "id": channel.pk,
@@ -145,33 +142,24 @@ def _shape(channel: Channel) -> dict:
 def channel_list(call: Call) -> dict:
     """The operator's channels in their order, filtered by name, tariff and streaming server."""
     p = call.params
-    qs = Channel.objects.for_client(call.client)
-    if p["search"]:
-        qs = qs.filter(Q(*[Q(**{f"{name}__icontains": p["search"]}) for name in lang_names("name")], _connector=Q.OR))
-    if p["search_tariff"]:
-        qs = qs.filter(tariffs__name__icontains=p["search_tariff"])
-    if p["tariffs"]:
-        qs = qs.filter(tariffs__in=p["tariffs"])
-    if p["search_stream_service"]:
-        qs = qs.filter(stream_services__name__icontains=p["search_stream_service"])
-    if p["stream_services"]:
-        qs = qs.filter(stream_services__in=p["stream_services"])
-    ids = qs.order_by("sort_order", "id").values_list("id", flat=True).distinct()
+    ids = selectors.channel_id_search(
+        client=call.client,
+        search=p["search"] or "",
+        search_tariff=p["search_tariff"] or "",
+        tariff_ids=p["tariffs"],
+        search_stream_service=p["search_stream_service"] or "",
+        stream_service_ids=p["stream_services"],
+    )
     count = ids.count()
     chosen = list(page(ids, call))
-    rows = (
-        Channel.objects.filter(pk__in=chosen)
-        .select_related("category", "epg_channel")
-        .prefetch_related("additional_categories", "tariffs", "stream_services")
-        .order_by("sort_order", "id")
-    )
+    rows = selectors.channels_with_relations(client=call.client, channel_ids=chosen)
     return {"channels": [_shape(channel) for channel in rows], "count": count}
 
 
 @endpoint("/channel/delete/", "Channel", params=[Id("id", required=True)])
 def channel_delete(call: Call) -> dict:
     """Delete one of the operator's channels."""
-    channel = owned(Channel.objects.for_client(call.client), call.params["id"])
+    channel = owned(selectors.channel_list(client=call.client), call.params["id"])
     with saving():
         services.channel_delete(channel=channel)
     return {}

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import transaction
 from lxml import etree
 
-from channels.models import Channel
+from channels import selectors as channel_selectors
 from epg import icons
+from epg import selectors as epg_selectors
 from epg import services as epg_services
-from epg.models import EpgChannel, Program
 from smarty.api import ApiError, Call
 
 from .. import errors
@@ -33,7 +33,7 @@ def _icon_link(name: str) -> str:
     return f"{settings.MEDIA_URL.rstrip('/')}/{settings.SMARTY_ICONS_DIR}/{name}"
 
 
-def _shape(channel: EpgChannel) -> dict:
+def _shape(channel) -> dict:
     source = channel.source
     updated = source.last_import_at if source is not None else None
     extra = {
@@ -56,9 +56,7 @@ def _shape(channel: EpgChannel) -> dict:
 @endpoint("/epgchannel/list/", "EPGChannelList", params=[Int("limit"), Int("page"), Id("source")])
 def epg_channel_list(call: Call) -> dict:
     """The EPG channels (of one source when `source` is given), by id."""
-    qs = EpgChannel.objects.select_related("source").order_by("id")
-    if call.params["source"]:
-        qs = qs.filter(source_id=call.params["source"])
+    qs = epg_selectors.epg_channel_list(source_id=call.params["source"])
     return {"channels": [_shape(channel) for channel in page(qs, call)], "count": qs.count()}
 
 
@@ -94,7 +92,7 @@ def epg_channel_icon_upload(call: Call) -> dict:
     if call.client.pk not in {int(i) for i in settings.CONTENT_FULL_ACCESS_CLIENTS}:
         raise ApiError(code.CLIENT_NOT_ALLOWED, "The client may not call this method (CONTENT_FULL_ACCESS_CLIENTS)")
     p = call.params
-    channel = owned(EpgChannel.objects.all(), p["epg_channel_id"], field="epg_channel_id")
+    channel = owned(epg_selectors.epg_channel_list(), p["epg_channel_id"], field="epg_channel_id")
     sizes = _extra_sizes(p["extra_sizes"])
     if p["skip_main_size"] and not channel.icon:
         raise ApiError(code.NO_MAIN_ICON, "The channel has no main icon to add sizes to")
@@ -155,7 +153,7 @@ def _items(call: Call) -> list[dict[str, str]]:
 def epg_program_time_specify(call: Call) -> dict:
     """Set the exact times of programmes by their event id (kept in the programme's meta as
     `external_id`), among the guides the operator's channels show."""
-    guides = Channel.objects.for_client(call.client).exclude(epg_channel=None).values("epg_channel_id")
+    guides = channel_selectors.guide_id_list(client=call.client)
     changes = []
     for item in _items(call):
         external_id = (item.get("external_id") or "").strip()
@@ -163,9 +161,7 @@ def epg_program_time_specify(call: Call) -> dict:
             raise ApiError(errors.BAD_PARAM, "Invalid parameters: external_id and start are required")
         start = _time(item["start"], "start")
         stop = _time(item["stop"], "stop") if (item.get("stop") or "").strip() else None
-        program = (
-            Program.objects.filter(epg_channel_id__in=guides, meta__external_id=external_id).order_by("id").first()
-        )
+        program = epg_selectors.program_of_guides_by_external_id(epg_channel_ids=guides, external_id=external_id)
         if program is None:
             raise ApiError(errors.NOT_FOUND, f"Programme not found: {external_id}", {"external_id": "not found"})
         changes.append((program, start, stop))

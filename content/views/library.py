@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
-
-from accounts.models import Account
-from channels.models import Channel
-from epg.models import Program
+from accounts import selectors as account_selectors
+from channels import selectors as channel_selectors
+from epg import selectors as epg_selectors
 from smarty.api import ApiError, Call
-from vod import services
+from vod import selectors, services
 from vod.images import ImageError, image_url
-from vod.models import Actor, Seance, SeanceTicket, Selection, SkipVideoFragment, TargetBanner, Video, VideoFile
+from vod.selectors import ActorType, SelectionContentType, SkipVideoFragmentType
 
 from .. import errors
 from ..api import Date, Decimal, Flag, Id, IdList, Int, Text, endpoint, lang_names, one, owned, page
@@ -49,7 +47,7 @@ def _actor_attrs(call: Call, names: set[str]) -> dict:
         if name in names and (p[name] is not None or name == "birthdate"):
             attrs[name] = p[name]
     if "type" in names and p["type"]:
-        if p["type"] not in Actor.Type.values:
+        if p["type"] not in ActorType.values:
             raise ApiError(errors.BAD_PARAM, "Invalid parameters: type: actor or director", {"type": "actor, director"})
         attrs["type"] = p["type"]
     if attrs.get("movie_db_id") is not None and attrs["movie_db_id"] < 0:
@@ -61,7 +59,7 @@ def _host(call: Call) -> str:
     return f"{call.request.scheme}://{call.request.get_host()}"
 
 
-def _actor_shape(actor: Actor, host: str) -> dict:
+def _actor_shape(actor, host: str) -> dict:
     return {
         "id": actor.pk,
         **{n: getattr(actor, n) for n in lang_names("name")},
@@ -101,7 +99,7 @@ def actor_create(call: Call) -> dict:
 )
 def actor_modify(call: Call) -> dict:
     """Change what the request carries (load_meta/update_photo need a movie database: 5)."""
-    actor = owned(Actor.objects.for_client(call.client), call.params["id"])
+    actor = owned(selectors.actor_list(client=call.client), call.params["id"])
     if call.params["load_meta"] or call.params["update_photo"]:
         raise ApiError(errors.ActorModify.API_KEY, NO_MOVIE_DB)
     attrs = _actor_attrs(call, _present(call))
@@ -115,7 +113,7 @@ def actor_modify(call: Call) -> dict:
 @endpoint("/actor/detail/", "ActorDetail", params=[Id("id", required=True)])
 def actor_detail(call: Call) -> dict:
     """One person of the operator's library."""
-    return _actor_shape(owned(Actor.objects.for_client(call.client), call.params["id"]), _host(call))
+    return _actor_shape(owned(selectors.actor_list(client=call.client), call.params["id"]), _host(call))
 
 
 ACTOR_ORDERS = {"id", "-id", "name", "-name", "film_count", "-film_count", "birthdate", "-birthdate"}
@@ -131,14 +129,9 @@ def actor_list(call: Call) -> dict:
     p = call.params
     if p["order"] not in ACTOR_ORDERS:
         raise ApiError(errors.BAD_PARAM, "Invalid parameters: order", {"order": ", ".join(sorted(ACTOR_ORDERS))})
-    qs = Actor.objects.for_client(call.client)
-    if p["country"]:
-        qs = qs.filter(Q(*[Q(**{f"{n}__icontains": p["country"]}) for n in lang_names("country")], _connector=Q.OR))
-    if p["type"]:
-        qs = qs.filter(type=p["type"])
-    if p["movie_id"]:
-        qs = qs.filter(credits__video_id=p["movie_id"], credits__video__client=call.client)
-    qs = qs.annotate(film_count=Count("credits", distinct=True)).order_by(p["order"], "id")
+    qs = selectors.actor_list(
+        client=call.client, country=p["country"] or "", type=p["type"] or "", movie_id=p["movie_id"], order=p["order"]
+    )
     host = _host(call)
     return {"actors": [_actor_shape(a, host) for a in page(qs, call)], "count": qs.count()}
 
@@ -146,7 +139,7 @@ def actor_list(call: Call) -> dict:
 @endpoint("/actor/delete/", "ActorDelete", params=[Id("id", required=True)])
 def actor_delete(call: Call) -> dict:
     """Delete a person (their credits go with them)."""
-    actor = owned(Actor.objects.for_client(call.client), call.params["id"])
+    actor = owned(selectors.actor_list(client=call.client), call.params["id"])
     with vod_errors():
         services.actor_delete(actor=actor)
     return {}
@@ -163,8 +156,8 @@ def actor_delete(call: Call) -> dict:
 def seance_create(call: Call) -> dict:
     """A showing of a video (of one of its assets); the end defaults to the asset's length."""
     p, client = call.params, call.client
-    video = owned(Video.objects.for_client(client), p["vid"], field="vid")
-    video_file = one(VideoFile.objects.for_client(client), p["vfid"], "vfid")
+    video = owned(selectors.video_list(client=client), p["vid"], field="vid")
+    video_file = one(selectors.video_file_list(client=client), p["vfid"], "vfid")
     with vod_errors():
         seance = services.seance_create(
             video=video, date_start=p["date_start"], date_end=p["date_end"], video_file=video_file
@@ -175,7 +168,7 @@ def seance_create(call: Call) -> dict:
 @endpoint("/seance/delete/", "SeanceDelete", params=[Id("id", required=True)])
 def seance_delete(call: Call) -> dict:
     """Delete a seance with its tickets."""
-    seance = owned(Seance.objects.for_client(call.client), call.params["id"])
+    seance = owned(selectors.seance_list(client=call.client), call.params["id"])
     with vod_errors():
         services.seance_delete(seance=seance)
     return {}
@@ -184,7 +177,7 @@ def seance_delete(call: Call) -> dict:
 @endpoint("/seance/ticket/create/", "SeanceTicketCreate", params=[Id("sid", required=True), Int("code")])
 def seance_ticket_create(call: Call) -> dict:
     """A ticket with the given code (1 when taken) or a random one."""
-    seance = owned(Seance.objects.for_client(call.client), call.params["sid"], field="sid")
+    seance = owned(selectors.seance_list(client=call.client), call.params["sid"], field="sid")
     code = call.params["code"]
     if code is not None and code < 0:
         raise ApiError(errors.BAD_PARAM, "Invalid parameters: code", {"code": "digits"})
@@ -196,7 +189,7 @@ def seance_ticket_create(call: Call) -> dict:
 @endpoint("/seance/ticket/delete/", "SeanceTicketDelete", params=[Id("id", required=True)])
 def seance_ticket_delete(call: Call) -> dict:
     """Delete a ticket."""
-    ticket = owned(SeanceTicket.objects.for_client(call.client), call.params["id"])
+    ticket = owned(selectors.seance_ticket_list(client=call.client), call.params["id"])
     with vod_errors():
         services.seance_ticket_delete(ticket=ticket)
     return {}
@@ -204,7 +197,7 @@ def seance_ticket_delete(call: Call) -> dict:
 
 # --- skip fragments ---------------------------------------------------------------------------
 
-FRAGMENT_TYPES = tuple(int(t) for t in SkipVideoFragment.Type)
+FRAGMENT_TYPES = tuple(int(t) for t in SkipVideoFragmentType)
 
 
 @endpoint(
@@ -223,7 +216,7 @@ def skip_fragment_create(call: Call) -> dict:
     if p["begin_time"] is None or p["end_time"] is None:
         missing = {n: "required" for n in ("begin_time", "end_time") if p[n] is None}
         raise ApiError(errors.BAD_PARAM, "Invalid parameters: begin_time and end_time are required", missing)
-    video_file = owned(VideoFile.objects.for_client(call.client), p["vfid"], field="vfid")
+    video_file = owned(selectors.video_file_list(client=call.client), p["vfid"], field="vfid")
     with vod_errors():
         fragment = services.skip_fragment_create(
             video_file=video_file, type=p["type"], begin_time=p["begin_time"], end_time=p["end_time"]
@@ -245,10 +238,10 @@ def skip_fragment_create(call: Call) -> dict:
 def skip_fragment_modify(call: Call) -> dict:
     """Change what the request carries (another asset of the operator with `vfid`)."""
     p = call.params
-    fragment = owned(SkipVideoFragment.objects.for_client(call.client), p["id"])
+    fragment = owned(selectors.skip_video_fragment_list(client=call.client), p["id"])
     attrs = {name: p[name] for name in ("type", "begin_time", "end_time") if p[name] is not None}
     if p["vfid"] is not None:
-        owned(VideoFile.objects.for_client(call.client), p["vfid"], field="vfid")
+        owned(selectors.video_file_list(client=call.client), p["vfid"], field="vfid")
         attrs["video_file_id"] = p["vfid"]
     with vod_errors():
         services.skip_fragment_modify(fragment=fragment, attrs=attrs)
@@ -258,7 +251,7 @@ def skip_fragment_modify(call: Call) -> dict:
 @endpoint("/skipvideofragment/delete/", "SkipVideoFragmentDelete", params=[Id("id", required=True)])
 def skip_fragment_delete(call: Call) -> dict:
     """Delete a skippable fragment."""
-    fragment = owned(SkipVideoFragment.objects.for_client(call.client), call.params["id"])
+    fragment = owned(selectors.skip_video_fragment_list(client=call.client), call.params["id"])
     with vod_errors():
         services.skip_fragment_delete(fragment=fragment)
     return {}
@@ -266,7 +259,7 @@ def skip_fragment_delete(call: Call) -> dict:
 
 # --- selections -------------------------------------------------------------------------------
 
-SELECTION_TYPES = tuple(int(t) for t in Selection.ContentType)
+SELECTION_TYPES = tuple(int(t) for t in SelectionContentType)
 SELECTION_PARAMS = [
     *(Text(n, max_length=255) for n in lang_names("name")[1:]),
     Int("type", required=True, choices=SELECTION_TYPES),
@@ -315,7 +308,7 @@ def selection_modify(call: Call) -> dict:
     """Change a selection; items_set replaces its items, items_add (1 when one is already
     there) and items_remove change them."""
     p = call.params
-    selection = owned(Selection.objects.for_client(call.client), p["id"])
+    selection = owned(selectors.selection_list(client=call.client), p["id"])
     names = _present(call)
     attrs = _selection_attrs(call, names)
     attrs["content_type"] = p["type"]
@@ -357,9 +350,7 @@ def _banner_accounts(call: Call, names: set[str]) -> list[int] | None:
     ids = list(call.params["account_ids"])
     if call.params["abonements"]:
         wanted = {str(a) for a in call.params["abonements"]}
-        found = dict(
-            Account.objects.for_client(call.client).filter(abonement__in=wanted).values_list("abonement", "id")
-        )
+        found = account_selectors.account_ids_by_abonement(client=call.client, abonements=wanted)
         if wanted - set(found):
             raise ApiError(errors.NOT_FOUND, "Unknown abonements", {"abonements": "not found"})
         ids += list(found.values())
@@ -436,7 +427,7 @@ def target_banner_create(call: Call) -> dict:
 def target_banner_modify(call: Call) -> dict:
     """Change what the request carries; clear_* empty the lists, delete_image the image."""
     p = call.params
-    banner = owned(TargetBanner.objects.for_client(call.client), p["id"])
+    banner = owned(selectors.target_banner_list(client=call.client), p["id"])
     names = _present(call)
     attrs = _banner_attrs(call, names)
     if p["name"]:
@@ -458,9 +449,9 @@ def target_banner_modify(call: Call) -> dict:
 @endpoint("/targetbanner/list/", "TargetBannerList", params=[Int("limit"), Int("page")])
 def target_banner_list(call: Call) -> dict:
     """The operator's banners in their order."""
-    qs = TargetBanner.objects.for_client(call.client).order_by("sort_order", "id")
+    qs = selectors.target_banner_list(client=call.client, with_relations=True)
     host = f"{call.request.scheme}://{call.request.get_host()}"
-    rows = page(qs.prefetch_related("accounts", "tariffs", "cities"), call)
+    rows = page(qs, call)
     banners = [
         {
             "id": b.pk,
@@ -485,7 +476,7 @@ def target_banner_list(call: Call) -> dict:
 @endpoint("/targetbanner/delete/", "TargetBannerDelete", params=[Id("id", required=True)])
 def target_banner_delete(call: Call) -> dict:
     """Delete a banner."""
-    banner = owned(TargetBanner.objects.for_client(call.client), call.params["id"])
+    banner = owned(selectors.target_banner_list(client=call.client), call.params["id"])
     with vod_errors():
         services.target_banner_delete(banner=banner)
     return {}
@@ -510,14 +501,13 @@ def program_blocking_create(call: Call) -> dict:
         if not (text.isascii() and text.isdigit()) or int(text) > 36_500:
             raise ApiError(errors.BAD_PARAM, "Invalid parameters: end_date: days", {"end_date": "days"})
         days = int(text) or None
-    guides = Channel.objects.for_client(call.client).exclude(epg_channel=None).values("epg_channel_id")
+    guides = channel_selectors.guide_id_list(client=call.client)
     if p["pid"] is not None:
-        program = Program.objects.filter(pk=p["pid"], epg_channel_id__in=guides).first()
+        program = epg_selectors.program_of_guides_get(epg_channel_ids=guides, program_id=p["pid"])
         if program is None:
             raise ApiError(code.PROGRAM_NOT_FOUND, "Programme not found", {"pid": "not found"})
     elif p["prefix"] and p["time_start"] is not None:
-        channel = Channel.objects.for_client(call.client).filter(url_prefix=p["prefix"]).exclude(epg_channel=None)
-        channel = channel.first()
+        channel = channel_selectors.channel_with_guide_by_prefix(client=call.client, prefix=p["prefix"])
         if channel is None:
             raise ApiError(code.CHANNEL_NOT_FOUND, "Channel not found", {"prefix": "not found"})
         try:
@@ -525,11 +515,7 @@ def program_blocking_create(call: Call) -> dict:
         except (OverflowError, OSError, ValueError) as exc:
             raise ApiError(errors.BAD_PARAM, "Invalid parameters: time_start", {"time_start": "a timestamp"}) from exc
         # That start, or the nearest earlier one (the reference).
-        program = (
-            Program.objects.filter(epg_channel_id=channel.epg_channel_id, time_begin__lte=moment)
-            .order_by("-time_begin")
-            .first()
-        )
+        program = epg_selectors.program_started_by(epg_channel_id=channel.epg_channel_id, moment=moment)
         if program is None:
             raise ApiError(code.PROGRAM_AT_TIME_NOT_FOUND, "No programme at time_start", {"time_start": "not found"})
     else:

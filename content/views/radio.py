@@ -3,10 +3,9 @@ radio icon in the vendor's system) is accepted but not kept: radio icons are fil
 
 from __future__ import annotations
 
-from channels import services
-from channels.models import Radio
+from channels import selectors, services
 from smarty.api import Call
-from tariffs.models import Tariff
+from tariffs.selectors import tariff_list
 
 from ..api import Flag, Id, IdList, Text, endpoint, lang_names, lang_params, owned, related, saving
 
@@ -32,7 +31,7 @@ def radio_create(call: Call) -> dict:
         radio = services.radio_create(
             client=call.client,
             fields=fields,
-            tariffs=related(Tariff.objects.for_client(call.client), p["tariffs"], "tariffs"),
+            tariffs=related(tariff_list(client=call.client), p["tariffs"], "tariffs"),
         )
     return {"id": radio.pk}
 
@@ -40,7 +39,7 @@ def radio_create(call: Call) -> dict:
 @endpoint("/radio/delete/", "RadioDelete", params=[Id("id", required=True)])
 def radio_delete(call: Call) -> dict:
     """Delete one of the operator's radio stations."""
-    radio = owned(Radio.objects.for_client(call.client), call.params["id"])
+    radio = owned(selectors.radio_list(client=call.client), call.params["id"])
     with saving():
         services.radio_delete(radio=radio)
     return {}

@@ -14,12 +14,12 @@ from contextlib import contextmanager
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from clients.models import PlayDevice
+from clients import selectors as client_selectors
 from smarty.api import ApiError, Call, json_loads
 from smarty.api.params import Param
-from vod import services
+from vod import selectors, services
 from vod.images import ImageError, image_url
-from vod.models import Episode, Quality, Season, Video, VideoFile
+from vod.selectors import QUALITY_4K, Quality
 
 from .. import errors
 from ..api import (
@@ -158,7 +158,7 @@ def _video_attrs(call: Call, names: set[str]) -> dict:
             attrs[attr] = p[name]
     if "available_on" in names:
         devices = sorted(set(p["available_on"]))
-        known = set(PlayDevice.objects.filter(pk__in=devices).values_list("id", flat=True))
+        known = client_selectors.play_device_ids_known(devices)
         if set(devices) - known:
             raise ApiError(errors.NOT_FOUND, "Unknown play devices", {"available_on": "not found"})
         attrs["available_on"] = devices
@@ -209,7 +209,7 @@ def video_create(call: Call) -> dict:
 )
 def video_modify(call: Call) -> dict:
     """Change what the request carries; a list given replaces the video's list."""
-    video = owned(Video.objects.for_client(call.client), call.params["id"])
+    video = owned(selectors.video_list(client=call.client), call.params["id"])
     if call.params["load_meta"]:
         # Loading metadata needs a movie database account (KinoPoisk/TMDB), which the
         # project does not have: the reference's "connection error".
@@ -235,7 +235,7 @@ def video_modify(call: Call) -> dict:
 @endpoint("/video/delete/", "VideoDelete", params=[Id("id", required=True)])
 def video_delete(call: Call) -> dict:
     """Delete a video with its seasons, episodes and assets."""
-    video = owned(Video.objects.for_client(call.client), call.params["id"])
+    video = owned(selectors.video_list(client=call.client), call.params["id"])
     with vod_errors():
         services.video_delete(video=video)
     return {}
@@ -245,7 +245,7 @@ def _host(call: Call) -> str:
     return f"{call.request.scheme}://{call.request.get_host()}"
 
 
-def _video_detail(video: Video, host: str) -> dict:
+def _video_detail(video, host: str) -> dict:
     files = list(video.files.all())
     seasons = list(video.seasons.all())
     episodes = list(video.episodes.all())
@@ -292,7 +292,7 @@ def _video_detail(video: Video, host: str) -> dict:
         "actors": [a.pk for a in video.actors.all()],
         "episode_count": len(episodes) if video.is_season else 0,
         "ext_id": video.ext_id,
-        "is_4k": int(any(vf.quality in (Quality.UHD, Quality.Q4K, Quality.Q8K) for vf in files)),
+        "is_4k": int(any(vf.quality in QUALITY_4K for vf in files)),
         "is_similar_exist": int(video.similar.exists()),
         "meta": json_text(video.meta),
     }
@@ -310,24 +310,26 @@ def json_text(value: object) -> str:
 def video_detail(call: Call) -> dict:
     """A video of the operator by `id` or `ext_id`."""
     p = call.params
-    qs = Video.objects.for_client(call.client).select_related("provider")
     if p["id"] is not None:
-        video = owned(qs, p["id"])
+        video = selectors.video_detail_get(client=call.client, video_id=p["id"])
+        field = "id"
     elif (p["ext_id"] or "").strip():
-        match = qs.filter(ext_id=p["ext_id"].strip()).values_list("id", flat=True).first()
-        video = owned(qs, match, field="ext_id")
+        video = selectors.video_detail_get(client=call.client, ext_id=p["ext_id"].strip())
+        field = "ext_id"
     else:
         both = {"id": "required", "ext_id": "required"}
         raise ApiError(errors.BAD_PARAM, "Invalid parameters: pass id or ext_id", both)
+    if video is None:
+        raise ApiError(errors.NOT_FOUND, "Object not found", {field: "not found"})
     return _video_detail(video, _host(call))
 
 
 @endpoint("/video/list/", "VideoList", params=[Int("limit"), Int("page")])
 def video_list(call: Call) -> dict:
     """The operator's videos (newest first) with their seasons/episodes flags and assets."""
-    qs = Video.objects.for_client(call.client).order_by("-id")
-    chosen = list(page(qs.values_list("id", flat=True), call))
-    rows = Video.objects.filter(pk__in=chosen).order_by("-id").prefetch_related("files", "seasons", "episodes")
+    ids = selectors.video_id_list(client=call.client)
+    chosen = list(page(ids, call))
+    rows = selectors.videos_with_assets(client=call.client, video_ids=chosen)
     videos = [
         {
             "id": video.pk,
@@ -340,7 +342,7 @@ def video_list(call: Call) -> dict:
         }
         for video in rows
     ]
-    return {"videos": videos, "count": qs.count()}
+    return {"videos": videos, "count": ids.count()}
 
 
 # --- assets ---------------------------------------------------------------------------------
@@ -387,7 +389,7 @@ def _file_attrs(call: Call, names: set[str]) -> dict:
 def video_file_create(call: Call) -> dict:
     """An asset of a video (or of one of its episodes)."""
     p = call.params
-    video = owned(Video.objects.for_client(call.client), p["vid"], field="vid")
+    video = owned(selectors.video_list(client=call.client), p["vid"], field="vid")
     attrs = _file_attrs(call, _present(call))
     attrs["ext_id"] = p["ext_id"] or ""
     if p["episode_id"] is not None:
@@ -404,7 +406,7 @@ def video_file_create(call: Call) -> dict:
 )
 def video_file_modify(call: Call) -> dict:
     """Change what the request carries (an empty `episode_id` takes the asset off its episode)."""
-    vf = owned(VideoFile.objects.for_client(call.client), call.params["id"])
+    vf = owned(selectors.video_file_list(client=call.client), call.params["id"])
     names = _present(call)
     attrs = _file_attrs(call, names)
     if "name" in attrs and not attrs["name"]:
@@ -419,7 +421,7 @@ def video_file_modify(call: Call) -> dict:
 @endpoint("/video/file/detail/", "VideoFileDetail", params=[Id("id", required=True)])
 def video_file_detail(call: Call) -> dict:
     """An asset with its skippable fragments."""
-    vf = owned(VideoFile.objects.for_client(call.client), call.params["id"])
+    vf = owned(selectors.video_file_list(client=call.client), call.params["id"])
     return {
         "id": vf.pk,
         **{name: getattr(vf, name) for name in lang_names("name")},
@@ -443,7 +445,7 @@ def video_file_detail(call: Call) -> dict:
 def season_create(call: Call) -> dict:
     """A season of a video (which becomes a series)."""
     p = call.params
-    video = owned(Video.objects.for_client(call.client), p["vid"], field="vid")
+    video = owned(selectors.video_list(client=call.client), p["vid"], field="vid")
     attrs = {name: p[name] or "" for name in lang_names("name")[1:]}
     with vod_errors():
         season = services.season_create(video=video, name=p["name"], attrs=attrs, sort_after=p["sort_after_sid"])
@@ -457,7 +459,7 @@ def season_create(call: Call) -> dict:
 )
 def season_modify(call: Call) -> dict:
     """Rename or move a season."""
-    season = owned(Season.objects.for_client(call.client), call.params["season_id"], field="season_id")
+    season = owned(selectors.season_list(client=call.client), call.params["season_id"], field="season_id")
     attrs = given(call, lang_names("name"))
     if "name" in attrs and not attrs["name"]:
         attrs.pop("name")
@@ -469,7 +471,7 @@ def season_modify(call: Call) -> dict:
 @endpoint("/season/delete/", "SeasonDelete", params=[Id("id", required=True)])
 def season_delete(call: Call) -> dict:
     """Delete a season with its episodes."""
-    season = owned(Season.objects.for_client(call.client), call.params["id"])
+    season = owned(selectors.season_list(client=call.client), call.params["id"])
     with vod_errors():
         services.season_delete(season=season)
     return {}
@@ -510,8 +512,8 @@ def episode_create(call: Call) -> dict:
     """An episode of a video (in one of its seasons); its preview image is fetched first and
     a failure refuses the episode (codes 1 and 2)."""
     p, code = call.params, errors.EpisodeCreate
-    video = owned(Video.objects.for_client(call.client), p["vid"], field="vid")
-    season = one(Season.objects.for_client(call.client), p["season_id"], "season_id")
+    video = owned(selectors.video_list(client=call.client), p["vid"], field="vid")
+    season = one(selectors.season_list(client=call.client), p["season_id"], "season_id")
     attrs = _episode_attrs(call, _present(call))
     attrs.pop("name", None)
     if p["preview_url"]:
@@ -537,7 +539,7 @@ def episode_modify(call: Call) -> dict:
     """Change what the request carries; a preview that cannot be stored leaves the other
     fields changed and answers 1 (the reference)."""
     p = call.params
-    episode = owned(Episode.objects.for_client(call.client), p["episode_id"], field="episode_id")
+    episode = owned(selectors.episode_list(client=call.client), p["episode_id"], field="episode_id")
     attrs = _episode_attrs(call, _present(call))
     if "name" in attrs and not attrs["name"]:
         attrs.pop("name")
@@ -559,7 +561,7 @@ def episode_modify(call: Call) -> dict:
 @endpoint("/episode/delete/", "EpisodeDelete", params=[Id("id", required=True)])
 def episode_delete(call: Call) -> dict:
     """Delete an episode with its assets."""
-    episode = owned(Episode.objects.for_client(call.client), call.params["id"])
+    episode = owned(selectors.episode_list(client=call.client), call.params["id"])
     with vod_errors():
         services.episode_delete(episode=episode)
     return {}
