@@ -428,3 +428,10 @@ def dashboard_preview(*, client_id: int, device_id: int | None, template: str, l
             note = "films from the video library"
         preview.append({"row": row, "type": T(row.type).label, "items": items[:20], "note": note})
     return preview
+
+
+def camera_favorite_ids(*, client_id: int, account_id: int) -> frozenset[int]:
+    """The cameras an account marked as favourite (camera/settings/set), of that operator."""
+    return frozenset(
+        m.CameraFavorite.objects.filter(client_id=client_id, account_id=account_id).values_list("camera_id", flat=True)
+    )
