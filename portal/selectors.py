@@ -468,3 +468,13 @@ def hbb_event_get(
         .filter(provider=provider, channel_id=channel_id, pk=event_id, event_type=event_type)
         .first()
     )
+
+
+# --- device API (tvmiddleware: camera/list) -------------------------------------------------
+
+
+def camera_favorite_ids(*, client_id: int, account_id: int) -> frozenset[int]:
+    """The cameras an account marked as favourite (camera/settings/set), of that operator."""
+    return frozenset(
+        m.CameraFavorite.objects.filter(client_id=client_id, account_id=account_id).values_list("camera_id", flat=True)
+    )

@@ -17,6 +17,14 @@ from .conftest import noauth
 
 T = Dashboard.Type
 
+# The film fields of PortalDashboardVideoList / NoAuthPortalDashboardVideoList (reference).
+NOAUTH_FILM_FIELDS = set(
+    "ad_banner average_customers_rating countries description genres horizontal_poster id imdb_rating is_season "
+    "kinopoisk_rating logo name name_orig provider rating screenshot_big short_description thumbnail_big "
+    "thumbnail_small vertical_poster video_provider_id year".split()
+)
+FILM_FIELDS = NOAUTH_FILM_FIELDS | {"duration", "is_favorited", "position", "position_asset_id", "preview_url"}
+
 
 def compose(op, *, title_prefix: str = "") -> dict:
     """A home screen: main menu, slider, channels of a category, programmes, films,
@@ -284,22 +292,54 @@ def test_recently_watched_programmes_come_from_the_saved_positions(tvmw_call, au
     assert ContentPosition.objects.get().duration == 3600
 
 
-def test_film_rows_answer_the_documented_shape(tvmw_call, tvmw_xml, authkey, operator, screens):
-    mine, _ = screens
+def test_film_rows_show_the_films_the_viewer_may_see(tvmw_call, tvmw_xml, authkey, operator, other_operator, screens):
+    from vod.models import AccountVideo, Video
+
+    mine, theirs = screens
+    new = Video.objects.create(client=operator.client, name="New film", year=2010, sort_order=2)
+    new.tariffs.add(operator.tariff)
+    old = Video.objects.create(client=operator.client, name="Old film", year=1990, sort_order=1)
+    old.tariffs.add(operator.tariff)
+    Video.objects.create(client=operator.client, name="Locked film", year=2010)
+    hidden = Video.objects.create(client=operator.client, name="Hidden film", year=2010, enabled=False)
+    hidden.tariffs.add(operator.tariff)
+    their = Video.objects.create(client=other_operator.client, name="Their film", year=2010)
+    their.tariffs.add(other_operator.tariff)
     body = tvmw_call("/portaldashboard/video/list/", authkey=authkey, portal_dashboard_id=mine["videos"].pk)
-    assert body == {"error": 0, "error_message": "", "videos": []}
-    public = tvmw_call(
+    assert body["error"] == 0 and body["error_message"] == ""
+    # year_from 2001: the old film is out; no tariff: the locked one; disabled: the hidden one.
+    assert [v["name"] for v in body["videos"]] == ["New film"]
+    assert set(body["videos"][0]) == FILM_FIELDS
+    assert body["videos"][0]["year"] == 2010 and body["videos"][0]["is_favorited"] == 0
+    AccountVideo.objects.create(
+        client=operator.client, account=operator.account, video=new, is_favorited=True, position=42
+    )
+    marked = tvmw_call("/portaldashboard/video/list/", authkey=authkey, portal_dashboard_id=mine["videos"].pk)
+    assert (marked["videos"][0]["is_favorited"], marked["videos"][0]["position"]) == (1, 42)
+    # Before login every enabled film of the operator (the locked one too), never theirs.
+    public = tvmw_call("/noauth/portaldashboard/video/list/", portal_dashboard_id=mine["videos"].pk, **noauth(operator))
+    assert [v["name"] for v in public["videos"]] == ["New film", "Locked film"]
+    assert set(public["videos"][0]) == NOAUTH_FILM_FIELDS
+    by_tariff = tvmw_call(
         "/noauth/portaldashboard/video/list/",
         portal_dashboard_id=mine["videos"].pk,
-        tariff_id="1,2",
+        tariff_id=str(operator.tariff.pk),
         **noauth(operator),
     )
-    assert public == {"error": 0, "error_message": "", "videos": []}
+    assert [v["name"] for v in by_tariff["videos"]] == ["New film"]
+    excluded = tvmw_call(
+        "/noauth/portaldashboard/video/list/",
+        portal_dashboard_id=mine["videos"].pk,
+        exclude_tariff_id=str(operator.tariff.pk),
+        **noauth(operator),
+    )
+    assert [v["name"] for v in excluded["videos"]] == ["Locked film"]
+    root = tvmw_xml("/portaldashboard/video/list/", authkey=authkey, portal_dashboard_id=mine["videos"].pk)
+    assert root.findtext("error") == "0" and root.findtext("videos/item/name") == "New film"
+    # The other operator's row is not ours to read.
     assert (
-        tvmw_xml("/portaldashboard/video/list/", authkey=authkey, portal_dashboard_id=mine["videos"].pk).findtext(
-            "error"
-        )
-        == "0"
+        tvmw_call("/portaldashboard/video/list/", authkey=authkey, portal_dashboard_id=theirs["videos"].pk)["error"]
+        != 0
     )
     assert tvmw_call("/portaldashboard/video/list/", authkey=authkey)["error"] == 1
 

@@ -21,7 +21,7 @@ from portal.models import (
     HbbProvider,
     HbbRecord,
 )
-from vod.models import Video
+from vod.models import Video, VideoFile
 
 from .conftest import BASE, noauth
 
@@ -78,8 +78,15 @@ def test_game_errors(tvmw_call, authkey, games):
 def test_content_position_set_and_delete(tvmw_call, authkey, other_authkey, operator, other_operator):
     video = Video.objects.create(client=operator.client, name="Film")
     their_video = Video.objects.create(client=other_operator.client, name="Film")
+    asset = VideoFile.objects.create(client=operator.client, video=video, duration=100)
+    their_asset = VideoFile.objects.create(client=other_operator.client, video=their_video, duration=100)
     ok = tvmw_call(
-        "/content/position/set/", authkey=authkey, content_type="video", content_id=video.pk, asset_id=7, position=30
+        "/content/position/set/",
+        authkey=authkey,
+        content_type="video",
+        content_id=video.pk,
+        asset_id=asset.pk,
+        position=30,
     )
     assert ok == {"error": 0, "error_message": ""}
     again = tvmw_call(
@@ -87,7 +94,7 @@ def test_content_position_set_and_delete(tvmw_call, authkey, other_authkey, oper
         authkey=authkey,
         content_type="video",
         content_id=video.pk,
-        asset_id=7,
+        asset_id=asset.pk,
         position=95,
         duration=100,
     )
@@ -98,12 +105,21 @@ def test_content_position_set_and_delete(tvmw_call, authkey, other_authkey, oper
         "/content/position/set/", authkey=authkey, content_type="video", content_id=video.pk, position=1
     )
     assert missing_asset["error"] == 3
+    unknown_asset = tvmw_call(
+        "/content/position/set/",
+        authkey=authkey,
+        content_type="video",
+        content_id=video.pk,
+        asset_id=their_asset.pk,
+        position=1,
+    )
+    assert unknown_asset["error"] == 404 and unknown_asset["error_fields"] == {"content_id": "not found"}
     theirs = tvmw_call(
         "/content/position/set/",
         authkey=authkey,
         content_type="video",
         content_id=their_video.pk,
-        asset_id=1,
+        asset_id=their_asset.pk,
         position=1,
     )
     assert theirs["error"] == 404
@@ -199,12 +215,13 @@ def test_feed_list_and_detail(tvmw_call, tvmw_xml, operator, feeds):
 def test_continue_watching_feed_shows_where_the_account_stopped(tvmw_call, authkey, operator, feeds):
     _public, cont, _theirs = feeds
     video = Video.objects.create(client=operator.client, name="Film")
+    asset = VideoFile.objects.create(client=operator.client, video=video, duration=5400)
     tvmw_call(
         "/content/position/set/",
         authkey=authkey,
         content_type="video",
         content_id=video.pk,
-        asset_id=1,
+        asset_id=asset.pk,
         position=600,
         duration=5400,
     )

@@ -9,7 +9,7 @@ from clients.models import City, Country
 from tests import factories as f
 
 from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
-from .live_fixtures import spec_fields
+from .live_fixtures import API, spec_fields, xml
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,28 @@ def test_another_operators_cameras_never_show(api, cameras, other_session):
     theirs = cameras[3]
     assert theirs.id not in {c["id"] for c in api("camera/list/")["cameras"]}
     assert [c["id"] for c in api("camera/list/", _session=other_session)["cameras"]] == [theirs.id]
+
+
+def test_camera_list_marks_favourites_and_favorited_only_keeps_them(
+    api, cameras, operator, other_session, client, xml_device
+):
+    a, b, own, theirs = cameras
+    assert api("camera/settings/set/", cid=b.id, is_favorited=1)["error"] == 0
+    assert api("camera/settings/set/", cid=theirs.id, _session=other_session, is_favorited=1)["error"] == 0
+    body = api("camera/list/")
+    assert {c["id"]: c["is_favorited"] for c in body["cameras"]} == {a.id: 0, b.id: 1, own.id: 0}
+    only = api("camera/list/", favorited_only=1)
+    assert only["count"] == 1 and [c["id"] for c in only["cameras"]] == [b.id]
+    assert set(only["cameras"][0]) == spec_fields("/camera/list/", "cameras")
+    # The second operator sees only its own favourite, never ours.
+    other = api("camera/list/", _session=other_session, favorited_only=1)
+    assert [c["id"] for c in other["cameras"]] == [theirs.id]
+    # An XML device of the same account sees the same mark.
+    stb = f.SessionFactory(account=operator.account, play_device=xml_device)
+    root = xml(client.get(f"{API}camera/list/", {"authkey": stb.authkey, "device": "sagemcom", "favorited_only": 1}))
+    assert root.findtext("error") == "0"
+    assert [n.text for n in root.findall("cameras/item/id")] == [str(b.id)]
+    assert root.findtext("cameras/item/is_favorited") == "1"
+    assert api("camera/settings/set/", cid=b.id, is_favorited=0)["error"] == 0
+    assert api("camera/list/", favorited_only=1)["count"] == 0
+    assert api("camera/list/", favorited_only=2)["error"] == 1

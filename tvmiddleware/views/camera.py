@@ -4,6 +4,7 @@ URLs (/camera/url/) belong to the streaming area; lists carry the camera's stati
 from __future__ import annotations
 
 from channels import selectors as live
+from portal.selectors import camera_favorite_ids
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.i18n import translated_value
 
@@ -58,6 +59,7 @@ def camera_list(call: Call) -> dict:
     width, height = icon_size(call)
     needle = (p["search"] or "").strip().lower()
     snapshot = live.now_next(v.client_id, v.lang_index, v.now)
+    favorites = camera_favorite_ids(client_id=v.client_id, account_id=v.account.pk)
     cameras = []
     for position, row in enumerate(visible_cameras(v), start=1):
         name = translated_value(row, "name", v.lang_index)
@@ -67,8 +69,8 @@ def camera_list(call: Call) -> dict:
             continue
         if p["category_id"] is not None and row["camera_category_id"] != p["category_id"]:
             continue
-        if p["favorited_only"]:
-            continue  # camera favourites are not kept yet (camera/settings/set)
+        if p["favorited_only"] and row["id"] not in favorites:
+            continue
         url = row["uri"]
         current, _ = live.current_and_next(snapshot.get(row["epg_channel_id"]), v.now)
         program = current.current if current is not None else live.EMPTY_CURRENT
@@ -90,7 +92,7 @@ def camera_list(call: Call) -> dict:
             "option2": row["option2"],
             "option3": row["option3"],
             "additional_categories": [],
-            "is_favorited": 0,
+            "is_favorited": 1 if row["id"] in favorites else 0,
             "preview_url": row["preview_url"],
         }
         for key in CAMERA_PROGRAM_KEYS:
