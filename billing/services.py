@@ -117,7 +117,8 @@ def money(value: object, *, name: str = "amount") -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({name: ["not a number"]}) from exc
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+    # copy_abs, not abs(): abs() rounds in the context and overflows on 1E+999999999.
+    if not amount.is_finite() or amount.copy_abs() > MAX_AMOUNT:
         raise ValidationError({name: ["out of range"]})
     if amount != amount.quantize(CENT):
         raise ValidationError({name: ["at most 2 decimal places"]})

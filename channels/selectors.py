@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -805,3 +806,11 @@ def channel_ordering(client: Client | None) -> tuple[str, ...]:
     """The ORDER BY of the operator's channel list (for the admin list and the device APIs)."""
     mode = getattr(client, "channel_sort", None) or Client.ChannelSort.CUSTOM
     return CHANNEL_ORDERINGS.get(mode, CHANNEL_ORDERINGS[Client.ChannelSort.CUSTOM])
+
+
+# Billing API (billing/views/): cameras by id
+
+
+def camera_list_by_ids(*, client, ids: Iterable[int]) -> list[Camera]:
+    """The operator's cameras among those ids (unknown ids are simply absent)."""
+    return list(Camera.objects.for_client(client).filter(pk__in=ids))

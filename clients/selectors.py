@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
 from smarty.cache import cached, dep
 from smarty.i18n import lang_index
@@ -221,3 +222,23 @@ def dealer_login(dealer: Dealer):
     """The admin login of a dealer, if any."""
     profile = ClientUser.objects.filter(dealer=dealer).select_related("user").first()
     return profile.user if profile is not None else None
+
+
+# Billing API (billing/views/): the operator's dealers and device types
+
+
+def dealer_get(*, client, dealer_id: int) -> Dealer | None:
+    return Dealer.objects.for_client(client).filter(pk=dealer_id).first()
+
+
+def client_play_device_candidates(
+    *, client, client_play_device_id: int | None = None, system_name: str = "", order_by: Iterable[str] = ("id",)
+) -> list[ClientPlayDevice]:
+    """The operator's enabled device types by id (or else by system name), at most two, with
+    their PlayDevice, in that order (two say the choice is ambiguous)."""
+    qs = ClientPlayDevice.objects.for_client(client).filter(enabled=True).select_related("play_device")
+    if client_play_device_id is not None:
+        qs = qs.filter(pk=client_play_device_id)
+    else:
+        qs = qs.filter(play_device__system_name=system_name)
+    return list(qs.order_by(*order_by)[:2])
