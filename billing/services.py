@@ -853,3 +853,38 @@ def saved_card_pay(*, account: Account, amount: object) -> Payment:
         raise
     payment.gateway_ref = result.payment_id
     return _settle(payment)
+
+
+# Billing API (billing/views/transactions.py): a transaction and the video purchase it records
+
+
+@transaction.atomic
+def transaction_create_with_video(
+    *,
+    customer: Customer,
+    amount: object,
+    ext_id: str,
+    processed: bool,
+    comment: str,
+    transaction_type: int | None,
+    video_ext_id: str,
+    video_available_until: dt.datetime | None,
+    activate_accounts: bool,
+    action_source: str,
+) -> Transaction:
+    """transaction_create, then (transaction_type 1) the purchase of the video it names, in
+    one transaction: TransactionCreate's step."""
+    row = transaction_create(
+        customer=customer,
+        amount=amount,
+        ext_id=ext_id,
+        processed=processed,
+        comment=comment,
+        transaction_type=transaction_type,
+        video_ext_id=video_ext_id,
+        video_available_until=video_available_until,
+        activate_accounts=activate_accounts,
+        action_source=action_source,
+    )
+    vod_services.video_purchase_from_transaction(transaction_row=row)
+    return row

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from accounts.services.action_log import Source
 from smarty.api import ApiError, Call, Flag, String
-from vod.services import video_purchase_from_transaction
 
 from .. import errors, services
 from ..api import Amount, Id, Int, customer_from, domain_errors, endpoint
@@ -73,18 +71,16 @@ def transaction_create(call: Call) -> dict:
     customer = customer_from(
         call, errors.UNKNOWN, id_param="" if by_ext_id else "customer_id", ext_param="customer_ext_id"
     )
-    with (
-        domain_errors(
-            {
-                ValidationError: errors.UNKNOWN,
-                services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
-                services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
-                services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
-            }
-        ),
-        transaction.atomic(),
+    with domain_errors(
+        {
+            ValidationError: errors.UNKNOWN,
+            services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
+            services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
+            services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
+        }
     ):
-        tx = services.transaction_create(
+        # A video purchase (transaction_type 1) opens the video to the customer's accounts.
+        tx = services.transaction_create_with_video(
             customer=customer,
             amount=p["amount"],
             ext_id=ext_id,
@@ -96,8 +92,6 @@ def transaction_create(call: Call) -> dict:
             activate_accounts=bool(p["activate_accounts"]),
             action_source=Source.BILLING_API,
         )
-        # A video purchase (transaction_type 1) opens the video to the customer's accounts.
-        video_purchase_from_transaction(transaction_row=tx)
     return {"transaction_id": tx.pk}
 
 
