@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clients.selectors import client_content_dep
 from smarty.cache import cached, dep, generations
+from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
 
 from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
@@ -336,3 +337,125 @@ def account_ids_by_abonement(*, client, abonements: set[str]) -> dict[str, int]:
     """The operator's accounts among these abonements: abonement -> account id."""
     rows = Account.objects.for_client(client).filter(abonement__in=abonements)
     return dict(rows.values_list("abonement", "id"))
+
+
+# Billing API (billing/api.py, billing/views/): lookups and listings of the operator's subscribers
+
+
+def billing_account_get(*, client, account_id: int | None = None, abonement: str = "") -> Account | None:
+    """The operator's account by id (or else by abonement), with its customer and operator."""
+    qs = Account.objects.for_client(client).select_related("customer", "client")
+    if account_id is not None:
+        return qs.filter(pk=account_id).first()
+    return qs.filter(abonement=abonement).first() if abonement else None
+
+
+def billing_customer_get(*, client, customer_id: int | None = None, ext_id: str = "") -> Customer | None:
+    """The operator's customer by id (or else by ext_id), with its operator."""
+    qs = Customer.objects.for_client(client).select_related("client")
+    if customer_id is not None:
+        return qs.filter(pk=customer_id).first()
+    return qs.filter(ext_id=ext_id).first() if ext_id else None
+
+
+def _open_subscriptions(lookup: str) -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=TariffSubscription.objects.filter(is_closed=False).order_by("id"),
+        to_attr="open_subscriptions",
+    )
+
+
+def accounts_for_listing(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("customer").prefetch_related(
+        "devices__play_device", "tariffs", _open_subscriptions("customer__subscriptions")
+    )
+
+
+def billing_account_info(*, account: Account) -> Account:
+    """The account again with what AccountInfo shows: devices, tariffs, open subscriptions."""
+    return accounts_for_listing(Account.objects.filter(pk=account.pk)).get()
+
+
+def billing_account_list(
+    *,
+    client,
+    active: bool | None = None,
+    status_reason: str = "",
+    device: str = "",
+    abonement_regexp: str = "",
+) -> QuerySet:
+    """The operator's accounts by id, filtered, with what AccountList shows (slice to page)."""
+    qs = Account.objects.for_client(client)
+    if active is not None:
+        qs = qs.filter(active=active)
+    if status_reason:
+        qs = qs.filter(status_reason=status_reason)
+    if device:
+        qs = qs.filter(devices__play_device__system_name=device).distinct()
+    if abonement_regexp:
+        qs = qs.filter(abonement__regex=abonement_regexp)
+    return accounts_for_listing(qs.order_by("id"))
+
+
+def billing_device_find(*, client, device_id: int | None = None, device_uid: str = "") -> AccountDevice | None:
+    """The operator's device by id (or else the first by device_uid), with account and customer."""
+    qs = AccountDevice.objects.for_client(client).select_related("account", "account__customer")
+    if device_id is not None:
+        found = list(qs.filter(pk=device_id))
+    elif device_uid:
+        found = list(qs.filter(device_uid=device_uid).order_by("id")[:2])
+    else:
+        return None
+    return found[0] if found else None
+
+
+def billing_session_query(*, client, session_id: int | None = None, authkey: str = "") -> QuerySet:
+    """The operator's sessions with that id (or else that authkey), for sessions_delete."""
+    qs = Session.objects.for_client(client)
+    if session_id is not None:
+        return qs.filter(pk=session_id)
+    return qs.filter(authkey=authkey)
+
+
+def billing_session_list(*, client, now: dt.datetime) -> QuerySet:
+    """The operator's unexpired sessions with account and device, by id."""
+    return (
+        Session.objects.for_client(client).filter(expires_at__gt=now).select_related("account", "device").order_by("id")
+    )
+
+
+def customers_for_listing(queryset: QuerySet) -> QuerySet:
+    return (
+        queryset.select_related("client")
+        .prefetch_related(
+            Prefetch("accounts", queryset=Account.objects.order_by("id")),
+            "tariffs",
+            _open_subscriptions("subscriptions"),
+        )
+        .annotate(payments_count=Count("transactions", filter=Q(transactions__processed=True), distinct=True))
+    )
+
+
+def billing_customer_info(*, customer: Customer) -> Customer:
+    """The customer again with what CustomerInfo shows: accounts, tariffs, subscriptions, payments."""
+    return customers_for_listing(Customer.objects.filter(pk=customer.pk)).get()
+
+
+def billing_customer_ids(
+    *, client, tariff_ids: Iterable[int] = (), abonement_regexp: str = "", mobile_phone_number: str = ""
+) -> QuerySet:
+    """Ids of the operator's customers having every tariff, an account matching, that phone."""
+    qs = Customer.objects.for_client(client)
+    for tariff_id in tariff_ids:
+        qs = qs.filter(tariffs=tariff_id)
+    if abonement_regexp:
+        qs = qs.filter(accounts__abonement__regex=abonement_regexp)
+    if mobile_phone_number:
+        qs = qs.filter(mobile_phone_number=mobile_phone_number)
+    return qs.distinct().order_by("id").values_list("id", flat=True)
+
+
+def billing_customer_list(*, ids: Iterable[int]) -> QuerySet:
+    """Customers by those ids (one page of billing_customer_ids), with what CustomerList shows."""
+    return customers_for_listing(Customer.objects.filter(pk__in=list(ids)).order_by("id"))

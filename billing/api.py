@@ -12,13 +12,14 @@ the request's operator, `domain_errors` maps service exceptions to the method's 
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import Account, Customer
+from accounts.selectors import billing_account_get, billing_customer_get
 from clients.selectors import client_get
 from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param, whole_number
@@ -141,12 +142,11 @@ def account_from(call: Call, code: int, *, id_param: str = "account_id", aboneme
     abonement = (call.params.get(abonement_param) or "").strip() if abonement_param else ""
     if account_id is None and not abonement:
         raise _missing(code, [n for n in (id_param, abonement_param) if n], "Account not found")
-    qs = Account.objects.for_client(call.client).select_related("customer", "client")
     if account_id is not None:
-        account = qs.filter(pk=account_id).first()
+        account = billing_account_get(client=call.client, account_id=account_id)
         field = id_param
     else:
-        account = qs.filter(abonement=abonement).first()
+        account = billing_account_get(client=call.client, abonement=abonement)
         field = abonement_param
     if account is None:
         raise ApiError(code, "Account not found", {field: "not found"})
@@ -160,12 +160,11 @@ def customer_from(call: Call, code: int, *, id_param: str = "customer_id", ext_p
     ext_id = (call.params.get(ext_param) or "").strip()
     if customer_id is None and not ext_id:
         raise _missing(code, [n for n in (id_param, ext_param) if n], "Customer not found")
-    qs = Customer.objects.for_client(call.client).select_related("client")
     if customer_id is not None:
-        customer = qs.filter(pk=customer_id).first()
+        customer = billing_customer_get(client=call.client, customer_id=customer_id)
         field = id_param
     else:
-        customer = qs.filter(ext_id=ext_id).first()
+        customer = billing_customer_get(client=call.client, ext_id=ext_id)
         field = ext_param
     if customer is None:
         raise ApiError(code, "Customer not found", {field: "not found"})
@@ -289,6 +288,23 @@ def _json_object(value: str) -> dict:
 def JsonObject(name: str, *, max_length: int = 65_536) -> Param:  # noqa: N802
     """A JSON object (`meta`)."""
     return Param(name, False, None, parser=_json_object, max_length=max_length, type_name="a JSON object")
+
+
+def _amount(value: str) -> decimal.Decimal:
+    """A finite decimal number within the range Decimal arithmetic handles (1E+999999999
+    would overflow the first abs() or quantize() of it); the bounds of money are the services'."""
+    result = decimal.Decimal(value.strip().replace(",", "."))  # as smarty.api.Decimal reads it
+    if not result.is_finite():
+        raise ValueError(value)
+    limits = decimal.getcontext()
+    if result and not limits.Etiny() <= result.adjusted() <= limits.Emax:
+        raise ValueError(value)
+    return result
+
+
+def Amount(name: str, *, default: Any = None) -> Param:  # noqa: N802
+    """An amount of money (or a price): a decimal number Decimal arithmetic can handle."""
+    return Param(name, False, default, parser=_amount, type_name="a decimal number")
 
 
 def Abonement(name: str = "abonement") -> Param:  # noqa: N802

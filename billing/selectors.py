@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from accounts.models import Account
+from accounts.models import Account, Customer
 from tariffs.models import Tariff
 
 from .models import Payment, PromoActivation, PromoCode, SavedCard, Transaction
@@ -116,3 +116,33 @@ def saved_card_list(*, customer_id: int, gateway: str = "") -> list[SavedCard]:
 
 def saved_card_exists(*, customer_id: int, card_id: int) -> bool:
     return SavedCard.objects.filter(customer_id=customer_id, pk=card_id).exists()
+
+
+# Billing API (billing/views/): promo codes, payments and transactions of a customer
+
+
+def promo_get_by(*, client, promo_id: int | None = None, code: str = "") -> PromoCode | None:
+    """The operator's promo code by id, or else by code (upper-cased first, then as given)."""
+    qs = PromoCode.objects.for_client(client)
+    if promo_id is not None:
+        return qs.filter(pk=promo_id).first()
+    if not code:
+        return None
+    return qs.filter(code=code.upper()).first() or qs.filter(code=code).first()
+
+
+def payment_get(
+    *, customer: Customer, gateway_ref: str, payment_id: int | None = None, gateway: str = ""
+) -> Payment | None:
+    """The customer's payment with that gateway reference (and id, and gateway when given)."""
+    qs = Payment.objects.filter(customer=customer, gateway_ref=gateway_ref).select_related("customer", "client")
+    if payment_id is not None:
+        qs = qs.filter(pk=payment_id)
+    if gateway:
+        qs = qs.filter(gateway=gateway)
+    return qs.first()
+
+
+def customer_transaction_list(*, customer: Customer) -> QuerySet:
+    """The customer's transactions, newest first (slice to page)."""
+    return Transaction.objects.filter(customer=customer).order_by("-created_at", "-id")

@@ -117,7 +117,8 @@ def money(value: object, *, name: str = "amount") -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({name: ["not a number"]}) from exc
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+    # copy_abs, not abs(): abs() rounds in the context and overflows on 1E+999999999.
+    if not amount.is_finite() or amount.copy_abs() > MAX_AMOUNT:
         raise ValidationError({name: ["out of range"]})
     if amount != amount.quantize(CENT):
         raise ValidationError({name: ["at most 2 decimal places"]})
@@ -862,3 +863,38 @@ def saved_card_delete(*, customer_id: int, card_id: int) -> bool:
     """Forget one of the customer's saved cards; False when it has no such card."""
     deleted, _ = SavedCard.objects.filter(customer_id=customer_id, pk=card_id).delete()
     return bool(deleted)
+
+
+# Billing API (billing/views/transactions.py): a transaction and the video purchase it records
+
+
+@transaction.atomic
+def transaction_create_with_video(
+    *,
+    customer: Customer,
+    amount: object,
+    ext_id: str,
+    processed: bool,
+    comment: str,
+    transaction_type: int | None,
+    video_ext_id: str,
+    video_available_until: dt.datetime | None,
+    activate_accounts: bool,
+    action_source: str,
+) -> Transaction:
+    """transaction_create, then (transaction_type 1) the purchase of the video it names, in
+    one transaction: TransactionCreate's step."""
+    row = transaction_create(
+        customer=customer,
+        amount=amount,
+        ext_id=ext_id,
+        processed=processed,
+        comment=comment,
+        transaction_type=transaction_type,
+        video_ext_id=video_ext_id,
+        video_available_until=video_available_until,
+        activate_accounts=activate_accounts,
+        action_source=action_source,
+    )
+    vod_services.video_purchase_from_transaction(transaction_row=row)
+    return row

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -882,3 +883,11 @@ def guide_id_list(*, client):
 def channel_with_guide_by_prefix(*, client, prefix: str) -> Channel | None:
     """The operator's first channel with that url_prefix that shows a guide."""
     return Channel.objects.for_client(client).filter(url_prefix=prefix).exclude(epg_channel=None).first()
+
+
+# Billing API (billing/views/): cameras by id
+
+
+def camera_list_by_ids(*, client, ids: Iterable[int]) -> list[Camera]:
+    """The operator's cameras among those ids (unknown ids are simply absent)."""
+    return list(Camera.objects.for_client(client).filter(pk__in=ids))

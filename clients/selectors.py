@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
 from smarty.cache import cached, dep
 from smarty.i18n import lang_index
@@ -241,3 +242,23 @@ def client_play_device_enabled(*, client, play_device: PlayDevice) -> bool:
 def play_device_ids_known(ids: list[int]) -> set[int]:
     """Which of these play device ids exist (play devices are shared by the operators)."""
     return set(PlayDevice.objects.filter(pk__in=ids).values_list("id", flat=True))
+
+
+# Billing API (billing/views/): the operator's dealers and device types
+
+
+def dealer_get(*, client, dealer_id: int) -> Dealer | None:
+    return Dealer.objects.for_client(client).filter(pk=dealer_id).first()
+
+
+def client_play_device_candidates(
+    *, client, client_play_device_id: int | None = None, system_name: str = "", order_by: Iterable[str] = ("id",)
+) -> list[ClientPlayDevice]:
+    """The operator's enabled device types by id (or else by system name), at most two, with
+    their PlayDevice, in that order (two say the choice is ambiguous)."""
+    qs = ClientPlayDevice.objects.for_client(client).filter(enabled=True).select_related("play_device")
+    if client_play_device_id is not None:
+        qs = qs.filter(pk=client_play_device_id)
+    else:
+        qs = qs.filter(play_device__system_name=system_name)
+    return list(qs.order_by(*order_by)[:2])

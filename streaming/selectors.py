@@ -182,3 +182,15 @@ def stream_token_get(*, token: str) -> StreamToken | None:
 def stream_service_list(*, client):
     """The operator's streaming servers (a queryset: the doors resolve id lists against it)."""
     return StreamService.objects.for_client(client)
+
+
+# Billing API (billing/views/): any data center or streaming service of the operator by id
+
+
+def data_center_get_any(*, client, data_center_id: int) -> DataCenter | None:
+    """A data center of the operator, enabled or not (an account may be bound to either)."""
+    return DataCenter.objects.for_client(client).filter(pk=data_center_id).first()
+
+
+def stream_service_get(*, client, service_id: int) -> StreamService | None:
+    return StreamService.objects.for_client(client).filter(pk=service_id).first()

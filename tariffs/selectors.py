@@ -118,3 +118,23 @@ def video_tariff_subscription_get(*, client, customer_id: int, tariff_id: int) -
 def tariff_list(*, client):
     """The operator's tariffs (a queryset: the doors resolve id lists against it)."""
     return Tariff.objects.for_client(client)
+
+
+# Billing API (billing/views/): tariffs and subscriptions by id
+
+TariffKind = Tariff.Kind
+
+
+def tariff_list_by_ids(*, client, ids: Iterable[int]) -> list[Tariff]:
+    """The operator's tariffs among those ids (unknown ids are simply absent)."""
+    return list(Tariff.objects.for_client(client).filter(pk__in=set(ids)))
+
+
+def tariff_subscription_get(*, client, subscription_id: int) -> TariffSubscription | None:
+    """The operator's subscription with its tariff and customer."""
+    return (
+        TariffSubscription.objects.for_client(client)
+        .filter(pk=subscription_id)
+        .select_related("tariff", "customer")
+        .first()
+    )

@@ -6,7 +6,12 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import Account, AccountDevice, CustomerActionLog, Session
+from accounts.selectors import (
+    billing_account_info,
+    billing_account_list,
+    billing_device_find,
+    billing_session_query,
+)
 from accounts.services import accounts as account_services
 from accounts.services import messages
 from accounts.services.accounts import (
@@ -15,12 +20,13 @@ from accounts.services.accounts import (
     DeviceUidTakenError,
     TariffUnavailableError,
 )
+from accounts.services.action_log import Source
 from channels import services as channel_services
-from channels.models import Camera
-from clients.models import ClientPlayDevice
+from channels.selectors import camera_list_by_ids
+from clients.selectors import client_play_device_candidates
 from smarty.api import ApiError, Call, Date, Flag, String
 from smarty.api.params import is_digits
-from streaming.models import DataCenter
+from streaming.selectors import data_center_get_any
 
 from .. import errors, subscribers
 from ..api import (
@@ -40,7 +46,7 @@ from ..api import (
 )
 from . import shapes
 
-SOURCE = CustomerActionLog.Source.BILLING_API
+SOURCE = Source.BILLING_API
 ACCOUNT_REF = [Id("account_id"), Abonement()]
 TARIFF_REF = [Id("tariff_id"), Id("vtariff_id"), String("tariff_ext_id", max_length=64)]
 RENAME = {"ext_id": "account_ext_id"}
@@ -92,7 +98,7 @@ def account_data(call: Call, code: int) -> dict:
 def _data_center(call: Call, pk: int, code: int):
     if not pk:
         return None
-    found = DataCenter.objects.for_client(call.client).filter(pk=pk).first()
+    found = data_center_get_any(client=call.client, data_center_id=pk)
     if found is None:
         raise ApiError(code, "Invalid parameters: data_center: not found", {"data_center": "not found"})
     return found
@@ -132,7 +138,7 @@ def account_create(call: Call) -> dict:
 @endpoint("/account/info/", "AccountInfo", params=ACCOUNT_REF, param_error=errors.AccountInfo.NOT_FOUND)
 def account_info(call: Call) -> dict:
     found = account_from(call, errors.AccountInfo.NOT_FOUND)
-    account = shapes.accounts_for_listing(Account.objects.filter(pk=found.pk)).get()
+    account = billing_account_info(account=found)
     return shapes.account(account)
 
 
@@ -149,15 +155,15 @@ def account_info(call: Call) -> dict:
     ],
 )
 def account_list(call: Call) -> dict:
-    qs = Account.objects.for_client(call.client)
-    if call.params["status"] is not None:
-        qs = qs.filter(active=bool(call.params["status"]))
-    if call.params["status_reason"]:
-        qs = qs.filter(status_reason=call.params["status_reason"])
-    if call.params["device"]:
-        qs = qs.filter(devices__play_device__system_name=call.params["device"]).distinct()
-    qs = qs.filter(abonement__regex=pattern) if (pattern := regexp_param(call)) else qs
-    accounts = page_of(shapes.accounts_for_listing(qs.order_by("id")), call)
+    status = call.params["status"]
+    qs = billing_account_list(
+        client=call.client,
+        active=None if status is None else bool(status),
+        status_reason=call.params["status_reason"] or "",
+        device=call.params["device"] or "",
+        abonement_regexp=regexp_param(call),
+    )
+    accounts = page_of(qs, call)
     return {"accounts": [shapes.account(a) for a in accounts]}
 
 
@@ -308,12 +314,13 @@ def account_device_create(call: Call) -> dict:
         )
     # ClientPlayDevice is unique per operator and device type, so a system_name names at most
     # one: the reference's code 5 (several devices) cannot occur with this model.
-    candidates = ClientPlayDevice.objects.for_client(call.client).filter(enabled=True).select_related("play_device")
-    if cpd_id is not None:
-        candidates, field = candidates.filter(pk=cpd_id), "client_play_device_id"
-    else:
-        candidates, field = candidates.filter(play_device__system_name=system_name), "system_name"
-    candidates = list(candidates.order_by(*SORTS.get(call.params["sort_by"] or "", ("id",)))[:2])
+    field = "client_play_device_id" if cpd_id is not None else "system_name"
+    candidates = client_play_device_candidates(
+        client=call.client,
+        client_play_device_id=cpd_id,
+        system_name=system_name or "",
+        order_by=SORTS.get(call.params["sort_by"] or "", ("id",)),
+    )
     if not candidates:
         raise ApiError(code.DEVICE_TYPE_NOT_FOUND, "Device type not found", {field: "not found"})
     if len(candidates) > 1 and not call.params["sort_by"]:
@@ -329,20 +336,18 @@ def account_device_create(call: Call) -> dict:
     return {"device_id": device.pk}
 
 
-def device_from(call: Call, code: int) -> AccountDevice:
+def device_from(call: Call, code: int):
     device_id, device_uid = call.params["device_id"], (call.params["device_uid"] or "").strip()
-    qs = AccountDevice.objects.for_client(call.client).select_related("account", "account__customer")
     if device_id is not None:
-        found = list(qs.filter(pk=device_id))
         field = "device_id"
     elif device_uid:
-        found = list(qs.filter(device_uid=device_uid).order_by("id")[:2])
         field = "device_uid"
     else:
         raise ApiError(code, "Device not found: pass device_id or device_uid", {"device_id": "required"})
-    if not found:
+    found = billing_device_find(client=call.client, device_id=device_id, device_uid=device_uid)
+    if found is None:
         raise ApiError(code, "Device not found", {field: "not found"})
-    return found[0]
+    return found
 
 
 @endpoint(
@@ -375,12 +380,12 @@ def account_device_delete(call: Call) -> dict:
 # --- cameras ---------------------------------------------------------------------------------------
 
 
-def cameras_from(call: Call, code: type) -> tuple[Account, list]:
+def cameras_from(call: Call, code: type) -> tuple:
     ids = call.params["camera_id"]
     if not ids:
         raise ApiError(code.BAD_PARAMS, "Invalid parameters: camera_id: required", {"camera_id": "required"})
     account = account_from(call, code.ACCOUNT_NOT_FOUND, abonement_param="")
-    cameras = list(Camera.objects.for_client(call.client).filter(pk__in=ids))
+    cameras = camera_list_by_ids(client=call.client, ids=ids)
     missing = sorted(set(ids) - {c.pk for c in cameras})
     if missing:
         raise ApiError(
@@ -485,11 +490,10 @@ def account_message_create(call: Call) -> dict:
 )
 def authkey_delete(call: Call) -> dict:
     code = errors.AuthkeyDelete
-    qs = Session.objects.for_client(call.client)
     if call.params["authkey_id"] is not None:
-        qs, field = qs.filter(pk=call.params["authkey_id"]), "authkey_id"
+        qs, field = billing_session_query(client=call.client, session_id=call.params["authkey_id"]), "authkey_id"
     elif call.params["authkey_key"]:
-        qs, field = qs.filter(authkey=call.params["authkey_key"].strip()), "authkey_key"
+        qs, field = billing_session_query(client=call.client, authkey=call.params["authkey_key"].strip()), "authkey_key"
     else:
         raise ApiError(
             code.INVALID, "Pass authkey_id or authkey_key", {"authkey_id": "required", "authkey_key": "required"}

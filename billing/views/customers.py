@@ -6,18 +6,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from accounts.models import Customer, CustomerActionLog
+from accounts.selectors import billing_customer_ids, billing_customer_info, billing_customer_list
 from accounts.services import customers as customer_services
+from accounts.services.action_log import Source
 from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
-from billing.models import Transaction
-from clients.models import Dealer
-from smarty.api import ApiError, Call, Date, Decimal, Flag, String
+from clients.selectors import dealer_get
+from smarty.api import ApiError, Call, Date, Flag, String
 from smarty.api.params import is_digits
-from tariffs.models import Tariff, TariffSubscription
+from tariffs.selectors import tariff_list_by_ids, tariff_subscription_get
 
 from .. import errors, subscribers
 from ..api import (
+    Amount,
     Id,
     Int,
     JsonObject,
@@ -29,12 +31,13 @@ from ..api import (
     stamp,
     tariff_from,
 )
+from ..selectors import customer_transaction_list as transaction_list_of
 from ..services import money
 from ..subscribers import tariff_subscription_create, tariff_subscription_delete
 from . import shapes
 from .accounts import TARIFF_REF, regexp_param
 
-SOURCE = CustomerActionLog.Source.BILLING_API
+SOURCE = Source.BILLING_API
 CUSTOMER_REF = [Id("customer_id"), String("ext_id", max_length=128)]
 RENAME = {"dealer": "dealer_id"}
 
@@ -100,11 +103,7 @@ def _dealer(call: Call, value: str, code: int):
     value = (value or "").strip()
     if not value:
         return None
-    dealer = (
-        Dealer.objects.for_client(call.client).filter(pk=int(value)).first()
-        if is_digits(value) and len(value) < 16
-        else None
-    )
+    dealer = dealer_get(client=call.client, dealer_id=int(value)) if is_digits(value) and len(value) < 16 else None
     if dealer is None:
         raise ApiError(code, "Invalid parameters: dealer_id: not found", {"dealer_id": "not found"})
     return dealer
@@ -116,8 +115,6 @@ def _registration_allowed(call: Call) -> bool:
     limit = settings.BILLING_CUSTOMER_CREATE_LIMIT_PER_IP
     if not limit:
         return True
-    from django.utils import timezone
-
     key = f"billing:customer_create:{call.client.pk}:{call.ip}:{timezone.now():%Y%m%d}"
     cache.add(key, 0, timeout=2 * 86400)
     try:
@@ -146,8 +143,8 @@ def customer_create(call: Call) -> dict:
     return {"id": customer.pk}
 
 
-def _customer_body(customer: Customer, *, listing: bool) -> dict:
-    found = shapes.customers_for_listing(Customer.objects.filter(pk=customer.pk)).get()
+def _customer_body(customer, *, listing: bool) -> dict:
+    found = billing_customer_info(customer=customer)
     return shapes.customer(found, listing=listing)
 
 
@@ -197,20 +194,19 @@ def customer_delete(call: Call) -> dict:
 def customer_list(call: Call) -> dict:
     code = errors.CustomerList
     ids = _tariff_ids(call, code.BAD_TARIFF_ID)
-    qs = Customer.objects.for_client(call.client)
     if ids:
-        known = set(Tariff.objects.for_client(call.client).filter(pk__in=ids).values_list("id", flat=True))
+        known = {t.pk for t in tariff_list_by_ids(client=call.client, ids=ids)}
         missing = sorted(set(ids) - known)
         if missing:
             raise ApiError(code.TARIFF_NOT_FOUND, f"Tariff not found: {missing[0]}", {"tariff_id": "not found"})
-        for tariff_id in ids:  # customers that have every one of them
-            qs = qs.filter(tariffs=tariff_id)
-    if pattern := regexp_param(call):
-        qs = qs.filter(accounts__abonement__regex=pattern)
-    if call.params["mobile_phone_number"]:
-        qs = qs.filter(mobile_phone_number=call.params["mobile_phone_number"].strip())
-    ids_page = list(page_of(qs.distinct().order_by("id").values_list("id", flat=True), call))
-    customers = shapes.customers_for_listing(Customer.objects.filter(pk__in=ids_page).order_by("id"))
+    qs = billing_customer_ids(
+        client=call.client,
+        tariff_ids=ids,  # customers that have every one of them
+        abonement_regexp=regexp_param(call),
+        mobile_phone_number=(call.params["mobile_phone_number"] or "").strip(),
+    )
+    ids_page = list(page_of(qs, call))
+    customers = billing_customer_list(ids=ids_page)
     return {"customers": [shapes.customer(c, listing=True) for c in customers]}
 
 
@@ -268,7 +264,7 @@ def _subscriptions_on(code: int) -> None:
     params=[
         *CUSTOMER_REF,
         Id("tariff_id"),
-        Decimal("price"),
+        Amount("price"),
         Int("duration", lo=1, hi=36500),
         Date("price_expiration"),
         Date("end_date"),
@@ -305,11 +301,7 @@ def customer_tariff_subscription_delete(call: Call) -> dict:
     code = errors.CustomerTariffSubscriptionDelete
     _subscriptions_on(code.NO_SUBSCRIPTIONS)
     pk = call.params["id"]
-    found = (
-        TariffSubscription.objects.for_client(call.client).filter(pk=pk).select_related("tariff", "customer").first()
-        if pk is not None
-        else None
-    )
+    found = tariff_subscription_get(client=call.client, subscription_id=pk) if pk is not None else None
     if found is None:
         raise ApiError(code.NOT_FOUND, "Subscription not found", {"id": "not found"})
     tariff_subscription_delete(subscription=found)
@@ -326,7 +318,7 @@ def customer_tariff_subscription_delete(call: Call) -> dict:
 )
 def customer_transaction_list(call: Call) -> dict:
     customer = customer_from(call, errors.CustomerTransactionList.NOT_FOUND)
-    rows = page_of(Transaction.objects.filter(customer=customer).order_by("-created_at", "-id"), call)
+    rows = page_of(transaction_list_of(customer=customer), call)
     return {
         "payments": [
             {

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from billing.models import Payment
-from smarty.api import ApiError, Call, Decimal, String
+from smarty.api import ApiError, Call, String
 
 from .. import errors, services
-from ..api import Abonement, Id, account_from, customer_from, domain_errors, endpoint
+from ..api import Abonement, Amount, Id, account_from, customer_from, domain_errors, endpoint
 from ..gateways import CardData, GatewayConfigError, GatewayError, UnknownGatewayError
+from ..selectors import payment_get
 from .customers import CUSTOMER_REF
 
 PAYMENT = errors.CustomerPaymentCreate
@@ -26,7 +26,7 @@ def _gateway_error(exc: GatewayError, allowed: type) -> ApiError:
 @endpoint(
     "/customer/merchant_url/",
     "CustomerMerchantUrl",
-    params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Decimal("amount")],
+    params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Amount("amount")],
     param_error=errors.CustomerMerchantUrl.BAD_AMOUNT,
 )
 def customer_merchant_url(call: Call) -> dict:
@@ -55,7 +55,7 @@ def _amount(call: Call, code: int):
 @endpoint(
     "/customer/payment/create/",
     "CustomerPaymentCreate",
-    params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Decimal("amount")],
+    params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Amount("amount")],
     param_error=PAYMENT.BAD_REQUEST,
 )
 def customer_payment_create(call: Call) -> dict:
@@ -99,14 +99,12 @@ def customer_payment_process(call: Call) -> dict:
     missing = {n: "required" for n in ("payment_id", "card_number", "card_expire", "card_cvv") if not p[n]}
     if missing:
         raise ApiError(PROCESS.BAD_REQUEST, f"Invalid parameters: {', '.join(missing)} required", missing)
-    qs = Payment.objects.filter(customer=customer, gateway_ref=p["payment_id"].strip()).select_related(
-        "customer", "client"
+    payment = payment_get(
+        customer=customer,
+        gateway_ref=p["payment_id"].strip(),
+        payment_id=p["transaction_id"],
+        gateway=p["merchant_type"] or "",
     )
-    if p["transaction_id"] is not None:
-        qs = qs.filter(pk=p["transaction_id"])
-    if p["merchant_type"]:
-        qs = qs.filter(gateway=p["merchant_type"])
-    payment = qs.first()
     if payment is None:
         raise ApiError(PROCESS.BAD_REQUEST, "Payment not found", {"payment_id": "not found"})
     card = CardData(
@@ -128,7 +126,7 @@ def customer_payment_process(call: Call) -> dict:
 @endpoint(
     "/customer/saved_card/pay/",
     "CustomerSavedCardPay",
-    params=[Abonement(), Decimal("amount")],
+    params=[Abonement(), Amount("amount")],
     param_error=errors.CustomerSavedCardPay.INVALID,
 )
 def customer_saved_card_pay(call: Call) -> dict:

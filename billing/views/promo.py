@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from billing.models import PromoCode
-from smarty.api import ApiError, Call, Date, Decimal, String
+from smarty.api import ApiError, Call, Date, String
 from smarty.api.params import is_digits
-from tariffs.models import Tariff
+from tariffs.selectors import tariff_list_by_ids
 
 from .. import errors, services
-from ..api import Id, Int, account_from, domain_errors, endpoint
+from ..api import Amount, Id, Int, account_from, domain_errors, endpoint
+from ..selectors import promo_get_by
 
 
-def _tariffs(call: Call, name: str, code: int) -> list[Tariff]:
+def _tariffs(call: Call, name: str, code: int) -> list:
     """Comma-separated (or repeated) tariff ids of the operator."""
     raw = call.data.getlist(name) + call.data.getlist(f"{name}[]")
     values = [v.strip() for item in raw for v in str(item).split(",") if v.strip()]
     if any(not is_digits(v) or len(v) > 15 for v in values):
         raise ApiError(code, f"Invalid parameters: {name}: comma-separated tariff ids", {name: "not a list of ids"})
     ids = {int(v) for v in values}
-    found = list(Tariff.objects.for_client(call.client).filter(pk__in=ids))
+    found = tariff_list_by_ids(client=call.client, ids=ids)
     if len(found) != len(ids):
         raise ApiError(code, f"Invalid parameters: {name}: tariff not found", {name: "tariff not found"})
     return found
@@ -38,7 +38,7 @@ def _tariffs(call: Call, name: str, code: int) -> list[Tariff]:
         Int("activation_count", lo=1, hi=1_000_000, default=1),
         Int("discount", lo=0, hi=100, default=0),
         String("tariffs", max_length=2000),
-        Decimal("amount", default=0),
+        Amount("amount", default=0),
         String("free_tariffs", max_length=2000),
         Int("days", lo=0, hi=36500, default=0),
     ],
@@ -77,14 +77,10 @@ def promo_activate(call: Call) -> dict:
     code = errors.PromoActivate
     p = call.params
     account = account_from(call, code.ACCOUNT_NOT_FOUND, abonement_param="")
-    qs = PromoCode.objects.for_client(call.client)
     if p["id"] is not None:
-        promo, field = qs.filter(pk=p["id"]).first(), "id"
+        promo, field = promo_get_by(client=call.client, promo_id=p["id"]), "id"
     elif (p["code"] or "").strip():
-        promo, field = (
-            qs.filter(code=p["code"].strip().upper()).first() or qs.filter(code=p["code"].strip()).first(),
-            "code",
-        )
+        promo, field = promo_get_by(client=call.client, code=p["code"].strip()), "code"
     else:
         raise ApiError(code.PROMO_NOT_FOUND, "Pass id or code", {"id": "required", "code": "required"})
     if promo is None:

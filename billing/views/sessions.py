@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Session
+from accounts.selectors import billing_session_list
 from smarty.api import Call
 
 from ..api import endpoint
@@ -17,12 +17,7 @@ from ..api import endpoint
 def session_list(call: Call) -> dict:
     now = timezone.now()
     online_since = now - timedelta(seconds=settings.BILLING_SESSION_ONLINE_SECONDS)
-    sessions = (
-        Session.objects.for_client(call.client)
-        .filter(expires_at__gt=now)
-        .select_related("account", "device")
-        .order_by("id")
-    )
+    sessions = billing_session_list(client=call.client, now=now)
     return {
         "sessions": [
             {

@@ -7,26 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Account, Customer
-from tariffs.models import TariffSubscription
+# The queries that load what these shapes read, re-exported for the doors that share them.
+from accounts.selectors import accounts_for_listing, customers_for_listing  # noqa: F401
 
 from ..api import day, flag, stamp
 
 WIRE_DEVICE_GROUPS = (0, 1, 2, 3)
 
 
-def open_subscriptions() -> Prefetch:
-    return Prefetch(
-        "subscriptions",
-        queryset=TariffSubscription.objects.filter(is_closed=False).order_by("id"),
-        to_attr="open_subscriptions",
-    )
-
-
-def subscription(sub: TariffSubscription, *, full: bool = False) -> dict:
+def subscription(sub, *, full: bool = False) -> dict:
     body = {
         "tariff_id": sub.tariff_id,
         "api_config_id": None,
@@ -42,31 +33,19 @@ def subscription(sub: TariffSubscription, *, full: bool = False) -> dict:
     return body
 
 
-def activation_days_left(account: Account) -> int:
+def activation_days_left(account) -> int:
     """The reference: deactivation date minus activation date (0 when either is unset)."""
     if account.activation_date and account.deactivation_date:
         return max((account.deactivation_date - account.activation_date).days, 0)
     return 0
 
 
-def on_trial_period(account: Account, client) -> int:
+def on_trial_period(account, client) -> int:
     days = getattr(client, "trial_period_days", 0) or 0
     return flag(days and account.created_at and account.created_at + timedelta(days=days) > timezone.now())
 
 
 # --- accounts ----------------------------------------------------------------------------
-
-
-def accounts_for_listing(queryset):
-    return queryset.select_related("customer").prefetch_related(
-        "devices__play_device",
-        "tariffs",
-        Prefetch(
-            "customer__subscriptions",
-            queryset=TariffSubscription.objects.filter(is_closed=False).order_by("id"),
-            to_attr="open_subscriptions",
-        ),
-    )
 
 
 def device(dev) -> dict:
@@ -80,7 +59,7 @@ def device(dev) -> dict:
     }
 
 
-def account(acc: Account) -> dict:
+def account(acc) -> dict:
     """AccountInfo / AccountList item (expects accounts_for_listing's prefetches)."""
     subs = [s for s in acc.customer.open_subscriptions if s.account_id in (None, acc.pk)]
     return {
@@ -113,19 +92,7 @@ def account(acc: Account) -> dict:
 # --- customers ----------------------------------------------------------------------------
 
 
-def customers_for_listing(queryset):
-    return (
-        queryset.select_related("client")
-        .prefetch_related(
-            Prefetch("accounts", queryset=Account.objects.order_by("id")),
-            "tariffs",
-            open_subscriptions(),
-        )
-        .annotate(payments_count=Count("transactions", filter=Q(transactions__processed=True), distinct=True))
-    )
-
-
-def customer(cust: Customer, *, listing: bool) -> dict:
+def customer(cust, *, listing: bool) -> dict:
     """CustomerInfo (listing=False) or a CustomerList item (expects customers_for_listing)."""
     client = cust.client
     accounts = []

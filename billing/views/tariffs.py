@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from channels.selectors import tariff_list_with_channels
-from smarty.api import ApiError, Call, Decimal, Flag, String
+from smarty.api import ApiError, Call, Flag, String
 from smarty.api.params import is_digits
-from streaming.models import StreamService
+from streaming.selectors import stream_service_get
 from tariffs import services as tariff_services
-from tariffs.models import Tariff
+from tariffs.selectors import TariffKind, tariff_get
 
 from .. import errors
-from ..api import Id, Int, domain_errors, endpoint, given
+from ..api import Amount, Id, Int, domain_errors, endpoint, given
 from ..services import money
 from . import shapes
 
@@ -37,8 +37,8 @@ def tariff_params(*, create: bool) -> list:
     return [
         String("name", required=create, max_length=255),
         Int("period", lo=0, hi=36500, required=create),
-        Decimal("price"),
-        Decimal("default_activation_price"),
+        Amount("price"),
+        Amount("default_activation_price"),
         Int("sessions_count", required=create, **COUNT),
         Int("basic_sessions_count", required=create, **COUNT),
         Int("basic_tariff_priority", lo=0, hi=10, required=create),
@@ -70,17 +70,17 @@ def tariff_list(call: Call) -> dict:
 
 @endpoint("/tariff/basic/list/", "TariffBasicList")
 def tariff_basic_list(call: Call) -> dict:
-    return _list(call, Tariff.Kind.BASIC)
+    return _list(call, TariffKind.BASIC)
 
 
 @endpoint("/tariff/additional/list/", "TariffAdditionalList")
 def tariff_additional_list(call: Call) -> dict:
-    return _list(call, Tariff.Kind.ADDITIONAL, priority=False)
+    return _list(call, TariffKind.ADDITIONAL, priority=False)
 
 
 @endpoint("/tariff/option/list/", "TariffOptionList")
 def tariff_option_list(call: Call) -> dict:
-    return _list(call, Tariff.Kind.OPTION, priority=False, channels=False)
+    return _list(call, TariffKind.OPTION, priority=False, channels=False)
 
 
 @endpoint(
@@ -98,11 +98,11 @@ def tariff_create(call: Call) -> dict:
     return {"id": tariff.pk}
 
 
-def _tariff(call: Call, code: int, value: object) -> Tariff:
+def _tariff(call: Call, code: int, value: object):
     text = str(value if value is not None else "").strip()
     tariff = None
     if is_digits(text) and len(text) < 16:
-        tariff = Tariff.objects.for_client(call.client).filter(pk=int(text)).first()
+        tariff = tariff_get(client=call.client, tariff_id=int(text))
     if tariff is None:
         raise ApiError(code, "Tariff not found", {"tariff_id": "not found"})
     return tariff
@@ -138,12 +138,12 @@ def tariff_delete(call: Call) -> dict:
     return {}
 
 
-def _tariff_and_service(call: Call, code: type) -> tuple[Tariff, StreamService]:
+def _tariff_and_service(call: Call, code: type) -> tuple:
     tariff = _tariff(call, code.TARIFF_NOT_FOUND, call.params["tariff_id"])
     raw = str(call.params["service_id"] or "").strip()
     service = None
     if is_digits(raw) and len(raw) < 16:
-        service = StreamService.objects.for_client(call.client).filter(pk=int(raw)).first()
+        service = stream_service_get(client=call.client, service_id=int(raw))
     if service is None:
         raise ApiError(code.SERVICE_NOT_FOUND, "Streaming service not found", {"service_id": "not found"})
     return tariff, service

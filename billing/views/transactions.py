@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from accounts.models import CustomerActionLog
-from smarty.api import ApiError, Call, Decimal, Flag, String
-from vod.services import video_purchase_from_transaction
+from accounts.services.action_log import Source
+from smarty.api import ApiError, Call, Flag, String
 
 from .. import errors, services
-from ..api import Id, Int, customer_from, domain_errors, endpoint
+from ..api import Amount, Id, Int, customer_from, domain_errors, endpoint
 
 # The vendor's published billing clients (Python, NodeJS) send the transaction's ext_id as `id`.
 EXT_ID_ALIAS = "id"
@@ -45,7 +43,7 @@ def _ext_id(call: Call) -> str:
     params=[
         String("ext_id", max_length=128),
         String(EXT_ID_ALIAS, max_length=128),
-        Decimal("amount", default=0),
+        Amount("amount", default=0),
         Flag("processed"),
         String("comment", max_length=10_000),
         Id("customer_id"),
@@ -73,18 +71,16 @@ def transaction_create(call: Call) -> dict:
     customer = customer_from(
         call, errors.UNKNOWN, id_param="" if by_ext_id else "customer_id", ext_param="customer_ext_id"
     )
-    with (
-        domain_errors(
-            {
-                ValidationError: errors.UNKNOWN,
-                services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
-                services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
-                services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
-            }
-        ),
-        transaction.atomic(),
+    with domain_errors(
+        {
+            ValidationError: errors.UNKNOWN,
+            services.TransactionExtIdTakenError: code.EXT_ID_EXISTS,
+            services.VideoExtIdMissingError: code.VIDEO_EXT_ID_MISSING,
+            services.VideoNotFoundError: code.VIDEO_NOT_FOUND,
+        }
     ):
-        tx = services.transaction_create(
+        # A video purchase (transaction_type 1) opens the video to the customer's accounts.
+        tx = services.transaction_create_with_video(
             customer=customer,
             amount=p["amount"],
             ext_id=ext_id,
@@ -94,10 +90,8 @@ def transaction_create(call: Call) -> dict:
             video_ext_id=(p["video_ext_id"] or "").strip(),
             video_available_until=until,
             activate_accounts=bool(p["activate_accounts"]),
-            action_source=CustomerActionLog.Source.BILLING_API,
+            action_source=Source.BILLING_API,
         )
-        # A video purchase (transaction_type 1) opens the video to the customer's accounts.
-        video_purchase_from_transaction(transaction_row=tx)
     return {"transaction_id": tx.pk}
 
 
@@ -113,7 +107,5 @@ def transaction_delete(call: Call) -> dict:
     if not ext_id:
         raise ApiError(code.EXT_ID_MISSING, "ext_id is required", {"ext_id": "required"})
     with domain_errors({services.TransactionNotFoundError: code.NOT_FOUND}):
-        services.transaction_delete(
-            client=call.client, ext_id=ext_id, action_source=CustomerActionLog.Source.BILLING_API
-        )
+        services.transaction_delete(client=call.client, ext_id=ext_id, action_source=Source.BILLING_API)
     return {}
