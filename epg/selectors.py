@@ -359,3 +359,16 @@ def archive_program_rows(
         queryset = queryset.filter(genres=genre_id)
     ids = list(queryset.order_by("-time_begin", "-id").values_list("id", flat=True)[:limit])
     return program_rows(Program.objects.filter(pk__in=ids))
+
+
+# --- ViewStats and DRM (tvmiddleware/other_apis/) ---------------------------------------------
+
+
+def program_on_epg_channel(*, program_id: int, epg_channel_id: int) -> bool:
+    """The programme exists in this EPG channel's guide."""
+    return Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id).exists()
+
+
+def program_epg_channel_id(*, program_id: int) -> int | None:
+    """The EPG channel of a programme, None when there is no such programme."""
+    return Program.objects.filter(pk=program_id).values_list("epg_channel_id", flat=True).first()

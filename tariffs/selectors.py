@@ -65,3 +65,13 @@ def account_open_subscriptions(*, client, account) -> dict[int, TariffSubscripti
         .filter(Q(account__isnull=True) | Q(account=account))
         .order_by("end_date")
     }
+
+
+# --- ViewStats (tvmiddleware/other_apis/): CustomerStatsInfo ----------------------------------
+
+
+def tariff_brief_list(*, client, tariff_ids) -> list[dict]:
+    """id, name and price of the operator's tariffs among `tariff_ids`, by id."""
+    return list(
+        Tariff.objects.for_client(client).filter(pk__in=tariff_ids).order_by("id").values("id", "name", "price")
+    )

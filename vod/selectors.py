@@ -409,3 +409,14 @@ def video_list(*, client: Any) -> Any:
 def visible_tariffs_of_video(*, video: Video) -> list[Tariff]:
     """Where a video is visible: its tariffs (enabled, used for the video list)."""
     return list(video.tariffs.filter(enabled=True, used_for_video_list=True).order_by("sort_order", "id"))
+
+
+# --- DRM (tvmiddleware/other_apis/): may the account watch this video -------------------------
+
+
+def video_in_tariffs(*, client_id: int, video_id: int, tariff_ids) -> bool:
+    """The operator's video exists, is enabled and is in one of `tariff_ids`."""
+    video = Video.objects.filter(pk=video_id, client_id=client_id).first()
+    if video is None or getattr(video, "enabled", True) is False:
+        return False
+    return video.tariffs.filter(pk__in=tariff_ids).exists()
