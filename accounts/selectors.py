@@ -459,3 +459,44 @@ def billing_customer_ids(
 def billing_customer_list(*, ids: Iterable[int]) -> QuerySet:
     """Customers by those ids (one page of billing_customer_ids), with what CustomerList shows."""
     return customers_for_listing(Customer.objects.filter(pk__in=list(ids)).order_by("id"))
+
+
+# --- the Dealers API (dealers/): a dealer's own subscribers -----------------------------------
+
+
+def dealer_customer_get(*, client, dealer, customer_id: int | None = None, ext_id: str = "") -> Customer | None:
+    """The operator's customer of this dealer by id, else by ext_id; None when not its own."""
+    qs = Customer.objects.for_client(client).filter(dealer=dealer).select_related("client")
+    if customer_id is not None:
+        return qs.filter(pk=customer_id).first()
+    return qs.filter(ext_id=ext_id).first()
+
+
+def dealer_account_get(*, client, dealer, account_id: int | None = None, abonement: str = "") -> Account | None:
+    """An account of one of this dealer's customers by id, else by abonement."""
+    qs = Account.objects.for_client(client).filter(customer__dealer=dealer).select_related("customer", "client")
+    if account_id is not None:
+        return qs.filter(pk=account_id).first()
+    return qs.filter(abonement=abonement).first()
+
+
+def dealer_device_get(*, client, dealer, device_id: int | None = None, device_uid: str = "") -> AccountDevice | None:
+    """A device bound to an account of this dealer's customers by id, else the first by uid."""
+    qs = (
+        AccountDevice.objects.for_client(client)
+        .filter(account__customer__dealer=dealer)
+        .select_related("account", "account__customer")
+    )
+    if device_id is not None:
+        return qs.filter(pk=device_id).first()
+    return qs.filter(device_uid=device_uid).order_by("id").first()
+
+
+def customer_one(*, client, customer_id: int) -> QuerySet[Customer]:
+    """The operator's customer as a one-row queryset (for the listing shapes' prefetches)."""
+    return Customer.objects.for_client(client).filter(pk=customer_id)
+
+
+def account_one(*, client, account_id: int) -> QuerySet[Account]:
+    """The operator's account as a one-row queryset (for the listing shapes' prefetches)."""
+    return Account.objects.for_client(client).filter(pk=account_id)

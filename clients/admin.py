@@ -37,6 +37,7 @@ from .models import (
     ClientUser,
     Country,
     Dealer,
+    DealerApiAccess,
     PlayDevice,
     PlayDeviceTemplate,
     PortalSettings,
@@ -381,3 +382,15 @@ class StaffUserAdmin(NotFoundOutsideScopeMixin, UserAdmin):
         role = user_role(request.user)
         if not role.superuser and role.client_id:
             services.staff_user_bind(user=form.instance, client_id=role.client_id)
+
+
+# --- Subscribers: a dealer's Dealers API key and allowed networks ------------------------------
+@admin.register(DealerApiAccess)
+class DealerApiAccessAdmin(OperatorScopedAdmin):
+    client_field = "dealer__client"
+    client_from = "dealer"
+    list_display = ("dealer", "enabled", "allowed_subnets")
+    search_fields = ("dealer__name",)
+
+    def save_model(self, request, obj, form, change):
+        services.dealer_api_access_save(access=obj)

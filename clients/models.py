@@ -229,3 +229,23 @@ class PortalSettings(ClientOwned):
 
     def __str__(self) -> str:
         return f"portal settings of {self.client_id}"
+
+
+class DealerApiAccess(models.Model):
+    """A dealer's Dealers API key and the networks its requests may come from (reference
+    dealers.md: "api_key ... subnets ... in the dealer's form"; empty: from anywhere)."""
+
+    dealer = models.OneToOneField(Dealer, on_delete=models.CASCADE, related_name="api_access")
+    api_key = models.CharField(max_length=64, default=generate_key)
+    allowed_subnets = models.TextField(
+        blank=True, default="", help_text="networks in CIDR form, one per line or comma-separated; empty: any"
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "clients_dealer_api_access"
+        verbose_name = "dealer API access"
+        verbose_name_plural = "dealer API access"
+
+    def __str__(self) -> str:
+        return f"API access of {self.dealer}"

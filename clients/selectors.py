@@ -14,6 +14,7 @@ from .models import (
     ClientUser,
     Country,
     Dealer,
+    DealerApiAccess,
     PlayDevice,
     PlayDeviceTemplate,
     PortalSettings,
@@ -262,3 +263,29 @@ def client_play_device_candidates(
     else:
         qs = qs.filter(play_device__system_name=system_name)
     return list(qs.order_by(*order_by)[:2])
+
+
+# --- the Dealers API (dealers/) ---------------------------------------------------------------
+
+
+def dealer_api_access_get(*, dealer_id: int) -> DealerApiAccess | None:
+    """The enabled API access of an enabled dealer of an enabled operator (the Dealers API's
+    authentication: the dealer's id names its operator), with the dealer and the operator."""
+    return (
+        DealerApiAccess.objects.select_related("dealer", "dealer__client")
+        .filter(dealer_id=dealer_id, enabled=True, dealer__enabled=True, dealer__client__enabled=True)
+        .first()
+    )
+
+
+def client_play_device_candidates(
+    *, client, client_play_device_id: int | None = None, system_name: str = "", order_by=("id",), limit: int = 2
+) -> list[ClientPlayDevice]:
+    """The operator's enabled device types named by id or by system name, in `order_by`
+    order, at most `limit` (the caller tells "none" from "ambiguous")."""
+    candidates = ClientPlayDevice.objects.for_client(client).filter(enabled=True).select_related("play_device")
+    if client_play_device_id is not None:
+        candidates = candidates.filter(pk=client_play_device_id)
+    else:
+        candidates = candidates.filter(play_device__system_name=system_name)
+    return list(candidates.order_by(*order_by)[:limit])

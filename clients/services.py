@@ -12,7 +12,16 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from .invalidation import clients_changed, device_types_changed
-from .models import Client, ClientPlayDevice, ClientUser, Dealer, PlayDevice, PlayDeviceTemplate, generate_key
+from .models import (
+    Client,
+    ClientPlayDevice,
+    ClientUser,
+    Dealer,
+    DealerApiAccess,
+    PlayDevice,
+    PlayDeviceTemplate,
+    generate_key,
+)
 
 # Seed 3.1.3: the supported device types, their group, and the answer format.
 # Legacy Linux STBs whose portals parse XML get XML; everything else JSON.
@@ -335,3 +344,17 @@ def dealer_save(*, dealer: Dealer, username: str = "", password: str = "") -> De
             staff_user_bind(user=user, client_id=dealer.client_id, dealer=dealer)
         clients_changed(dealer.client_id)
     return dealer
+
+
+# --- the Dealers API (dealers/): a dealer's API access -----------------------------------------
+
+
+def dealer_api_access_save(*, access: DealerApiAccess, new_key: bool = False) -> DealerApiAccess:
+    """Create or change a dealer's API access; `new_key` replaces the key (the old one stops
+    working at once: the key is read from the database on every request)."""
+    with transaction.atomic():
+        if new_key or not access.api_key:
+            access.api_key = generate_key()
+        access.full_clean()
+        access.save()
+    return access

@@ -15,7 +15,8 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from accounts.models import Account, AccountDevice, Customer
+from accounts.selectors import dealer_account_get, dealer_customer_get, dealer_device_get
+from clients.selectors import dealer_api_access_get
 from smarty.api import Api, ApiError, Call, String
 from smarty.api.params import Param, is_digits
 from smarty.api.signature import request_items, signature_matches
@@ -23,7 +24,6 @@ from smarty.logging import log_event
 from smarty.redaction import masked
 
 from . import errors
-from .models import DealerApiAccess
 
 LOGGER = "smarty_billing_in"
 
@@ -56,11 +56,7 @@ def authenticate_dealer(call: Call) -> None:
     dealer_id = str(call.data.get("dealer_id", "")).strip()
     if not is_digits(dealer_id) or len(dealer_id) > 15:
         raise refused
-    access = (
-        DealerApiAccess.objects.select_related("dealer", "dealer__client")
-        .filter(dealer_id=int(dealer_id), enabled=True, dealer__enabled=True, dealer__client__enabled=True)
-        .first()
-    )
+    access = dealer_api_access_get(dealer_id=int(dealer_id))
     if access is None or not access.api_key:
         raise refused
     given_key = str(call.data.get("api_key", ""))
@@ -149,57 +145,44 @@ def _missing(code: int, names: list[str], what: str) -> ApiError:
     return ApiError(code, f"{what}: pass {' or '.join(names)}", {n: f"pass one of {', '.join(names)}" for n in names})
 
 
-def customer_of(call: Call, code: int) -> Customer:
+def customer_of(call: Call, code: int) -> Any:
     """The dealer's customer named by `customer_id` or `ext_id`, else ApiError(code)."""
     customer_id = call.params.get("customer_id")
     ext_id = (call.params.get("ext_id") or "").strip()
     if customer_id is None and not ext_id:
         raise _missing(code, ["customer_id", "ext_id"], "Customer not found")
-    qs = Customer.objects.for_client(call.client).filter(dealer=call.state["dealer"]).select_related("client")
-    if customer_id is not None:
-        found, field = qs.filter(pk=customer_id).first(), "customer_id"
-    else:
-        found, field = qs.filter(ext_id=ext_id).first(), "ext_id"
+    found = dealer_customer_get(client=call.client, dealer=call.state["dealer"], customer_id=customer_id, ext_id=ext_id)
+    field = "customer_id" if customer_id is not None else "ext_id"
     if found is None:
         raise ApiError(code, "Customer not found", {field: "not found"})
     return found
 
 
-def account_of(call: Call, code: int) -> Account:
+def account_of(call: Call, code: int) -> Any:
     """The account of one of the dealer's customers named by `account_id` or `abonement`."""
     account_id = call.params.get("account_id")
     abonement = (call.params.get("abonement") or "").strip()
     if account_id is None and not abonement:
         raise _missing(code, ["account_id", "abonement"], "Account not found")
-    qs = (
-        Account.objects.for_client(call.client)
-        .filter(customer__dealer=call.state["dealer"])
-        .select_related("customer", "client")
+    found = dealer_account_get(
+        client=call.client, dealer=call.state["dealer"], account_id=account_id, abonement=abonement
     )
-    if account_id is not None:
-        found, field = qs.filter(pk=account_id).first(), "account_id"
-    else:
-        found, field = qs.filter(abonement=abonement).first(), "abonement"
+    field = "account_id" if account_id is not None else "abonement"
     if found is None:
         raise ApiError(code, "Account not found", {field: "not found"})
     return found
 
 
-def device_of(call: Call, code: int) -> AccountDevice:
+def device_of(call: Call, code: int) -> Any:
     """A device bound to an account of the dealer's customers, by `device_id` or `device_uid`."""
     device_id = call.params.get("device_id")
     device_uid = (call.params.get("device_uid") or "").strip()
     if device_id is None and not device_uid:
         raise _missing(code, ["device_id", "device_uid"], "Device not found")
-    qs = (
-        AccountDevice.objects.for_client(call.client)
-        .filter(account__customer__dealer=call.state["dealer"])
-        .select_related("account", "account__customer")
+    found = dealer_device_get(
+        client=call.client, dealer=call.state["dealer"], device_id=device_id, device_uid=device_uid
     )
-    if device_id is not None:
-        found, field = qs.filter(pk=device_id).first(), "device_id"
-    else:
-        found, field = qs.filter(device_uid=device_uid).order_by("id").first(), "device_uid"
+    field = "device_id" if device_id is not None else "device_uid"
     if found is None:
         raise ApiError(code, "Device not found", {field: "not found"})
     return found

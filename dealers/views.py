@@ -10,24 +10,25 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Account, Customer, CustomerActionLog
+from accounts.selectors import account_one, customer_one
 from accounts.services import accounts as account_services
-from accounts.services import customers as customer_services
-from accounts.services.accounts import AbonementTakenError, AccountExtIdTakenError, DeviceUidTakenError
+from accounts.services.accounts import AbonementTakenError, AccountExtIdTakenError, DeviceUidTakenError, Source
 from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailableError
+from billing import subscribers
 from billing.api import Abonement, Id, domain_errors, tariff_from
 from billing.views import shapes
 from billing.views.accounts import ACCOUNT_PARAMS, DEVICE_PARAMS, SORTS, TARIFF_REF, account_data, device_data
 from billing.views.accounts import RENAME as ACCOUNT_RENAME
 from billing.views.customers import CUSTOMER_PARAMS, CUSTOMER_WIRE_FIELDS, customer_data
 from billing.views.customers import RENAME as CUSTOMER_RENAME
+from clients.selectors import client_play_device_candidates
 from smarty.api import ApiError, Call, Flag, String
 from smarty.api.params import is_digits
 
 from . import errors
 from .api import account_of, customer_of, device_of, endpoint
 
-SOURCE = CustomerActionLog.Source.DEALERS_API
+SOURCE = Source.DEALERS_API
 ACCOUNT_REF = [Id("account_id"), Abonement()]
 CUSTOMER_REF = [Id("customer_id"), String("ext_id", max_length=128)]
 
@@ -69,14 +70,14 @@ def customer_create(call: Call) -> dict:
     with domain_errors(
         {ValidationError: code.INVALID, CustomerExtIdTakenError: code.EXT_ID_EXISTS}, rename=CUSTOMER_RENAME
     ):
-        customer = customer_services.customer_create(client=call.client, data=data, source=SOURCE)
+        customer = subscribers.customer_create(client=call.client, data=data, source=SOURCE)
     return {"id": customer.pk}
 
 
 @endpoint("/customer/info/", "CustomerInfo", params=CUSTOMER_REF, param_error=errors.CustomerInfo.NOT_FOUND)
 def customer_info(call: Call) -> dict:
     customer = customer_of(call, errors.CustomerInfo.NOT_FOUND)
-    found = shapes.customers_for_listing(Customer.objects.filter(pk=customer.pk)).get()
+    found = shapes.customers_for_listing(customer_one(client=call.client, customer_id=customer.pk)).get()
     return shapes.customer(found, listing=False)
 
 
@@ -91,7 +92,7 @@ def customer_tariff_assign(call: Call) -> dict:
     customer = customer_of(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
     with domain_errors({TariffUnavailableError: code.FAILED}):
-        customer_services.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
+        subscribers.customer_tariff_assign(customer=customer, tariffs=[tariff], source=SOURCE)
     return {}
 
 
@@ -106,7 +107,7 @@ def customer_tariff_remove(call: Call) -> dict:
     customer = customer_of(call, code.CUSTOMER_NOT_FOUND)
     tariff = tariff_from(call, code.TARIFF_NOT_FOUND)
     with domain_errors({TariffUnavailableError: code.FAILED}):
-        customer_services.customer_tariff_remove(customer=customer, tariffs=[tariff], source=SOURCE)
+        subscribers.customer_tariff_remove(customer=customer, tariffs=[tariff], source=SOURCE)
     return {}
 
 
@@ -135,7 +136,7 @@ def account_create(call: Call) -> dict:
         },
         rename=ACCOUNT_RENAME,
     ):
-        account = account_services.account_create(
+        account = subscribers.account_create(
             customer=customer, abonement=call.params["abonement"], password=password, data=data, source=SOURCE
         )
     return {"account_id": account.pk, "abonement": account.abonement, "password": account.raw_password}
@@ -144,7 +145,7 @@ def account_create(call: Call) -> dict:
 @endpoint("/account/info/", "AccountInfo", params=ACCOUNT_REF, param_error=errors.AccountInfo.NOT_FOUND)
 def account_info(call: Call) -> dict:
     found = account_of(call, errors.AccountInfo.NOT_FOUND)
-    account = shapes.accounts_for_listing(Account.objects.filter(pk=found.pk)).get()
+    account = shapes.accounts_for_listing(account_one(client=call.client, account_id=found.pk)).get()
     return shapes.account(account)
 
 
@@ -189,8 +190,6 @@ def account_modify(call: Call) -> dict:
     with_fields=True,
 )
 def account_device_create(call: Call) -> dict:
-    from clients.models import ClientPlayDevice
-
     code = errors.AccountDeviceCreate
     account = account_of(call, code.ACCOUNT_NOT_FOUND)
     device_uid = (call.params["device_uid"] or "").strip()
@@ -203,12 +202,13 @@ def account_device_create(call: Call) -> dict:
             "Pass system_name or client_play_device_id",
             {"system_name": "required", "client_play_device_id": "required"},
         )
-    candidates = ClientPlayDevice.objects.for_client(call.client).filter(enabled=True).select_related("play_device")
-    if cpd_id is not None:
-        candidates, field = candidates.filter(pk=cpd_id), "client_play_device_id"
-    else:
-        candidates, field = candidates.filter(play_device__system_name=system_name), "system_name"
-    candidates = list(candidates.order_by(*SORTS.get(call.params["sort_by"] or "", ("id",)))[:2])
+    field = "client_play_device_id" if cpd_id is not None else "system_name"
+    candidates = client_play_device_candidates(
+        client=call.client,
+        client_play_device_id=cpd_id,
+        system_name=system_name or "",
+        order_by=SORTS.get(call.params["sort_by"] or "", ("id",)),
+    )
     if not candidates:
         raise ApiError(code.DEVICE_TYPE_NOT_FOUND, "Device type not found", {field: "not found"})
     if len(candidates) > 1 and not call.params["sort_by"]:

@@ -393,3 +393,16 @@ def program_started_by(*, epg_channel_id: int, moment: dt.datetime) -> Program |
     """The programme of one EPG channel that starts at `moment`, or the nearest earlier one."""
     programs = Program.objects.filter(epg_channel_id=epg_channel_id, time_begin__lte=moment)
     return programs.order_by("-time_begin").first()
+
+
+# --- ViewStats and DRM (tvmiddleware/other_apis/) ---------------------------------------------
+
+
+def program_on_epg_channel(*, program_id: int, epg_channel_id: int) -> bool:
+    """The programme exists in this EPG channel's guide."""
+    return Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id).exists()
+
+
+def program_epg_channel_id(*, program_id: int) -> int | None:
+    """The EPG channel of a programme, None when there is no such programme."""
+    return Program.objects.filter(pk=program_id).values_list("epg_channel_id", flat=True).first()

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from .models import LoginStat, ViewRollup
+from .models import DeviceReport, LoginStat, ViewRollup
 from .recording import watching_now
 
 ACTIVE_SESSIONS_LIMIT = 500
@@ -214,3 +214,11 @@ def account_viewing(client_id: int | None, account_id: int, *, start: dt.datetim
 
     qs = _scoped(ViewEvent.objects.filter(account_id=account_id, started_at__gte=start, started_at__lt=end), client_id)
     return list(qs.order_by("-started_at")[:500])
+
+
+# --- Device Monitoring (tvmiddleware/other_apis/) ---------------------------------------------
+
+
+def device_has_system_info(*, uid: str) -> bool:
+    """The device has sent its system information (CommandList needs it first)."""
+    return DeviceReport.objects.filter(uid=uid, kind=DeviceReport.Kind.SYSTEM_INFO).exists()

@@ -339,3 +339,8 @@ def device_password_generate(*, uid: str, public_key_pem: str) -> str:
     encrypted = key.encrypt(password.encode(), padding.PKCS1v15())
     DevicePassword.objects.update_or_create(uid=uid, defaults={"password": make_password(password)})
     return base64.b64encode(encrypted).decode()
+
+
+# --- Device Monitoring (tvmiddleware/other_apis/): the report kinds a door saves ---------------
+
+ReportKind = DeviceReport.Kind

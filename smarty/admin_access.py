@@ -92,6 +92,7 @@ MODEL_SECTIONS: dict[str, str] = {
     "accounts.devicecommand": "subscribers",
     "accounts.customeractionlog": "subscribers",
     "clients.dealer": "subscribers",
+    "clients.dealerapiaccess": "subscribers",
     # Reports
     "monitoring.viewevent": "reports",
     # Service panel
@@ -104,7 +105,6 @@ MODEL_SECTIONS: dict[str, str] = {
 #: Models not placed above fall into their app's section.
 APP_SECTIONS: dict[str, str] = {
     "accounts": "subscribers",
-    "dealers": "subscribers",
     "tariffs": "billing",
     "billing": "billing",
     "channels": "content",

@@ -23,9 +23,9 @@ for prefix, module in (
     ("content/api/", "content.urls"),
     ("dealers/api/", "dealers.urls"),
     ("streaming/api/", "streaming.urls"),
-    ("device_monitoring/api/", "monitoring.urls"),
-    ("viewstats/api/", "monitoring.viewstats_urls"),
-    ("drm/api/", "monitoring.drm_urls"),
+    ("device_monitoring/api/", "tvmiddleware.other_apis.device_monitoring_urls"),
+    ("viewstats/api/", "tvmiddleware.other_apis.viewstats_urls"),
+    ("drm/api/", "tvmiddleware.other_apis.drm_urls"),
 ):
     try:
         __import__(module)

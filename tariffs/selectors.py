@@ -138,3 +138,13 @@ def tariff_subscription_get(*, client, subscription_id: int) -> TariffSubscripti
         .select_related("tariff", "customer")
         .first()
     )
+
+
+# --- ViewStats (tvmiddleware/other_apis/): CustomerStatsInfo ----------------------------------
+
+
+def tariff_brief_list(*, client, tariff_ids) -> list[dict]:
+    """id, name and price of the operator's tariffs among `tariff_ids`, by id."""
+    return list(
+        Tariff.objects.for_client(client).filter(pk__in=tariff_ids).order_by("id").values("id", "name", "price")
+    )

@@ -518,3 +518,14 @@ def target_banner_list(*, client: Any, with_relations: bool = False) -> Any:
     """The operator's banners in their order (with accounts, tariffs and cities if asked)."""
     qs = TargetBanner.objects.for_client(client).order_by("sort_order", "id")
     return qs.prefetch_related("accounts", "tariffs", "cities") if with_relations else qs
+
+
+# --- DRM (tvmiddleware/other_apis/): may the account watch this video -------------------------
+
+
+def video_in_tariffs(*, client_id: int, video_id: int, tariff_ids) -> bool:
+    """The operator's video exists, is enabled and is in one of `tariff_ids`."""
+    video = Video.objects.filter(pk=video_id, client_id=client_id).first()
+    if video is None or getattr(video, "enabled", True) is False:
+        return False
+    return video.tariffs.filter(pk__in=tariff_ids).exists()

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from clients.models import Dealer
-from dealers.models import DealerApiAccess
+from clients.models import Dealer, DealerApiAccess
 from tests import factories as f
 
 

@@ -12,8 +12,8 @@ import pytest
 from dealers import errors as dealer_errors
 from dealers import views as _dealer_views  # noqa: F401 - registers the methods
 from dealers.api import dealers
-from monitoring import views as _views  # noqa: F401 - registers the methods
-from monitoring.api import CustomerStatsInfo, DeviceMonitoring, StatPush, device_monitoring, drm, viewstats
+from tvmiddleware.other_apis import views as _views  # noqa: F401 - registers the methods
+from tvmiddleware.other_apis.api import CustomerStatsInfo, DeviceMonitoring, StatPush, device_monitoring, drm, viewstats
 
 APIS = {"viewstats": viewstats, "device-monitoring": device_monitoring, "drm": drm, "dealers": dealers}
 

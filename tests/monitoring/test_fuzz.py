@@ -12,9 +12,9 @@ import pytest
 
 from dealers import views as _dealer_views  # noqa: F401 - registers the methods
 from dealers.api import dealers
-from monitoring import views as _views  # noqa: F401 - registers the methods
-from monitoring.api import device_monitoring, drm, viewstats
 from tests import factories as f
+from tvmiddleware.other_apis import views as _views  # noqa: F401 - registers the methods
+from tvmiddleware.other_apis.api import device_monitoring, drm, viewstats
 
 GARBAGE = [
     "",
@@ -80,8 +80,7 @@ def _check(response, api_name: str) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("api", [viewstats, device_monitoring, drm, dealers], ids=lambda a: a.name)
 def test_garbage_in_every_parameter_answers_the_envelope(client, operator, unhandled, api):
-    from clients.models import Dealer
-    from dealers.models import DealerApiAccess
+    from clients.models import Dealer, DealerApiAccess
 
     session = f.SessionFactory(account=operator.account)
     dealer = Dealer.objects.create(client=operator.client, name="Fuzz")

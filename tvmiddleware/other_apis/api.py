@@ -1,4 +1,4 @@
-"""The monitoring app's wire: ViewStats (`/viewstats/api/`), Device Monitoring
+"""The wire of the monitoring APIs: ViewStats (`/viewstats/api/`), Device Monitoring
 (`/device_monitoring/api/`) and DRM (`/drm/api/`) (reference viewstats.md,
 device-monitoring.md, drm.md). Thin: parse, call monitoring.services, shape."""
 
@@ -10,6 +10,9 @@ from django.http.request import RawPostDataException
 
 from smarty.api import Api, ApiError, Call
 from smarty.api.params import json_loads
+from smarty.api.render import render
+
+from ..api import authenticate_session, choose_format
 
 # --- ViewStats ------------------------------------------------------------------------------
 
@@ -28,12 +31,6 @@ class CustomerStatsInfo:
     AUTH_REQUIRED = 403
 
 
-def _choose_format(call: Call) -> str:
-    from tvmiddleware.api import choose_format
-
-    return choose_format(call)
-
-
 def viewstats_available(client_id: int) -> bool:
     allowed = settings.SMARTY_VIEWSTATS_CLIENTS
     return not allowed or client_id in allowed
@@ -42,8 +39,6 @@ def viewstats_available(client_id: int) -> bool:
 def authenticate_viewstats(call: Call) -> None:
     """The TVMW session (authkey + client_id); a method without a 403 code answers its
     "wrong parameter" code instead."""
-    from tvmiddleware.api import authenticate_session
-
     try:
         authenticate_session(call)
     except ApiError as exc:
@@ -59,7 +54,7 @@ viewstats = Api(
     param_error_code=StatPush.BAD_PARAMS,
     logger="smarty_main",
     authenticators={"session": authenticate_viewstats},
-    choose_format=_choose_format,
+    choose_format=choose_format,
 )
 
 
@@ -139,6 +134,4 @@ drm = Api(
 def drm_refusal(text: str) -> HttpResponse:
     """HTTP 404 (what the license server reads) with the reference's reason, in the API
     envelope: `error` 404 (the reference's error field) and the reason as error_message."""
-    from smarty.api.render import render
-
     return render({"error": DRM_NOT_FOUND, "error_message": text}, "json", status=DRM_NOT_FOUND)

@@ -1,5 +1,5 @@
 """ViewStats, Device Monitoring and DRM methods (reference viewstats.md, device-monitoring.md,
-drm.md): parse, call the monitoring services, shape the answer."""
+drm.md): parse, call the monitoring services and the selectors, shape the answer."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
 
+from accounts.selectors import session_get_active
+from clients.selectors import client_get
+from epg.selectors import program_epg_channel_id, program_on_epg_channel
+from monitoring import services
+from monitoring.selectors import device_has_system_info
 from smarty.api import ApiError, Call, Number, String
+from smarty.api.params import json_loads
 from streaming.selectors import routing_channels
-from tariffs.selectors import account_tariff_ids
+from tariffs.selectors import account_tariff_ids, tariff_brief_list
+from vod.selectors import video_in_tariffs
 
-from . import services
 from .api import (
     CONTENT_ISSUE,
     DRM_TYPE_ISSUE,
@@ -27,7 +33,8 @@ from .api import (
     drm_refusal,
     viewstats,
 )
-from .models import DeviceReport
+
+ReportKind = services.ReportKind
 
 SESSION = [
     String("authkey", required=True, max_length=64),
@@ -48,11 +55,9 @@ SESSION = [
     not_available=CustomerStatsInfo.NOT_AVAILABLE,
 )
 def customer_stats_info(call: Call) -> dict:
-    from tariffs.models import Tariff
-
     account = call.account
     customer = account.customer
-    tariffs = Tariff.objects.filter(pk__in=account_tariff_ids(account)).order_by("id").values("id", "name", "price")
+    tariffs = tariff_brief_list(client=call.client, tariff_ids=account_tariff_ids(account))
     return {
         "error_message": "",
         "account_id": account.pk,
@@ -73,14 +78,11 @@ def _known_channel(call: Call, channel_id: int | None, name: str, tariff_ids: fr
 
 
 def _known_program(call: Call, channel_id: int, program_id: int | None) -> None:
-    from epg.models import Program
-
     if program_id is None:
         return
     channel = routing_channels(call.client.pk)[channel_id]
-    if (
-        channel.epg_channel_id is None
-        or not Program.objects.filter(pk=program_id, epg_channel_id=channel.epg_channel_id).exists()
+    if channel.epg_channel_id is None or not program_on_epg_channel(
+        program_id=program_id, epg_channel_id=channel.epg_channel_id
     ):
         raise ApiError(
             StatPush.BAD_PARAMS, "program_id: no such programme on this channel", {"program_id": "not found"}
@@ -189,8 +191,6 @@ def _objects(data: dict, name: str, *, limit: int) -> list[dict]:
 
 
 def services_json(text: str) -> Any:
-    from smarty.api.params import json_loads
-
     return json_loads(text)
 
 
@@ -232,7 +232,7 @@ def ping_push(call: Call) -> dict:
     payload["error_code"] = _number(data, "error_code", lo=-(2**31), hi=2**31)
     if payload["received"] > payload["sent"] or payload["lost"] > payload["sent"]:
         raise _bad("received", "more packets received or lost than sent")
-    return _save(DeviceReport.Kind.PING, ident, payload)
+    return _save(ReportKind.PING, ident, payload)
 
 
 @device_monitoring.method(
@@ -254,7 +254,7 @@ def speedtest_push(call: Call) -> dict:
     ident = _identity(data)
     payload = {n: _number(data, n, lo=0, hi=10**12) for n in ("min_time", "max_time", "avg_time")}
     payload["error_code"] = _number(data, "error_code", lo=-(2**31), hi=2**31)
-    return _save(DeviceReport.Kind.SPEEDTEST, ident, payload)
+    return _save(ReportKind.SPEEDTEST, ident, payload)
 
 
 METRIC_GROUPS = {
@@ -304,7 +304,7 @@ def metric_push(call: Call) -> dict:
             "name": _string(channel, "name"),
             "url": _string(channel, "url", max_length=2048),
         }
-    return _save(DeviceReport.Kind.METRICS, ident, payload)
+    return _save(ReportKind.METRICS, ident, payload)
 
 
 @device_monitoring.method(
@@ -320,8 +320,6 @@ def metric_push(call: Call) -> dict:
     **DM,
 )
 def system_info_push(call: Call) -> dict:
-    from clients.selectors import client_get
-
     data = call.state["json"]
     ident = _identity(data)
     client_id = _number(data, "client_id", required=False, lo=1, hi=2**53)
@@ -359,7 +357,7 @@ def system_info_push(call: Call) -> dict:
         }
         for a in _objects(data, "apps", limit=1000)
     ]
-    return _save(DeviceReport.Kind.SYSTEM_INFO, ident, payload, client_id=client_id)
+    return _save(ReportKind.SYSTEM_INFO, ident, payload, client_id=client_id)
 
 
 @device_monitoring.method(
@@ -372,7 +370,7 @@ def command_list(call: Call) -> dict:
     data = call.state["json"]
     uid = _string(data, "uid", max_length=128)
     build = {n: _string(data, n) for n in ("ro_build_display_id", "ro_build_version_incremental")}
-    if not DeviceReport.objects.filter(uid=uid, kind=DeviceReport.Kind.SYSTEM_INFO).exists():
+    if not device_has_system_info(uid=uid):
         raise ApiError(
             DeviceMonitoring.SYSTEM_INFO, "No system information from this device yet", {"uid": "no system info"}
         )
@@ -431,8 +429,6 @@ def drm_type(device: str) -> str | None:
 def ezdrm_content_access(call: Call) -> HttpResponse | dict:
     """The license server asks whether the session may watch the content: HTTP 200 when it
     may, HTTP 404 with the reason in plain text when not (reference drm.md)."""
-    from accounts.selectors import session_get_active
-
     p = call.params
     kind = drm_type(p["device"] or "")
     if kind is None:
@@ -461,17 +457,8 @@ def _may_watch(session, content_type: str, content_id: int) -> bool:
         channel = channels.get(content_id)
         return channel is not None and channel.enabled and bool(channel.tariff_ids & tariff_ids)
     if content_type == "epg":
-        from epg.models import Program
-
-        epg_id = Program.objects.filter(pk=content_id).values_list("epg_channel_id", flat=True).first()
+        epg_id = program_epg_channel_id(program_id=content_id)
         return epg_id is not None and any(
             c.epg_channel_id == epg_id and c.enabled and (c.tariff_ids & tariff_ids) for c in channels.values()
         )
-    from vod.models import Video
-
-    video = Video.objects.filter(pk=content_id, client_id=session.client_id).first()
-    if video is None:
-        return False
-    if getattr(video, "enabled", True) is False:
-        return False
-    return video.tariffs.filter(pk__in=tariff_ids).exists()
+    return video_in_tariffs(client_id=session.client_id, video_id=content_id, tariff_ids=tariff_ids)
