@@ -252,19 +252,6 @@ def dealer_get(*, client, dealer_id: int) -> Dealer | None:
     return Dealer.objects.for_client(client).filter(pk=dealer_id).first()
 
 
-def client_play_device_candidates(
-    *, client, client_play_device_id: int | None = None, system_name: str = "", order_by: Iterable[str] = ("id",)
-) -> list[ClientPlayDevice]:
-    """The operator's enabled device types by id (or else by system name), at most two, with
-    their PlayDevice, in that order (two say the choice is ambiguous)."""
-    qs = ClientPlayDevice.objects.for_client(client).filter(enabled=True).select_related("play_device")
-    if client_play_device_id is not None:
-        qs = qs.filter(pk=client_play_device_id)
-    else:
-        qs = qs.filter(play_device__system_name=system_name)
-    return list(qs.order_by(*order_by)[:2])
-
-
 # --- the Dealers API (dealers/) ---------------------------------------------------------------
 
 
@@ -279,10 +266,16 @@ def dealer_api_access_get(*, dealer_id: int) -> DealerApiAccess | None:
 
 
 def client_play_device_candidates(
-    *, client, client_play_device_id: int | None = None, system_name: str = "", order_by=("id",), limit: int = 2
+    *,
+    client,
+    client_play_device_id: int | None = None,
+    system_name: str = "",
+    order_by: Iterable[str] = ("id",),
+    limit: int = 2,
 ) -> list[ClientPlayDevice]:
-    """The operator's enabled device types named by id or by system name, in `order_by`
-    order, at most `limit` (the caller tells "none" from "ambiguous")."""
+    """The operator's enabled device types named by id or by system name, with their
+    PlayDevice, in `order_by` order, at most `limit` (two tell "ambiguous" from "none": the
+    Billing API's and the Dealers API's device choice)."""
     candidates = ClientPlayDevice.objects.for_client(client).filter(enabled=True).select_related("play_device")
     if client_play_device_id is not None:
         candidates = candidates.filter(pk=client_play_device_id)
