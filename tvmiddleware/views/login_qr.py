@@ -53,6 +53,7 @@ def qr_login_generate(call: Call) -> dict:
     "QRLoginImage",
     params=[String("token", required=True, max_length=64), String("format", default="png", choices=tuple(IMAGE_KINDS))],
     param_error_code=errors.QR_MISSING_PARAM,
+    extension=True,
 )
 def qr_login_image_view(call: Call) -> HttpResponse | dict:
     """Not a reference method: the image qrcode_url points at (the token is the secret)."""

@@ -169,6 +169,7 @@ def payment_qrcode(call: Call) -> dict:
     "PaymentQRCodeImage",
     params=[String("token", required=True, max_length=4000), String("format", default="png", choices=("png", "svg"))],
     param_error_code=errors.PAYMENT_BAD_PARAMS,
+    extension=True,
 )
 def payment_qrcode_image(call: Call) -> HttpResponse:
     """Not a reference method: the image saved_qrcode_url points at (signed, expires)."""
