@@ -17,11 +17,18 @@ from accounts.services.customers import CustomerExtIdTakenError, TariffUnavailab
 from billing import subscribers
 from billing.api import Abonement, Id, domain_errors, tariff_from
 from billing.views import shapes
-from billing.views.accounts import ACCOUNT_PARAMS, DEVICE_PARAMS, SORTS, TARIFF_REF, account_data, device_data
+from billing.views.accounts import (
+    ACCOUNT_PARAMS,
+    DEVICE_PARAMS,
+    SORTS,
+    TARIFF_REF,
+    account_data,
+    device_data,
+    new_device_of,
+)
 from billing.views.accounts import RENAME as ACCOUNT_RENAME
 from billing.views.customers import CUSTOMER_PARAMS, CUSTOMER_WIRE_FIELDS, customer_data
 from billing.views.customers import RENAME as CUSTOMER_RENAME
-from clients.selectors import client_play_device_candidates
 from smarty.api import ApiError, Call, Flag, String
 from smarty.api.params import is_digits
 
@@ -192,32 +199,12 @@ def account_modify(call: Call) -> dict:
 def account_device_create(call: Call) -> dict:
     code = errors.AccountDeviceCreate
     account = account_of(call, code.ACCOUNT_NOT_FOUND)
-    device_uid = (call.params["device_uid"] or "").strip()
-    if not device_uid:
-        raise ApiError(code.INVALID, "Invalid parameters: device_uid: required", {"device_uid": "required"})
-    system_name, cpd_id = call.params["system_name"], call.params["client_play_device_id"]
-    if not system_name and cpd_id is None:
-        raise ApiError(
-            code.DEVICE_TYPE_REQUIRED,
-            "Pass system_name or client_play_device_id",
-            {"system_name": "required", "client_play_device_id": "required"},
-        )
-    field = "client_play_device_id" if cpd_id is not None else "system_name"
-    candidates = client_play_device_candidates(
-        client=call.client,
-        client_play_device_id=cpd_id,
-        system_name=system_name or "",
-        order_by=SORTS.get(call.params["sort_by"] or "", ("id",)),
-    )
-    if not candidates:
-        raise ApiError(code.DEVICE_TYPE_NOT_FOUND, "Device type not found", {field: "not found"})
-    if len(candidates) > 1 and not call.params["sort_by"]:
-        raise ApiError(code.AMBIGUOUS_DEVICE_TYPE, "Several devices match; pass sort_by", {field: "ambiguous"})
+    device_uid, play_device = new_device_of(call, code)
     with domain_errors({ValidationError: code.INVALID, DeviceUidTakenError: code.UID_EXISTS}):
         account_services.account_device_create(
             account=account,
             device_uid=device_uid,
-            play_device=candidates[0].play_device,
+            play_device=play_device,
             data=device_data(call),
             source=SOURCE,
         )

@@ -284,24 +284,10 @@ def device_data(call: Call) -> dict:
     return data
 
 
-@endpoint(
-    "/account/device/create/",
-    "AccountDeviceCreate",
-    params=[
-        *ACCOUNT_REF,
-        String("device_uid", max_length=128),
-        String("system_name", max_length=64),
-        Id("client_play_device_id"),
-        Flag("filter_by_uid"),
-        String("sort_by", choices=("", *SORTS)),
-        *DEVICE_PARAMS,
-    ],
-    param_error=errors.AccountDeviceCreate.INVALID,
-    with_fields=True,
-)
-def account_device_create(call: Call) -> dict:
-    code = errors.AccountDeviceCreate
-    account = account_from(call, code.ACCOUNT_NOT_FOUND)
+def new_device_of(call: Call, code: type[errors.AccountDeviceCreate]):
+    """AccountDeviceCreate's device_uid and device type (by client_play_device_id or
+    system_name, `sort_by` choosing among several): the Billing and the Dealers API alike,
+    each with its own error codes (`code`). Returns (device_uid, play_device) or raises."""
     device_uid = (call.params["device_uid"] or "").strip()
     if not device_uid:
         raise ApiError(code.INVALID, "Invalid parameters: device_uid: required", {"device_uid": "required"})
@@ -325,11 +311,33 @@ def account_device_create(call: Call) -> dict:
         raise ApiError(code.DEVICE_TYPE_NOT_FOUND, "Device type not found", {field: "not found"})
     if len(candidates) > 1 and not call.params["sort_by"]:
         raise ApiError(code.AMBIGUOUS_DEVICE_TYPE, "Several devices match; pass sort_by", {field: "ambiguous"})
+    return device_uid, candidates[0].play_device
+
+
+@endpoint(
+    "/account/device/create/",
+    "AccountDeviceCreate",
+    params=[
+        *ACCOUNT_REF,
+        String("device_uid", max_length=128),
+        String("system_name", max_length=64),
+        Id("client_play_device_id"),
+        Flag("filter_by_uid"),
+        String("sort_by", choices=("", *SORTS)),
+        *DEVICE_PARAMS,
+    ],
+    param_error=errors.AccountDeviceCreate.INVALID,
+    with_fields=True,
+)
+def account_device_create(call: Call) -> dict:
+    code = errors.AccountDeviceCreate
+    account = account_from(call, code.ACCOUNT_NOT_FOUND)
+    device_uid, play_device = new_device_of(call, code)
     with domain_errors({ValidationError: code.INVALID, DeviceUidTakenError: code.UID_EXISTS}):
         device = account_services.account_device_create(
             account=account,
             device_uid=device_uid,
-            play_device=candidates[0].play_device,
+            play_device=play_device,
             data=device_data(call),
             source=SOURCE,
         )
