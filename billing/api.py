@@ -24,6 +24,7 @@ from clients.selectors import client_get
 from smarty.api import Api, ApiError, Call, json_loads
 from smarty.api.params import Param, whole_number
 from smarty.api.signature import request_items, signature_matches
+from smarty.db import run_with_retry
 from smarty.logging import log_event
 from smarty.redaction import masked
 from tariffs.selectors import tariff_get
@@ -104,10 +105,16 @@ def endpoint(
     params: Iterable[Param] = (),
     param_error: int = errors.UNKNOWN,
     with_fields: bool = False,
+    transactional: bool = True,
 ) -> Callable[[Callable[[Call], dict | None]], Callable[[Call], dict | None]]:
     """Register a signed Billing API method. `param_error` is the method's code for a
     malformed or missing parameter; `with_fields` adds the reference's `error_fields` object
-    to the success envelope (the methods whose response lists it)."""
+    to the success envelope (the methods whose response lists it).
+
+    A `transactional` method (all but those that talk to a payment gateway) runs as one
+    database transaction, run again from the start when the database aborts it with a
+    deadlock or a lock wait timeout (smarty.db.run_with_retry): a billing system gets 0 or
+    the method's own code, never a random "unknown error" for a collision it did not cause."""
 
     def register(handler: Callable[[Call], dict | None]) -> Callable[[Call], dict | None]:
         def run(call: Call) -> dict:
@@ -115,7 +122,8 @@ def endpoint(
             body: dict[str, Any] = {"error_message": ""}
             if with_fields:
                 body["error_fields"] = {}
-            body.update(handler(call) or {})
+            result = run_with_retry(lambda: handler(call)) if transactional else handler(call)
+            body.update(result or {})
             return body
 
         run.__name__ = handler.__name__

@@ -126,7 +126,11 @@ def money(value: object, *, name: str = "amount") -> Decimal:
 
 
 def _lock_customer(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().select_related("client").get(pk=customer.pk)
+    """Lock the customer row, and only it. A join in the same SELECT ... FOR UPDATE would lock
+    the operator's row too, which every concurrent INSERT of the operator holds in shared mode
+    through its foreign key: the two wait on each other (MariaDB error 1213). Lock order
+    everywhere: the customer, then its accounts."""
+    return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
 # --- transactions -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 assigning or removing tariffs, and tariff subscriptions (paid periods). Each runs the accounts
 service and then the internal billing's charge (`customer_charge`) in the same database
 transaction, so a tariff given through any door is charged, and a DEBT settled, the same way.
+Each locks the customer row before it writes anything (see billing.services._lock_customer for
+the order), so concurrent writes for one customer queue up instead of deadlocking.
 
 The charge is billing's step: the accounts services change subscribers and know nothing of
 money, billing builds on them (see docs/architecture.md). Every door (Billing API, Dealers API,
@@ -26,7 +28,7 @@ from clients.invalidation import clients_changed
 from tariffs.invalidation import tariffs_changed
 from tariffs.models import Tariff, TariffSubscription
 
-from .services import customer_charge
+from .services import _lock_customer, customer_charge
 
 __all__ = [
     "account_create",
@@ -77,6 +79,9 @@ def account_create(
     """accounts' account_create, then the charge: a new account may owe its tariffs, or come
     into DEBT when its customer's balance does not cover them."""
     with transaction.atomic():
+        # The customer first: the INSERT below holds its row in shared mode (the foreign key),
+        # and two requests that both hold it so cannot both take it for the charge.
+        _lock_customer(customer)
         account = account_services.account_create(
             customer=customer,
             abonement=abonement,
@@ -96,6 +101,7 @@ def account_tariff_assign(
     """Give the account the tariffs and charge (an assignment re-checks the balance even when
     nothing was new). Returns the ids newly assigned."""
     with transaction.atomic():
+        _lock_customer(account.customer)
         ids = account_services.account_tariff_assign(account=account, tariffs=tariffs, source=source, user=user)
         customer_charge(customer=account.customer)
     return ids
@@ -106,6 +112,7 @@ def account_tariff_remove(
 ) -> list[int]:
     """Take the tariffs from the account; charge when something was removed."""
     with transaction.atomic():
+        _lock_customer(account.customer)
         ids = account_services.account_tariff_remove(account=account, tariffs=tariffs, source=source, user=user)
         if ids:
             customer_charge(customer=account.customer)
@@ -117,6 +124,7 @@ def customer_tariff_assign(
 ) -> list[int]:
     """Give the customer (so every account of it) the tariffs and charge."""
     with transaction.atomic():
+        _lock_customer(customer)
         ids = customer_services.customer_tariff_assign(customer=customer, tariffs=tariffs, source=source, user=user)
         customer_charge(customer=customer)
     return ids
@@ -127,6 +135,7 @@ def customer_tariff_remove(
 ) -> list[int]:
     """Take the tariffs from the customer; charge when something was removed."""
     with transaction.atomic():
+        _lock_customer(customer)
         ids = customer_services.customer_tariff_remove(customer=customer, tariffs=tariffs, source=source, user=user)
         if ids:
             customer_charge(customer=customer)
@@ -182,6 +191,7 @@ def tariff_subscription_create(
     else:
         end = None
     with transaction.atomic():
+        _lock_customer(customer)
         TariffSubscription.objects.filter(customer=customer, account=account, tariff=tariff, is_closed=False).update(
             is_closed=True
         )
@@ -212,6 +222,7 @@ def tariff_subscription_delete(*, subscription: TariffSubscription) -> None:
     """Delete a subscription; its tariff is taken from the owner unless another open
     subscription of it remains."""
     with transaction.atomic():
+        _lock_customer(subscription.customer)
         others = (
             TariffSubscription.objects.filter(
                 customer_id=subscription.customer_id,

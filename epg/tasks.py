@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from smarty.commands import LockBusyError, command_lock
+from smarty.commands import run_exclusive
 
 from . import services
 from .models import EpgChannel, EpgSource
@@ -15,14 +15,12 @@ from .models import EpgChannel, EpgSource
 @shared_task(name="epg.tasks.epg_import")
 def epg_import(source_id: int | None = None, force: bool = False) -> str:
     """All enabled sources (or one): the beat equivalent of `epg_import`."""
-    try:
-        with command_lock("epg_import"):
-            sources = None
-            if source_id is not None:
-                sources = list(EpgSource.objects.filter(pk=source_id))
-            return services.epg_import(sources=sources, force=force).line()
-    except LockBusyError:
-        return "epg_import is already running"
+
+    def work() -> str:
+        sources = list(EpgSource.objects.filter(pk=source_id)) if source_id is not None else None
+        return services.epg_import(sources=sources, force=force).line()
+
+    return run_exclusive("epg_import", work)
 
 
 @shared_task(name="epg.tasks.epg_channel_force_import")
@@ -37,18 +35,12 @@ def epg_channel_force_import(epg_channel_id: int) -> str:
 @shared_task(name="epg.tasks.epg_cleanup")
 def epg_cleanup() -> str:
     """Old programmes beyond SMARTY_EPG_RETENTION_DAYS: the beat equivalent of `epg_cleanup`."""
-    try:
-        with command_lock("epg_cleanup"):
-            return f"{services.epg_cleanup()} programmes removed"
-    except LockBusyError:
-        return "epg_cleanup is already running"
+    return run_exclusive("epg_cleanup", lambda: f"{services.epg_cleanup()} programmes removed")
 
 
 @shared_task(name="epg.tasks.premiere_import")
 def premiere_import() -> str:
-    try:
-        with command_lock("premiere_import"):
-            results = services.premiere_import_all()
-            return f"{sum(r.premieres for r in results)} premieres"
-    except LockBusyError:
-        return "premiere_import is already running"
+    def work() -> str:
+        return f"{sum(r.premieres for r in services.premiere_import_all())} premieres"
+
+    return run_exclusive("premiere_import", work)

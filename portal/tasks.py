@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from smarty.commands import LockBusyError, command_lock
+from smarty.commands import run_exclusive
 
 from . import services
 from .models import DataSource
@@ -14,12 +14,12 @@ from .models import DataSource
 @shared_task(name="portal.tasks.portal_feeds_fetch")
 def portal_feeds_fetch() -> str:
     """Every widget data source that is due: the beat equivalent of `portal_feeds_fetch`."""
-    try:
-        with command_lock("portal_feeds_fetch"):
-            ok, failed = services.data_sources_fetch_due()
-            return f"portal_feeds_fetch: {ok} fetched, {failed} failed"
-    except LockBusyError:
-        return "portal_feeds_fetch is already running"
+
+    def work() -> str:
+        ok, failed = services.data_sources_fetch_due()
+        return f"portal_feeds_fetch: {ok} fetched, {failed} failed"
+
+    return run_exclusive("portal_feeds_fetch", work)
 
 
 @shared_task(name="portal.tasks.data_source_fetch")

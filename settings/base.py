@@ -91,6 +91,10 @@ DATABASE_URL = env_str("SMARTY_DATABASE_URL", f"sqlite:///{VAR_DIR / 'smarty.sql
 DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("SMARTY_DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A transaction the database aborts with a deadlock or a lock wait timeout is run again, up to
+# this many times in all, after a jittered pause of about attempt x delay seconds (smarty/db.py).
+SMARTY_DB_RETRY_ATTEMPTS = env_int("SMARTY_DB_RETRY_ATTEMPTS", 5)
+SMARTY_DB_RETRY_DELAY = env_float("SMARTY_DB_RETRY_DELAY", 0.05)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------

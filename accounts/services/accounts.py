@@ -289,7 +289,10 @@ def account_modify(
     data = dict(data or {})
     _check_fields(data, ACCOUNT_FIELDS | ACCOUNT_CARD_FIELDS)
     with transaction.atomic():
-        account = Account.objects.select_for_update().select_related("customer", "client").get(pk=account.pk)
+        # The customer, then the account (the order of every billing write), each row alone:
+        # a join in a FOR UPDATE would lock the operator's row as well.
+        list(Customer.objects.select_for_update().filter(pk=account.customer_id).values_list("pk", flat=True))
+        account = Account.objects.select_for_update().get(pk=account.pk)
         if "customer" in data and data["customer"].client_id != account.client_id:
             raise ValidationError({"customer": ["not found"]})
         before = {name: getattr(account, name) for name in data}

@@ -177,7 +177,8 @@ def customer_modify(
     data = dict(data)
     _check_fields(data, CUSTOMER_FIELDS)
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().select_related("client").get(pk=customer.pk)
+        # Only the customer row: a joined operator row would be locked with it.
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = {name: getattr(customer, name) for name in data}
         for name, value in data.items():
             setattr(customer, name, value)

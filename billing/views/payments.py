@@ -28,6 +28,8 @@ def _gateway_error(exc: GatewayError, allowed: type) -> ApiError:
     "CustomerMerchantUrl",
     params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Amount("amount")],
     param_error=errors.CustomerMerchantUrl.BAD_AMOUNT,
+    # The gateway is called over the network: never inside a held transaction, never twice.
+    transactional=False,
 )
 def customer_merchant_url(call: Call) -> dict:
     code = errors.CustomerMerchantUrl
@@ -57,6 +59,8 @@ def _amount(call: Call, code: int):
     "CustomerPaymentCreate",
     params=[*CUSTOMER_REF, String("merchant_type", max_length=32), Amount("amount")],
     param_error=PAYMENT.BAD_REQUEST,
+    # The gateway is called over the network: never inside a held transaction, never twice.
+    transactional=False,
 )
 def customer_payment_create(call: Call) -> dict:
     customer = customer_from(call, PAYMENT.CUSTOMER_NOT_FOUND)
@@ -92,6 +96,8 @@ def customer_payment_create(call: Call) -> dict:
         String("card_cvv", max_length=8),
     ],
     param_error=PROCESS.BAD_REQUEST,
+    # The gateway is called over the network: never inside a held transaction, never twice.
+    transactional=False,
 )
 def customer_payment_process(call: Call) -> dict:
     customer = customer_from(call, PROCESS.CUSTOMER_NOT_FOUND)
@@ -128,6 +134,8 @@ def customer_payment_process(call: Call) -> dict:
     "CustomerSavedCardPay",
     params=[Abonement(), Amount("amount")],
     param_error=errors.CustomerSavedCardPay.INVALID,
+    # The gateway is called over the network: never inside a held transaction, never twice.
+    transactional=False,
 )
 def customer_saved_card_pay(call: Call) -> dict:
     code = errors.CustomerSavedCardPay

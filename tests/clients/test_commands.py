@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from channels.models import Channel, ChannelCategory
 from clients.models import Client, ClientPlayDevice, ClientUser, PlayDevice, PlayDeviceTemplate
 from clients.services import SYSTEM_DEVICES, SYSTEM_TEMPLATES
-from smarty.commands import LockBusyError, LockUnavailableError, command_lock
+from smarty.commands import LockBusyError, command_lock
 
 from .. import factories as f
 
@@ -192,6 +192,7 @@ def test_flushall_clears_cached_values():
     assert cache.get("something") is None
 
 
+@pytest.mark.django_db
 def test_a_second_run_of_a_locked_command_is_refused_while_the_first_runs():
     with command_lock("demo_lock"):
         with pytest.raises(LockBusyError):
@@ -212,23 +213,3 @@ def test_load_demo_prints_logins_and_is_idempotent():
     assert account.check_password(first["password"])
     assert get_user_model().objects.get(username=first["admin_username"]).check_password(first["admin_password"])
     assert Channel.objects.filter(client=client).count() == 10
-
-
-def test_a_cache_that_cannot_lock_fails_the_command_instead_of_calling_it_already_running(monkeypatch):
-    from smarty import commands
-
-    monkeypatch.setattr(commands, "_uses_shared_cache", lambda: True)
-    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: None)  # what a cache down answers
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append
-    logger = logging.getLogger("smarty_management")
-    logger.addHandler(handler)
-    try:
-        with pytest.raises(LockUnavailableError) as excinfo:  # a CommandError: the command exits 1
-            call_command("charge_tariffs")
-    finally:
-        logger.removeHandler(handler)
-    assert "cannot lock" in str(excinfo.value) and "already running" not in str(excinfo.value)
-    assert not isinstance(excinfo.value, LockBusyError)
-    assert any("MANAGEMENT_COMMAND_ERROR" in r.getMessage() for r in records)

@@ -87,11 +87,11 @@ def test_epg_import_refuses_unknown_sources(two_sources, args, message):
         run("epg_import", *args)
 
 
-def test_epg_import_reports_a_failed_source_on_stderr(make_source, make_channel, tmp_path):
+def test_epg_import_reports_a_failed_source_on_stderr_and_fails(make_source, make_channel, tmp_path):
     make_channel(make_source(tmp_path / "missing.xml", name="Broken"), "a")
-    out, err = run("epg_import")
-    assert "1 sources (1 failed)" in out
-    assert err.startswith("Broken: error: no such file")
+    with pytest.raises(CommandError, match=r"1 sources \(1 failed\)"):
+        call_command("epg_import", stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert err.getvalue().startswith("Broken: error: no such file")
 
 
 # -- epg_channel_import --------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """epg_import: import the TV guide of every enabled EPG source, or of one (cron: seed 2.5.19,
-`0 5,9,13 * * *`; Celery beat: epg.tasks.epg_import)."""
+`0 5,9,13 * * *`; Celery beat: epg.tasks.epg_import). Exits non-zero when a source failed."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.core.management.base import CommandError
 
 from epg.services import epg_import
 from smarty.commands import SmartyCommand
@@ -28,7 +30,11 @@ class Command(SmartyCommand):
             force=options["force"],
             progress=lambda src: lambda items, total: self.progress(items, total, label=src.name),
         )
-        for result in summary.results:
-            if not result.ok:
-                self.stderr.write(f"{result.source}: {result.status()}")
+        failed = [result for result in summary.results if not result.ok]
+        for result in failed:
+            self.stderr.write(f"{result.source}: {result.status()}")
+        if failed:
+            # A cron owner (and the log: MANAGEMENT_COMMAND_ERROR) must see a failed import; the
+            # guide of a failed source stays as it was.
+            raise CommandError(f"epg_import: {summary.line()}")
         return f"epg_import: {summary.line()}"
