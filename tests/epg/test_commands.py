@@ -108,6 +108,7 @@ def listed_source(make_source, http_server):
     return source
 
 
+@pytest.mark.django_db  # the command's lock is taken on the database server
 def test_epg_channel_import_needs_a_source():
     with pytest.raises(CommandError, match="--epg_source_id or --epg_source_name"):
         run("epg_channel_import")
