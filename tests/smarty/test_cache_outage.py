@@ -241,6 +241,9 @@ def test_redis_paused_during_a_deactivation_refuses_the_old_authkey_and_waits_on
         failures = breaker.failures
         os.kill(proc.pid, signal.SIGSTOP)
         try:
+            # A device request meets the paused Redis first: the deactivation's invalidations
+            # then never reach it (no command of theirs is even sent).
+            assert _status(client, operator, authkey)["is_active"] == 1
             account_deactivate(account=operator.account)
             for _ in range(5):
                 assert _status(client, operator, authkey)["is_active"] == 0
