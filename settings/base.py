@@ -104,28 +104,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("SMARTY_REDIS_URL", "")
 REDIS_CLUSTER_NODES = env_list("SMARTY_REDIS_CLUSTER_NODES", [])
 CACHE_KEY_PREFIX = env_str("SMARTY_CACHE_KEY_PREFIX", "smarty")
+# When the cache is down (docs/architecture.md): each command waits at most this long; after a
+# failure the process skips the cache for SMARTY_CACHE_BREAKER_SECONDS; a write whose
+# invalidation was lost is seen by every process within SMARTY_CACHE_EPOCH_SECONDS.
+CACHE_SOCKET_TIMEOUT = env_float("SMARTY_CACHE_SOCKET_TIMEOUT", 0.25)
+SMARTY_CACHE_BREAKER_SECONDS = env_float("SMARTY_CACHE_BREAKER_SECONDS", 5.0)
+SMARTY_CACHE_EPOCH_SECONDS = env_float("SMARTY_CACHE_EPOCH_SECONDS", 5.0)
 if REDIS_CLUSTER_NODES:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "smarty.cache_backends.GuardedRedisCache",
             "LOCATION": "redis://" + REDIS_CLUSTER_NODES[0],
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "CLIENT_CLASS": "smarty.cache_backends.RedisClusterClient",
                 "STARTUP_NODES": REDIS_CLUSTER_NODES,
+                "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
 elif REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "smarty.cache_backends.GuardedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
                 # A Redis outage degrades to the database instead of failing requests.
                 "IGNORE_EXCEPTIONS": True,
             },

@@ -19,8 +19,15 @@ Invalidating:
   AppConfig.ready(), and the *_changed functions it exports); no app bumps another app's
   dependency names (docs/architecture.md, "Caching").
 
-If the cache is down (django-redis with IGNORE_EXCEPTIONS, or a backend that raises), values
-are built from the database and nothing is remembered: the API keeps answering.
+When the cache is down (docs/architecture.md, "When the cache is down"):
+- The circuit breaker (smarty/cache_backends.py) makes every cache command of the process fail
+  at once for SMARTY_CACHE_BREAKER_SECONDS after one failed; values are built from the
+  database meanwhile, and nothing is remembered: the API keeps answering.
+- A bump that could not reach the cache is a lost invalidation: the value cached before the
+  write would be served again once the cache is back. Such a bump raises the cache epoch, a
+  counter kept in the database (smarty.models.CacheEpoch) and part of every generation key:
+  every process re-reads it after its own breaker closed and at least every
+  SMARTY_CACHE_EPOCH_SECONDS, so no value cached before the write is used longer than that.
 """
 
 from __future__ import annotations
@@ -36,9 +43,12 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
+from .cache_backends import breaker
 from .logging import log_event
+from .models import CacheEpoch
 
 T = TypeVar("T")
 _GEN = "gen:"
@@ -69,6 +79,71 @@ def _fresh() -> int:
     return secrets.randbelow(1 << 40) + 1
 
 
+# -- the cache epoch: lost invalidations ------------------------------------------------------
+
+
+class _Epoch:
+    """This process's copy of the database's cache epoch and when it was read."""
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+        self.read_at = 0.0
+        self.trips = 0
+        self._lock = threading.Lock()
+
+    def current(self) -> int:
+        """The epoch, re-read from the database when this process's breaker opened since the
+        last read, or SMARTY_CACHE_EPOCH_SECONDS passed (0: only after a breaker opening)."""
+        interval = float(getattr(settings, "SMARTY_CACHE_EPOCH_SECONDS", 5))
+        now = breaker.clock()
+        stale = self.trips != breaker.trips or (interval > 0 and (self.value is None or now - self.read_at >= interval))
+        if stale:
+            with self._lock:
+                self.trips = breaker.trips
+                self.value = epoch_read()
+                self.read_at = now
+        return self.value or 0
+
+    def forget(self) -> None:
+        self.value = None
+        self.read_at = 0.0
+
+
+_epoch = _Epoch()
+
+
+def epoch_read() -> int:
+    """The cache epoch in the database (0 before the first lost invalidation)."""
+    return CacheEpoch.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
+def epoch_raise() -> None:
+    """Outdate every cached value in every process (within SMARTY_CACHE_EPOCH_SECONDS): a
+    write's invalidation did not reach the cache. One short UPDATE, outside any transaction
+    the caller holds (on commit), so writers do not queue on the row during an outage."""
+
+    def write() -> None:
+        with transaction.atomic():
+            if not CacheEpoch.objects.filter(pk=1).update(value=F("value") + 1):
+                try:
+                    with transaction.atomic():
+                        CacheEpoch.objects.create(pk=1, value=1)
+                except IntegrityError:
+                    CacheEpoch.objects.filter(pk=1).update(value=F("value") + 1)
+        _epoch.forget()
+        log_event("smarty_cache", "OBJECT_INVALIDATED", object="*", deps_key="epoch")
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(write)
+    else:
+        write()
+
+
+def _gen_prefix() -> str:
+    epoch = _epoch.current()
+    return f"{_GEN}{epoch}:" if epoch else _GEN
+
+
 def _resolve(gen_keys: list[str], found: dict) -> tuple[int, ...]:
     """The generations of gen_keys from a get_many result, creating the missing ones."""
     values = []
@@ -84,21 +159,41 @@ def _resolve(gen_keys: list[str], found: dict) -> tuple[int, ...]:
 
 def generations(deps: Iterable[str]) -> list[int]:
     """The current generation of each dependency (one cache round trip when all exist)."""
-    gen_keys = [_GEN + d for d in deps]
-    if not gen_keys:
+    deps = list(deps)
+    if not deps:
         return []
+    if breaker.is_open():
+        return [_fresh() for _ in deps]
+    prefix = _gen_prefix()
+    gen_keys = [prefix + d for d in deps]
     return list(_resolve(gen_keys, cache.get_many(gen_keys)))
 
 
 def bump(*deps: str) -> None:
-    """Invalidate everything that depends on any of `deps`."""
+    """Invalidate everything that depends on any of `deps`; when the cache cannot be
+    reached, raise the cache epoch instead (the module's docstring)."""
+    if not deps:
+        return
+    if breaker.is_open():
+        epoch_raise()
+        return
+    failures = breaker.failures
+    prefix = _gen_prefix()
     for d in deps:
-        key = _GEN + d
+        key = prefix + d
         try:
-            cache.incr(key)
+            if cache.incr(key) is None:  # a backend ignoring its errors answers None
+                if breaker.failures == failures:  # not already counted by the guarded backend
+                    breaker.trip()
+                break
         except ValueError:
             cache.set(key, _fresh(), timeout=None)
+        except Exception:  # noqa: BLE001 - a failing cache must not fail the write
+            breaker.trip()
+            break
         log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
+    if breaker.failures != failures:
+        epoch_raise()
 
 
 def bump_now_and_on_commit(*deps: str, now: bool = True) -> None:
@@ -150,8 +245,11 @@ def cached(
     if local:
         return _cached_local(name, parts, list(deps), build, timeout)
     deps = list(deps)
+    if breaker.is_open():
+        return build()
     key = "v:" + ":".join([name, *map(key_part, parts)])
-    gen_keys = [_GEN + d for d in deps]
+    prefix = _gen_prefix()
+    gen_keys = [prefix + d for d in deps]
     try:
         found = cache.get_many([key, *gen_keys])
         gens = _resolve(gen_keys, found)
@@ -213,7 +311,16 @@ local_values = LocalValues()
 
 
 def _unavailable(deps: int) -> None:
+    """A backend that raises instead of ignoring its errors failed: skip it for a while."""
     logger.warning("CACHE_UNAVAILABLE", extra={"event": "CACHE_UNAVAILABLE", "context": {"deps": deps}})
+    breaker.trip()
+
+
+def breaker_reset() -> None:
+    """Use the cache again at once, with the epoch as last read (tests; after a repair)."""
+    breaker.reset()
+    _epoch.trips = breaker.trips
+    _epoch.forget()
 
 
 def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
@@ -225,6 +332,8 @@ def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
 
 
 def _local_generations(deps: Sequence[str]) -> list[int] | None:
+    if breaker.is_open():
+        return None
     try:
         gens = generations(deps)
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request

@@ -159,7 +159,7 @@ class MaintenanceAdmin(OperatorScopedAdmin):
 
 @admin.register(StreamToken)
 class StreamTokenAdmin(OperatorScopedAdmin):
-    """Issued tokens, for support: read only."""
+    """Token claims made while the cache was down, for support: read only."""
 
     list_display = ("token", "account", "stream_service", "content_type", "content_id", "expires_at", "used_at")
     list_filter = ("content_type",)

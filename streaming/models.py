@@ -106,7 +106,9 @@ class Maintenance(ClientOwned):
 
 
 class StreamToken(ClientOwned):
-    """A one-time stream token handed out in a URL and checked by the streaming server."""
+    """A stream token's claim made while the cache was down (streaming/services.py): `token`
+    is the digest of the signed token, one row per claimed token (unique: one winner).
+    Tokens themselves are not stored; claims normally live in the cache with an expiry."""
 
     token = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE)

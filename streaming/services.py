@@ -8,28 +8,29 @@ tasks) call these and map the exceptions below to their own codes.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
+import hashlib
 import ipaddress
 import random
-import secrets
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channels.models import Channel
 from smarty.logging import log_event, mask_secret
 
-from . import routing
+from . import routing, tokens
 from .invalidation import streaming_changed
 from .models import Maintenance, StreamService, StreamToken
 from .probes import ProbeReport, probe_service
 from .sandbox import run_routing_script
-from .selectors import routing_snapshot, stream_token_get
+from .selectors import routing_snapshot, stream_token_claim_get
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -81,22 +82,19 @@ def stream_token_create(
     content: routing.ContentInfo,
     now: dt.datetime,
 ) -> str:
-    """A new unguessable token (160 random bits) for one viewer, service and content; one
-    INSERT. It must be first used within the service's token TTL."""
-    token = secrets.token_hex(20)
+    """A new signed token (streaming/tokens.py) for one viewer, service and content; it must be
+    first used within the service's token TTL. Writes nothing."""
     ttl = service.token_ttl or settings.SMARTY_STREAM_TOKEN_TTL
-    StreamToken.objects.create(
+    return tokens.token_encode(
         client_id=client_id,
-        token=token,
         account_id=viewer.account_id,
-        stream_service_id=service.id,
-        content_type=kind,
+        service_id=service.id,
+        first_use_by=int((now + dt.timedelta(seconds=ttl)).timestamp()),
+        kind=kind,
         content_id=str(content.id),
-        content_names=list(content.stream_names) if service.bind_to_content else [],
-        ip_address=_valid_ip(viewer.ip) if service.bind_to_ip else None,
-        expires_at=now + dt.timedelta(seconds=ttl),
+        ip=(_valid_ip(viewer.ip) or "") if service.bind_to_ip else "",
+        names=content.stream_names if service.bind_to_content else (),
     )
-    return token
 
 
 def _script_variables(
@@ -202,32 +200,88 @@ TOKEN_OK = 0
 TOKEN_EXPIRED = 1
 TOKEN_WRONG_CONTENT = 2
 TOKEN_WRONG_IP = 3
+_CLAIM = "stream_token_claim:"
 
 
 @dataclass(frozen=True)
 class TokenVerdict:
     code: int
     message: str = ""
-    token: StreamToken | None = None
+    account_id: int | None = None
+    session_ttl: int = 3600
+    max_sessions: int = 0
 
     @property
     def allowed(self) -> bool:
         return self.code == TOKEN_OK
 
 
-def _content_matches(names: Sequence[str], *, name: str, path: str) -> bool:
-    wanted = {n.strip("/") for n in names if n}
-    if name and name.strip("/") in wanted:
-        return True
-    if path:
-        normalized = "/" + path.split("?", 1)[0].strip("/") + "/"
-        for item in wanted:
-            if f"/{item}/" in normalized:
-                return True
-        segments = [s for s in normalized.split("/") if s]
-        if any(s.rsplit(".", 1)[0] in wanted for s in segments):
-            return True
-    return False
+@dataclass(frozen=True)
+class TokenClaim:
+    """The viewer that first used a token, and until when its claim holds."""
+
+    session_id: str
+    ip: str
+    until: float  # Unix seconds
+
+    def same_viewer(self, *, session_id: str, ip: str) -> bool:
+        return (bool(session_id) and session_id == self.session_id) or (bool(ip) and ip == self.ip)
+
+
+def token_claim_key(token: str) -> str:
+    return _CLAIM + hashlib.blake2b(token.encode(), digest_size=16).hexdigest()
+
+
+def token_claim_get(key: str) -> TokenClaim | None:
+    """The claim from the cache, else from the database (claims made while the cache was
+    down), copied into the cache."""
+    found = cache.get(key)
+    if isinstance(found, tuple) and len(found) == 3:
+        return TokenClaim(*found)
+    row = stream_token_claim_get(digest=key.removeprefix(_CLAIM))
+    if row is None:
+        return None
+    claim = TokenClaim(row.session_id, row.viewer_ip or "", row.expires_at.timestamp())
+    _claim_store(key, claim, add=True)
+    return claim
+
+
+def _claim_store(key: str, claim: TokenClaim, *, add: bool) -> bool | None:
+    """Put a claim in the cache (add: only if none is there, the one-use race). None when the
+    cache could not be asked."""
+    timeout = max(int(claim.until - time.time()) + 1, 1)
+    value = (claim.session_id, claim.ip, claim.until)
+    if add:
+        return cache.add(key, value, timeout=timeout)
+    cache.set(key, value, timeout=timeout)
+    return True
+
+
+def _claim_in_database(key: str, claims: tokens.TokenClaims, claim: TokenClaim, service_id: int | None) -> TokenClaim:
+    """The cache is down: the claim goes to a row with a unique key (one winner); the
+    winner's claim is returned."""
+    digest = key.removeprefix(_CLAIM)
+    try:
+        with transaction.atomic():
+            StreamToken.objects.create(
+                client_id=claims.client_id,
+                token=digest,
+                account_id=claims.account_id,
+                stream_service_id=service_id,
+                content_type=claims.kind[:16],
+                content_id=claims.content_id[:255],
+                ip_address=claims.ip or None,
+                expires_at=dt.datetime.fromtimestamp(claim.until, tz=dt.UTC),
+                used_at=timezone.now(),
+                session_id=claim.session_id,
+                viewer_ip=claim.ip or None,
+            )
+        return claim
+    except IntegrityError:
+        row = stream_token_claim_get(digest=digest)
+        if row is None:
+            return TokenClaim("", "", 0.0)  # claimed and already purged: expired
+        return TokenClaim(row.session_id, row.viewer_ip or "", row.expires_at.timestamp())
 
 
 def stream_token_check(
@@ -238,7 +292,6 @@ def stream_token_check(
     ip: str = "",
     session_id: str = "",
     now: dt.datetime | None = None,
-    _retry: bool = True,
 ) -> TokenVerdict:
     """Validate a stream token for a streaming server (reference StreamServiceTokenCheck).
 
@@ -246,53 +299,64 @@ def stream_token_check(
     server's session id and the viewer's IP) claims it, and from then on only that viewer
     (same session, or same IP) may use it while the server keeps re-checking within
     session_ttl × SMARTY_STREAM_TOKEN_SESSION_FACTOR. `name` (Flussonic) or `path` (Astra's
-    X-Real-Path) must name the content the token was issued for; `ip` must be the address it
-    was issued to when the service binds tokens to IP. A caller that sends neither session
-    nor IP only learns whether the token is valid; nothing is claimed.
+    X-Real-Path) must name the content the token was issued for; `ip` must be given and be
+    the address it was issued to when the service binds tokens to IP. A caller that sends
+    neither session nor IP (and no IP is bound) only learns whether the token is valid;
+    nothing is claimed.
+
+    The claim is one cache `add` (SET NX) with an expiry: of viewers racing for a token,
+    exactly one wins. While the cache cannot be reached, claims go to the database instead
+    (a row per claim, unique on the token's digest, purged by purge_stream_tokens).
     """
     now = now or timezone.now()
-    row = stream_token_get(token=token)
-    if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
+    claims = tokens.token_decode(token)
+    if claims is None:
         return TokenVerdict(TOKEN_EXPIRED, "Unknown or expired token")
     ip = (_valid_ip(ip) or "") if ip else ""
-    claimed = bool(row.session_id or row.viewer_ip)
-    if claimed and (session_id or ip):
-        same_session = bool(session_id) and session_id == row.session_id
-        same_ip = bool(ip) and row.viewer_ip is not None and ip == row.viewer_ip
-        if not (same_session or same_ip):
-            return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer", row)
-    if now >= row.expires_at:
-        return TokenVerdict(TOKEN_EXPIRED, "The token has expired", row)
-    if row.content_names and (name or path) and not _content_matches(row.content_names, name=name, path=path):
-        return TokenVerdict(TOKEN_WRONG_CONTENT, "The token was issued for other content", row)
-    if row.ip_address and ip and ip != row.ip_address:
-        return TokenVerdict(TOKEN_WRONG_IP, "The token was issued for another IP address", row)
-    if not (session_id or ip):
-        return TokenVerdict(TOKEN_OK, "", row)
-    service = row.stream_service
+    session_id = session_id[:128]
+    service = next((s for s in routing_snapshot(claims.client_id).services if s.id == claims.service_id), None)
     session_ttl = service.session_ttl if service is not None else 3600
-    keep_until = now + dt.timedelta(seconds=max(session_ttl, 1) * settings.SMARTY_STREAM_TOKEN_SESSION_FACTOR)
-    if not claimed:
-        # Conditional update: of two viewers racing for one token, exactly one claims it.
-        won = StreamToken.objects.filter(pk=row.pk, session_id="", viewer_ip__isnull=True).update(
-            session_id=session_id[:128], viewer_ip=ip or None, used_at=now, expires_at=keep_until
-        )
+    found = {
+        "account_id": claims.account_id,
+        "session_ttl": session_ttl,
+        "max_sessions": service.max_sessions if service is not None else 0,
+    }
+    key = token_claim_key(token)
+    claim = token_claim_get(key)
+    if claim is not None and (session_id or ip) and not claim.same_viewer(session_id=session_id, ip=ip):
+        return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer")
+    expires = claim.until if claim is not None else claims.first_use_by
+    if now.timestamp() >= expires:
+        return TokenVerdict(TOKEN_EXPIRED, "The token has expired")
+    if claims.names and (name or path) and not tokens.names_match(claims.names, name=name, path=path):
+        return TokenVerdict(TOKEN_WRONG_CONTENT, "The token was issued for other content")
+    if claims.ip and ip != claims.ip:
+        if not ip:
+            return TokenVerdict(TOKEN_WRONG_IP, "ip: the token is bound to an IP address, which is required")
+        return TokenVerdict(TOKEN_WRONG_IP, "The token was issued for another IP address")
+    if not (session_id or ip):
+        return TokenVerdict(TOKEN_OK, "", **found)
+    keep = max(session_ttl, 1) * settings.SMARTY_STREAM_TOKEN_SESSION_FACTOR
+    mine = TokenClaim(session_id, ip, now.timestamp() + keep)
+    if claim is None:
+        won = _claim_store(key, mine, add=True)
+        if won is None:
+            winner = _claim_in_database(key, claims, mine, service.id if service is not None else None)
+            won = winner == mine
+        elif not won:
+            winner = token_claim_get(key)
+            won = winner is not None and winner.same_viewer(session_id=session_id, ip=ip)
         if not won:
-            if _retry:
-                return stream_token_check(
-                    token=token, name=name, path=path, ip=ip, session_id=session_id, now=now, _retry=False
-                )
-            return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer", row)
-        row.session_id, row.viewer_ip, row.used_at, row.expires_at = session_id[:128], ip or None, now, keep_until
-    elif keep_until - row.expires_at > dt.timedelta(seconds=max(session_ttl, 1) // 2):
+            return TokenVerdict(TOKEN_EXPIRED, "The token was already used by another viewer")
+    elif mine.until - claim.until > max(session_ttl, 1) / 2:
         # Re-checks slide the claim forward; write only when it moved noticeably.
-        StreamToken.objects.filter(pk=row.pk).update(expires_at=keep_until)
-        row.expires_at = keep_until
-    return TokenVerdict(TOKEN_OK, "", row)
+        _claim_store(key, TokenClaim(claim.session_id, claim.ip, mine.until), add=False)
+    return TokenVerdict(TOKEN_OK, "", **found)
 
 
 def stream_token_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete tokens that expired more than SMARTY_STREAM_TOKEN_KEEP_HOURS ago."""
+    """Delete the claims made while the cache was down that expired more than
+    SMARTY_STREAM_TOKEN_KEEP_HOURS ago."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=settings.SMARTY_STREAM_TOKEN_KEEP_HOURS)
     deleted, _ = StreamToken.objects.filter(expires_at__lt=cutoff).delete()

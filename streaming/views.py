@@ -148,13 +148,11 @@ def token_check(call: Call) -> HttpResponse:
     body = {"error": verdict.code, "error_message": verdict.message}
     status = 200 if verdict.allowed else settings.SMARTY_STREAM_TOKEN_DENY_STATUS
     response = render(body, "json", status=status)
-    row = verdict.token
-    if verdict.allowed and row is not None:
-        service = row.stream_service
-        response["X-AuthDuration"] = str(service.session_ttl if service is not None else 3600)
-        response["X-UserId"] = str(row.account_id)
-        if service is not None and service.max_sessions_per_account:
-            response["X-Max-Sessions"] = str(service.max_sessions_per_account)
+    if verdict.allowed and verdict.account_id is not None:
+        response["X-AuthDuration"] = str(verdict.session_ttl)
+        response["X-UserId"] = str(verdict.account_id)
+        if verdict.max_sessions:
+            response["X-Max-Sessions"] = str(verdict.max_sessions)
     return response
 
 

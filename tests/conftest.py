@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 
 from clients.models import PlayDevice
+from smarty.cache import breaker_reset
 from smarty.logging import SmartyFormatter
 
 from . import factories as f
@@ -28,8 +29,10 @@ def clear_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Database rows are rolled back between tests (and SQLite reuses ids): so is the cache."""
+    breaker_reset()
     clear_cache()
     yield
+    breaker_reset()
     clear_cache()
 
 

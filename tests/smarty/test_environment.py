@@ -20,7 +20,7 @@ def test_the_services_pass_runs_on_mariadb(db):
 
 @services
 def test_the_services_pass_caches_in_redis():
-    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "smarty.cache_backends.GuardedRedisCache"
     from django_redis import get_redis_connection
 
     cache.set("env-probe", 42)

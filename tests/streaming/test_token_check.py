@@ -17,7 +17,9 @@ import pytest
 import requests
 from django.utils import timezone
 
+from streaming import services
 from streaming.models import StreamToken
+from streaming.tokens import token_decode
 
 from .conftest import CHANNEL_URL, STREAMING_TOKEN_CHECK, TVMW_TOKEN_CHECK
 
@@ -132,14 +134,15 @@ def test_a_fresh_token_lets_the_player_in(live_server, world, streamer):
     assert answer.status_code == 200 and answer.json() == {"error": 0, "error_message": ""}
     assert answer.headers["X-AuthDuration"] == "3600"
     assert answer.headers["X-UserId"] == str(world.op.account.pk)
-    token = StreamToken.objects.get()
-    assert token.used_at is not None and token.viewer_ip == "127.0.0.1"
+    claim = claim_of(uri.rsplit("token=", 1)[1])
+    assert claim is not None and claim.ip == "127.0.0.1"
+    assert not StreamToken.objects.exists()  # nothing written: the claim is in the cache
 
 
 @BOTH
-def test_an_expired_token_is_refused(live_server, world, streamer):
+def test_an_expired_token_is_refused(live_server, world, streamer, later):
     uri = play_url(live_server, world, world.channels[0])
-    StreamToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    later(61)  # the token TTL is 60 s
     assert requests.get(uri, timeout=10).status_code == 403
     assert streamer.calls[-1].status_code == 403 and backend_json(streamer)["error"] == 1
 
@@ -158,7 +161,7 @@ def test_a_token_bound_to_ip_is_refused_from_another_ip(live_server, world, stre
     world.service.token_bind_to_ip = True
     world.service.save()
     uri = play_url(live_server, world, world.channels[0])
-    assert StreamToken.objects.get().ip_address == "127.0.0.1"
+    assert token_decode(uri.rsplit("token=", 1)[1]).ip == "127.0.0.1"
     assert requests.get(uri, headers={"X-Viewer-IP": "10.20.30.40"}, timeout=10).status_code == 403
     assert backend_json(streamer)["error"] == 3
     assert requests.get(uri, timeout=10).status_code == 200
@@ -198,6 +201,21 @@ def test_an_unknown_token_is_refused_by_astra(live_server, world, streamer, loca
 # --- direct callers: the JSON codes 0-3 -----------------------------------------------------------
 
 
+def claim_of(token: str):
+    return services.token_claim_get(services.token_claim_key(token))
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """later(seconds): the token check's clock moves forward."""
+
+    def move(seconds: float) -> None:
+        moved = timezone.now() + dt.timedelta(seconds=seconds)
+        monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: moved)}))
+
+    return move
+
+
 def issue(client, world, channel=None, **service_fields) -> str:
     for name, value in service_fields.items():
         setattr(world.service, name, value)
@@ -225,19 +243,22 @@ def test_direct_callers_get_code_0_for_a_valid_token(client, world, url):
 def test_a_check_without_viewer_claims_nothing(client, world):
     token = issue(client, world)
     check(client, token=token)
-    row = StreamToken.objects.get()
-    assert row.used_at is None and row.session_id == "" and row.viewer_ip is None
+    assert claim_of(token) is None
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [TVMW_TOKEN_CHECK, STREAMING_TOKEN_CHECK])
-def test_direct_callers_get_code_1_for_expired_unknown_or_missing_tokens(client, world, url):
+def test_direct_callers_get_code_1_for_expired_unknown_or_missing_tokens(client, world, url, later):
     token = issue(client, world)
-    StreamToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    later(61)
     status, body = check(client, url, token=token)
     assert status == 403 and body["error"] == 1 and "expired" in body["error_message"]
     assert check(client, url, token="f" * 40)[1]["error"] == 1
     assert check(client, url, token="x" * 500)[1]["error"] == 1
+    # One character changed anywhere (the HMAC covers every field): unknown.
+    for position in (0, len(token) // 2, len(token) - 1):
+        flipped = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
+        assert check(client, url, token=flipped, name="op1ch0")[1]["error"] == 1
     status, body = check(client, url)
     assert status == 403 and body["error"] == 1 and "token" in body["error_message"]
 
@@ -266,29 +287,106 @@ def test_direct_callers_get_code_3_for_another_ip(client, world):
 
 
 @pytest.mark.django_db
+def test_a_check_of_an_ip_bound_token_without_ip_is_refused_and_claims_nothing(client, world):
+    token = issue(client, world, token_bind_to_ip=True)
+    status, body = check(client, token=token, session_id="somebody")
+    assert (status, body["error"]) == (403, 3) and "ip" in body["error_message"]
+    assert check(client, token=token)[1]["error"] == 3
+    assert claim_of(token) is None
+    # The real viewer still gets in.
+    assert check(client, token=token, ip="127.0.0.1", session_id="viewer")[1]["error"] == 0
+
+
+@pytest.mark.django_db
+def test_a_zap_writes_no_token_to_the_database(client, world):
+    issue(client, world)  # warm
+    token = issue(client, world)
+    assert not StreamToken.objects.exists()
+    check(client, token=token, ip="10.0.0.1", session_id="s")
+    assert not StreamToken.objects.exists()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        issue(client, world)
+        assert check(client, token=token, ip="10.0.0.1", session_id="s")[1]["error"] == 0
+    token_queries = [q["sql"] for q in queries.captured_queries if "streamtoken" in q["sql"].lower()]
+    assert token_queries == []
+
+
+@pytest.mark.django_db
+def test_while_the_cache_is_down_claims_go_to_the_database_with_one_winner(client, world):
+    from smarty.cache_backends import breaker
+
+    token = issue(client, world)
+    breaker.trip()  # every cache command of this process now fails at once
+    from django.core.cache import cache
+
+    original_add = cache.add
+    try:
+        # A backend that ignores its errors answers None to a failed add.
+        cache.add = lambda *a, **kw: None
+        assert check(client, token=token, ip="10.0.0.1", session_id="a")[1]["error"] == 0
+        assert check(client, token=token, ip="10.0.0.2", session_id="b")[1]["error"] == 1
+        assert check(client, token=token, ip="10.0.0.1", session_id="a")[1]["error"] == 0
+    finally:
+        cache.add = original_add
+    row = StreamToken.objects.get()
+    assert row.session_id == "a" and row.client_id == world.op.client.pk and row.token != token
+    # The cache is back: the claim made meanwhile still holds.
+    assert check(client, token=token, ip="10.0.0.2", session_id="b")[1]["error"] == 1
+    assert check(client, token=token, ip="10.0.0.1", session_id="a")[1]["error"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thirty_viewers_racing_for_one_token_get_one_yes(client, world):
+    import threading
+
+    token = issue(client, world)
+    barrier = threading.Barrier(30)
+    results = []
+
+    def viewer(n: int) -> None:
+        barrier.wait()
+        results.append(services.stream_token_check(token=token, ip=f"10.9.0.{n}", session_id=f"s{n}").code)
+
+    threads = [threading.Thread(target=viewer, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [0] + [1] * 29
+
+
+@pytest.mark.django_db
 def test_ip_is_not_checked_when_the_service_does_not_bind_it(client, world):
     token = issue(client, world)
     assert check(client, token=token, ip="192.0.2.1")[1]["error"] == 0
 
 
 @pytest.mark.django_db
-def test_a_token_must_be_first_used_within_its_ttl(client, world):
-    issue(client, world, token_ttl=30)
-    row = StreamToken.objects.get()
-    assert 29 <= (row.expires_at - row.created_at).total_seconds() <= 31
+def test_a_token_must_be_first_used_within_its_ttl(client, world, later):
+    token = issue(client, world, token_ttl=30)
+    assert 29 <= token_decode(token).first_use_by - timezone.now().timestamp() <= 31
+    later(29)
+    assert check(client, token=token)[1]["error"] == 0
+    later(31)
+    assert check(client, token=token, ip="10.1.1.1")[1]["error"] == 1
 
 
 @pytest.mark.django_db
-def test_a_claimed_token_slides_forward_while_its_viewer_keeps_checking(client, world):
+def test_a_claimed_token_slides_forward_while_its_viewer_keeps_checking(client, world, later):
     token = issue(client, world, session_ttl=600)
     assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 0
-    row = StreamToken.objects.get()
-    assert row.session_id == "s1" and row.viewer_ip == "10.1.1.1"
-    assert (row.expires_at - timezone.now()).total_seconds() > 1100  # 600 s x the session factor 2
-    StreamToken.objects.update(expires_at=timezone.now() + dt.timedelta(seconds=10))
+    claim = claim_of(token)
+    assert claim.session_id == "s1" and claim.ip == "10.1.1.1"
+    assert claim.until - timezone.now().timestamp() > 1100  # 600 s x the session factor 2
+    later(1000)  # past the token TTL, within the claim
     assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 0
-    assert (StreamToken.objects.get().expires_at - timezone.now()).total_seconds() > 1100
+    assert claim_of(token).until - timezone.now().timestamp() > 2100  # slid forward
     assert check(client, token=token, ip="10.1.1.2", session_id="s2")[1]["error"] == 1
+    later(2500)
+    assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 1
 
 
 @pytest.mark.django_db
@@ -300,7 +398,7 @@ def test_flussonic_may_post_the_fields_as_json(client, world):
         content_type="application/json",
     )
     assert response.status_code == 200 and json.loads(response.content)["error"] == 0
-    assert StreamToken.objects.get().session_id == "abc"
+    assert claim_of(token).session_id == "abc"
 
 
 @pytest.mark.django_db

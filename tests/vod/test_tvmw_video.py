@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from streaming.models import StreamToken
 from streaming.services import stream_token_check
+from streaming.tokens import token_decode
 from vod.models import AccountVideo, Video
 
 from .conftest import spec_fields
@@ -132,7 +132,7 @@ def test_video_url_routes_to_the_vod_service_with_a_token_the_check_accepts(api,
     assert body["stream_service_id"] == library.service.pk
     assert body["audio_tracks"][0]["lang"] == "fr"
     token = body["uri"].rsplit("=", 1)[1]
-    assert StreamToken.objects.get(token=token).content_type == "vod"
+    assert token_decode(token).kind == "vod"
     assert stream_token_check(token=token, name="films/blue1.mp4").allowed
     check = client.get("/tvmiddleware/api/streamservice/token/check/", {"token": token, "name": "films/blue1.mp4"})
     assert check.status_code == 200
