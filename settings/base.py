@@ -242,6 +242,18 @@ STATSD_HOST = env_str("STATSD_HOST", "")
 STATSD_PORT = env_int("STATSD_PORT", 8125)
 STATSD_PREFIX = env_str("STATSD_PREFIX", "smarty")
 
+# --- Prometheus (/metrics; docs/operations.md "Metrics") ------------------------------------
+# Request counts, latency and query histograms are kept in memory (in PROMETHEUS_MULTIPROC_DIR
+# under gunicorn); /metrics answers callers from SMARTY_METRICS_ALLOWED_IPS (addresses or
+# networks, as client_ip() sees them behind SMARTY_TRUSTED_PROXIES) or with
+# "Authorization: Bearer <SMARTY_METRICS_TOKEN>".
+SMARTY_METRICS_ENABLED = env_bool("SMARTY_METRICS_ENABLED", True)
+SMARTY_METRICS_ALLOWED_IPS = env_list("SMARTY_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+SMARTY_METRICS_TOKEN = env_secret("SMARTY_METRICS_TOKEN")
+# Celery queues whose length is shown (empty: the default queue); seconds to reach the broker.
+SMARTY_METRICS_CELERY_QUEUES = env_list("SMARTY_METRICS_CELERY_QUEUES", [])
+SMARTY_METRICS_BROKER_TIMEOUT = env_float("SMARTY_METRICS_BROKER_TIMEOUT", 2.0)
+
 # --- Sentry (seed 2.4.11): SENTRY_DSN, or the seed's RAVEN_CONFIG = {"dsn": ...} ---------
 SENTRY_DSN = env_str("SENTRY_DSN", "")
 RAVEN_CONFIG: dict = {}

@@ -39,6 +39,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from .logging import log_event
+from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 
 T = TypeVar("T")
 _GEN = "gen:"
@@ -160,7 +161,9 @@ def cached(
         return build()
     entry = found.get(key)
     if entry is not None and entry[0] == gens:
+        CACHE_SHARED_HIT.inc()
         return entry[1]
+    CACHE_MISS.inc()
     value = build()
     ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
     try:
@@ -244,12 +247,14 @@ def _cached_local(
     key = _local_key(name, parts, gens)
     value = local_values.get(key)
     if value is not None:
+        CACHE_LOCAL_HIT.inc()
         return value
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001
         return build()
     if value is None:
+        CACHE_MISS.inc()
         value = build()
         ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
         try:
@@ -257,6 +262,8 @@ def _cached_local(
         except Exception:  # noqa: BLE001
             return value
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps[:10])
+    else:
+        CACHE_SHARED_HIT.inc()
     local_values.put(key, value)
     return value
 
@@ -287,6 +294,7 @@ def cached_many(
             result[parts] = value
         else:
             remote[parts] = key
+    CACHE_LOCAL_HIT.inc(len(result))
     if not remote:
         return result
     try:
@@ -301,7 +309,9 @@ def cached_many(
         else:
             result[parts] = value
             local_values.put(key, value)
+    CACHE_SHARED_HIT.inc(len(remote) - len(missing))
     if missing:
+        CACHE_MISS.inc(len(missing))
         built = build_missing(missing)
         ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
         try:
