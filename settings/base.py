@@ -91,6 +91,15 @@ DATABASE_URL = env_str("SMARTY_DATABASE_URL", f"sqlite:///{VAR_DIR / 'smarty.sql
 DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("SMARTY_DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas (docs/scaling.md): URLs in the same form, comma-separated. The device API's
+# reads go to a replica within SMARTY_DATABASE_REPLICA_MAX_LAG seconds of the primary (lag
+# asked at most every SMARTY_DATABASE_REPLICA_LAG_CHECK seconds per process); values cached
+# from a replica are kept at most SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT seconds.
+SMARTY_DATABASE_REPLICA_URLS = env_list("SMARTY_DATABASE_REPLICA_URLS", [])
+SMARTY_DATABASE_REPLICA_PATHS = env_list("SMARTY_DATABASE_REPLICA_PATHS", ["/tvmiddleware/api/"])
+SMARTY_DATABASE_REPLICA_MAX_LAG = env_float("SMARTY_DATABASE_REPLICA_MAX_LAG", 2.0)
+SMARTY_DATABASE_REPLICA_LAG_CHECK = env_float("SMARTY_DATABASE_REPLICA_LAG_CHECK", 5.0)
+SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT = env_int("SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
@@ -301,10 +310,32 @@ def finalize(namespace: dict) -> None:
             before_send=scrub_sentry_event,
         )
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+    _add_replicas(namespace)
     if namespace.get("SMARTY_HTTPS"):
         namespace["SESSION_COOKIE_SECURE"] = True
         namespace["CSRF_COOKIE_SECURE"] = True
         namespace.setdefault("SECURE_PROXY_SSL_HEADER", ("HTTP_X_FORWARDED_PROTO", "https"))
+
+
+def _add_replicas(namespace: dict) -> None:
+    """DATABASES replica1..N, the router and its middleware, when replica URLs are set."""
+    urls = namespace.get("SMARTY_DATABASE_REPLICA_URLS") or []
+    databases = namespace["DATABASES"]
+    if not urls or any(alias.startswith("replica") for alias in databases):
+        return
+    primary = databases["default"]
+    for number, url in enumerate(urls, start=1):
+        databases[f"replica{number}"] = {
+            **parse_database_url(url),
+            "CONN_MAX_AGE": primary.get("CONN_MAX_AGE", 0),
+            "CONN_HEALTH_CHECKS": True,
+            # The test database of a replica is the primary's.
+            "TEST": {"MIRROR": "default"},
+        }
+    namespace["DATABASE_ROUTERS"] = ["smarty.db_routing.ReplicaRouter", *namespace.get("DATABASE_ROUTERS", [])]
+    middleware = namespace["MIDDLEWARE"]
+    if "smarty.db_routing.ReplicaRoutingMiddleware" not in middleware:
+        middleware.insert(1, "smarty.db_routing.ReplicaRoutingMiddleware")
 
 
 # --- tvmw-auth ---------------------------------------------------------------------------

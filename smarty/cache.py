@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from .db_routing import replica_reads_active
 from .logging import log_event
 from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 
@@ -165,7 +166,7 @@ def cached(
         return entry[1]
     CACHE_MISS.inc()
     value = build()
-    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+    ttl = _store_timeout(timeout)
     try:
         cache.set(key, (gens, value), timeout=ttl)
     except Exception:  # noqa: BLE001
@@ -215,6 +216,16 @@ class LocalValues:
 local_values = LocalValues()
 
 
+def _store_timeout(timeout: int | None) -> int:
+    """How long a value built now is kept: built from a replica (smarty.db_routing), no
+    longer than SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT, since the replica may not have had
+    the change that outdated the previous value yet."""
+    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+    if replica_reads_active():
+        return min(ttl, settings.SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT)
+    return ttl
+
+
 def _unavailable(deps: int) -> None:
     logger.warning("CACHE_UNAVAILABLE", extra={"event": "CACHE_UNAVAILABLE", "context": {"deps": deps}})
 
@@ -256,7 +267,7 @@ def _cached_local(
     if value is None:
         CACHE_MISS.inc()
         value = build()
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        ttl = _store_timeout(timeout)
         try:
             cache.set(key, value, timeout=ttl)
         except Exception:  # noqa: BLE001
@@ -313,7 +324,7 @@ def cached_many(
     if missing:
         CACHE_MISS.inc(len(missing))
         built = build_missing(missing)
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        ttl = _store_timeout(timeout)
         try:
             cache.set_many({keys[parts]: built[parts] for parts in missing}, timeout=ttl)
         except Exception:  # noqa: BLE001
