@@ -157,6 +157,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# The queue tasks are sent to and the worker reads: installations sharing one broker (or one
+# RabbitMQ virtual host) keep apart by name.
+CELERY_TASK_DEFAULT_QUEUE = env_str("SMARTY_CELERY_QUEUE", "celery")
 
 # --- Internationalisation ---------------------------------------------------------------
 TIME_ZONE = env_str("SMARTY_TIME_ZONE", "UTC")
