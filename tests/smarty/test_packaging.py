@@ -14,7 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEBIAN = ROOT / "debian"
 
-PRINT = "from django.conf import settings; print(settings.TIME_ZONE, settings.DEBUG, settings.LOG_DIR, settings.MEDIA_ROOT)"
+PRINT = (
+    "from django.conf import settings; print(settings.TIME_ZONE, settings.DEBUG, settings.LOG_DIR, settings.MEDIA_ROOT)"
+)
 
 
 def installed_settings(tmp_path: Path, site_file: Path) -> list[str]:
@@ -35,7 +37,8 @@ def installed_settings(tmp_path: Path, site_file: Path) -> list[str]:
 def test_the_installed_settings_read_the_environment_then_the_site_file(tmp_path):
     site = tmp_path / "settings.py"
     site.write_text('TIME_ZONE = "Europe/Moscow"\n')
-    assert installed_settings(tmp_path, site) == ["Europe/Moscow", "False", str(tmp_path / "log"), str(tmp_path / "media")]
+    expected = ["Europe/Moscow", "False", str(tmp_path / "log"), str(tmp_path / "media")]
+    assert installed_settings(tmp_path, site) == expected
     assert installed_settings(tmp_path, tmp_path / "absent.py")[0] == "UTC"
 
 
@@ -44,7 +47,7 @@ def gunicorn_config(**env: str) -> dict:
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
-        exec((DEBIAN / "etc" / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 - our own file
+        exec((DEBIAN / "etc" / "gunicorn.conf.py").read_text(), namespace)
     finally:
         for name, value in saved.items():
             if value is None:
