@@ -323,8 +323,8 @@ def finalize(namespace: dict) -> None:
 def _add_replicas(namespace: dict) -> None:
     """DATABASES replica1..N, the router and its middleware, when replica URLs are set."""
     urls = namespace.get("SMARTY_DATABASE_REPLICA_URLS") or []
-    databases = namespace["DATABASES"]
-    if not urls or any(alias.startswith("replica") for alias in databases):
+    databases = namespace.get("DATABASES") or {}
+    if not urls or not databases or any(alias.startswith("replica") for alias in databases):
         return
     primary = databases["default"]
     for number, url in enumerate(urls, start=1):
