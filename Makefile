@@ -1,6 +1,8 @@
 # make run  - set up (virtualenv, dependencies, database, demo data) and serve on :$(PORT)
 # make test - set up the same way and run the whole test suite
 # make constraints - re-pin requirements/constraints.txt from the virtualenv
+# make deb  - build the Debian package (../smarty_<version>_<arch>.deb; docs/operations.md)
+# make deb-test - build it and install, upgrade, remove and purge it in a throwaway root
 # Environment: see README.md ("Configuration"). SMARTY_DATABASE_URL=mysql://... or
 # postgres://... installs the matching optional driver.
 
@@ -12,7 +14,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test setup venv deps migrate demo lint bench clean constraints
+.PHONY: run test setup venv deps migrate demo lint bench clean constraints deb deb-test
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +66,13 @@ constraints: deps
 
 clean:
 	rm -rf $(VENV) var
+
+# Debian's packaging tools and the package's build dependencies, when missing.
+DEB_BUILD_DEPS := debhelper python3-dev python3-venv libmariadb-dev pkg-config gcc
+deb:
+	@dpkg-checkbuilddeps >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_BUILD_DEPS) >/dev/null)
+	dpkg-buildpackage -us -uc -b
+
+deb-test: deb
+	.ci/deb-test

@@ -34,7 +34,7 @@ from django.db.models import Q
 from smarty.cache import cached, cached_many, dep
 from smarty.i18n import translated_value
 
-from .models import EpgCategory, EpgChannel, EpgGenre, Premiere, Program
+from .models import EpgCategory, EpgChannel, EpgGenre, EpgSource, Premiere, Program
 
 EPG_DICTIONARY = dep("epg", "dictionary")
 DAY = 86400
@@ -406,3 +406,9 @@ def program_on_epg_channel(*, program_id: int, epg_channel_id: int) -> bool:
 def program_epg_channel_id(*, program_id: int) -> int | None:
     """The EPG channel of a programme, None when there is no such programme."""
     return Program.objects.filter(pk=program_id).values_list("epg_channel_id", flat=True).first()
+
+
+def epg_source_import_states() -> list[dict]:
+    """Each guide source's last import: name, enabled, when (or None) and its status line
+    ("ok: ...", "unchanged", "errors: ...", "error: ..."), for the metrics."""
+    return list(EpgSource.objects.order_by("name").values("name", "enabled", "last_import_at", "last_import_status"))

@@ -38,6 +38,12 @@ def devices_online(client_id: int | None, now: dt.datetime | None = None) -> int
     return online_sessions(client_id, now).count()
 
 
+def devices_online_per_client(now: dt.datetime | None = None) -> dict[int, int]:
+    """Online sessions per operator id (the metrics: every operator, one query)."""
+    rows = online_sessions(None, now).values("client_id").annotate(n=Count("id")).order_by()
+    return {row["client_id"]: row["n"] for row in rows}
+
+
 @dataclass
 class ActiveSession:
     session_id: int

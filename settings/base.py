@@ -95,6 +95,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # this many times in all, after a jittered pause of about attempt x delay seconds (smarty/db.py).
 SMARTY_DB_RETRY_ATTEMPTS = env_int("SMARTY_DB_RETRY_ATTEMPTS", 5)
 SMARTY_DB_RETRY_DELAY = env_float("SMARTY_DB_RETRY_DELAY", 0.05)
+# Read replicas (docs/scaling.md): URLs in the same form, comma-separated. The device API's
+# reads go to a replica within SMARTY_DATABASE_REPLICA_MAX_LAG seconds of the primary (lag
+# asked at most every SMARTY_DATABASE_REPLICA_LAG_CHECK seconds per process); values cached
+# from a replica are kept at most SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT seconds.
+SMARTY_DATABASE_REPLICA_URLS = env_list("SMARTY_DATABASE_REPLICA_URLS", [])
+SMARTY_DATABASE_REPLICA_PATHS = env_list("SMARTY_DATABASE_REPLICA_PATHS", ["/tvmiddleware/api/"])
+SMARTY_DATABASE_REPLICA_MAX_LAG = env_float("SMARTY_DATABASE_REPLICA_MAX_LAG", 2.0)
+SMARTY_DATABASE_REPLICA_LAG_CHECK = env_float("SMARTY_DATABASE_REPLICA_LAG_CHECK", 5.0)
+SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT = env_int("SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
@@ -161,6 +170,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# The queue tasks are sent to and the worker reads: installations sharing one broker (or one
+# RabbitMQ virtual host) keep apart by name.
+CELERY_TASK_DEFAULT_QUEUE = env_str("SMARTY_CELERY_QUEUE", "celery")
 
 # --- Internationalisation ---------------------------------------------------------------
 TIME_ZONE = env_str("SMARTY_TIME_ZONE", "UTC")
@@ -255,6 +267,18 @@ STATSD_HOST = env_str("STATSD_HOST", "")
 STATSD_PORT = env_int("STATSD_PORT", 8125)
 STATSD_PREFIX = env_str("STATSD_PREFIX", "smarty")
 
+# --- Prometheus (/metrics; docs/operations.md "Metrics") ------------------------------------
+# Request counts, latency and query histograms are kept in memory (in PROMETHEUS_MULTIPROC_DIR
+# under gunicorn); /metrics answers callers from SMARTY_METRICS_ALLOWED_IPS (addresses or
+# networks, as client_ip() sees them behind SMARTY_TRUSTED_PROXIES) or with
+# "Authorization: Bearer <SMARTY_METRICS_TOKEN>".
+SMARTY_METRICS_ENABLED = env_bool("SMARTY_METRICS_ENABLED", True)
+SMARTY_METRICS_ALLOWED_IPS = env_list("SMARTY_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+SMARTY_METRICS_TOKEN = env_secret("SMARTY_METRICS_TOKEN")
+# Celery queues whose length is shown (empty: the default queue); seconds to reach the broker.
+SMARTY_METRICS_CELERY_QUEUES = env_list("SMARTY_METRICS_CELERY_QUEUES", [])
+SMARTY_METRICS_BROKER_TIMEOUT = env_float("SMARTY_METRICS_BROKER_TIMEOUT", 2.0)
+
 # --- Sentry (seed 2.4.11): SENTRY_DSN, or the seed's RAVEN_CONFIG = {"dsn": ...} ---------
 SENTRY_DSN = env_str("SENTRY_DSN", "")
 RAVEN_CONFIG: dict = {}
@@ -302,10 +326,32 @@ def finalize(namespace: dict) -> None:
             before_send=scrub_sentry_event,
         )
     namespace["CORS_ALLOWED_ORIGINS"] = namespace["CORS_ORIGIN_WHITELIST"]
+    _add_replicas(namespace)
     if namespace.get("SMARTY_HTTPS"):
         namespace["SESSION_COOKIE_SECURE"] = True
         namespace["CSRF_COOKIE_SECURE"] = True
         namespace.setdefault("SECURE_PROXY_SSL_HEADER", ("HTTP_X_FORWARDED_PROTO", "https"))
+
+
+def _add_replicas(namespace: dict) -> None:
+    """DATABASES replica1..N, the router and its middleware, when replica URLs are set."""
+    urls = namespace.get("SMARTY_DATABASE_REPLICA_URLS") or []
+    databases = namespace.get("DATABASES") or {}
+    if not urls or not databases or any(alias.startswith("replica") for alias in databases):
+        return
+    primary = databases["default"]
+    for number, url in enumerate(urls, start=1):
+        databases[f"replica{number}"] = {
+            **parse_database_url(url),
+            "CONN_MAX_AGE": primary.get("CONN_MAX_AGE", 0),
+            "CONN_HEALTH_CHECKS": True,
+            # The test database of a replica is the primary's.
+            "TEST": {"MIRROR": "default"},
+        }
+    namespace["DATABASE_ROUTERS"] = ["smarty.db_routing.ReplicaRouter", *namespace.get("DATABASE_ROUTERS", [])]
+    middleware = namespace["MIDDLEWARE"]
+    if "smarty.db_routing.ReplicaRoutingMiddleware" not in middleware:
+        middleware.insert(1, "smarty.db_routing.ReplicaRoutingMiddleware")
 
 
 # --- tvmw-auth ---------------------------------------------------------------------------

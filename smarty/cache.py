@@ -47,7 +47,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .cache_backends import breaker
+from .db_routing import replica_reads_active
 from .logging import log_event
+from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 from .models import CacheEpoch
 
 T = TypeVar("T")
@@ -258,9 +260,11 @@ def cached(
         return build()
     entry = found.get(key)
     if entry is not None and entry[0] == gens:
+        CACHE_SHARED_HIT.inc()
         return entry[1]
+    CACHE_MISS.inc()
     value = build()
-    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+    ttl = _store_timeout(timeout)
     try:
         cache.set(key, (gens, value), timeout=ttl)
     except Exception:  # noqa: BLE001
@@ -310,6 +314,16 @@ class LocalValues:
 local_values = LocalValues()
 
 
+def _store_timeout(timeout: int | None) -> int:
+    """How long a value built now is kept: built from a replica (smarty.db_routing), no
+    longer than SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT, since the replica may not have had
+    the change that outdated the previous value yet."""
+    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+    if replica_reads_active():
+        return min(ttl, settings.SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT)
+    return ttl
+
+
 def _unavailable(deps: int) -> None:
     """A backend that raises instead of ignoring its errors failed: skip it for a while."""
     logger.warning("CACHE_UNAVAILABLE", extra={"event": "CACHE_UNAVAILABLE", "context": {"deps": deps}})
@@ -353,19 +367,23 @@ def _cached_local(
     key = _local_key(name, parts, gens)
     value = local_values.get(key)
     if value is not None:
+        CACHE_LOCAL_HIT.inc()
         return value
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001
         return build()
     if value is None:
+        CACHE_MISS.inc()
         value = build()
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        ttl = _store_timeout(timeout)
         try:
             cache.set(key, value, timeout=ttl)
         except Exception:  # noqa: BLE001
             return value
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps[:10])
+    else:
+        CACHE_SHARED_HIT.inc()
     local_values.put(key, value)
     return value
 
@@ -396,6 +414,7 @@ def cached_many(
             result[parts] = value
         else:
             remote[parts] = key
+    CACHE_LOCAL_HIT.inc(len(result))
     if not remote:
         return result
     try:
@@ -410,9 +429,11 @@ def cached_many(
         else:
             result[parts] = value
             local_values.put(key, value)
+    CACHE_SHARED_HIT.inc(len(remote) - len(missing))
     if missing:
+        CACHE_MISS.inc(len(missing))
         built = build_missing(missing)
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+        ttl = _store_timeout(timeout)
         try:
             cache.set_many({keys[parts]: built[parts] for parts in missing}, timeout=ttl)
         except Exception:  # noqa: BLE001

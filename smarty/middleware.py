@@ -1,4 +1,5 @@
-"""Request statistics to statsd (seed 2.8.3) and the admin request log (seed 4.1.12)."""
+"""Request statistics to Prometheus (/metrics) and statsd (seed 2.8.3), and the admin request
+log (seed 4.1.12)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .api.registry import client_ip
 from .logging import log_event
+from .metrics import observe_request
 
 _statsd_client = None
 
@@ -25,15 +27,17 @@ def statsd_client():
 
 
 class StatsMiddleware:
-    """Sends per-view request count, response time and SQL query count when STATSD_HOST is set.
-    statsd speaks UDP, so an absent server costs nothing and holds no memory."""
+    """Per request: count, time and SQL queries, to Prometheus (SMARTY_METRICS_ENABLED, in
+    memory, read at /metrics) and to statsd when STATSD_HOST is set. statsd speaks UDP, so an
+    absent server costs nothing and holds no memory. With both off a request passes through."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         client = statsd_client()
-        if client is None:
+        prometheus = settings.SMARTY_METRICS_ENABLED
+        if client is None and not prometheus:
             return self.get_response(request)
         started = time.perf_counter()
         # connection.queries_log is filled only with DEBUG: count at the execute hook instead.
@@ -45,13 +49,25 @@ class StatsMiddleware:
 
         with connection.execute_wrapper(count):
             response = self.get_response(request)
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed = time.perf_counter() - started
         match = getattr(request, "resolver_match", None)
-        view = (match.url_name or match.view_name or "unknown") if match else "unresolved"
-        view = view.replace(".", "_").replace(":", "_")
-        client.incr(f"requests.{view}")
-        client.timing(f"response_time.{view}", elapsed_ms)
-        client.gauge(f"queries.{view}", queries[0])
+        if prometheus:
+            func = match.func if match else None
+            api_method = getattr(func, "api_method", None)
+            if api_method is not None:
+                api, method = func.api_name, api_method.name
+                error = str(getattr(request, "api_error_code", 0))
+            else:
+                api, method, error = "", (match.url_name or "other") if match else "unresolved", ""
+            observe_request(
+                api=api, method=method, error=error, status=response.status_code, seconds=elapsed, queries=queries[0]
+            )
+        if client is not None:
+            view = (match.url_name or match.view_name or "unknown") if match else "unresolved"
+            view = view.replace(".", "_").replace(":", "_")
+            client.incr(f"requests.{view}")
+            client.timing(f"response_time.{view}", elapsed * 1000)
+            client.gauge(f"queries.{view}", queries[0])
         return response
 
 

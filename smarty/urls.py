@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from .metrics import metrics_view
 from .openapi import docs_view, schema_view
 from .views import floor
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("api/schema/", schema_view, name="api-schema"),
     path("api/docs/", docs_view, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Prometheus asks for /metrics: answer it and /metrics/ without a redirect.
+    path("metrics", metrics_view, name="metrics"),
+    path("metrics/", metrics_view),
 ]
 
 # Optional API packages appear here as their apps gain a urls module.

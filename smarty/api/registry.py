@@ -96,6 +96,11 @@ def client_ip(request: HttpRequest) -> str:
     return hops[0] if hops else remote
 
 
+def address_in(address: str, networks: Iterable[str]) -> bool:
+    """Whether an IP address lies in one of the networks (addresses or CIDR ranges)."""
+    return _address_in(address, tuple(networks))
+
+
 def is_trusted_proxy(address: str) -> bool:
     return _address_in(address, tuple(settings.SMARTY_TRUSTED_PROXIES))
 
@@ -214,9 +219,11 @@ class Api:
 
         view.__name__ = method.name
         view.api_method = method  # type: ignore[attr-defined]
+        view.api_name = self.name  # type: ignore[attr-defined]
         return view
 
     def _error(self, call: Call, exc: ApiError) -> HttpResponse:
+        call.request.api_error_code = exc.code  # for the request metrics (smarty.metrics)
         if self.on_error is not None:
             self.on_error(call, exc)
         return render(exc.envelope(), call.fmt, status=self._error_status(call.method, exc))
@@ -264,6 +271,7 @@ class Api:
                 extra={"event": "UNHANDLED_API_ERROR", "context": {"url": request.path, "method": method.name}},
             )
             exc = ApiError(self.unknown_error_code, "Unknown error")
+            request.api_error_code = exc.code
             if self.on_error is not None:
                 try:
                     self.on_error(call, exc)
