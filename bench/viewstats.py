@@ -13,7 +13,9 @@ SMARTY_REDIS_URL; `make -C bench viewstats` points them at the bench ones), in t
            push once a minute and zap every ten. Reported: pushes/s of one process and the
            processes the target rate needs.
   flush    the scheduled flush (monitoring.recording.buffer_flush) storing what the push
-           phase buffered in the cache: pushes stored per second, and the seconds a minute of
+           phase buffered in the cache (nothing may be lost); then a minute shaped as at the
+           target (devices that pushed the minute before push again, one in ten in a new
+           session) flushed on its own: pushes stored per second, and the seconds a minute of
            the target rate takes to flush (it keeps up when that is well under 60).
   rollup   the scheduled rollup (monitoring.services.rollup_views) over what the push phase
            wrote, stretched to the target: its time per pushed row, and the time one 10-minute
@@ -149,6 +151,48 @@ def flush_phase(pushes: int) -> dict:
     }
 
 
+def flush_minute_phase(client, channels: list[int], count: int) -> dict:
+    """The flush of a minute shaped as at the target: `count` devices pushed in the previous
+    minute (their rows exist) and push again, nine in ten extending their session and one in
+    ten starting a new one. Timed: the flush of the second minute only."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from monitoring import recording, services
+
+    accounts = list(Account.objects.filter(client=client).values_list("pk", flat=True))
+    first = (timezone.now() - dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+
+    def push_all(at, zap: bool) -> None:
+        for n in range(count):
+            session = 10_000_000 + n + (count if zap and n % 10 == 0 else 0)
+            services.view_push(
+                viewing=services.Viewing(
+                    client_id=client.pk,
+                    account_id=accounts[n % len(accounts)],
+                    content_type="live",
+                    content_id=channels[n % len(channels)],
+                    channel_session=session,
+                ),
+                now=at + dt.timedelta(seconds=n % 60),
+            )
+
+    push_all(first, zap=False)
+    recording.buffer_flush(now=first + dt.timedelta(minutes=2))
+    push_all(first + dt.timedelta(minutes=1), zap=True)
+    started = time.perf_counter()
+    stored = recording.buffer_flush(now=first + dt.timedelta(minutes=3))
+    elapsed = time.perf_counter() - started
+    return {
+        "pushes": count,
+        "pushes_stored": stored,
+        "seconds": round(elapsed, 3),
+        "pushes_per_second": round(stored / max(elapsed, 1e-6), 1),
+    }
+
+
 def synthetic_rows(client, count: int, channels: list[int]) -> None:
     """`count` pushed sessions over the last two hours, written by bulk INSERT, so the rollup
     is measured on a realistic volume whatever the push phase managed."""
@@ -233,6 +277,7 @@ def main() -> int:
         push = push_phase(client, keys, channels, args.seconds)
         push["queries_per_push"] = queries_per_push(client, keys, channels)
         flush = flush_phase(push["pushes"] + 2)
+        flush["target_shaped_minute"] = flush_minute_phase(client, channels, min(args.sessions * 10, 20_000))
         synthetic_rows(client, args.rollup_rows, channels)
         rollup = rollup_phase()
     finally:
@@ -246,7 +291,9 @@ def main() -> int:
         "push": push,
         "processes_for_target": round(target / max(push["pushes_per_second"], 0.1), 1),
         "flush": flush,
-        "flush_seconds_per_minute_at_target": round(target * 60 / max(flush["pushes_per_second"], 0.1), 1),
+        "flush_seconds_per_minute_at_target": round(
+            target * 60 / max(flush["target_shaped_minute"]["pushes_per_second"], 0.1), 1
+        ),
         "rollup": rollup,
         "rollup_seconds_per_row": per_row,
         "rollup_rows_per_run_at_target": int(rows_per_run),

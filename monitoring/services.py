@@ -331,6 +331,16 @@ def device_password_generate(*, uid: str, public_key_pem: str) -> str:
     return base64.b64encode(encrypted).decode()
 
 
+def provisioning_command_create(*, client_id: int, name: str, uid: str = "", param: dict | None = None):
+    """A command for one device (`uid`) or, with no uid, for every device of the operator
+    (CommandList hands a device's own command out once; a mass command to every device)."""
+    command = ProvisioningCommand(client_id=client_id, uid=uid.strip(), name=name.strip(), param=param or {})
+    with transaction.atomic():
+        command.full_clean()
+        command.save()
+    return command
+
+
 # --- Device Monitoring (tvmiddleware/other_apis/): the report kinds a door saves ---------------
 
 ReportKind = DeviceReport.Kind
