@@ -1,23 +1,28 @@
 """Monitoring in the admin: the live dashboard (charts, CSV, drill-down per channel and per
-account), "Active sessions" (who is online now) and the raw viewing statistics report.
+account), "Active sessions" (who is online now), the raw viewing statistics report, the
+devices' health reports and the provisioning commands.
 
-Every page reads the current operator (all operators for a superuser who selected none)
-through monitoring.selectors; nothing here writes."""
+Every page reads the current operator (all operators for a superuser who selected none);
+the one write, a provisioning command, goes through monitoring.services."""
 
 from __future__ import annotations
+
+import json
 
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
 from smarty.admin_access import current_client_id
 
-from . import charts, dashboard, selectors
-from .models import LiveDashboard, OnlineSession, ViewEvent
+from . import charts, dashboard, selectors, services
+from .models import DeviceReport, LiveDashboard, OnlineSession, ProvisioningCommand, ViewEvent
 
 
 class ReadOnlyPage(OperatorScopedAdmin):
@@ -216,3 +221,65 @@ class ViewEventAdmin(CsvExportMixin, OperatorScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _report_summary(report: DeviceReport) -> str:
+    """One line of what the report says, by kind (the payload as the agent sent it)."""
+    p = report.payload or {}
+    if report.kind == DeviceReport.Kind.PING:
+        return f"{p.get('received')}/{p.get('sent')} received, {p.get('lost')} lost, avg {p.get('avg_time')} ms"
+    if report.kind == DeviceReport.Kind.SPEEDTEST:
+        return f"min {p.get('min_time')}, avg {p.get('avg_time')}, max {p.get('max_time')}"
+    if report.kind == DeviceReport.Kind.METRICS:
+        return gettext("%(n)s metrics") % {"n": len(p.get("metrics") or [])}
+    firmware = p.get("ro_build_display_id") or p.get("firmware") or ""
+    return f"{firmware} {p.get('app_version') or ''}".strip() or "-"
+
+
+@admin.register(DeviceReport)
+class DeviceReportAdmin(OperatorScopedAdmin):
+    """What the devices' health agent pushed (Device Monitoring API): pings, metrics, speed
+    tests and system information, newest first; read only. A device bound to no account yet
+    has no operator: only a superuser without a selected operator sees its reports."""
+
+    list_display = ("created_at", "kind", "uid", "mac", "device_type", "summary")
+    list_filter = ("kind", ("created_at", DateRangeFilter))
+    search_fields = ("=uid", "mac")
+    fields = ("created_at", "kind", "uid", "mac", "device_type", "payload_text")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    date_hierarchy = None
+
+    @admin.display(description=_("report"))
+    def summary(self, obj: DeviceReport) -> str:
+        return _report_summary(obj)
+
+    @admin.display(description=_("payload"))
+    def payload_text(self, obj: DeviceReport):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False, sort_keys=True))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProvisioningCommand)
+class ProvisioningCommandAdmin(OperatorScopedAdmin):
+    """Commands for the devices' health agent (CommandList): for one device uid, or for every
+    device of the operator when the uid is empty. Saved through monitoring.services."""
+
+    list_display = ("created_at", "name", "uid", "delivered_at")
+    list_filter = ("name",)
+    search_fields = ("=uid", "name")
+    fields = ("name", "uid", "param")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        created = services.provisioning_command_create(
+            client_id=obj.client_id, name=obj.name, uid=obj.uid, param=obj.param
+        )
+        obj.pk, obj.created_at = created.pk, created.created_at

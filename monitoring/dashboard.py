@@ -42,6 +42,7 @@ class Dashboard:
     devices_online: int
     viewers_now: list = field(default_factory=list)
     top_channels: list = field(default_factory=list)
+    top_videos: list = field(default_factory=list)
     concurrency: list = field(default_factory=list)
     logins: list = field(default_factory=list)
     servers: list = field(default_factory=list)
@@ -60,6 +61,10 @@ class Dashboard:
             "top_channels": (
                 ["content_id", "name", "hours_watched", "sessions"],
                 [list(r) for r in self.top_channels],
+            ),
+            "top_videos": (
+                ["content_id", "name", "hours_watched", "sessions"],
+                [list(r) for r in self.top_videos],
             ),
             "concurrency": (["hour", "viewers"], [[h.isoformat(), v] for h, v in self.concurrency]),
             "logins": (["hour", "logins", "errors"], [[h.isoformat(), ok, err] for h, ok, err in self.logins]),
@@ -81,6 +86,9 @@ class Dashboard:
             ),
             "top_channels": charts.bar_chart(
                 "top_channels", "Top channels (hours watched)", [(name, h) for _, name, h, _ in self.top_channels]
+            ),
+            "top_videos": charts.bar_chart(
+                "top_videos", "Top videos (hours watched)", [(name, h) for _, name, h, _ in self.top_videos]
             ),
             "concurrency": charts.line_chart(
                 "concurrency", "Viewers per hour", [(_hour_label(h, p), v) for h, v in self.concurrency]
@@ -105,6 +113,9 @@ def dashboard_data(client_id: int | None, period: Period, *, now: dt.datetime | 
         devices_online=selectors.devices_online(client_id, now),
         viewers_now=selectors.viewers_per_channel_now(client_id, now),
         top_channels=selectors.top_content(client_id, start=period.start, end=period.end),
+        top_videos=selectors.top_content(
+            client_id, start=period.start, end=period.end, content_types=(selectors.VIDEO,)
+        ),
         concurrency=selectors.viewers_per_hour(client_id, start=period.start, end=period.end),
         logins=selectors.logins_per_hour(client_id, start=period.start, end=period.end),
         servers=selectors.streaming_servers(client_id),

@@ -150,10 +150,12 @@ class LiveDashboard(ViewEvent):
 
 
 class OnlineSession(Session):
-    """The admin's "Active sessions" page: sessions active within
-    SMARTY_ADMIN_ONLINE_MINUTES (a view of accounts.Session; no table of its own)."""
+    """The admin's one "Active sessions" page: who is online now (sessions active within
+    SMARTY_ADMIN_ONLINE_MINUTES) with device, app version and what they watch (a view of
+    accounts.Session; no table of its own). The accounts' "Sessions" list keeps every
+    unexpired session, for ending them."""
 
     class Meta:
         proxy = True
-        verbose_name = "session online now"
-        verbose_name_plural = "online now (active sessions)"
+        verbose_name = "active session"
+        verbose_name_plural = "active sessions (online now)"

@@ -1,22 +1,34 @@
-"""Recording what devices watch without a database write per zap (docs/monitoring.md).
+"""Recording what devices watch without a database write per request (docs/monitoring.md).
 
-`viewing_started` (called by channel/url and program/url) costs four cache operations: the
-event goes into a per-minute buffer in the cache (a sequence counter and one key per event)
-and the account's "watching now" entry is replaced. `buffer_flush` (the scheduled
-monitoring.tasks.flush_views, every minute) moves the buffers of finished minutes into
-ViewEvent with one bulk INSERT per minute. With Redis the buffer is shared by every process;
-with the local-memory cache (development) it lives in the process that served the request.
+Two streams share one buffer design: a per-minute sequence counter in the cache and one key
+per event.
+
+- `views`: `viewing_started` (channel/url, program/url, video/url) appends the start of a
+  viewing and replaces the account's "watching now" entry.
+- `pushes`: `push_buffered` (ViewStats stat/push) appends one "still watching" report.
+
+`buffer_flush` (the scheduled monitoring.tasks.flush_views, every minute) moves the buffers of
+finished minutes into ViewEvent: the views with one bulk INSERT per minute, the pushes with
+`pushes_write` (one read of the sessions they may extend, one bulk UPDATE, one bulk INSERT).
+A minute is claimed with `cache.add`, so two workers never write it twice, and released if
+the write fails, so the next run tries it again. With Redis the buffer is shared by every
+process; with the local-memory cache (development) it lives in the process that served the
+request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from accounts.models import Account
 
 from .models import ViewEvent
 
@@ -28,19 +40,43 @@ BUFFER_TTL = 6 * 3600
 GRACE_SECONDS = 20
 # How far back a flush looks for minutes not yet flushed (a worker that was down a while).
 LOOKBACK_MINUTES = 180
+VIEWS = "views"
+PUSHES = "pushes"
+# Rows read or written per statement when a minute is flushed.
+CHUNK = 500
 
 
 def _minute(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%d%H%M")
 
 
-def _incr(key: str) -> int:
-    cache.add(key, 0, timeout=BUFFER_TTL)
+def _incr(key: str) -> int | None:
+    """The next number of a counter (one round trip once the counter exists); None when the
+    cache did not answer (a cache configured to ignore its errors answers None)."""
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=BUFFER_TTL)
-        return 1
+    except ValueError:  # the minute's first event
+        if cache.add(key, 1, timeout=BUFFER_TTL):
+            return 1
+        return cache.incr(key)  # another request created it meanwhile
+
+
+def _buffer_error(stream: str) -> dict:
+    return {"event": "MONITORING_BUFFER_ERROR", "context": {"stream": stream}}
+
+
+def _append(stream: str, event: tuple, now: dt.datetime) -> bool:
+    """Put one event into the stream's buffer of the current minute. True once the cache
+    holds it; False (never an exception) when it could not take it."""
+    minute = _minute(now)
+    try:
+        seq = _incr(f"monitoring:{stream}:seq:{minute}")
+        if seq and cache.add(f"monitoring:{stream}:{minute}:{seq}", event, timeout=BUFFER_TTL):
+            return True
+        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(stream))
+    except Exception:
+        logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(stream))
+    return False
 
 
 def watching_key(client_id: int, account_id: int) -> str:
@@ -61,18 +97,17 @@ def viewing_started(
     """A device starts watching (a stream address was handed out). Never raises: a cache
     failure must not cost the viewer the stream; it is logged and the event is lost."""
     now = now or timezone.now()
-    minute = _minute(now)
     event = (client_id, account_id, content_type, int(content_id), device[:64], device_uid[:128], program_id, now)
+    if not _append(VIEWS, event, now):
+        return
     try:
-        seq = _incr(f"monitoring:views:seq:{minute}")
-        cache.set(f"monitoring:views:{minute}:{seq}", event, timeout=BUFFER_TTL)
         cache.set(
             watching_key(client_id, account_id),
             {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now},
             timeout=settings.SMARTY_MONITORING_URL_SESSION_MAX,
         )
     except Exception:
-        logger.exception("MONITORING_BUFFER_ERROR", extra={"event": "MONITORING_BUFFER_ERROR", "context": {}})
+        logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
 
 
 def watching_now(client_id: int, account_ids: list[int]) -> dict[int, dict]:
@@ -82,43 +117,205 @@ def watching_now(client_id: int, account_ids: list[int]) -> dict[int, dict]:
     return {keys[k]: v for k, v in found.items()}
 
 
-def _flush_minute(minute: str) -> int:
-    done = f"monitoring:views:done:{minute}"
+# --- ViewStats pushes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Push:
+    """One accepted ViewStats report: the account still watches `content_id` in its
+    `channel_session` at `at`."""
+
+    client_id: int
+    account_id: int
+    content_type: str
+    content_id: int
+    channel_session: int
+    at: dt.datetime
+    program_id: int | None = None
+    timeshift_offset: int = 0
+    device: str = ""
+    device_uid: str = ""
+
+    def as_tuple(self) -> tuple:
+        return (
+            self.client_id,
+            self.account_id,
+            self.content_type,
+            self.content_id,
+            self.channel_session,
+            self.at,
+            self.program_id,
+            self.timeshift_offset,
+            self.device,
+            self.device_uid,
+        )
+
+
+def push_buffered(push: Push) -> bool:
+    """Append an accepted push to the cache buffer; False when the cache could not take it
+    (the caller then writes it with `pushes_write`)."""
+    return _append(PUSHES, push.as_tuple(), push.at)
+
+
+@dataclass
+class _Run:
+    first: Push
+    last: Push
+
+
+def _runs(pushes: Iterable[Push], gap: dt.timedelta) -> dict[tuple, list[_Run]]:
+    """The pushes grouped per viewing session (operator, account, channel_session, content),
+    split where two pushes are further apart than the session gap."""
+    runs: dict[tuple, list[_Run]] = {}
+    for push in sorted(pushes, key=lambda p: p.at):
+        key = (push.client_id, push.account_id, push.channel_session, str(push.content_id))
+        found = runs.setdefault(key, [])
+        if found and push.at - found[-1].last.at <= gap:
+            found[-1].last = push
+        else:
+            found.append(_Run(first=push, last=push))
+    return runs
+
+
+def _open_rows(runs: dict[tuple, list[_Run]], gap: dt.timedelta) -> dict[tuple, ViewEvent]:
+    """The stored sessions the first run of each key may extend: the latest row of the same
+    operator, account, channel_session and content that ended within the gap."""
+    earliest = min(r[0].first.at for r in runs.values()) - gap
+    accounts = sorted({key[1] for key in runs})
+    found: dict[tuple, ViewEvent] = {}
+    for start in range(0, len(accounts), CHUNK):
+        rows = ViewEvent.objects.filter(
+            account_id__in=accounts[start : start + CHUNK],
+            channel_session__isnull=False,
+            started_at__gte=earliest - dt.timedelta(days=1),
+            ended_at__gte=earliest,
+        ).only("pk", "client_id", "account_id", "channel_session", "content_id", "started_epoch", "ended_at")
+        for row in rows:
+            key = (row.client_id, row.account_id, row.channel_session, row.content_id)
+            if key in runs and (key not in found or row.ended_at > found[key].ended_at):
+                found[key] = row
+    return found
+
+
+def _new_row(run: _Run) -> ViewEvent:
+    first, last = run.first, run.last
+    epoch = int(first.at.timestamp())
+    return ViewEvent(
+        client_id=first.client_id,
+        account_id=first.account_id,
+        content_type=first.content_type,
+        content_id=str(first.content_id),
+        program_id=last.program_id,
+        channel_session=first.channel_session,
+        timeshift_offset=first.timeshift_offset,
+        device=first.device[:64],
+        device_uid=first.device_uid[:128],
+        started_at=first.at,
+        started_epoch=epoch,
+        ended_at=last.at,
+        duration=max(int(last.at.timestamp()) - epoch, 0),
+        source=ViewEvent.Source.PUSH,
+    )
+
+
+def _live_accounts(account_ids: set[int]) -> set[int]:
+    """The accounts of `account_ids` that still exist: an event of an account (or operator)
+    deleted since it was accepted has nothing left to describe, and must not block the
+    flush of the minute with a foreign key error."""
+    ids = sorted(account_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        found.update(Account.objects.filter(pk__in=ids[start : start + 1000]).values_list("pk", flat=True))
+    return found
+
+
+def pushes_write(pushes: list[Push]) -> int:
+    """Store accepted pushes as viewing sessions, as if each had been written on arrival: the
+    first push of a session starts a row, later ones (within SMARTY_VIEWSTATS_SESSION_GAP)
+    extend it. One read of the rows they may extend, one bulk UPDATE, one bulk INSERT, in one
+    transaction. Returns how many pushes were stored."""
+    live = _live_accounts({p.account_id for p in pushes})
+    pushes = [p for p in pushes if p.account_id in live]
+    if not pushes:
+        return 0
+    gap = dt.timedelta(seconds=settings.SMARTY_VIEWSTATS_SESSION_GAP)
+    runs = _runs(pushes, gap)
+    with transaction.atomic():
+        existing = _open_rows(runs, gap)
+        updated: list[ViewEvent] = []
+        created: list[ViewEvent] = []
+        for key, found in runs.items():
+            row = existing.get(key)
+            if row is not None and found[0].first.at - row.ended_at <= gap:
+                last = found[0].last
+                if last.at >= row.ended_at:
+                    row.ended_at = last.at
+                    row.program_id = last.program_id
+                    row.duration = max(int(last.at.timestamp()) - row.started_epoch, 0)
+                    updated.append(row)
+                found = found[1:]
+            created.extend(_new_row(run) for run in found)
+        ViewEvent.objects.bulk_update(updated, ["ended_at", "program_id", "duration"], batch_size=CHUNK)
+        ViewEvent.objects.bulk_create(created, batch_size=1000)
+    return len(pushes)
+
+
+# --- the flush ----------------------------------------------------------------------------
+
+
+def _views_write(events: list[tuple]) -> int:
+    live = _live_accounts({event[1] for event in events})
+    rows = [
+        ViewEvent(
+            client_id=client_id,
+            account_id=account_id,
+            content_type=content_type,
+            content_id=str(content_id),
+            device=device,
+            device_uid=uid,
+            program_id=program_id,
+            started_at=at,
+            started_epoch=int(at.timestamp()),
+            source=ViewEvent.Source.URL,
+        )
+        for client_id, account_id, content_type, content_id, device, uid, program_id, at in events
+        if account_id in live
+    ]
+    with transaction.atomic():
+        ViewEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _pushes_write(events: list[tuple]) -> int:
+    return pushes_write([Push(*event) for event in events])
+
+
+WRITERS: dict[str, Callable[[list[tuple]], int]] = {VIEWS: _views_write, PUSHES: _pushes_write}
+
+
+def _flush_minute(stream: str, minute: str) -> int:
+    done = f"monitoring:{stream}:done:{minute}"
     if not cache.add(done, 1, timeout=BUFFER_TTL):
         return 0  # flushed already, or another worker is on it
-    count = cache.get(f"monitoring:views:seq:{minute}") or 0
+    count = cache.get(f"monitoring:{stream}:seq:{minute}") or 0
     if not count:
         return 0
-    keys = [f"monitoring:views:{minute}:{n}" for n in range(1, count + 1)]
-    rows = []
+    keys = [f"monitoring:{stream}:{minute}:{n}" for n in range(1, count + 1)]
+    events: list[tuple] = []
     for start in range(0, len(keys), 1000):
-        found = cache.get_many(keys[start : start + 1000])
-        for client_id, account_id, content_type, content_id, device, uid, program_id, at in found.values():
-            rows.append(
-                ViewEvent(
-                    client_id=client_id,
-                    account_id=account_id,
-                    content_type=content_type,
-                    content_id=str(content_id),
-                    device=device,
-                    device_uid=uid,
-                    program_id=program_id,
-                    started_at=at,
-                    source=ViewEvent.Source.URL,
-                )
-            )
+        events.extend(cache.get_many(keys[start : start + 1000]).values())
     try:
-        with transaction.atomic():
-            ViewEvent.objects.bulk_create(rows, batch_size=1000)
+        written = WRITERS[stream](events)
     except Exception:
         cache.delete(done)  # the next run tries this minute again
         raise
     cache.delete_many(keys)
-    return len(rows)
+    return written
 
 
 def buffer_flush(*, now: dt.datetime | None = None, include_current: bool = False) -> int:
-    """Move the buffered events of every finished minute into ViewEvent; returns how many.
+    """Move the buffered events of every finished minute into ViewEvent, oldest first (a
+    failing minute stops the run, so a later minute never overtakes it); returns how many.
     `include_current` also flushes the minute in progress (tests, a shutdown)."""
     now = now or timezone.now()
     if include_current:
@@ -129,10 +326,12 @@ def buffer_flush(*, now: dt.datetime | None = None, include_current: bool = Fals
     moved = 0
     moment = last - dt.timedelta(minutes=LOOKBACK_MINUTES)
     while moment <= last:
-        moved += _flush_minute(_minute(moment))
+        for stream in WRITERS:
+            moved += _flush_minute(stream, _minute(moment))
         moment += dt.timedelta(minutes=1)
     if include_current:
-        # The minute in progress may get more events: let the next flush look at it again.
-        cache.delete(f"monitoring:views:done:{_minute(now)}")
-        cache.delete(f"monitoring:views:seq:{_minute(now)}")
+        # The minute in progress may get more events: let the next flush look at it again
+        # (its counter stays, so later events get new numbers and the flushed keys are gone).
+        for stream in WRITERS:
+            cache.delete(f"monitoring:{stream}:done:{_minute(now)}")
     return moved

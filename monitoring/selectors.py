@@ -13,10 +13,14 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from vod.selectors import video_names
+
 from .models import DeviceReport, LoginStat, ViewRollup
 from .recording import watching_now
 
 ACTIVE_SESSIONS_LIMIT = 500
+# The content type of a video's viewing (video/url); the others are a channel's.
+VIDEO = "video"
 
 
 def _scoped(qs: QuerySet, client_id: int | None, field: str = "client_id") -> QuerySet:
@@ -55,8 +59,10 @@ class ActiveSession:
     app_version: str
     ip: str
     last_active: dt.datetime
+    content_type: str
     channel_id: int | None
-    channel_name: str
+    video_id: int | None
+    watching: str
     watching_since: dt.datetime | None
 
 
@@ -72,7 +78,7 @@ def active_sessions(
     watching: dict[int, dict] = {}
     for cid in {s.client_id for s in sessions}:
         watching.update(watching_now(cid, [s.account_id for s in sessions if s.client_id == cid]))
-    names = _channel_names({w["content_id"] for w in watching.values()})
+    names = _content_names(client_id, [(w["content_type"], w["content_id"]) for w in watching.values()])
     rows = []
     for s in sessions:
         w = watching.get(s.account_id)
@@ -87,12 +93,22 @@ def active_sessions(
                 app_version=s.device.app_build_version if s.device_id else "",
                 ip=s.ip_address or "",
                 last_active=s.last_active,
-                channel_id=w["content_id"] if w else None,
-                channel_name=names.get(w["content_id"], "") if w else "",
+                content_type=w["content_type"] if w else "",
+                channel_id=w["content_id"] if w and w["content_type"] != VIDEO else None,
+                video_id=w["content_id"] if w and w["content_type"] == VIDEO else None,
+                watching=names.get((w["content_type"] == VIDEO, w["content_id"]), str(w["content_id"])) if w else "",
                 watching_since=w["since"] if w else None,
             )
         )
     return rows
+
+
+def _content_names(client_id: int | None, items: list[tuple[str, int]]) -> dict[tuple[bool, int], str]:
+    """(is a video, id) -> name of what the entries are watching: a channel (live, pvr,
+    archive) or a video."""
+    videos = video_names(client_id=client_id, video_ids={i for kind, i in items if kind == VIDEO})
+    channels = _channel_names({i for kind, i in items if kind != VIDEO})
+    return {**{(False, i): n for i, n in channels.items()}, **{(True, i): n for i, n in videos.items()}}
 
 
 def _channel_names(ids: set[int]) -> dict[int, str]:
@@ -122,7 +138,7 @@ def top_content(
     client_id: int | None, *, start: dt.datetime, end: dt.datetime, content_types=("live", "pvr", "archive"), limit=10
 ) -> list[tuple[str, str, int, int]]:
     """(content id, name, hours watched rounded down, sessions) over [start, end), from the
-    hourly rollups."""
+    hourly rollups: of channels, or of videos with content_types=(VIDEO,)."""
     qs = _scoped(
         ViewRollup.objects.filter(
             period=ViewRollup.Period.HOUR, bucket__gte=start, bucket__lt=end, content_type__in=content_types
@@ -135,7 +151,7 @@ def top_content(
         .order_by("-seconds", "-sessions")[:limit]
     )
     ids = {int(r["content_id"]) for r in rows if r["content_id"].isdigit()}
-    names = _channel_names(ids)
+    names = video_names(client_id=client_id, video_ids=ids) if VIDEO in content_types else _channel_names(ids)
     return [
         (
             r["content_id"],

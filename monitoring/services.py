@@ -12,10 +12,10 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Sum, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from . import recording
 from .models import DevicePassword, DeviceReport, LoginStat, ProvisioningCommand, ViewEvent, ViewRollup
 
 LIVE = "live"
@@ -54,54 +54,44 @@ def _push_allowed(account_id: int, now: dt.datetime) -> bool:
     if not limit:
         return True
     key = f"viewstats:push:{account_id}:{now:%Y%m%d%H%M}"
-    cache.add(key, 0, timeout=120)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= limit
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=120)
+            count = 1
+    except Exception:  # noqa: BLE001 - no cache, no counter: the push is not refused for it
+        return True
+    return count is None or count <= limit
 
 
-def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> ViewEvent | None:
-    """ViewStats StatPush: the device still watches `channel_session`. The first push of a
-    session starts a row; later pushes extend it (one conditional UPDATE, else one INSERT).
-    Raises PushLimitError past the per-account rate."""
+def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> bool:
+    """ViewStats StatPush: the device still watches `channel_session`. The push goes into
+    the cache buffer and the scheduled flush stores it (recording.pushes_write: the first
+    push of a session starts a row, later ones extend it); when the cache cannot take it, it
+    is stored now the same way, so an accepted push is never lost. Returns True when it was
+    buffered. Raises PushLimitError past the per-account rate, DatabaseError when neither
+    the cache nor the database took it."""
     now = now or timezone.now()
     if not _push_allowed(viewing.account_id, now):
         raise PushLimitError("Too many viewing records this minute")
-    horizon = now - dt.timedelta(seconds=settings.SMARTY_VIEWSTATS_SESSION_GAP)
-    with transaction.atomic():
-        if viewing.channel_session is not None:
-            updated = ViewEvent.objects.filter(
-                account_id=viewing.account_id,
-                channel_session=viewing.channel_session,
-                client_id=viewing.client_id,
-                content_id=str(viewing.content_id),
-                started_at__gte=horizon - dt.timedelta(days=1),
-                ended_at__gte=horizon,
-            ).update(
-                ended_at=now,
-                program_id=viewing.program_id,
-                duration=Greatest(Value(int(now.timestamp())) - F("started_epoch"), Value(0)),
-            )
-            if updated:
-                return None
-        return ViewEvent.objects.create(
-            client_id=viewing.client_id,
-            account_id=viewing.account_id,
-            content_type=viewing.content_type,
-            content_id=str(viewing.content_id),
-            program_id=viewing.program_id,
-            channel_session=viewing.channel_session,
-            timeshift_offset=viewing.timeshift_offset,
-            device=viewing.device[:64],
-            device_uid=viewing.device_uid[:128],
-            started_at=now,
-            started_epoch=int(now.timestamp()),
-            ended_at=now,
-            source=ViewEvent.Source.PUSH,
-        )
+    push = recording.Push(
+        client_id=viewing.client_id,
+        account_id=viewing.account_id,
+        content_type=viewing.content_type,
+        content_id=int(viewing.content_id),
+        channel_session=int(viewing.channel_session or 0),
+        at=now,
+        program_id=viewing.program_id,
+        timeshift_offset=viewing.timeshift_offset,
+        device=viewing.device[:64],
+        device_uid=viewing.device_uid[:128],
+    )
+    if recording.push_buffered(push):
+        return True
+    recording.pushes_write([push])
+    return False
 
 
 def view_started(*, viewing: Viewing, now: dt.datetime | None = None) -> None:
@@ -339,6 +329,16 @@ def device_password_generate(*, uid: str, public_key_pem: str) -> str:
     encrypted = key.encrypt(password.encode(), padding.PKCS1v15())
     DevicePassword.objects.update_or_create(uid=uid, defaults={"password": make_password(password)})
     return base64.b64encode(encrypted).decode()
+
+
+def provisioning_command_create(*, client_id: int, name: str, uid: str = "", param: dict | None = None):
+    """A command for one device (`uid`) or, with no uid, for every device of the operator
+    (CommandList hands a device's own command out once; a mass command to every device)."""
+    command = ProvisioningCommand(client_id=client_id, uid=uid.strip(), name=name.strip(), param=param or {})
+    with transaction.atomic():
+        command.full_clean()
+        command.save()
+    return command
 
 
 # --- Device Monitoring (tvmiddleware/other_apis/): the report kinds a door saves ---------------

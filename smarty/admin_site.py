@@ -59,7 +59,8 @@ MODEL_NAMES = {
     "accounts.accountdevice": (_("device"), _("devices")),
     "accounts.devicecommand": (_("command"), _("commands to devices")),
     "accounts.customeractionlog": (_("subscriber action"), _("subscriber actions")),
-    "accounts.session": (_("session"), _("active sessions")),
+    # "Active sessions" is the monitoring page of who is online now; this list is every session.
+    "accounts.session": (_("session"), _("sessions")),
     "tariffs.tariff": (_("tariff package"), _("tariff packages")),
     "billing.transaction": (_("financial transaction"), _("financial transactions")),
     "channels.channelcategory": (_("TV category"), _("TV categories")),

@@ -6,14 +6,19 @@ writes the sized copies); each video shows the tariffs it is visible in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdminMixin
 
-from . import images, selectors
+from . import images, selectors, services
 from .models import (
     Actor,
     Episode,
@@ -92,6 +97,98 @@ class ActorForm(ImageUploadForm):
         fields = "__all__"
 
 
+def form_attrs(form: forms.ModelForm, model: type[models.Model]) -> dict[str, Any]:
+    """The form's values as the services' `attrs`: plain fields by name, foreign keys as
+    `<name>_id`; many-to-many fields and the operator are left to the caller."""
+    editable = services.editable_fields(model)
+    attrs: dict[str, Any] = {}
+    for name in form.fields:
+        if name not in form.cleaned_data:
+            continue
+        value = form.cleaned_data[name]
+        if name in editable:
+            attrs[name] = value
+        elif f"{name}_id" in editable:
+            attrs[f"{name}_id"] = value.pk if value is not None else None
+    return attrs
+
+
+def _ids(form: forms.ModelForm, name: str) -> list[int] | None:
+    if name not in form.fields or name not in form.cleaned_data:
+        return None
+    return [obj.pk for obj in form.cleaned_data[name]]
+
+
+def _adopt(obj: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved `obj` the row a service saved (the admin redirects to it and
+    saves its inlines against it)."""
+    obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+    obj._state.adding, obj._state.db = False, saved._state.db
+
+
+class ServiceInlineSaving:
+    """Inline rows saved through vod.services: `inline_services[model]` is (create, modify,
+    delete), called as create(parent=..., form=..., attrs=...), modify(obj=..., attrs=...),
+    delete(obj=...)."""
+
+    inline_services: dict[type[models.Model], tuple[Callable, Callable, Callable]] = {}
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        found = self.inline_services.get(formset.model)
+        if found is None:
+            return super().save_formset(request, form, formset, change)
+        create, modify, delete = found
+        for inline in formset.deleted_forms:
+            if inline.instance.pk is not None:
+                delete(obj=inline.instance)
+        for inline in formset.forms:
+            if inline in formset.deleted_forms or not inline.has_changed():
+                continue
+            attrs = form_attrs(inline, formset.model)
+            attrs.pop(f"{formset.fk.name}_id", None)
+            if inline.instance.pk is None:
+                create(parent=formset.instance, form=inline, attrs=attrs)
+            else:
+                modify(obj=inline.instance, attrs=attrs)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+def _season_create(*, parent: Video, form, attrs: dict) -> None:
+    services.season_create(video=parent, name=attrs.pop("name", ""), attrs=attrs)
+
+
+def _episode_create(*, parent: Video, form, attrs: dict) -> None:
+    season = form.cleaned_data.get("season")
+    attrs.pop("season_id", None)
+    services.episode_create(video=parent, season=season, name=attrs.pop("name", ""), attrs=attrs)
+
+
+def _file_create(*, parent: Video, form, attrs: dict) -> None:
+    episode = form.cleaned_data.get("episode")
+    attrs.pop("episode_id", None)
+    services.video_file_create(video=parent, episode=episode, attrs=attrs)
+
+
+def _file_modify(*, obj: VideoFile, attrs: dict) -> None:
+    services.video_file_modify(video_file=obj, attrs=attrs)
+
+
+def _credit_create(*, parent: Video, form, attrs: dict) -> None:
+    services.video_credit_save(
+        video=parent, actor_id=attrs["actor_id"], role=attrs.get("role", ""), sort_order=attrs.get("sort_order", 0)
+    )
+
+
+def _credit_modify(*, obj: VideoActor, attrs: dict) -> None:
+    services.video_credit_save(
+        video=obj.video,
+        actor_id=attrs.get("actor_id", obj.actor_id),
+        role=attrs.get("role", obj.role),
+        sort_order=attrs.get("sort_order", obj.sort_order),
+        credit=obj,
+    )
+
+
 class VideoGenreMapInline(OperatorScopedInline):
     model = VideoGenreMap
     fields = ("source", "external_name")
@@ -144,8 +241,32 @@ class VideoActorInline(admin.TabularInline):
 
 
 @admin.register(Video)
-class VideoAdmin(OperatorScopedAdmin):
+class VideoAdmin(ServiceInlineSaving, OperatorScopedAdmin):
+    """Videos with seasons, episodes, assets and credits inline; every row is saved through
+    vod.services (the same doors as the Content API)."""
+
     form = VideoForm
+    inline_services = {
+        Season: (
+            _season_create,
+            lambda *, obj, attrs: services.season_modify(season=obj, attrs=attrs),
+            lambda *, obj: services.season_delete(season=obj),
+        ),
+        Episode: (
+            _episode_create,
+            lambda *, obj, attrs: services.episode_modify(episode=obj, attrs=attrs),
+            lambda *, obj: services.episode_delete(episode=obj),
+        ),
+        VideoFile: (_file_create, _file_modify, lambda *, obj: services.video_file_delete(video_file=obj)),
+        VideoActor: (_credit_create, _credit_modify, lambda *, obj: services.video_credit_delete(credit=obj)),
+    }
+    relations = {
+        "genres": "genre_ids",
+        "tariffs": "tariff_ids",
+        "stream_services": "stream_service_ids",
+        "similar": "similar_ids",
+        "package_videos": "package_ids",
+    }
     list_display = ("name", "year", "ext_id", "video_source", "enabled", "created_at", "id")
     list_display_links = ("name",)
     list_filter = ("enabled", "video_source", "is_season", "genres", "tariffs", "provider")
@@ -235,6 +356,24 @@ class VideoAdmin(OperatorScopedAdmin):
         ),
     )
 
+    def save_model(self, request: HttpRequest, obj: Video, form, change: bool) -> None:
+        attrs = form_attrs(form, Video)
+        relations = {key: _ids(form, name) for name, key in self.relations.items()}
+        # The form checked the fields and offered only the operator's rows to choose from.
+        if change:
+            services.video_modify(video=obj, attrs=attrs, **relations)
+        else:
+            name = attrs.pop("name")
+            _adopt(obj, services.video_create(client=obj.client_id, name=name, attrs=attrs, **relations))
+
+    def delete_model(self, request: HttpRequest, obj: Video) -> None:
+        services.video_delete(video=obj)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # The many-to-many fields were set by the service in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     @admin.display(description=_("Visible in tariffs"))
     def visible_in(self, obj: Video) -> str:
         if obj is None or obj.pk is None:
@@ -248,6 +387,17 @@ class VideoAdmin(OperatorScopedAdmin):
 @admin.register(Actor)
 class ActorAdmin(OperatorScopedAdmin):
     form = ActorForm
+
+    def save_model(self, request: HttpRequest, obj: Actor, form, change: bool) -> None:
+        attrs = form_attrs(form, Actor)
+        if change:
+            services.actor_modify(actor=obj, attrs=attrs)
+        else:
+            _adopt(obj, services.actor_create(client=obj.client_id, name=attrs.pop("name"), attrs=attrs))
+
+    def delete_model(self, request: HttpRequest, obj: Actor) -> None:
+        services.actor_delete(actor=obj)
+
     list_display = ("name", "type", "country", "birthdate", "id")
     list_display_links = ("name",)
     list_filter = ("type", "gender")

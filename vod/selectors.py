@@ -410,6 +410,17 @@ def video_list(*, client: Any) -> Any:
     return Video.objects.for_client(client).order_by("-id")
 
 
+def video_names(*, client_id: int | None, video_ids: set[int]) -> dict[int, str]:
+    """id -> name of the operator's videos among `video_ids` (every operator's for None: the
+    monitoring pages of a superuser)."""
+    if not video_ids:
+        return {}
+    qs = Video.objects.filter(pk__in=video_ids)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    return dict(qs.values_list("pk", "name"))
+
+
 def visible_tariffs_of_video(*, video: Video) -> list[Tariff]:
     """Where a video is visible: its tariffs (enabled, used for the video list)."""
     return list(video.tariffs.filter(enabled=True, used_for_video_list=True).order_by("sort_order", "id"))

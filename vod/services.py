@@ -107,6 +107,11 @@ def _editable(model: type[models.Model]) -> set[str]:
     }
 
 
+def editable_fields(model: type[models.Model]) -> set[str]:
+    """The attribute names the services accept in `attrs` for rows of `model`."""
+    return _editable(model)
+
+
 def _apply(obj: models.Model, attrs: Mapping[str, Any] | None) -> None:
     if not attrs:
         return
@@ -485,6 +490,27 @@ def actor_modify(*, actor: Actor, attrs: Mapping[str, Any]) -> Actor:
     with transaction.atomic():
         _save(actor)
     return actor
+
+
+def video_credit_save(
+    *, video: Video, actor_id: int, role: str = "", sort_order: int = 0, credit: VideoActor | None = None
+) -> VideoActor:
+    """A person in the credits of a video (the admin's inline rows): added, or changed when
+    `credit` is given. The person must be the video's operator's."""
+    _owned(Actor, video.client_id, [actor_id], "actor")
+    credit = credit or VideoActor(video=video)
+    credit.actor_id, credit.role, credit.sort_order = actor_id, role, sort_order
+    with transaction.atomic():
+        credit.full_clean(exclude=["video"], validate_unique=False, validate_constraints=False)
+        credit.save()
+        _touch(video.pk)
+    return credit
+
+
+def video_credit_delete(*, credit: VideoActor) -> None:
+    with transaction.atomic():
+        credit.delete()
+        _touch(credit.video_id)
 
 
 def actor_delete(*, actor: Actor) -> None:

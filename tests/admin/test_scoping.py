@@ -363,7 +363,7 @@ def populate(op, index: int) -> None:
     from billing.models import Payment, PromoActivation, PromoCode, SavedCard
     from channels.models import Camera, CameraCategory, ChannelSort, Radio
     from clients.models import Dealer, PortalSettings
-    from monitoring.models import ViewEvent
+    from monitoring.models import DeviceReport, ProvisioningCommand, ViewEvent
     from streaming.models import Maintenance, RoutingScript, StreamToken
     from tariffs.models import TariffSubscription
     from tests.vod.world import populate_library
@@ -417,6 +417,8 @@ def populate(op, index: int) -> None:
     ViewEvent.objects.create(
         client=client, account=op.account, content_type="live", content_id="1", started_at=now - dt.timedelta(hours=1)
     )
+    DeviceReport.objects.create(client=client, kind="ping", uid="uid", payload={"sent": 1})
+    ProvisioningCommand.objects.create(client=client, uid="uid", name="reboot")
     populate_portal(op, index)
 
 

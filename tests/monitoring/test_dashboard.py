@@ -120,3 +120,30 @@ def test_a_dealer_cannot_open_the_dashboard(operator, watched):
     client = login(user)
     assert client.get(reverse(DASHBOARD)).status_code in (403, 404)
     assert client.get(reverse("admin:monitoring_dashboard_csv", args=["logins"])).status_code in (403, 404)
+
+
+def test_a_video_watched_shows_in_top_videos_and_in_active_sessions(staff, watched, operator, other_operator):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from monitoring import recording, services
+    from vod import services as vod
+
+    film = vod.video_create(client=operator.client, name="Night Train")
+    theirs = vod.video_create(client=other_operator.client, name="Night Train 2")
+    now = timezone.now()
+    for op, video in ((operator, film), (other_operator, theirs)):
+        recording.viewing_started(
+            client_id=op.client.pk, account_id=op.account.pk, content_type="video", content_id=video.pk, now=now
+        )
+    recording.buffer_flush(now=now, include_current=True)
+    services.rollup_views(now=now + dt.timedelta(hours=5), hours=6)
+    client = login(staff)
+    data = client.get(reverse(DASHBOARD)).context["data"]
+    assert [(cid, name) for cid, name, _, _ in data.top_videos] == [(str(film.pk), "Night Train")]
+    assert 'data-chart="top_videos"' in client.get(reverse(DASHBOARD)).content.decode()
+    rows = client.get(reverse("admin:monitoring_onlinesession_changelist")).context["rows"]
+    mine = next(r for r in rows if r.account_id == operator.account.pk)
+    assert (mine.content_type, mine.video_id, mine.channel_id, mine.watching) == ("video", film.pk, None, "Night Train")
+    assert "Night Train 2" not in client.get(reverse("admin:monitoring_onlinesession_changelist")).content.decode()

@@ -94,6 +94,7 @@ def test_pushed_sessions_roll_up_with_their_length(operator):
     )
     services.view_push(viewing=viewing, now=start)
     services.view_push(viewing=viewing, now=start + dt.timedelta(minutes=7))
+    recording.buffer_flush(now=start + dt.timedelta(minutes=30))
     services.rollup_views(now=start + dt.timedelta(minutes=30))
     row = ViewRollup.objects.get(period="hour", bucket=start, content_id="5")
     assert (row.sessions, row.seconds) == (1, 7 * 60)

@@ -8,11 +8,19 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from monitoring import recording
 from monitoring.models import ViewEvent
 from tests import factories as f
 
 PUSH = "/viewstats/api/stat/push"
 INFO = "/viewstats/api/stat/customer/info"
+
+
+def stored():
+    """The stored viewing sessions once the buffer of pushes is flushed (as the scheduled
+    flush_views would)."""
+    recording.buffer_flush(include_current=True)
+    return ViewEvent.objects
 
 
 def push(api_get, session, **params):
@@ -27,7 +35,7 @@ def test_a_push_starts_a_viewing_session_and_repeats_extend_it(api_get, operator
     assert status == 200 and body == {"error": 0, "error_message": ""}
     status, body = push(api_get, session, channel_id=channel.pk, channel_session=77)
     assert body["error"] == 0
-    events = list(ViewEvent.objects.all())
+    events = list(stored().all())
     assert len(events) == 1
     event = events[0]
     assert (event.client_id, event.account_id, event.content_id, event.content_type) == (
@@ -52,8 +60,8 @@ def test_a_new_channel_session_is_a_new_row(api_get, operator, session_of):
         timeshift_offset=-3,
     )
     assert body["error"] == 0
-    assert ViewEvent.objects.count() == 2
-    latest = ViewEvent.objects.order_by("-id").first()
+    assert stored().count() == 2
+    latest = stored().order_by("-id").first()
     assert (latest.content_type, latest.timeshift_offset) == ("pvr", -3)
 
 
@@ -73,7 +81,7 @@ def test_bad_parameters_answer_1_and_store_nothing(api_get, operator, session_of
     query = {"channel_id": operator.channels[0].pk, **params}
     status, body = push(api_get, session, **query)
     assert body["error"] == 1 and field in body["error_message"]
-    assert not ViewEvent.objects.exists()
+    assert not stored().exists()
 
 
 def test_another_operators_channel_is_an_unknown_channel(api_get, operator, other_operator, session_of):
@@ -84,7 +92,7 @@ def test_another_operators_channel_is_an_unknown_channel(api_get, operator, othe
         api_get, session, channel_id=operator.channels[0].pk, previous_channel_id=other_operator.channels[1].pk
     )
     assert body["error"] == 1 and "previous_channel_id" in body["error_fields"]
-    assert not ViewEvent.objects.exists()
+    assert not stored().exists()
 
 
 def test_a_programme_of_another_channel_is_refused(api_get, operator, session_of):
@@ -104,7 +112,7 @@ def test_a_programme_of_another_channel_is_refused(api_get, operator, session_of
     clear_cache()
     _, body = push(api_get, session, channel_id=channel.pk, program_id=program.pk)
     assert body["error"] == 0
-    assert ViewEvent.objects.get().program_id == program.pk
+    assert stored().get().program_id == program.pk
 
 
 def test_a_session_of_another_operator_or_none_is_refused_with_1(api_get, operator, other_operator, session_of):
@@ -119,7 +127,7 @@ def test_a_session_of_another_operator_or_none_is_refused_with_1(api_get, operat
     assert body["error"] == 1
     _, body = api_get(PUSH, authkey="x" * 32, client_id=operator.client.pk, channel_id=1, channel_session=1)
     assert body["error"] == 1
-    assert not ViewEvent.objects.exists()
+    assert not stored().exists()
 
 
 def test_past_the_per_minute_limit_pushes_answer_4(api_get, operator, session_of, settings):
@@ -129,7 +137,7 @@ def test_past_the_per_minute_limit_pushes_answer_4(api_get, operator, session_of
         push(api_get, session, channel_id=operator.channels[0].pk, channel_session=n)[1]["error"] for n in range(5)
     ]
     assert codes == [0, 0, 0, 4, 4]
-    assert ViewEvent.objects.count() == 3
+    assert stored().count() == 3
 
 
 def test_an_operator_without_viewstats_gets_3(api_get, operator, other_operator, session_of, settings):

@@ -235,3 +235,31 @@ def test_warm_hot_video_calls_stay_within_their_query_bounds(api, library, djang
         api("video/detail/", vid=library.film.pk)
     with django_assert_max_num_queries(4):
         assert api("video/url/", vid=library.film.pk, redirect=0)["error"] == 0
+
+
+def test_video_url_records_the_viewing_like_channel_url(api, library, other_library, session):
+    from monitoring import recording
+    from monitoring.models import ViewEvent
+
+    assert api("video/url/", vid=library.film.pk, redirect=0)["error"] == 0
+    watching = recording.watching_now(library.film.client_id, [session.account_id])[session.account_id]
+    assert (watching["content_type"], watching["content_id"]) == ("video", library.film.pk)
+    assert not ViewEvent.objects.exists()  # buffered: nothing written by the request
+    assert recording.buffer_flush(include_current=True) == 1
+    event = ViewEvent.objects.get()
+    assert (event.client_id, event.account_id, event.content_type, event.content_id) == (
+        library.film.client_id,
+        session.account_id,
+        "video",
+        str(library.film.pk),
+    )
+    assert not ViewEvent.objects.filter(client_id=other_library.film.client_id).exists()
+
+
+def test_a_trailer_or_a_refused_video_records_no_viewing(api, library, other_library):
+    from monitoring import recording
+
+    trailer = next(f for f in library.files["Blue Film"] if f.is_trailer)
+    assert api("video/url/", vid=library.film.pk, vfid=trailer.pk, redirect=0)["error"] == 0
+    assert api("video/url/", vid=other_library.film.pk, redirect=0)["error"] == 1
+    assert recording.buffer_flush(include_current=True) == 0

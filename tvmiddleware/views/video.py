@@ -14,6 +14,7 @@ from django.http import HttpResponse
 
 from billing import services as billing_services
 from billing.services import BillingError
+from monitoring.recording import viewing_started
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
 from smarty.logging import log_event, mask_secret
 from streaming import routing
@@ -480,6 +481,9 @@ def video_episode_detail(call: Call) -> dict:
 
 # --- video/url ------------------------------------------------------------------------------
 
+# The content type video/url records its viewing under (monitoring: "live", "pvr" are channels).
+VIDEO_VIEWING = "video"
+
 URL_PARAMS = [
     Number("vid", required=True),
     Flag("redirect", default=1),
@@ -549,6 +553,16 @@ def _answer(call: Call, v: VodViewer, row: dict, f: dict, uri: str, service_id: 
         content_id=f["id"],
         account_id=v.account.pk if v.account is not None else None,
     )
+    if v.account is not None and not f["is_trailer"]:
+        # Viewing statistics like channel/url: buffered in the cache, no database write.
+        viewing_started(
+            client_id=v.client_id,
+            account_id=v.account.pk,
+            content_type=VIDEO_VIEWING,
+            content_id=row["id"],
+            device=v.play_device.system_name if v.play_device is not None else (p.get("device") or ""),
+            device_uid=p.get("device_uid") or "",
+        )
     if p["redirect"]:
         response = HttpResponse(status=302)
         response["Location"] = uri
