@@ -13,7 +13,8 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Customer
-from billing.gateways import GatewayError
+from billing.gateways import Gateway, GatewayError
+from billing.gateways.base import REDIRECT
 from billing.models import GatewayAccount, Payment, Refund, SavedCard, Transaction
 from billing.payments import RefundInvalidError, payment_refund, refund_refresh
 from tests.admin.conftest import grant, make_user
@@ -299,3 +300,28 @@ def test_the_payments_admin_refunds_and_lists_refunds_of_its_operator_only(
     assert page.status_code == 200 and str(payment.pk).encode() in page.content
     form = client.get(f"/admin/billing/gatewayaccount/{yookassa.pk}/change/")
     assert b"save_cards" in form.content and b"vat_code" in form.content
+
+
+class RedirectOnlyGateway(Gateway):
+    """A gateway that keeps no cards, makes no refunds and sends no receipts."""
+
+    name = "redirect_only"
+    capabilities = frozenset({REDIRECT})
+
+
+def test_a_gateway_without_saved_cards_refunds_or_receipts_answers_their_codes(tvmw_call, authkey, operator, settings):
+    settings.BILLING_PAYMENT_GATEWAYS = [f"{__name__}.RedirectOnlyGateway"]
+    body = tvmw_call("/payment/saved_card/list/", _post=True, authkey=authkey, merchant_type="redirect_only")
+    assert body["error"] == 3
+    paid = Payment.objects.create(
+        client=operator.client,
+        customer=operator.customer,
+        gateway="redirect_only",
+        amount=Decimal("5"),
+        status="paid",
+        gateway_ref="r-1",
+    )
+    with pytest.raises(RefundInvalidError):
+        payment_refund(payment=paid)
+    body = tvmw_call("/payment/cheque/", _post=True, authkey=authkey, transaction_id=paid.pk, email="a@b.example")
+    assert body["error"] == 2
