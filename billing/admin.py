@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.text import Truncator
@@ -19,7 +20,9 @@ from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
 from tariffs.models import Tariff
 
 from . import services, subscribers
-from .models import GatewayAccount, Payment, PaymentEvent, PromoActivation, PromoCode, Transaction
+from .gateways import GatewayConfigError, GatewayError, UnknownGatewayError
+from .models import GatewayAccount, Payment, PaymentEvent, PromoActivation, PromoCode, Refund, Transaction
+from .payments import RefundInvalidError, payment_refund, refund_refresh
 
 
 class TransactionKindFilter(admin.SimpleListFilter):
@@ -181,14 +184,56 @@ class PaymentEventInline(admin.TabularInline):
         return request.user.has_perm("billing.view_payment")
 
 
+class RefundInline(admin.TabularInline):
+    """The payment's refunds (made with the "Refund" action, read-only here)."""
+
+    model = Refund
+    extra = 0
+    fields = ("created_at", "amount", "status", "gateway_ref", "reason", "error_message", "transaction")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("billing.view_payment")
+
+
+def _refund_failure(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
 @admin.register(Payment)
 class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
     dealer_field = "customer__dealer"
-    inlines = (PaymentEventInline,)
+    inlines = (PaymentEventInline, RefundInline)
     list_display = ("id", "created_at", "customer", "gateway", "amount", "status", "gateway_ref", "transaction")
     list_filter = ("status", "gateway", ("created_at", DateRangeFilter))
     search_fields = ("=id", "gateway_ref", "customer__lastname")
-    actions = ("export_csv",)
+    actions = ("export_csv", "refund_payments")
+
+    @admin.action(description=_("Refund the selected paid payments (what is left of each)"), permissions=["refund"])
+    def refund_payments(self, request: HttpRequest, queryset) -> None:
+        done = 0
+        for payment in queryset:
+            try:
+                refund = payment_refund(payment=payment, reason=f"admin {request.user.get_username()}")
+            except (ValidationError, RefundInvalidError, UnknownGatewayError, GatewayConfigError, GatewayError) as exc:
+                self.message_user(
+                    request, gettext("Payment %(id)s: %(error)s") % {"id": payment.pk, "error": _refund_failure(exc)},
+                    messages.ERROR,
+                )  # fmt: skip
+                continue
+            done += refund.status != Refund.Status.CANCELED
+        if done:
+            self.message_user(request, gettext("%(count)d refund(s) made or pending.") % {"count": done})
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.add_refund")
+
     csv_filename = "payments"
     csv_columns = (
         ("id", "pk"),
@@ -302,7 +347,17 @@ class GatewayAccountForm(forms.ModelForm):
 
     class Meta:
         model = GatewayAccount
-        fields = ("gateway", "enabled", "shop_id", "secret_key", "api_url", "return_url", "currency")
+        fields = (
+            "gateway",
+            "enabled",
+            "shop_id",
+            "secret_key",
+            "api_url",
+            "return_url",
+            "currency",
+            "save_cards",
+            "vat_code",
+        )
 
     def clean_secret_key(self) -> str:
         value = self.cleaned_data.get("secret_key") or ""
@@ -322,3 +377,30 @@ class GatewayAccountAdmin(OperatorScopedAdmin):
     @admin.display(description=_("secret key set"), boolean=True)
     def has_secret(self, obj: GatewayAccount) -> bool:
         return bool(obj.secret_key)
+
+
+@admin.register(Refund)
+class RefundAdmin(OperatorScopedAdmin):
+    """Refunds of gateway payments: made from the payments list; a pending one can be asked
+    again ("Ask the gateway...")."""
+
+    dealer_field = "payment__customer__dealer"
+    list_display = ("id", "created_at", "payment", "amount", "status", "gateway_ref", "reason", "transaction")
+    list_filter = ("status", ("created_at", DateRangeFilter))
+    search_fields = ("=id", "=payment__id", "gateway_ref")
+    list_select_related = ("payment",)
+    actions = ("refresh_refunds",)
+
+    @admin.action(description=_("Ask the gateway how the selected pending refunds ended"))
+    def refresh_refunds(self, request: HttpRequest, queryset) -> None:
+        for refund in queryset.filter(status=Refund.Status.PENDING).select_related("payment"):
+            try:
+                refund_refresh(refund=refund)
+            except (UnknownGatewayError, GatewayConfigError, GatewayError) as exc:
+                self.message_user(request, f"{refund.pk}: {exc}", messages.ERROR)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -156,6 +156,12 @@ class GatewayAccount(ClientOwned):
     api_url = models.URLField(blank=True, default="", help_text="empty: the gateway's public API")
     return_url = models.URLField(blank=True, default="", help_text="where the payment page sends the subscriber back")
     currency = models.CharField(max_length=3, blank=True, default="", help_text="empty: the operator's currency")
+    save_cards = models.BooleanField(
+        default=False, help_text="ask the gateway to keep the subscriber's card for later top-ups (saved cards)"
+    )
+    vat_code = models.PositiveSmallIntegerField(
+        default=1, help_text="VAT code of the receipt lines (payment/cheque), as the gateway numbers them"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,6 +169,30 @@ class GatewayAccount(ClientOwned):
 
     def __str__(self) -> str:
         return self.gateway
+
+
+class Refund(ClientOwned):
+    """Money of a paid payment given back through its gateway. Created `pending` (the amount is
+    reserved: refunds never exceed the payment), it becomes `succeeded` (the balance is debited
+    by `transaction`) or `canceled` as the gateway answers."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SUCCEEDED = "succeeded", "succeeded"
+        CANCELED = "canceled", "canceled"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    gateway_ref = models.CharField(max_length=128, blank=True, default="")
+    reason = models.CharField(max_length=255, blank=True, default="")
+    error_message = models.CharField(max_length=255, blank=True, default="")
+    transaction = models.OneToOneField(Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class PaymentEvent(models.Model):

@@ -15,7 +15,7 @@ from clients.models import Client
 from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
 from . import services
-from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
+from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, ProgramReminder, Radio
 from .selectors import CHANNEL_ORDERINGS, channel_ordering
 
 TRANSLATIONS = (
@@ -229,3 +229,24 @@ class ChannelSortAdmin(LiveContentAdmin):
 
     list_display = ("name", "enabled", "sort_order")
     search_fields = ("name",)
+
+
+@admin.register(ProgramReminder)
+class ProgramReminderAdmin(OperatorScopedAdmin):
+    """Subscribers' programme reminders (notification/*): listed and deleted here, set from
+    the devices."""
+
+    list_display = ("account", "channel", "program", "program_begin", "timeshift_offset", "created_at")
+    list_select_related = ("account", "channel", "program")
+    search_fields = ("account__abonement", "channel__name", "program__name")
+    raw_id_fields = ("account", "channel", "program")
+
+    @admin.display(description=_("programme start"), ordering="program__time_begin")
+    def program_begin(self, obj: ProgramReminder):
+        return obj.program.time_begin
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -174,3 +174,22 @@ class AccountChannelSetting(ClientOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "channel"], name="uniq_account_channel_setting")]
+
+
+class ProgramReminder(ClientOwned):
+    """A reminder an account set for a programme of one of its operator's channels (TVMW
+    notification/*): listed while the programme is to come, and after it while its recording
+    can be watched."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="program_reminders")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("epg.Program", on_delete=models.CASCADE, related_name="+")
+    timeshift_offset = models.IntegerField(default=0, help_text="seconds; returned when the channel sets none")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "program"], name="uniq_program_reminder")]
+        indexes = [models.Index(fields=["client", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.program_id}"

@@ -45,7 +45,16 @@ from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids, tariffs_dep
 
-from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
+from .models import (
+    AccountChannelSetting,
+    Camera,
+    CameraCategory,
+    Channel,
+    ChannelCategory,
+    ChannelSort,
+    ProgramReminder,
+    Radio,
+)
 
 ALL_TARIFFS = None  # channel_view over every enabled channel (noauth methods)
 MULTICAST_SCHEMES = ("udp://", "rtp://", "igmp://", "mcast://")
@@ -891,3 +900,13 @@ def channel_with_guide_by_prefix(*, client, prefix: str) -> Channel | None:
 def camera_list_by_ids(*, client, ids: Iterable[int]) -> list[Camera]:
     """The operator's cameras among those ids (unknown ids are simply absent)."""
     return list(Camera.objects.for_client(client).filter(pk__in=ids))
+
+
+# TVMW notification/list: an account's programme reminders
+
+
+def program_reminder_list(*, client, account) -> list[dict]:
+    """The account's reminders (channel id, programme id, offset), by programme start. Not
+    cached: a short list read when the subscriber opens it."""
+    rows = ProgramReminder.objects.for_client(client).filter(account=account)
+    return list(rows.order_by("program__time_begin", "id").values("channel_id", "program_id", "timeshift_offset"))

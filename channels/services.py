@@ -18,9 +18,10 @@ from accounts.models import Account
 from clients.invalidation import client_content_changed, clients_changed
 from clients.models import Client
 from clients.services import clone_row, clone_rows, clone_with_tariffs
+from epg.selectors import program_on_epg_channel
 
 from .invalidation import last_viewed_changed
-from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, Radio
+from .models import AccountChannelSetting, Camera, CameraCategory, Channel, ChannelCategory, ProgramReminder, Radio
 from .selectors import CHANNEL_ORDERINGS
 
 
@@ -148,6 +149,44 @@ def channel_viewed(*, account, channel_id: int) -> None:
             rows = _ensure_rows(account, [channel_id])
             AccountChannelSetting.objects.filter(pk=rows[channel_id].pk).update(last_viewed_at=now)
     last_viewed_changed(account.pk)
+
+
+# --- programme reminders (TVMW notification/*) ------------------------------------------------
+
+
+class ReminderTargetNotFoundError(LookupError):
+    """The channel is not an enabled channel of the account's operator, or the programme is
+    not in its guide."""
+
+
+@transaction.atomic
+def program_reminder_set(
+    *, account: Account, channel_id: int, program_id: int, timeshift_offset: int = 0
+) -> ProgramReminder:
+    """Remind the account of a programme of one of its operator's enabled channels; setting
+    it again keeps one reminder (with the new offset). Raises ReminderTargetNotFoundError."""
+    channel = Channel.objects.for_client(account.client_id).filter(pk=channel_id, enabled=True).first()
+    if channel is None or not channel.epg_channel_id:
+        raise ReminderTargetNotFoundError(channel_id)
+    if not program_on_epg_channel(program_id=program_id, epg_channel_id=channel.epg_channel_id):
+        raise ReminderTargetNotFoundError(program_id)
+    reminder, _created = ProgramReminder.objects.update_or_create(
+        account=account,
+        program_id=program_id,
+        defaults={"client_id": account.client_id, "channel": channel, "timeshift_offset": timeshift_offset},
+    )
+    return reminder
+
+
+@transaction.atomic
+def program_reminder_delete(*, account: Account, program_id: int | None) -> int:
+    """Forget the account's reminder of one programme, or all of them (`program_id` None);
+    the number deleted."""
+    rows = ProgramReminder.objects.filter(client_id=account.client_id, account=account)
+    if program_id is not None:
+        rows = rows.filter(program_id=program_id)
+    deleted, _ = rows.delete()
+    return deleted
 
 
 # --- cameras bound to an account ---------------------------------------------------------------

@@ -156,7 +156,7 @@ def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:
         body["banner_video"] = {
             key: banner.get(key, 0 if key.startswith("video_id") else "") for key in BANNER_VIDEO_KEYS
         }
-        body["has_child_clients"] = 0
+        body["has_child_clients"] = 0  # the portal app knows child operators: the door fills it in
         return body
 
     found = cached("portal_settings", (client.pk, device, index), [client_dep(client.pk), DEVICE_TYPES], build)

@@ -372,6 +372,13 @@ def child_client_list(*, client_id: int) -> list[dict]:
     ]
 
 
+def has_child_clients(*, client_id: int) -> bool:
+    """The operator is a meta-portal: it lets the subscriber choose one of its enabled child
+    operators (portal/settings/list `has_child_clients`). One EXISTS query, not cached: a
+    child's `enabled` belongs to the clients app, whose changes the portal generation misses."""
+    return m.ChildClient.objects.filter(client_id=client_id, child__enabled=True).exists()
+
+
 def game_best(*, game: m.Game, account_id: int) -> int | None:
     """The account's best score in the game."""
     return m.GameScore.objects.filter(client_id=game.client_id, game=game, account_id=account_id).aggregate(

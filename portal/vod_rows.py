@@ -173,3 +173,23 @@ def video_asset_duration(*, client_id: int, video_id: int, asset_id: int) -> int
     if asset is None:
         return None
     return asset["duration"] or 0
+
+
+def program_selections(*, client_id: int, program_ids: list[int], lang_index: int) -> dict[int, list[dict]]:
+    """programme id -> the operator's shown EPG selections (`Selection` of content type
+    "EPG") that hold it, in the library's order: what `portaldashboard/selection/list/last`
+    shows of the programmes an account watched. From the cached catalogue."""
+    wanted = set(program_ids)
+    out: dict[int, list[dict]] = {pid: [] for pid in program_ids}
+    for s in vod.library(client_id)["selections"]:
+        if s["content_type"] != vod.SelectionContentType.PROGRAM or s["is_hidden"]:
+            continue
+        shaped = {
+            "id": s["id"],
+            "name": translated_value(s, "name", lang_index),
+            "promo_image": image_url(translated_value(s, "promo_image", lang_index), ""),
+        }
+        for object_id in s["items"]:
+            if object_id in wanted:
+                out[object_id].append(shaped)
+    return out

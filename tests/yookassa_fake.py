@@ -2,7 +2,10 @@
 the public documentation (Basic auth with shop id and secret key, Idempotence-Key on every
 POST with the same answer for a repeated key, payment objects with pending /
 waiting_for_capture / succeeded / canceled, confirmation redirect or qr, capture and cancel,
-error objects). Tests move a payment on (`succeed`, `cancel`) as the subscriber paying would."""
+error objects), saved payment methods (`save_payment_method`, then `payment_method_id`), refunds
+(POST /refunds, GET /refunds/{id}) and receipts (POST /receipts). Tests move a payment on
+(`succeed`, `cancel`) as the subscriber paying would; `refund_outcome` and
+`saved_card_outcome` choose how the next refunds and saved-card payments end."""
 
 from __future__ import annotations
 
@@ -18,6 +21,11 @@ class FakeYooKassa:
     def __init__(self, shop_id: str = "shop-1", secret_key: str = "test_secret") -> None:
         self.shop_id, self.secret_key = shop_id, secret_key
         self.payments: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        self.receipts: dict[str, dict] = {}
+        self.saved_methods: set[str] = set()
+        self.refund_outcome = "succeeded"
+        self.saved_card_outcome = "succeeded"
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
@@ -46,7 +54,9 @@ class FakeYooKassa:
                 parts = self.path.strip("/").split("/")
                 if len(parts) == 3 and parts[:2] == ["v3", "payments"] and parts[2] in fake.payments:
                     return self._send(200, fake.payments[parts[2]])
-                return self._send(404, fake.error("not_found", "no such payment"))
+                if len(parts) == 3 and parts[:2] == ["v3", "refunds"] and parts[2] in fake.refunds:
+                    return self._send(200, fake.refunds[parts[2]])
+                return self._send(404, fake.error("not_found", "no such object"))
 
             def do_POST(self) -> None:
                 fake.requests.append(("POST", self.path))
@@ -110,8 +120,57 @@ class FakeYooKassa:
                 }
             elif confirmation.get("type") == "qr":
                 payment["confirmation"] = {"type": "qr", "confirmation_data": f"https://qr.example/pay/{pid}"}
+            if body.get("save_payment_method"):
+                payment["save_payment_method"] = True
+            method_id = body.get("payment_method_id")
+            if method_id:
+                if method_id not in self.saved_methods:
+                    return 400, self.error("invalid_request", "payment_method_id is not a saved method")
+                payment["payment_method"] = {"type": "bank_card", "id": method_id, "saved": True}
+                if self.saved_card_outcome == "succeeded":
+                    payment.update(status="succeeded", paid=True, refundable=True)
+                elif self.saved_card_outcome == "canceled":
+                    payment.update(
+                        status="canceled",
+                        cancellation_details={"party": "payment_network", "reason": "insufficient_funds"},
+                    )
             self.payments[pid] = payment
             return 200, payment
+        if parts == ["v3", "refunds"]:
+            payment = self.payments.get(str(body.get("payment_id", "")))
+            if payment is None:
+                return 404, self.error("not_found", "no such payment")
+            value = Decimal(str((body.get("amount") or {}).get("value", "0")))
+            done = sum(
+                (Decimal(r["amount"]["value"]) for r in self.refunds.values() if r["payment_id"] == payment["id"]
+                 and r["status"] != "canceled"),
+                start=Decimal(0),
+            )  # fmt: skip
+            if payment["status"] != "succeeded" or value <= 0 or done + value > Decimal(payment["amount"]["value"]):
+                return 400, self.error("invalid_request", "the payment cannot be refunded by that amount")
+            rid = str(uuid.uuid4())
+            refund = {
+                "id": rid,
+                "payment_id": payment["id"],
+                "status": self.refund_outcome,
+                "created_at": "2026-01-01T00:00:00.000Z",
+                "amount": {"value": f"{value:.2f}", "currency": body["amount"]["currency"]},
+            }
+            if self.refund_outcome == "canceled":
+                refund["cancellation_details"] = {"party": "yoo_money", "reason": "rejected_by_payee"}
+            self.refunds[rid] = refund
+            return 200, refund
+        if parts == ["v3", "receipts"]:
+            payment = self.payments.get(str(body.get("payment_id", "")))
+            email = (body.get("customer") or {}).get("email", "")
+            if payment is None or payment["status"] != "succeeded":
+                return 400, self.error("invalid_request", "no paid payment with that id")
+            if not email or not body.get("items") or not body.get("settlements") or body.get("type") != "payment":
+                return 400, self.error("invalid_request", "customer.email, items, settlements and type are required")
+            rid = str(uuid.uuid4())
+            receipt = {"id": rid, "type": "payment", "payment_id": payment["id"], "status": "pending", **body}
+            self.receipts[rid] = receipt
+            return 200, receipt
         if len(parts) == 4 and parts[:2] == ["v3", "payments"] and parts[2] in self.payments:
             payment = self.payments[parts[2]]
             if parts[3] == "capture" and payment["status"] == "waiting_for_capture":
@@ -127,16 +186,22 @@ class FakeYooKassa:
 
     # --- what the subscriber does on the payment page -------------------------------------
 
-    def succeed(self, pid: str, *, two_stage: bool = False, save_card: bool = False) -> None:
+    def succeed(self, pid: str, *, two_stage: bool = False, save_card: bool | None = None) -> None:
+        """The subscriber pays; the card is saved when the shop asked (save_payment_method)
+        or the test says so."""
         payment = self.payments[pid]
         payment["status"] = "waiting_for_capture" if two_stage else "succeeded"
         payment["paid"] = True
+        payment["refundable"] = not two_stage
+        saved = bool(payment.get("save_payment_method")) if save_card is None else save_card
         payment["payment_method"] = {
             "type": "bank_card",
             "id": f"pm-{pid}",
-            "saved": save_card,
+            "saved": saved,
             "card": {"first6": "555555", "last4": "4444", "expiry_month": "12", "expiry_year": "2030"},
         }
+        if saved:
+            self.saved_methods.add(f"pm-{pid}")
 
     def cancel(self, pid: str, reason: str = "insufficient_funds") -> None:
         self.payments[pid].update(

@@ -531,6 +531,24 @@ def target_banner_list(*, client: Any, with_relations: bool = False) -> Any:
     return qs.prefetch_related("accounts", "tariffs", "cities") if with_relations else qs
 
 
+def account_target_banner_list(
+    *, client: Any, account: Any, tariff_ids: frozenset[int], city_id: int | None, today: dt.date, birthdate=None
+) -> list[TargetBanner]:
+    """The banners one account is shown today (TVMW account/targetbanner/list), in their order:
+    enabled, published today, and aimed at it: at the account, at one of its tariffs or at its
+    city (`city_id`, where the subscriber is), or at nobody in particular (no account, tariff or
+    city chosen). A birthday banner is shown only on the customer's birthday (`birthdate`)."""
+    qs = target_banner_list(client=client).filter(enabled=True, published_from__lte=today, published_to__gte=today)
+    if not (birthdate is not None and (birthdate.month, birthdate.day) == (today.month, today.day)):
+        qs = qs.filter(for_birthday=False)
+    untargeted = Q(accounts__isnull=True, tariffs__isnull=True, cities__isnull=True)
+    aimed = Q(accounts=account) | Q(tariffs__in=list(tariff_ids))
+    if city_id is not None:
+        aimed |= Q(cities=city_id)
+    matching = TargetBanner.objects.for_client(client).filter(untargeted | aimed).values("id")
+    return list(qs.filter(pk__in=matching))
+
+
 # --- DRM (tvmiddleware/other_apis/): may the account watch this video -------------------------
 
 

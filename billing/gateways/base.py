@@ -86,9 +86,22 @@ class GatewayStatus:
 
 PENDING, WAITING_FOR_CAPTURE, SUCCEEDED, CANCELED = "pending", "waiting_for_capture", "succeeded", "canceled"
 STATES = (PENDING, WAITING_FOR_CAPTURE, SUCCEEDED, CANCELED)
+REFUND_STATES = (PENDING, SUCCEEDED, CANCELED)
 
-# What a gateway can declare it supports (Gateway.capabilities).
-REDIRECT, QR, CARD_FORM, SAVED_CARDS, THREE_DS, REFUNDS, NOTIFICATIONS = (
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    """The gateway's view of a refund: `state` is one of REFUND_STATES."""
+
+    refund_id: str
+    state: str
+    amount: Decimal
+    reason: str = ""
+
+
+# What a gateway can declare it supports (Gateway.capabilities). NOTIFICATIONS: payments end
+# asynchronously and the gateway is asked how (fetch); RECEIPTS: it sends fiscal receipts.
+REDIRECT, QR, CARD_FORM, SAVED_CARDS, THREE_DS, REFUNDS, NOTIFICATIONS, RECEIPTS = (
     "redirect",
     "qr",
     "card_form",
@@ -96,6 +109,7 @@ REDIRECT, QR, CARD_FORM, SAVED_CARDS, THREE_DS, REFUNDS, NOTIFICATIONS = (
     "3ds",
     "refunds",
     "notifications",
+    "receipts",
 )
 
 
@@ -109,8 +123,11 @@ class Gateway:
     #: whether the gateway needs an operator's GatewayAccount (shop id, secret)
     needs_account = False
 
-    def checkout(self, payment: GatewayPayment, *, kind: str, account, return_url: str = "") -> GatewayCheckout:
-        """Register the payment for a redirect (kind "redirect") or a QR code ("qr")."""
+    def checkout(
+        self, payment: GatewayPayment, *, kind: str, account, return_url: str = "", save_card: bool = False
+    ) -> GatewayCheckout:
+        """Register the payment for a redirect (kind "redirect") or a QR code ("qr");
+        `save_card` asks the gateway to keep the card for later payments."""
         raise GatewayError(13, f"{self.name}: {kind} payments are not supported")
 
     def fetch(self, payment_id: str, *, account) -> GatewayStatus:
@@ -122,6 +139,23 @@ class Gateway:
 
     def cancel(self, payment_id: str, *, account) -> GatewayStatus:
         raise GatewayError(13, f"{self.name}: cancel is not supported")
+
+    def charge_saved(self, payment: GatewayPayment, token: str, *, account) -> GatewayStatus:
+        """Pay with a saved card (asynchronous gateways: the answer is the payment's state)."""
+        raise GatewayError(13, f"{self.name}: saved cards are not supported")
+
+    def refund(self, payment_id: str, *, amount: Decimal, currency: str, account, key: str) -> GatewayRefund:
+        """Give back `amount` of a paid payment; `key` makes a repeated request one refund."""
+        raise GatewayError(13, f"{self.name}: refunds are not supported")
+
+    def refund_fetch(self, refund_id: str, *, account) -> GatewayRefund:
+        raise GatewayError(13, f"{self.name}: refunds are not supported")
+
+    def receipt(
+        self, payment_id: str, *, amount: Decimal, currency: str, email: str, description: str, account, key: str
+    ) -> str:
+        """Have the gateway send the payment's receipt to `email`; the receipt's id."""
+        raise GatewayError(13, f"{self.name}: receipts are not supported")
 
     def notification_payment_id(self, body: bytes) -> str:
         """The gateway's payment id a callback is about ("" when it is not about one). The

@@ -10,6 +10,16 @@
 - GET /payments/{id}: the payment object; `status` is pending, waiting_for_capture,
   succeeded or canceled (cancellation_details.reason says why).
 - POST /payments/{id}/capture and /cancel for two-stage payments.
+- Saved cards: `save_payment_method: true` in POST /payments asks YooKassa to keep the card;
+  the paid payment's `payment_method` then has `saved: true` and its `id`, the token. A later
+  payment sends `payment_method_id` (the token) instead of a confirmation: its answer is the
+  payment with its status (usually succeeded or canceled at once; pending is fetched later).
+- Refunds: POST /refunds {payment_id, amount, description}: the refund object with `id` and
+  `status` pending, succeeded or canceled (cancellation_details.reason); GET /refunds/{id}.
+- Receipts (54-FZ, "payment first, then the receipt"): POST /receipts {type "payment",
+  payment_id, customer {email}, send: true, items [{description, quantity, amount, vat_code,
+  payment_mode, payment_subject}], settlements [{type "cashless", amount}]}: the receipt
+  object; the fiscal data operator sends it to the email.
 - Notifications: YooKassa POSTs {"type": "notification", "event": "payment.succeeded", ...,
   "object": {payment}} to the shop's URL. They carry no signature, so only `object.id` is
   taken from them; the state, amount and currency are fetched back with GET /payments/{id}.
@@ -28,13 +38,18 @@ from .base import (
     CANCELED,
     NOTIFICATIONS,
     QR,
+    RECEIPTS,
     REDIRECT,
+    REFUND_STATES,
+    REFUNDS,
+    SAVED_CARDS,
     STATES,
     Gateway,
     GatewayCheckout,
     GatewayConfigError,
     GatewayError,
     GatewayPayment,
+    GatewayRefund,
     GatewayStatus,
 )
 
@@ -66,7 +81,7 @@ def _money(value: Decimal) -> str:
 class YooKassaGateway(Gateway):
     name = "yookassa"
     title = "YooKassa"
-    capabilities = frozenset({REDIRECT, QR, NOTIFICATIONS})
+    capabilities = frozenset({REDIRECT, QR, NOTIFICATIONS, SAVED_CARDS, REFUNDS, RECEIPTS})
     needs_account = True
 
     # --- HTTP ------------------------------------------------------------------------------
@@ -126,7 +141,9 @@ class YooKassaGateway(Gateway):
 
     # --- operations --------------------------------------------------------------------------
 
-    def checkout(self, payment: GatewayPayment, *, kind: str, account, return_url: str = "") -> GatewayCheckout:
+    def checkout(
+        self, payment: GatewayPayment, *, kind: str, account, return_url: str = "", save_card: bool = False
+    ) -> GatewayCheckout:
         if kind == REDIRECT:
             confirmation = {
                 "type": "redirect",
@@ -143,6 +160,8 @@ class YooKassaGateway(Gateway):
             "description": f"Payment {payment.id}",
             "metadata": {"smarty_payment_id": str(payment.id), "customer_id": str(payment.customer_id)},
         }
+        if save_card:
+            body["save_payment_method"] = True
         data = self._request("POST", "/payments", account=account, body=body, key=f"smarty-{payment.id}-create")
         status = self._status(data)
         confirmation_data = data.get("confirmation") or {}
@@ -167,6 +186,65 @@ class YooKassaGateway(Gateway):
     def cancel(self, payment_id: str, *, account) -> GatewayStatus:
         key = f"smarty-{payment_id}-cancel"
         return self._status(self._request("POST", f"/payments/{payment_id}/cancel", account=account, body={}, key=key))
+
+    def charge_saved(self, payment: GatewayPayment, token: str, *, account) -> GatewayStatus:
+        body = {
+            "amount": {"value": _money(payment.amount), "currency": payment.currency},
+            "capture": True,
+            "payment_method_id": token,
+            "description": f"Payment {payment.id}",
+            "metadata": {"smarty_payment_id": str(payment.id), "customer_id": str(payment.customer_id)},
+        }
+        return self._status(
+            self._request("POST", "/payments", account=account, body=body, key=f"smarty-{payment.id}-saved")
+        )
+
+    @staticmethod
+    def _refund(data: dict) -> GatewayRefund:
+        state = data.get("status", "")
+        if state not in REFUND_STATES or not data.get("id"):
+            raise GatewayError(2, f"YooKassa answered an unknown refund status {state!r}")
+        try:
+            value = Decimal(str((data.get("amount") or {}).get("value", "")))
+        except (InvalidOperation, ValueError):
+            raise GatewayError(2, "YooKassa answered a refund without an amount") from None
+        reason = (data.get("cancellation_details") or {}).get("reason", "") if state == CANCELED else ""
+        return GatewayRefund(refund_id=str(data["id"]), state=state, amount=value, reason=str(reason))
+
+    def refund(self, payment_id: str, *, amount: Decimal, currency: str, account, key: str) -> GatewayRefund:
+        body = {"payment_id": payment_id, "amount": {"value": _money(amount), "currency": currency}}
+        return self._refund(self._request("POST", "/refunds", account=account, body=body, key=key))
+
+    def refund_fetch(self, refund_id: str, *, account) -> GatewayRefund:
+        if not refund_id or "/" in refund_id or len(refund_id) > 64:
+            raise GatewayError(4, "bad YooKassa refund id")
+        return self._refund(self._request("GET", f"/refunds/{refund_id}", account=account))
+
+    def receipt(
+        self, payment_id: str, *, amount: Decimal, currency: str, email: str, description: str, account, key: str
+    ) -> str:
+        money = {"value": _money(amount), "currency": currency}
+        body = {
+            "type": "payment",
+            "payment_id": payment_id,
+            "customer": {"email": email},
+            "send": True,
+            "items": [
+                {
+                    "description": description[:128],
+                    "quantity": "1.00",
+                    "amount": money,
+                    "vat_code": account.vat_code if account is not None else 1,
+                    "payment_mode": "full_prepayment",
+                    "payment_subject": "service",
+                }
+            ],
+            "settlements": [{"type": "cashless", "amount": money}],
+        }
+        data = self._request("POST", "/receipts", account=account, body=body, key=key)
+        if data.get("status") == CANCELED or not data.get("id"):
+            raise GatewayError(2, "YooKassa refused the receipt")
+        return str(data["id"])
 
     def notification_payment_id(self, body: bytes) -> str:
         try:

@@ -404,7 +404,15 @@ def populate(op, index: int) -> None:
     PromoActivation.objects.create(
         client=client, promo=promo, customer=op.customer, account=op.account, transaction=transaction
     )
-    Payment.objects.create(client=client, customer=op.customer, account=op.account, amount=5)
+    paid = Payment.objects.create(client=client, customer=op.customer, account=op.account, amount=5)
+    from billing.models import Refund
+    from channels.models import ProgramReminder
+
+    Refund.objects.create(client=client, payment=paid, amount=1)
+    guide = f.EpgChannelFactory(name=f"Guide {index}")
+    ProgramReminder.objects.create(
+        client=client, account=op.account, channel=op.channels[0], program=f.ProgramFactory(epg_channel=guide)
+    )
     SavedCard.objects.create(client=client, customer=op.customer, gateway="test", token="t")
     from billing.models import GatewayAccount
     from selfservice.models import LegalDocument, QrLogin

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from clients.models import PlayDevice
+from epg.models import EpgGenre
 from portal.models import ContentPosition, Dashboard, SliderBanner
 from tests import factories as f
 
@@ -245,6 +246,8 @@ def test_recently_watched_row_follows_the_last_watched_channel(tvmw_call, authke
 
 def test_program_row_shows_what_its_channels_have_on_air_now(tvmw_call, authkey, operator, screens):
     mine, _ = screens
+    mine["programs"].attributes = {"display_only_selected_programs": ["2"]}
+    mine["programs"].save()
     epg = f.EpgChannelFactory()
     channel = operator.channels[0]
     channel.epg_channel = epg
@@ -275,6 +278,60 @@ def test_program_row_shows_what_its_channels_have_on_air_now(tvmw_call, authkey,
     }  # fmt: skip
     not_programs = tvmw_call("/portaldashboard/program/list/", authkey=authkey, portal_dashboard_id=mine["menu"].pk)
     assert not_programs["error"] == 1
+
+
+def test_program_row_shows_recorded_on_air_and_coming_programmes_as_the_row_chooses(
+    tvmw_call, authkey, operator, other_operator
+):
+    row = Dashboard.objects.create(client=operator.client, title="Guide", type=T.PROGRAMS)
+    row.channels.add(operator.channels[0])
+    epg = f.EpgChannelFactory()
+    channel = operator.channels[0]
+    channel.epg_channel, channel.recording_days = epg, 1
+    channel.save()
+    # the other operator's channel shows the same guide: its row must not leak in, nor ours into it
+    other_channel = other_operator.channels[0]
+    other_channel.epg_channel = epg
+    other_channel.save()
+    news, sport = EpgGenre.objects.create(name="News"), EpgGenre.objects.create(name="Sport")
+    now = timezone.now().replace(microsecond=0)
+
+    def program(name: str, start_min: int, end_min: int, *genres, blocked: bool = False):
+        p = f.ProgramFactory(
+            epg_channel=epg,
+            name=name,
+            time_begin=now + dt.timedelta(minutes=start_min),
+            time_end=now + dt.timedelta(minutes=end_min),
+            is_blocked=blocked,
+        )
+        p.genres.set(genres)
+        return p
+
+    program("Two days ago", -60 * 48, -60 * 47, news)  # out of the day window
+    program("Morning", -180, -120, news)
+    program("Blocked", -120, -60, news, blocked=True)  # no recording to watch
+    program("Noon", -60, -10, sport)
+    program("Now", -10, 20, news)
+    program("Soon", 20, 50, sport)
+    program("Later", 50, 80, news, sport)
+
+    def names(**attributes) -> list[str]:
+        row.attributes = attributes
+        row.save()
+        body = tvmw_call("/portaldashboard/program/list/", authkey=authkey, portal_dashboard_id=row.pk)
+        assert body["error"] == 0
+        return [p["name"] for p in body["programs"]]
+
+    assert names() == ["Now", "Soon", "Later", "Noon", "Morning"]
+    assert names(display_only_selected_programs=["1"]) == ["Noon", "Morning"]
+    assert names(display_only_selected_programs=["3"]) == ["Soon", "Later"]
+    assert names(display_only_selected_programs=["2", "3"]) == ["Now", "Soon", "Later"]
+    assert names(genres=[str(sport.pk)]) == ["Soon", "Later", "Noon"]
+    assert names(genres=[str(news.pk), str(sport.pk)], genres_intersection_or_union="intersection") == ["Later"]
+    archive = tvmw_call("/portaldashboard/program/list/", authkey=authkey, portal_dashboard_id=row.pk)
+    assert all(p["channel_id"] == channel.pk for p in archive["programs"])
+    other_row = Dashboard.objects.create(client=other_operator.client, title="Guide", type=T.PROGRAMS)
+    assert tvmw_call("/portaldashboard/program/list/", authkey=authkey, portal_dashboard_id=other_row.pk)["error"] == 1
 
 
 def test_recently_watched_programmes_come_from_the_saved_positions(tvmw_call, authkey, operator):
@@ -344,10 +401,66 @@ def test_film_rows_show_the_films_the_viewer_may_see(tvmw_call, tvmw_xml, authke
     assert tvmw_call("/portaldashboard/video/list/", authkey=authkey)["error"] == 1
 
 
-def test_selection_list_last_answers_its_shape(tvmw_call, authkey):
-    assert tvmw_call("/portaldashboard/selection/list/last/", authkey=authkey) == {
-        "error": 0,
-        "error_message": "",
-        "selections": [],
-    }
-    assert tvmw_call("/portaldashboard/selection/list/last/", authkey="unknown")["error"] == 403
+def test_selection_list_last_answers_the_epg_selections_of_the_last_watched_programmes(
+    tvmw_call, tvmw_xml, authkey, other_authkey, operator, other_operator
+):
+    from vod.models import Selection, SelectionItem
+
+    url = "/portaldashboard/selection/list/last/"
+    assert tvmw_call(url, authkey=authkey) == {"error": 0, "error_message": "", "selections": []}
+    assert tvmw_call(url, authkey="unknown")["error"] == 403
+    epg = f.EpgChannelFactory()
+    channel = operator.channels[1]
+    channel.epg_channel = epg
+    channel.save()
+    now = timezone.now().replace(microsecond=0)
+    first = f.ProgramFactory(epg_channel=epg, name="Match", time_begin=now - dt.timedelta(hours=3))
+    second = f.ProgramFactory(epg_channel=epg, name="Review", time_begin=now - dt.timedelta(hours=1))
+    unselected = f.ProgramFactory(epg_channel=epg, name="Weather", time_begin=now - dt.timedelta(hours=2))
+    sport = Selection.objects.create(
+        client=operator.client, name="Sport", content_type=Selection.ContentType.PROGRAM, promo_image="sport.png"
+    )
+    evening = Selection.objects.create(
+        client=operator.client, name="Evening", content_type=Selection.ContentType.PROGRAM, sort_order=1
+    )
+    hidden = Selection.objects.create(
+        client=operator.client, name="Hidden", content_type=Selection.ContentType.PROGRAM, is_hidden=True
+    )
+    films = Selection.objects.create(client=operator.client, name="Films", content_type=Selection.ContentType.VIDEO)
+    # a look-alike selection of the other operator holding the same programmes
+    theirs = Selection.objects.create(
+        client=other_operator.client, name="Sport", content_type=Selection.ContentType.PROGRAM
+    )
+    for selection, program in (
+        (sport, first),
+        (sport, second),
+        (evening, second),
+        (hidden, first),
+        (films, first),
+        (theirs, first),
+    ):
+        SelectionItem.objects.create(selection=selection, object_id=program.pk)
+    for program in (first, unselected, second):  # watched in this order: newest last
+        saved = tvmw_call(
+            "/content/position/set/", authkey=authkey, content_type="program", content_id=program.pk, position=60
+        )
+        assert saved["error"] == 0
+    body = tvmw_call(url, authkey=authkey)
+    assert body["error"] == 0
+    assert [(s["name"], s["epg_name"]) for s in body["selections"]] == [
+        ("Sport", "Review"),
+        ("Evening", "Review"),
+        ("Sport", "Match"),
+    ]
+    item = body["selections"][2]
+    assert set(item) == {"id", "name", "promo_image", "epg_id", "epg_name", "program_begin_time", "channel_id"}
+    assert item["id"] == sport.pk and item["epg_id"] == first.pk and item["channel_id"] == channel.pk
+    assert item["program_begin_time"] == int(first.time_begin.timestamp())
+    assert item["promo_image"].endswith("sport.png")
+    root = tvmw_xml(url, authkey=authkey)
+    assert root.findtext("error") == "0" and root.findtext("selections/item/epg_name") == "Review"
+    # the other operator's account watched nothing: nothing of ours shows there
+    assert tvmw_call(url, authkey=other_authkey)["selections"] == []
+    # a channel the account may no longer watch drops its programmes
+    channel.tariffs.clear()
+    assert tvmw_call(url, authkey=authkey)["selections"] == []

@@ -113,3 +113,23 @@ def test_noauth_tariff_list_counts_the_channels(tvmw_call, operator, other_opera
     assert hidden.pk not in [t["id"] for t in body["tariffs"]]
     assert other_operator.tariff.pk not in [t["id"] for t in body["tariffs"]]
     assert tvmw_call("/noauth/portal/client/tariff/list/", client_id=operator.client.pk, api_key="x")["error"] == 403
+
+
+def test_portal_settings_say_whether_the_operator_has_child_operators(tvmw_call, operator, other_operator):
+    def flag(op) -> int:
+        body = tvmw_call("/portal/settings/list/", device="android", **noauth(op))
+        assert body["error"] == 0
+        return body["has_child_clients"]
+
+    assert (flag(operator), flag(other_operator)) == (0, 0)
+    child = f.ClientFactory(name="Kazan Telecom", domain_prefix="kzn", api_key="child-key-1")
+    link = ChildClient.objects.create(client=operator.client, child=child, uid=101)
+    # the other operator has no child of its own: the flag is per operator
+    assert (flag(operator), flag(other_operator)) == (1, 0)
+    child.enabled = False
+    child.save()
+    assert flag(operator) == 0
+    child.enabled = True
+    child.save()
+    link.delete()
+    assert flag(operator) == 0

@@ -19,6 +19,8 @@ FROZEN = {
     "BAD_CLIENT": (403, "/country/list/"),
     "NOT_FOUND": (404, "/v2/account/channels/sort/"),
     "UNKNOWN": (500, "/v2/account/channels/sort/"),
+    "NOTIFICATION_DELETE_BAD_PID": (1, "/notification/delete/"),
+    "NOTIFICATION_LIST_BAD_ICON": (1, "/notification/list/"),
     "LOGIN_ACCOUNT_NOT_FOUND": (1, "/login/"),
     "LOGIN_ACCOUNT_INACTIVE": (2, "/login/"),
     "LOGIN_SESSION_CREATE_FAILED": (3, "/login/"),

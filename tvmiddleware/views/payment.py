@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpResponse
 
 from billing.gateways import CardData, GatewayConfigError, GatewayError, UnknownGatewayError, get_gateway
 from billing.gateways.base import CARD_FORM, QR, REDIRECT, SAVED_CARDS
-from billing.payments import PaymentNotFoundError, payment_checkout, payment_get, payment_refresh
+from billing.payments import (
+    PaymentNotFoundError,
+    payment_checkout,
+    payment_get,
+    payment_receipt_send,
+    payment_refresh,
+    saved_card_charge,
+)
 from billing.selectors import (
     PaymentStatus,
     payment_get_by_gateway_ref,
@@ -22,7 +30,7 @@ from billing.selectors import (
 from billing.selectors import (
     saved_card_list as saved_cards,
 )
-from billing.services import PaymentInvalidError, payment_create, payment_process, saved_card_pay
+from billing.services import PaymentInvalidError, payment_create, payment_process
 from billing.services import saved_card_delete as saved_card_forget
 from selfservice.services import qr_image
 from smarty.api import ApiError, Call, Decimal, Flag, Number, String
@@ -319,8 +327,21 @@ def payment_pares_process(call: Call) -> dict:
     param_error_code=errors.PAYMENT_TX_NOT_FOUND,
 )
 def payment_cheque(call: Call) -> dict:
-    _own_payment(call, errors.PAYMENT_TX_NOT_FOUND)
-    raise ApiError(errors.PAYMENT_TX_GATEWAY_ERROR, "The gateway issues no receipts")
+    """The gateway sends the paid payment's receipt to `email` (YooKassa's receipts). A
+    gateway that sends none, a payment not paid or an email that is not one: code 2."""
+    payment = _own_payment(call, errors.PAYMENT_TX_NOT_FOUND)
+    email = (call.params["email"] or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApiError(errors.PAYMENT_TX_GATEWAY_ERROR, "A valid email is required", {"email": "invalid"}) from None
+    try:
+        payment_receipt_send(payment=payment, email=email)
+    except PaymentInvalidError as exc:
+        raise ApiError(errors.PAYMENT_TX_GATEWAY_ERROR, str(exc), {"transaction_id": "not paid"}) from None
+    except (UnknownGatewayError, GatewayConfigError, GatewayError) as exc:
+        raise ApiError(errors.PAYMENT_TX_GATEWAY_ERROR, str(exc)) from None
+    return {"error_message": ""}
 
 
 # --- saved cards -----------------------------------------------------------------------------
@@ -384,17 +405,20 @@ def saved_card_delete(call: Call) -> dict:
 def saved_card_pay_view(call: Call) -> dict:
     amount = _amount(call)
     raw = call.params["card_id"]
-    if raw is not None and not saved_card_exists(
-        customer_id=call.account.customer_id, card_id=int(raw) if raw.isascii() and raw.isdigit() else 0
-    ):
-        raise ApiError(errors.PAYMENT_BAD_PARAMS, "Card not found", {"card_id": "not found"})
+    card_id = None
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit()) or not saved_card_exists(
+            customer_id=call.account.customer_id, card_id=int(raw)
+        ):
+            raise ApiError(errors.PAYMENT_BAD_PARAMS, "Card not found", {"card_id": "not found"})
+        card_id = int(raw)
     try:
-        saved_card_pay(account=call.account, amount=amount)
+        saved_card_charge(account=call.account, amount=amount, card_id=card_id)
     except PaymentInvalidError as exc:
         raise ApiError(errors.PAYMENT_BAD_PARAMS, str(exc), {"card_id": "no saved card"}) from None
     except ValidationError:
         raise ApiError(errors.PAYMENT_BAD_PARAMS, "Invalid amount", {"amount": "invalid"}) from None
     except (UnknownGatewayError, GatewayConfigError, GatewayError) as exc:
-        code = exc.code if isinstance(exc, GatewayError) and exc.code in (2, 3) else 2
-        raise ApiError(code, str(exc)) from None
+        # the gateway's own code (2..19: insufficient funds, card detached...) as documented
+        raise _gateway_error(exc) from None
     return {"error_message": ""}

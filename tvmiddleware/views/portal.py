@@ -12,7 +12,7 @@ from django.conf import settings
 
 from channels import selectors as live
 from clients.selectors import portal_settings_get
-from portal.selectors import child_client_list
+from portal.selectors import child_client_list, has_child_clients
 from smarty.api import ApiError, Call, Flag, Number, String
 from smarty.i18n import translated
 from tariffs.selectors import tariff_public_list
@@ -51,6 +51,7 @@ def portal_settings_list(call: Call) -> dict:
         "error_message": "",
         "random_uuid4": str(uuid.uuid4()),
         **found,
+        "has_child_clients": int(has_child_clients(client_id=call.client.pk)),
         "backend_version": backend_version(),
     }
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from channels import selectors as live
 from clients.selectors import play_device_get
-from epg.selectors import epg_dictionaries, program_rows_by_ids, shape_program
+from epg.selectors import DAY, epg_dictionaries, program_rows_by_ids, programs_between, shape_program
 from portal import selectors as portal
-from portal.vod_rows import dashboard_videos
+from portal.vod_rows import dashboard_videos, program_selections
 from smarty.api import ApiError, Call, Number, NumberList, String
 
 from ..api import tvmw
@@ -219,18 +219,54 @@ def _program_item(shaped: dict, entry: live.ChannelEntry, v: Viewer, has_rec: in
     }
 
 
-def _on_air(v: Viewer, row: portal.Row) -> list[dict]:
-    """What the row's channels show now (the now/next snapshot of the channel lists)."""
-    snapshot = live.now_next(v.client_id, v.lang_index, v.now)
-    programs = []
-    for entry in row_channels(v, row):
-        current, _next = live.current_and_next(snapshot.get(entry.epg_id), v.now)
-        if current is None:
+ARCHIVE, ON_AIR, FUTURE = "1", "2", "3"  # display_only_selected_programs (reference)
+
+
+def _genres_match(row: portal.Row, genre_ids: tuple[int, ...]) -> bool:
+    """The row's `genres` filter: any of them (union, the default) or all (intersection)."""
+    attributes = row.shaped["attributes"]
+    wanted = {int(g) for g in attributes.get("genres") or () if str(g).isdigit()}
+    if not wanted:
+        return True
+    if attributes.get("genres_intersection_or_union") == "intersection":
+        return wanted <= set(genre_ids)
+    return bool(wanted & set(genre_ids))
+
+
+def _channel_programs(v: Viewer, row: portal.Row) -> list[dict]:
+    """What the row's channels show, by the kinds the row displays: on air now, then the
+    programmes to come in the next day by start, then the recorded ones of the last day that
+    can still be watched, newest first; filtered by the row's genres. From the guide's cached
+    day windows."""
+    kinds = set(row.shaped["attributes"].get("display_only_selected_programs") or (ARCHIVE, ON_AIR, FUTURE))
+    dictionaries = epg_dictionaries()
+    on_air: list[dict] = []
+    future: list[tuple[int, int, dict]] = []
+    archive: list[tuple[int, int, dict]] = []
+    for position, entry in enumerate(row_channels(v, row)):
+        if not entry.epg_id:
             continue
-        c = current.current
-        shaped = {key[len("program_") :]: value for key, value in c.items()}
-        programs.append(_program_item(shaped, entry, v, 1 if entry.recording_days else 0))
-    return programs
+        for r in programs_between(entry.epg_id, v.now - DAY, v.now + DAY):
+            if not _genres_match(row, r["genre_ids"]):
+                continue
+            recorded = has_record(r, entry.recording_days, v.now)
+            if r["b"] <= v.now < r["e"]:
+                kind, bucket, key = ON_AIR, None, None
+            elif r["b"] > v.now:
+                kind, bucket, key = FUTURE, future, r["b"]
+            else:
+                kind, bucket, key = ARCHIVE, archive, -r["b"]
+            if kind not in kinds or (kind == ARCHIVE and not recorded):
+                continue
+            item = _program_item(shape_program(r, v.lang_index, dictionaries), entry, v, recorded)
+            if bucket is None:
+                on_air.append(item)
+            else:
+                bucket.append((key, position, item))
+    future.sort(key=lambda t: t[:2])
+    archive.sort(key=lambda t: t[:2])
+    programs = on_air + [t[2] for t in future] + [t[2] for t in archive]
+    return programs[:DASHBOARD_LIST_LIMIT]
 
 
 def _recently_watched(v: Viewer) -> list[dict]:
@@ -266,7 +302,7 @@ def _recently_watched(v: Viewer) -> list[dict]:
 def portaldashboard_program_list(call: Call) -> dict:
     row = _row(call, noauth=False, types=(T.PROGRAMS, T.RECENT_PROGRAMS))
     v = viewer(call)
-    programs = _recently_watched(v) if row.type == T.RECENT_PROGRAMS else _on_air(v, row)
+    programs = _recently_watched(v) if row.type == T.RECENT_PROGRAMS else _channel_programs(v, row)
     return {"error_message": "", "programs": programs}
 
 
@@ -277,8 +313,43 @@ def portaldashboard_program_list(call: Call) -> dict:
     auth=["session"],
 )
 def portaldashboard_selection_list_last(call: Call) -> dict:
-    # Selections (Selection group) are part of the VOD library; none exist without it.
-    return {"error_message": "", "selections": []}
+    """The EPG selections holding the programmes the account watched last (its programme
+    positions, newest first), on channels it may still watch: one item per selection and
+    programme."""
+    v = viewer(call)
+    positions = portal.content_positions(
+        account=v.account, content_type=portal.ContentPositionType.PROGRAM, limit=DASHBOARD_LIST_LIMIT
+    )
+    if not positions:
+        return {"error_message": "", "selections": []}
+    order = [p.content_id for p in positions]
+    by_program = program_selections(client_id=v.client_id, program_ids=order, lang_index=v.lang_index)
+    wanted = [pid for pid in order if by_program.get(pid)]
+    if not wanted:
+        return {"error_message": "", "selections": []}
+    rows = {r["id"]: r for r in program_rows_by_ids(wanted)}
+    by_epg: dict[int, live.ChannelEntry] = {}
+    for entry in v.entries(compact=True):
+        by_epg.setdefault(entry.epg_id, entry)
+    dictionaries = epg_dictionaries()
+    selections = []
+    for program_id in wanted:
+        r = rows.get(program_id)
+        entry = by_epg.get(r["epg_channel_id"]) if r is not None else None
+        if entry is None:
+            continue
+        name = shape_program(r, v.lang_index, dictionaries)["name"]
+        selections.extend(
+            {
+                **s,
+                "epg_id": program_id,
+                "epg_name": name,
+                "program_begin_time": r["b"],
+                "channel_id": entry.id,
+            }
+            for s in by_program[program_id]
+        )
+    return {"error_message": "", "selections": selections}
 
 
 # --- film rows -------------------------------------------------------------------------------
