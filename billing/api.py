@@ -104,6 +104,7 @@ def endpoint(
     params: Iterable[Param] = (),
     param_error: int = errors.UNKNOWN,
     with_fields: bool = False,
+    numbers: Iterable[str] = (),
 ) -> Callable[[Callable[[Call], dict | None]], Callable[[Call], dict | None]]:
     """Register a signed Billing API method. `param_error` is the method's code for a
     malformed or missing parameter; `with_fields` adds the reference's `error_fields` object
@@ -120,7 +121,7 @@ def endpoint(
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
-        billing.method(path, name, params=params, auth=["signed"], param_error_code=param_error)(run)
+        billing.method(path, name, params=params, auth=["signed"], param_error_code=param_error, numbers=numbers)(run)
         return handler
 
     return register
