@@ -106,6 +106,7 @@ def endpoint(
     param_error: int = errors.UNKNOWN,
     with_fields: bool = False,
     transactional: bool = True,
+    numbers: Iterable[str] = (),
 ) -> Callable[[Callable[[Call], dict | None]], Callable[[Call], dict | None]]:
     """Register a signed Billing API method. `param_error` is the method's code for a
     malformed or missing parameter; `with_fields` adds the reference's `error_fields` object
@@ -128,7 +129,7 @@ def endpoint(
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
-        billing.method(path, name, params=params, auth=["signed"], param_error_code=param_error)(run)
+        billing.method(path, name, params=params, auth=["signed"], param_error_code=param_error, numbers=numbers)(run)
         return handler
 
     return register

@@ -135,6 +135,18 @@ def account_channels_sort(*, account, channel_ids: Sequence[int]) -> None:
         accounts_changed(account.pk)
 
 
+def account_channels_sort_reset(*, account) -> int:
+    """Forget the account's own channel order (a device's `account_sort=0`): its lists follow
+    the operator's order again. One conditional UPDATE; returns the rows it cleared."""
+    with transaction.atomic():
+        cleared = AccountChannelSetting.objects.filter(account_id=account.pk, sort_order__isnull=False).update(
+            sort_order=None
+        )
+        if cleared:
+            accounts_changed(account.pk)
+    return cleared
+
+
 def channel_viewed(*, account, channel_id: int) -> None:
     """Remember that the account watched a channel (channel/list/last); /channel/url/ calls
     this. The common case is one conditional UPDATE. It bumps only the "last viewed"

@@ -118,6 +118,7 @@ def endpoint(
     params: Iterable[Param] = (),
     param_error: int,
     with_fields: bool = False,
+    numbers: Iterable[str] = (),
 ) -> Callable[[Callable[[Call], dict | None]], Callable[[Call], dict | None]]:
     """Register a Dealers API method (POST, or GET for tools): `error_message` always, and
     `error_fields` where the reference's response lists it."""
@@ -132,7 +133,9 @@ def endpoint(
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
-        dealers.method(path, name, params=[*params, *AUTH_PARAMS], auth=["dealer"], param_error_code=param_error)(run)
+        dealers.method(
+            path, name, params=[*params, *AUTH_PARAMS], auth=["dealer"], param_error_code=param_error, numbers=numbers
+        )(run)
         return handler
 
     return register

@@ -81,7 +81,13 @@ def customer_create(call: Call) -> dict:
     return {"id": customer.pk}
 
 
-@endpoint("/customer/info/", "CustomerInfo", params=CUSTOMER_REF, param_error=errors.CustomerInfo.NOT_FOUND)
+@endpoint(
+    "/customer/info/",
+    "CustomerInfo",
+    params=CUSTOMER_REF,
+    param_error=errors.CustomerInfo.NOT_FOUND,
+    numbers=("tariffs_info.ext_id", "vtariffs_info.ext_id"),
+)
 def customer_info(call: Call) -> dict:
     customer = customer_of(call, errors.CustomerInfo.NOT_FOUND)
     found = shapes.customers_for_listing(customer_one(client=call.client, customer_id=customer.pk)).get()
@@ -149,7 +155,13 @@ def account_create(call: Call) -> dict:
     return {"account_id": account.pk, "abonement": account.abonement, "password": account.raw_password}
 
 
-@endpoint("/account/info/", "AccountInfo", params=ACCOUNT_REF, param_error=errors.AccountInfo.NOT_FOUND)
+@endpoint(
+    "/account/info/",
+    "AccountInfo",
+    params=ACCOUNT_REF,
+    param_error=errors.AccountInfo.NOT_FOUND,
+    numbers=("parent_code",),
+)
 def account_info(call: Call) -> dict:
     found = account_of(call, errors.AccountInfo.NOT_FOUND)
     account = shapes.accounts_for_listing(account_one(client=call.client, account_id=found.pk)).get()

@@ -50,4 +50,5 @@ tvmw = Api(
     logger="smarty_main",
     authenticators={"session": authenticate_session, "client": authenticate_client},
     choose_format=choose_format,
+    success_error_message=True,
 )

@@ -135,7 +135,13 @@ def account_create(call: Call) -> dict:
     return {"account_id": account.pk, "abonement": account.abonement, "password": account.raw_password}
 
 
-@endpoint("/account/info/", "AccountInfo", params=ACCOUNT_REF, param_error=errors.AccountInfo.NOT_FOUND)
+@endpoint(
+    "/account/info/",
+    "AccountInfo",
+    params=ACCOUNT_REF,
+    param_error=errors.AccountInfo.NOT_FOUND,
+    numbers=("parent_code",),
+)
 def account_info(call: Call) -> dict:
     found = account_from(call, errors.AccountInfo.NOT_FOUND)
     account = billing_account_info(account=found)
@@ -153,6 +159,7 @@ def account_info(call: Call) -> dict:
         Int("limit", lo=1, hi=10_000),
         Int("page", lo=1, hi=1_000_000),
     ],
+    numbers=("accounts.abonement", "accounts.parent_code"),
 )
 def account_list(call: Call) -> dict:
     status = call.params["status"]

@@ -148,7 +148,13 @@ def _customer_body(customer, *, listing: bool) -> dict:
     return shapes.customer(found, listing=listing)
 
 
-@endpoint("/customer/info/", "CustomerInfo", params=CUSTOMER_REF, param_error=errors.CustomerInfo.NOT_FOUND)
+@endpoint(
+    "/customer/info/",
+    "CustomerInfo",
+    params=CUSTOMER_REF,
+    param_error=errors.CustomerInfo.NOT_FOUND,
+    numbers=("accounts.abonement",),
+)
 def customer_info(call: Call) -> dict:
     customer = customer_from(call, errors.CustomerInfo.NOT_FOUND)
     return _customer_body(customer, listing=False)
@@ -190,6 +196,7 @@ def customer_delete(call: Call) -> dict:
         Int("limit", lo=1, hi=10_000),
         Int("page", lo=1, hi=1_000_000),
     ],
+    numbers=("customers.tariffs_info.ext_id", "customers.vtariffs_info.ext_id"),
 )
 def customer_list(call: Call) -> dict:
     code = errors.CustomerList

@@ -13,7 +13,7 @@ from smarty.api import Call
 from ..api import endpoint
 
 
-@endpoint("/session/list/", "SessionList")
+@endpoint("/session/list/", "SessionList", numbers=("sessions.account",))
 def session_list(call: Call) -> dict:
     now = timezone.now()
     online_since = now - timedelta(seconds=settings.BILLING_SESSION_ONLINE_SECONDS)

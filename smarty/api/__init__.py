@@ -3,8 +3,21 @@ monitoring): one error type, declared parameters, JSON/XML rendering, signatures
 method registry that turns every failure into the API's own envelope."""
 
 from .errors import ApiError
-from .params import Date, DateTime, Decimal, Flag, Json, Number, NumberList, String, json_loads, parse_params
+from .params import (
+    Date,
+    DateTime,
+    Decimal,
+    Flag,
+    Json,
+    Number,
+    NumberList,
+    Pin,
+    String,
+    json_loads,
+    parse_params,
+)
 from .registry import Api, Call
+from .render import wire_number
 
 __all__ = [
     "Api",
@@ -17,7 +30,9 @@ __all__ = [
     "Json",
     "Number",
     "NumberList",
+    "Pin",
     "String",
     "json_loads",
     "parse_params",
+    "wire_number",
 ]

@@ -206,6 +206,20 @@ def String(  # noqa: N802
     return Param(name, required, default, choices, parser=str, max_length=max_length, type_name="a string")
 
 
+PIN_MAX_LENGTH = 16
+
+
+def pin(value: str) -> str:
+    """A parental-control PIN: 1 to 16 ASCII digits, kept as text (leading zeros count)."""
+    if not is_digits(value) or len(value) > PIN_MAX_LENGTH:
+        raise ValueError(value)
+    return value
+
+
+def Pin(name: str, *, required: bool = False) -> Param:  # noqa: N802
+    return Param(name, required, None, parser=pin, type_name=f"a PIN of 1 to {PIN_MAX_LENGTH} digits")
+
+
 def Flag(name: str, *, default: int = 0, required: bool = False) -> Param:  # noqa: N802
     return Param(name, required, default, (0, 1), parser=_flag, type_name="0 or 1")
 

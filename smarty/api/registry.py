@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..redaction import masked
 from .errors import ApiError
 from .params import Param, parse_params
-from .render import render
+from .render import render, wire_number
 from .signature import get_body_form
 
 Handler = Callable[["Call"], Any]
@@ -50,6 +50,12 @@ class Method:
     # The HTTP status of every error answer (None: 200 unless the error says otherwise); the
     # token check's callers read any 200 as "allowed".
     error_status: Callable[[], int] | None = None
+    # Whether a success answer carries `error_message` ("") next to `error: 0`, as the
+    # reference lists it for most TVMW methods; a handler's own value wins.
+    error_message: bool = False
+    # Dotted paths of text fields the reference types as Number ("accounts.abonement"):
+    # each is sent through wire_number.
+    numbers: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
 
 
@@ -148,6 +154,20 @@ def request_data(request: HttpRequest) -> QueryDict:
     return merged
 
 
+def as_numbers(value: Any, path: list[str]) -> None:
+    """Send the text at `path` (through lists and objects) through wire_number, in place."""
+    if isinstance(value, list):
+        for item in value:
+            as_numbers(item, path)
+        return
+    if not isinstance(value, dict) or path[0] not in value:
+        return
+    if len(path) > 1:
+        as_numbers(value[path[0]], path[1:])
+    elif isinstance(value[path[0]], str):
+        value[path[0]] = wire_number(value[path[0]])
+
+
 class Api:
     def __init__(
         self,
@@ -160,6 +180,7 @@ class Api:
         choose_format: Callable[[Call], str] | None = None,
         on_success: Callable[[Call, dict], None] | None = None,
         on_error: Callable[[Call, ApiError], None] | None = None,
+        success_error_message: bool = False,
     ) -> None:
         self.name = name
         self.unknown_error_code = unknown_error_code
@@ -169,6 +190,8 @@ class Api:
         self.choose_format = choose_format
         self.on_success = on_success
         self.on_error = on_error
+        # The default of Method.error_message for this API's methods.
+        self.success_error_message = success_error_message
         self.methods: dict[str, Method] = {}
 
     def method(
@@ -182,6 +205,8 @@ class Api:
         param_error_code: int | None = None,
         response_format: str | None = None,
         error_status: Callable[[], int] | None = None,
+        error_message: bool | None = None,
+        numbers: Iterable[str] = (),
         **options: Any,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -198,6 +223,8 @@ class Api:
                 param_error_code=self.param_error_code if param_error_code is None else param_error_code,
                 response_format=response_format,
                 error_status=error_status,
+                error_message=self.success_error_message if error_message is None else error_message,
+                numbers=tuple(numbers),
                 options=options,
             )
             return handler
@@ -255,8 +282,10 @@ class Api:
             result = method.handler(call)
             if isinstance(result, HttpResponse):
                 return result
-            body = {"error": 0}
+            body: dict[str, Any] = {"error": 0, "error_message": ""} if method.error_message else {"error": 0}
             body.update(result or {})
+            for dotted in method.numbers:
+                as_numbers(body, dotted.split("."))
             if self.on_success is not None:
                 self.on_success(call, body)
             return render(body, call.fmt)

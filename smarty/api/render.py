@@ -36,6 +36,21 @@ def _default(value: object) -> object:
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
+# The largest whole number every JSON reader holds exactly (a JavaScript Number is a double).
+_MAX_WIRE_NUMBER = 2**53 - 1
+
+
+def wire_number(text: str) -> int | str:
+    """A text field the reference types as Number (abonements, PINs, external ids): its number
+    when it is ASCII digits without a leading zero and at most 2**53 - 1, else the text as
+    stored. Operators may give abonements letters or leading zeros ("00042"), and turning
+    those into a number would change what the subscriber types in."""
+    if not text or not text.isascii() or not text.isdigit() or (text[0] == "0" and text != "0"):
+        return text
+    number = int(text)
+    return number if number <= _MAX_WIRE_NUMBER else text
+
+
 def to_json(body: dict) -> bytes:
     # orjson: the channel list of a large operator is hundreds of kilobytes, and encoding it
     # was the largest cost of a warm channel/list. UTF-8, compact, keys in insertion order.

@@ -116,7 +116,7 @@ def test_customer_info_answers_every_reference_field(billing_client, operator):
     body = billing_client.call("customer/info", {"customer_id": operator.customer.pk})
     assert body["error"] == 0
     assert body["accounts"] == [
-        {"id": a.pk, "abonement": a.abonement, "activation_days_left": 0, "on_trial_period": 0}
+        {"id": a.pk, "abonement": int(a.abonement), "activation_days_left": 0, "on_trial_period": 0}
         for a in (operator.account, operator.inactive_account)
     ]
     assert body["balance"] == 6 and body["payments_count"] == 1

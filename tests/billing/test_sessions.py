@@ -26,6 +26,6 @@ def test_session_list_answers_the_operators_live_sessions_with_their_online_stat
     body = billing_client.call("session/list", {})
     assert body["error"] == 0 and body["error_message"] == ""
     assert body["sessions"] == [
-        {"account": operator.account.abonement, "ip": "10.0.0.5", "uid": "AA:BB", "online": 1},
-        {"account": operator.inactive_account.abonement, "ip": "", "uid": "", "online": 0},
+        {"account": int(operator.account.abonement), "ip": "10.0.0.5", "uid": "AA:BB", "online": 1},
+        {"account": int(operator.inactive_account.abonement), "ip": "", "uid": "", "online": 0},
     ]

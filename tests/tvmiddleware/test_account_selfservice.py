@@ -173,7 +173,7 @@ def test_parent_code_is_sent_to_the_customers_phone_with_limits(tvmw_call, authk
     Customer.objects.filter(pk=operator.customer.pk).update(mobile_phone_number="+79001234567")
     assert tvmw_call("/account/send_parent_code_by_sms/", authkey=authkey)["error"] == 3
     Account.objects.filter(pk=operator.account.pk).update(parent_code="4321")
-    assert tvmw_call("/account/send_parent_code_by_sms/", authkey=authkey) == {"error": 0}
+    assert tvmw_call("/account/send_parent_code_by_sms/", authkey=authkey) == {"error": 0, "error_message": ""}
     assert events.of("PHONE_TEXT_SENT")[-1]["text"].endswith("4321")
     assert tvmw_call("/account/send_parent_code_by_sms/", authkey=authkey)["error"] == 4
     settings.SMARTY_PARENT_CODE_SMS_PER_DAY = 1

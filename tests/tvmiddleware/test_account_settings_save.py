@@ -85,3 +85,17 @@ def test_settings_save_errors_are_code_1_naming_the_parameter(tvmw_call, authkey
     assert tvmw_call("/settings/save/", authkey=authkey, data_center_id=center.pk)["error"] == 1
     assert not AccountChannelSetting.objects.exists()
     assert Account.objects.get(pk=operator.account.pk).data_center is None
+
+
+@pytest.mark.parametrize("pin", ["1e309", "12a4", "-123", "1.5", "١٢٣٤", "²", " 1234 x", "1" * 17])
+def test_settings_save_refuses_a_parent_code_that_is_not_digits(tvmw_call, authkey, operator, pin):
+    Account.objects.filter(pk=operator.account.pk).update(parent_code="1111")
+    body = tvmw_call("/settings/save/", authkey=authkey, parent_code=pin)
+    assert body["error"] == 1 and body["error_fields"] == {"parent_code": "expected a PIN of 1 to 16 digits"}
+    assert Account.objects.get(pk=operator.account.pk).parent_code == "1111"
+
+
+def test_settings_save_keeps_a_pins_leading_zeros(tvmw_call, authkey, operator, other_operator):
+    assert tvmw_call("/settings/save/", authkey=authkey, parent_code="0042")["error"] == 0
+    assert Account.objects.get(pk=operator.account.pk).parent_code == "0042"
+    assert Account.objects.get(pk=other_operator.account.pk).parent_code != "0042"

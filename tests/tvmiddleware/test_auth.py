@@ -30,7 +30,7 @@ def test_login_by_abonement_and_password_returns_the_documented_fields(tvmw_logi
     body = tvmw_login(device_uid="phone-1")
     account, customer = operator.account, operator.customer
     assert len(body["authkey"]) == 32
-    assert body["account_id"] == account.pk and body["abonement"] == account.abonement
+    assert body["account_id"] == account.pk and body["abonement"] == int(account.abonement)
     assert body["customer_id"] == customer.pk
     assert (body["firstname"], body["lastname"]) == ("Anna", "Ivanova1")
     assert body["meta"] == "{}" and body["currency"] == operator.client.default_currency

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_channel_list_last_lists_recently_watched_channels_newest_first(api, operator):
     c0, c1, c2 = operator.channels
-    assert api("channel/list/last/") == {"error": 0, "channels": []}
+    assert api("channel/list/last/") == {"error": 0, "error_message": "", "channels": []}
     for channel in (c2, c0):
         services.channel_viewed(account=operator.account, channel_id=channel.id)
     body = api("channel/list/last/", icon_width=20, icon_height=20)
@@ -45,7 +45,13 @@ def test_account_settings_info_lists_favourite_hidden_and_parental_channels(api,
     c2.parent_control = True
     c2.save()
     body = api("v2/account/channels/accountsettingsinfo/")
-    assert body == {"error": 0, "is_favorited": [c0.id], "is_hidden": [c1.id], "is_parent_control": [c1.id, c2.id]}
+    assert body == {
+        "error": 0,
+        "error_message": "",
+        "is_favorited": [c0.id],
+        "is_hidden": [c1.id],
+        "is_parent_control": [c1.id, c2.id],
+    }
     assert set(body) <= set(SPEC["/v2/account/channels/accountsettingsinfo/"]["response"])
 
 

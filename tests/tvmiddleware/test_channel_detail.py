@@ -48,7 +48,11 @@ def test_channel_detail_answers_404_for_unknown_or_foreign_channels_and_1_for_ga
 
 def test_channel_action_favourite_and_hide_store_the_accounts_flags(api, operator):
     channel = operator.channels[1]
-    assert api("channel/action/", cid=channel.id, action="favorite") == {"error": 0, "result": "ok"}
+    assert api("channel/action/", cid=channel.id, action="favorite") == {
+        "error": 0,
+        "error_message": "",
+        "result": "ok",
+    }
     assert api("channel/action/", cid=channel.id, action="hide")["error"] == 0
     setting = AccountChannelSetting.objects.get(account=operator.account, channel=channel)
     assert setting.is_favorite and setting.is_hidden
@@ -63,7 +67,7 @@ def test_channel_action_get_channel_url_checks_the_tariff(api, operator):
     channel.uri = "http://static.test/0.m3u8"
     channel.save()
     ok = api("channel/action/", cid=channel.id, action="get_channel_url", tariff_id=operator.tariff.id)
-    assert ok == {"error": 0, "result": "http://static.test/0.m3u8"}
+    assert ok == {"error": 0, "error_message": "", "result": "http://static.test/0.m3u8"}
     premium = f.TariffFactory(client=operator.client)
     channel.tariffs.add(premium)
     assert api("channel/action/", cid=channel.id, action="get_channel_url", tariff_id=premium.id)["error"] == 5
@@ -150,5 +154,9 @@ def test_channel_sort_list_lists_the_operators_enabled_sorts(api, operator, othe
     first = ChannelSort.objects.create(client=operator.client, name="Popular", name_lang1="Популярные")
     ChannelSort.objects.create(client=operator.client, name="Off", enabled=False)
     ChannelSort.objects.create(client=other_operator.client, name="Theirs")
-    assert api("channel/sort/list/") == {"error": 0, "channel_sort": [{"id": first.id, "name": "Popular"}]}
+    assert api("channel/sort/list/") == {
+        "error": 0,
+        "error_message": "",
+        "channel_sort": [{"id": first.id, "name": "Popular"}],
+    }
     assert api("channel/sort/list/", lang="ru")["channel_sort"][0]["name"] == "Популярные"

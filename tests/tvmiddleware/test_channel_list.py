@@ -114,14 +114,30 @@ def test_bad_paging_or_flags_answer_error_1_naming_the_parameter(api, params):
     assert set(body["error_fields"]) & set(params)
 
 
-def test_the_accounts_own_order_applies_unless_account_sort_is_0(api, operator):
+def test_account_sort_0_resets_the_accounts_own_order(api, operator, other_operator, other_session):
     c0, c1, c2 = operator.channels
     for position, channel in enumerate([c2, c0], start=1):
         AccountChannelSetting.objects.create(
             client=operator.client, account=operator.account, channel=channel, sort_order=position
         )
+    theirs = other_operator.channels[2]
+    AccountChannelSetting.objects.create(
+        client=other_operator.client, account=other_operator.account, channel=theirs, sort_order=1
+    )
     assert names(api("channel/list/")) == ["Channel 2", "Channel 0", "Channel 1"]
     assert names(api("channel/list/", account_sort=0)) == ["Channel 0", "Channel 1", "Channel 2"]
+    # Reset, not skipped for one request: the next plain list is in the operator's order too.
+    assert names(api("channel/list/")) == ["Channel 0", "Channel 1", "Channel 2"]
+    assert not AccountChannelSetting.objects.filter(account=operator.account, sort_order__isnull=False).exists()
+    # The other operator's subscriber keeps their order.
+    assert names(api("channel/list/", _session=other_session))[0] == theirs.name
+
+
+def test_account_sort_0_without_an_own_order_writes_nothing(api, operator, django_assert_max_num_queries):
+    api("channel/list/")
+    with django_assert_max_num_queries(12) as queries:
+        api("channel/list/", account_sort=0)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
 
 
 def test_a_named_sort_orders_the_list_and_an_unknown_one_answers_error_1(api, operator, other_operator):

@@ -185,3 +185,11 @@ def test_premiere_list_refuses_a_timeshift_offset_beyond_a_day_naming_it(api, op
     body = api("premiere/list/", timeshift_offset=offset)
     assert body["error"] == 1 and set(body["error_fields"]) == {"timeshift_offset"}
     assert api("premiere/list/", timeshift_offset=-24)["error"] == 0
+
+
+def test_a_timeshift_offset_in_seconds_is_refused_with_the_valid_range_in_hours(api, operator, guide):
+    body = api("channel/programs/", cid=operator.channels[0].id, timeshift_offset=3600)
+    assert body["error"] == 1
+    assert body["error_fields"] == {"timeshift_offset": "expected a whole number from -24 to 24"}
+    assert "timeshift_offset: expected a whole number from -24 to 24" in body["error_message"]
+    assert api("channel/programs/", cid=operator.channels[0].id, timeshift_offset=24)["error"] == 0

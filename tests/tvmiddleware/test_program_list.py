@@ -152,7 +152,7 @@ def test_program_detail_gives_one_programme(api, operator, guide, settings):
     from .live_fixtures import SPEC
 
     documented = {name for name in SPEC["/program/detail/"]["response"] if "." not in name}
-    assert set(body) == documented - {"error_message"}  # the envelope adds it only to errors
+    assert set(body) == documented
     assert json.loads(body["meta"]) == {}
 
 

@@ -56,6 +56,7 @@ def _command_for(session, commands: tuple[dict, ...]) -> dict | None:
 @tvmw.method(
     "/account/status/",
     "AccountStatus",
+    error_message=False,
     params=[String("device_model"), Flag("with_tariffs"), *COMMON],
 )
 def account_status(call: Call) -> dict:
@@ -117,7 +118,7 @@ def account_status(call: Call) -> dict:
     return body
 
 
-@tvmw.method("/account/settings/list/", "AccountSettingsList", params=COMMON, auth=["session"])
+@tvmw.method("/account/settings/list/", "AccountSettingsList", error_message=False, params=COMMON, auth=["session"])
 def account_settings_list(call: Call) -> dict:
     account, lang = call.account, call.params["lang"]
     profile = None
@@ -138,6 +139,7 @@ def account_settings_list(call: Call) -> dict:
 @tvmw.method(
     "/account/settings/modify/",
     "AccountSettingsModify",
+    error_message=False,
     params=[String("template_system_name", max_length=64), Number("template_id"), *COMMON],
     auth=["session"],
 )
@@ -172,6 +174,7 @@ def account_password_change_view(call: Call) -> dict:
 @tvmw.method(
     "/account/parent_code/set/",
     "AccountParentCodeSet",
+    error_message=False,
     params=[String("old_pin"), String("new_pin"), *COMMON],
     auth=["session"],
 )
@@ -196,6 +199,7 @@ def account_parent_code_set_view(call: Call) -> dict:
 @tvmw.method(
     "/account/profile/settings/modify/",
     "AccountProfileSettingsModify",
+    error_message=False,
     params=[Number("profile_id"), String("name", max_length=128), *COMMON],
     auth=["session"],
     param_error_code=errors.PROFILE_BAD_ID,
@@ -211,7 +215,7 @@ def account_profile_settings_modify(call: Call) -> dict:
     return {}
 
 
-@tvmw.method("/account/tariff/list", "AccountTariffList", params=COMMON, auth=["session"])
+@tvmw.method("/account/tariff/list", "AccountTariffList", error_message=False, params=COMMON, auth=["session"])
 def account_tariff_list(call: Call) -> dict:
     account, lang = call.account, call.params["lang"]
     assigned = account_tariff_ids(account)

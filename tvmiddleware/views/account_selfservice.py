@@ -14,7 +14,7 @@ from accounts.services.selfservice import (
     password_reset,
 )
 from clients.selectors import dealer_get_enabled, play_device_get
-from smarty.api import ApiError, Call, Flag, String
+from smarty.api import ApiError, Call, Flag, String, wire_number
 
 from .. import errors
 from ..api import tvmw
@@ -127,7 +127,7 @@ def account_register_view(call: Call) -> dict:
     abonement = result.account.abonement
     return {
         "error_message": "",
-        "abonement": int(abonement) if abonement.isdigit() else abonement,
+        "abonement": wire_number(abonement),
         "password": result.password,
         "captcha_url": "",
         "confirmation_phone": "",
@@ -207,13 +207,23 @@ def account_send_parent_code_by_sms(call: Call) -> dict:
     return {}
 
 
-@tvmw.method("/account/tariff/subscribe", "AccountTariffSubscribe", params=SUBSCRIBE_PARAMS, auth=["session"])
+@tvmw.method(
+    "/account/tariff/subscribe",
+    "AccountTariffSubscribe",
+    error_message=False,
+    params=SUBSCRIBE_PARAMS,
+    auth=["session"],
+)
 def account_tariff_subscribe(call: Call) -> dict:
     return subscribe(call, for_account=True)
 
 
 @tvmw.method(
-    "/account/tariff/unsubscribe", "AccountTariffUnsubscribe", params=[*TARIFF_REFS, *COMMON], auth=["session"]
+    "/account/tariff/unsubscribe",
+    "AccountTariffUnsubscribe",
+    error_message=False,
+    params=[*TARIFF_REFS, *COMMON],
+    auth=["session"],
 )
 def account_tariff_unsubscribe(call: Call) -> dict:
     return unsubscribe(call, for_account=True)

@@ -25,15 +25,22 @@ def _public(app: dict) -> dict:
     return {k: v for k, v in app.items() if not k.startswith("_")}
 
 
-@tvmw.method("/application/list/", "ApplicationList", params=[*COMMON_PARAMS, String("template")], auth=["session"])
+@tvmw.method(
+    "/application/list/",
+    "ApplicationList",
+    error_message=False,
+    params=[*COMMON_PARAMS, String("template")],
+    auth=["session"],
+)
 def application_list(call: Call) -> dict:
     apps = portal.application_list(client_id=call.client.pk, template=call.params["template"] or None)
-    return {"error_message": "", "applications": [_public(a) for a in apps]}
+    return {"applications": [_public(a) for a in apps]}
 
 
 @tvmw.method(
     "/application/detail/",
     "ApplicationDetail",
+    error_message=False,
     params=[*COMMON_PARAMS, Number("appid", lo=1)],
     auth=["session"],
     param_error_code=APPLICATION_BAD_ID,
@@ -53,6 +60,7 @@ def application_detail(call: Call) -> dict:
 @tvmw.method(
     "/application/rss_data/",
     "ApplicationRSSData",
+    error_message=False,
     params=[*COMMON_PARAMS, String("rss", max_length=1024)],
     auth=["session"],
     param_error_code=RSS_UNAVAILABLE,
@@ -70,6 +78,7 @@ def application_rss_data(call: Call) -> dict:
 @tvmw.method(
     "/application/weather_data/",
     "ApplicationWeatherData",
+    error_message=False,
     params=[*COMMON_PARAMS, Flag("auto_detect_current_city"), String("city"), String("ext_city_id")],
     auth=["session"],
     param_error_code=WEATHER_SERVER_ERROR,
@@ -83,7 +92,13 @@ def application_weather_data(call: Call) -> dict:
     return {"error_message": "", "current": dict(data["current"]), "city": source.city or data.get("city", "")}
 
 
-@tvmw.method("/application/exchange_data/", "ApplicationExchangeData", params=COMMON_PARAMS, auth=["session"])
+@tvmw.method(
+    "/application/exchange_data/",
+    "ApplicationExchangeData",
+    error_message=False,
+    params=COMMON_PARAMS,
+    auth=["session"],
+)
 def application_exchange_data(call: Call) -> dict:
     source = portal.data_source_get(client_id=call.client.pk, kind=portal.DataSourceKind.EXCHANGE)
     codes = [c.strip().upper() for c in (source.currencies if source is not None else "").split(",") if c.strip()]

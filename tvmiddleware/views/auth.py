@@ -23,7 +23,7 @@ from accounts.services.sessions import (
 from accounts.services.throttling import login_attempts_exceeded, login_failure_record
 from clients.selectors import client_get_by_api_key, play_device_get
 from monitoring.services import login_counted
-from smarty.api import ApiError, Call, Flag, Number, String
+from smarty.api import ApiError, Call, Flag, Number, String, wire_number
 from smarty.api.render import render
 from smarty.logging import log_event
 from streaming.selectors import data_center_list
@@ -124,7 +124,7 @@ LOGIN_PARAMS = [
 ]
 
 
-@tvmw.method("/login/", "Login", params=LOGIN_PARAMS)
+@tvmw.method("/login/", "Login", error_message=False, params=LOGIN_PARAMS)
 def login_view(call: Call) -> HttpResponse:
     p = call.params
     client = client_get_by_api_key(client_id=p["client_id"] or "", api_key=p["api_key"] or "")
@@ -168,7 +168,7 @@ def login_view(call: Call) -> HttpResponse:
         "utc_time": int(time.time()),
         "firstname": customer.firstname,
         "lastname": customer.lastname,
-        "abonement": account.abonement,
+        "abonement": wire_number(account.abonement),
         "account_id": account.pk,
         "customer_id": customer.pk,
         "meta": json.dumps(customer.meta or {}, ensure_ascii=False),
@@ -229,7 +229,7 @@ def login_customer_list(call: Call) -> dict:
         login_failure_record(**throttle)
     if verification.outcome != Outcome.VERIFIED:
         raise ApiError(CUSTOMER_LIST_PHONE_CODES[verification.outcome], PHONE_MESSAGES[verification.outcome])
-    customers = [{"ext_id": a.customer.ext_id, "abonement": a.abonement} for a in accounts]
+    customers = [{"ext_id": a.customer.ext_id, "abonement": wire_number(a.abonement)} for a in accounts]
     several = len({a.customer_id for a in accounts}) > 1
     if several:
         raise ApiError(
@@ -238,7 +238,7 @@ def login_customer_list(call: Call) -> dict:
     return {"error_message": "", "customers": customers}
 
 
-@tvmw.method("/login/ext/", "LoginExt", params=[String("client_id"), String("api_key")])
+@tvmw.method("/login/ext/", "LoginExt", error_message=False, params=[String("client_id"), String("api_key")])
 def login_ext(call: Call) -> dict:
     # External-only login needs an external login API; none is configured in this project.
     client = client_get_by_api_key(client_id=call.params["client_id"] or "", api_key=call.params["api_key"] or "")

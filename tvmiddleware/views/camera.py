@@ -101,7 +101,13 @@ def camera_list(call: Call) -> dict:
     return {"count": len(cameras), "cameras": cameras}
 
 
-@tvmw.method("/camera/detail/", "CameraDetail", params=[*COMMON_PARAMS, Number("cid", required=True)], auth=["session"])
+@tvmw.method(
+    "/camera/detail/",
+    "CameraDetail",
+    error_message=False,
+    params=[*COMMON_PARAMS, Number("cid", required=True)],
+    auth=["session"],
+)
 def camera_detail(call: Call) -> dict:
     v = viewer(call)
     row = next((r for r in live.camera_catalogue(v.client_id)["cameras"] if r["id"] == call.params["cid"]), None)

@@ -84,6 +84,10 @@ NOAUTH_INFO_DROPPED = (
 
 
 def ordered(v: Viewer, entries: list, *, account_sort: bool, channel_sort_id: int | None, code: int) -> list:
+    """The entries in the order asked for. `account_sort=0` resets the account's own order
+    (the reference: "the account's sorting is reset"), written only when there is one."""
+    if not account_sort and v.account is not None and v.settings.order:
+        services.account_channels_sort_reset(account=v.account)
     try:
         return live.ordered_entries(
             entries,
@@ -309,7 +313,13 @@ def noauth_channel_info_v2(call: Call) -> dict:
     return _info(call, noauth=True)
 
 
-@tvmw.method("/channel/icon/list/", "ChannelIconList", params=[*NOAUTH_PARAMS, *ICON_PARAMS], auth=["client"])
+@tvmw.method(
+    "/channel/icon/list/",
+    "ChannelIconList",
+    error_message=False,
+    params=[*NOAUTH_PARAMS, *ICON_PARAMS],
+    auth=["client"],
+)
 def channel_icon_list(call: Call) -> dict:
     v = viewer(call)
     width, height = icon_size(call)

@@ -34,7 +34,7 @@ from billing.subscriptions import (
     tariffs_subscribe,
     tariffs_unsubscribe,
 )
-from smarty.api import ApiError, Call, Flag, Number, NumberList, String
+from smarty.api import ApiError, Call, Flag, Number, NumberList, String, wire_number
 from smarty.i18n import translated
 from tariffs.selectors import (
     account_open_subscriptions,
@@ -207,7 +207,7 @@ def customer_info_v2(call: Call) -> dict:
         "error_message": "",
         "firstname": customer.firstname,
         "lastname": customer.lastname,
-        "abonement": int(account.abonement) if account.abonement.isdigit() else account.abonement,
+        "abonement": wire_number(account.abonement),
         "balance": _money(customer.balance),
         "email": customer.email,
         "mobile_phone_number": customer.mobile_phone_number,
@@ -247,6 +247,7 @@ INFO_LIMITS = {"firstname": 128, "lastname": 128, "mobile_phone_number": 24, "em
 @tvmw.method(
     "/customer/info/set/",
     "CustomerInfoSet",
+    error_message=False,
     params=[
         String("firstname"),
         String("lastname"),

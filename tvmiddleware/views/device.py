@@ -4,7 +4,7 @@ asked before login. Contact details come back masked: enough to recognise, not t
 from __future__ import annotations
 
 from accounts.selectors import account_by_device_uid
-from smarty.api import ApiError, Call, String
+from smarty.api import ApiError, Call, String, wire_number
 
 from .. import errors
 from ..api import tvmw
@@ -45,7 +45,7 @@ def device_exists(call: Call) -> dict:
     abonement = account.abonement
     return {
         "error_message": "",
-        "abonement": int(abonement) if abonement.isdigit() else abonement,
+        "abonement": wire_number(abonement),
         "mobile_phone": mask(customer.mobile_phone_number, keep_start=4),
         "phone_number_1": mask(customer.phone_number_1, keep_start=4),
         "phone_number_2": mask(customer.phone_number_2, keep_start=4),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal import selectors as portal
 from portal.services import game_score_save
-from smarty.api import ApiError, Call, Number, String
+from smarty.api import ApiError, Call, Number, String, wire_number
 
 from ..api import tvmw
 from .live_common import COMMON_PARAMS
@@ -39,7 +39,7 @@ def game_list(call: Call) -> dict:
                 "system_name": game.system_name,
                 "last_record_date": _date(score.created_at) if score is not None else "",
                 "last_record_score": score.score if score is not None else 0,
-                "account": int(call.account.abonement) if call.account.abonement.isdigit() else call.account.abonement,
+                "account": wire_number(call.account.abonement),
             }
         )
     return {"error_message": "", "games": out}

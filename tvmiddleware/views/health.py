@@ -46,7 +46,7 @@ def connection_errors() -> list[str]:
     return problems
 
 
-@tvmw.method("/health/check/", "HealthCheck", params=[Flag("check_db_conn")])
+@tvmw.method("/health/check/", "HealthCheck", error_message=False, params=[Flag("check_db_conn")])
 def health_check(call: Call) -> dict:
     max_la, max_mem = settings.MAX_LA, settings.MAX_USED_MEM
     if not isinstance(max_la, (int, float)) or not isinstance(max_mem, (int, float)) or max_la <= 0 or max_mem <= 0:

@@ -24,6 +24,7 @@ IMAGE_KINDS = {"png": "image/png", "svg": "image/svg+xml"}
 @tvmw.method(
     "/noauth/qr/login/generate/",
     "GenerateQRLogin",
+    error_message=False,
     params=[String("device"), String("device_uid", max_length=128), String("lang", default="")],
     auth=["client"],
     param_error_code=errors.QR_MISSING_PARAM,

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.services.account_settings import account_settings_save
 from channels.services import ChannelNotFoundError, account_channel_settings_save
-from smarty.api import ApiError, Call, Flag, Json, Number, String
+from smarty.api import ApiError, Call, Flag, Json, Number, Pin, String
 from smarty.api.params import is_digits
 from streaming.selectors import data_center_get
 
@@ -78,7 +78,7 @@ def _save_channel_settings(call: Call, changes: dict[int, dict]) -> None:
     "/settings/save/",
     "SettingsSave",
     params=[
-        String("parent_code"),
+        Pin("parent_code"),
         *(Number(name) for name in CHANNEL_PARAMS),
         Flag("use_timeshift", default=None),
         Number("preferred_timeshift_offset"),
@@ -95,8 +95,6 @@ def settings_save(call: Call) -> dict:
     p = call.params
     account_changes: dict = {}
     if p["parent_code"] is not None:
-        if len(p["parent_code"]) > 16:
-            raise _fail("parent_code", "at most 16 characters")
         account_changes["parent_code"] = p["parent_code"]
     if p["use_timeshift"] is not None:
         account_changes["use_timeshift"] = bool(p["use_timeshift"])

@@ -203,6 +203,7 @@ def _own_payment(call: Call, code: int):
 @tvmw.method(
     "/payment/complete/",
     "PaymentComplete",
+    error_message=False,
     params=[
         String("session_id", max_length=128),
         Number("transaction_id", required=True, lo=1),
@@ -302,6 +303,7 @@ def payment_preauth(call: Call) -> dict:
 @tvmw.method(
     "/payment/pares/process/",
     "PaymentPAResProcess",
+    error_message=False,
     params=[
         String("session_id", max_length=128),
         Number("transaction_id", required=True, lo=1),
@@ -360,6 +362,7 @@ def _saved_card_gateway(name: str) -> None:
 @tvmw.method(
     "/payment/saved_card/list/",
     "PaymentSavedCardList",
+    error_message=False,
     params=[MERCHANT, *COMMON],
     auth=["session"],
     http_methods=("POST",),

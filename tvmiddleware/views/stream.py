@@ -370,6 +370,7 @@ def camera_url(call: Call) -> HttpResponse | dict:
 tvmw.method(
     "/streamservice/token/check/",
     "StreamServiceTokenCheck",
+    error_message=False,
     params=TOKEN_CHECK_PARAMS,
     response_format="json",
     error_status=token_deny_status,

@@ -733,6 +733,7 @@ def video_similar(call: Call) -> dict:
 @vod_method(
     "/video/listing/delete/",
     "VideoListingDelete",
+    error_message=False,
     params=[
         NumberList("vid", required=True),
         String("listing", required=True, choices=("is_viewing", "viewed_only", "history_only")),

@@ -3,7 +3,6 @@ Provider groups): who is asking (`VodViewer`) and the shapes of videos, assets a
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,19 +21,8 @@ GENDERS = {0: "", 1: "male", 2: "female"}
 
 
 def vod_method(path: str, name: str, **options: Any) -> Callable:
-    """tvmw.method for the library's methods: a success body carries `error_message` ("")
-    as the reference lists it."""
-
-    def register(handler: Callable) -> Callable:
-        @functools.wraps(handler)
-        def wrapper(call: Call) -> Any:
-            result = handler(call)
-            return {"error_message": "", **result} if isinstance(result, dict) else result
-
-        tvmw.method(path, name, **options)(wrapper)
-        return handler
-
-    return register
+    """tvmw.method for the library's methods."""
+    return tvmw.method(path, name, **options)
 
 
 ACTOR_TYPES = {"actor": "Actor", "director": "Director"}
