@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
@@ -23,6 +24,7 @@ from smarty.admin import (
     DateRangeFilter,
     OperatorScopedAdmin,
     OperatorScopedInline,
+    ScopedRelatedFieldListFilter,
     SummaryStatsMixin,
     related_count,
     reverse_model,
@@ -139,6 +141,32 @@ class DeviceOnlineFilter(OnlineFilter):
     online_q = staticmethod(lambda since: Q(last_active__gte=since) | _online_sessions(since))
 
 
+class CustomerTariffFilter(ScopedRelatedFieldListFilter):
+    """ "By tariffs" on subscribers: a subscriber holds a tariff of its own or through any of
+    its accounts (seed 3.2.8.1); "None" is a subscriber holding none either way."""
+
+    def queryset(self, request, queryset):
+        ids = self.used_parameters.get(self.lookup_kwarg)
+        empty = self.used_parameters.get(self.lookup_kwarg_isnull)
+        if isinstance(ids, str):
+            ids = [ids]
+        own = Customer.tariffs.through.objects.filter(customer_id=OuterRef("pk"))
+        via_accounts = Account.tariffs.through.objects.filter(account__customer_id=OuterRef("pk"))
+        if ids:
+            try:
+                ids = [int(value) for value in ids]
+            except (TypeError, ValueError) as exc:
+                raise IncorrectLookupParameters(exc) from exc
+            return queryset.filter(
+                Exists(own.filter(tariff_id__in=ids)) | Exists(via_accounts.filter(tariff_id__in=ids))
+            )
+        if empty is not None:
+            value = empty[-1] if isinstance(empty, list) else empty  # Django made it a bool
+            held = Exists(own) | Exists(via_accounts)
+            return queryset.exclude(held) if value is True else queryset.filter(held)
+        return queryset
+
+
 # --- customers -----------------------------------------------------------------------------
 class CustomerAccountInline(OperatorScopedInline):
     model = Account
@@ -181,7 +209,12 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         "mobile_phone_number",
         "accounts__abonement",
     )
-    list_filter = ("dealer", "tariffs", CustomerOnlineFilter, ("created_at", DateRangeFilter))
+    list_filter = (
+        "dealer",
+        ("tariffs", CustomerTariffFilter),
+        CustomerOnlineFilter,
+        ("created_at", DateRangeFilter),
+    )
     filter_horizontal = ("tariffs",)
     readonly_fields = ("balance", "created_at", "updated_at")
     inlines = (CustomerAccountInline,)

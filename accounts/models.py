@@ -264,10 +264,10 @@ class AccountDevice(ClientOwned):
         ]
         indexes = [models.Index(fields=["client", "device_uid"])]
 
-
     def __str__(self) -> str:
         label = " ".join(part for part in (self.brand_name, self.device_model) if part)
         return f"{label} ({self.device_uid})" if label else self.device_uid
+
 
 class Session(ClientOwned):
     """A device session: the `authkey` a device sends with every TVMW request."""
@@ -286,12 +286,12 @@ class Session(ClientOwned):
     class Meta:
         indexes = [models.Index(fields=["account", "expires_at"])]
 
-
     def __str__(self) -> str:
         return gettext("Session of %(account)s since %(start)s") % {
             "account": self.account,
             "start": self.created_at.strftime("%Y-%m-%d %H:%M") if self.created_at else "-",
         }
+
 
 class Message(ClientOwned):
     """A message to an account's devices (seed 3.2.8.4); `urgent` ones pop up at once."""
@@ -311,9 +311,9 @@ class Message(ClientOwned):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["account", "is_deleted", "is_read"])]
 
-
     def __str__(self) -> str:
         return f"{self.subject or Truncator(self.text).chars(40)} → {self.account}"
+
 
 class DeviceCommand(ClientOwned):
     """A command for an account's devices, delivered by account/status (reboot, reload...)."""
@@ -328,9 +328,9 @@ class DeviceCommand(ClientOwned):
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-
     def __str__(self) -> str:
         return gettext("Command %(type)s → %(account)s") % {"type": self.type, "account": self.account}
+
 
 class CustomerActionLog(ClientOwned):
     """What happened to a customer and from where (TVMIDDLEWARE_CUSTOMER_LOG_ENABLED)."""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
@@ -51,7 +51,7 @@ from .admin_access import (
     is_operator_owned,
     user_role,
 )
-from .admin_services import ordered_move
+from .admin_services import ordered_end_position, ordered_move
 
 # Called with the operator ids of rows saved or deleted through any operator-scoped admin.
 # The clients app registers its clients_changed here in its ready(): the core names no
@@ -216,6 +216,7 @@ class DateRangeFilter(admin.FieldListFilter):
 
     def queryset(self, request, queryset):
         lookups = {}
+        self.errors = []
         for key in (self.lookup_from, self.lookup_to):
             value = self.used_parameters.get(key)
             if isinstance(value, list):
@@ -223,8 +224,15 @@ class DateRangeFilter(admin.FieldListFilter):
             if value:
                 try:
                     lookups[key] = forms.DateField().clean(value)
-                except ValidationError as exc:
-                    raise IncorrectLookupParameters(exc) from exc
+                except ValidationError:
+                    # Said on the page, never dropped silently (Django would redirect to ?e=1
+                    # and show the whole list as if no filter had been asked for).
+                    self.errors.append(
+                        gettext("“%(value)s” is not a date (YYYY-MM-DD): this bound of “%(title)s” is not applied.")
+                        % {"value": value, "title": self.title}
+                    )
+        for error in self.errors:
+            messages.error(request, error)
         return queryset.filter(**lookups) if lookups else queryset
 
     def choices(self, changelist):
@@ -238,6 +246,7 @@ class DateRangeFilter(admin.FieldListFilter):
             "hidden": sorted(keep.items()),
             "reset_url": changelist.get_query_string(remove=[self.lookup_from, self.lookup_to, PAGE_VAR]),
             "display": _("All"),
+            "errors": getattr(self, "errors", []),
         }
 
 
@@ -260,6 +269,10 @@ class ScopedFormMixin:
         if instance._state.adding:
             if is_operator_owned(type(instance)) and not instance.client_id and self.smarty_client_id:
                 instance.client_id = self.smarty_client_id
+            if "client" in self.fields:  # "All operators": the form asks, in one place
+                self.fields["client"].error_messages["required"] = gettext(
+                    "Choose the operator this row belongs to (or one in the header selector)."
+                )
             if self.smarty_dealer_id and self.smarty_dealer_field == "dealer":
                 instance.dealer_id = self.smarty_dealer_id
         elif "client" in self.fields and is_operator_owned(type(instance)):
@@ -278,6 +291,10 @@ class ScopedFormMixin:
             elif cleaned.get("client") is not None:
                 instance.client_id = cleaned["client"].pk
         if not instance.client_id and not self.smarty_client_from:
+            if "client" in self.fields:  # the operator field carries the error; said once
+                if "client" not in self.errors:
+                    self.add_error("client", self.fields["client"].error_messages["required"])
+                return cleaned
             raise ValidationError(gettext("Choose an operator in the header selector first."))
         for name, value in list(cleaned.items()):
             if name == "client":
@@ -575,6 +592,13 @@ class SortOrderAdminMixin:
             ),
             *super().get_urls(),
         ]
+
+    def save_model(self, request, obj, form, change):
+        if not change and self.sort_order_field not in getattr(form, "changed_data", ()):
+            # Nobody chose a position: the new row goes to the end of its operator's order.
+            self.assign_owner(request, obj, change)
+            setattr(obj, self.sort_order_field, ordered_end_position(scope=self.sort_order_scope(obj)))
+        super().save_model(request, obj, form, change)
 
     def move_view(self, request: HttpRequest, object_id: str, direction: str) -> HttpResponse:
         if request.method != "POST":
