@@ -6,9 +6,11 @@ from django.urls import include, path
 from django.views.static import serve
 
 from .openapi import docs_view, schema_view
-from .views import floor
+from .views import favicon, floor, home
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("tvmiddleware/api/", include("tvmiddleware.urls")),
     path("api/schema/", schema_view, name="api-schema"),
