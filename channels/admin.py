@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.invalidation import client_content_changed
 from clients.models import Client
-from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
+from smarty.admin import CsvExportMixin, OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
 
 from . import services
 from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
@@ -54,8 +54,24 @@ class ChannelCategoryAdmin(LiveContentAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(LiveContentAdmin):
+class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
     change_list_template = "admin/channels/channel/change_list.html"
+    actions = ("export_csv",)
+    csv_filename = "channels"
+    csv_prefetch = ("tariffs",)
+    csv_columns = (
+        ("id", "pk"),
+        ("name", "name"),
+        ("category", "category"),
+        ("lcn_number", "lcn_number"),
+        ("sort_order", "sort_order"),
+        ("enabled", "enabled"),
+        ("uri", "uri"),
+        ("id_for_stream_service", "id_for_stream_service"),
+        ("icon", "icon"),
+        ("epg_channel", "epg_channel"),
+        ("tariffs", lambda channel: ", ".join(tariff.name for tariff in channel.tariffs.all())),
+    )
     list_display = ("name", "category", "lcn_number", "epg_channel", "recording_days", "enabled", "id")
     list_display_links = ("name",)
     list_filter = ("category", "enabled", "tariffs", "stream_services", "parent_control", "show_in_all")

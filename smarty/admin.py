@@ -37,6 +37,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -71,8 +72,10 @@ __all__ = [
     "SmartyChangeList",
     "SortOrderAdminMixin",
     "SummaryStatsMixin",
+    "bulk_form_action",
     "current_client_id",
     "related_count",
+    "scope_choices",
     "scoped_queryset",
 ]
 
@@ -641,6 +644,8 @@ class CsvExportMixin:
 
     csv_columns: tuple[tuple[str, str | Callable[[Any], Any]], ...] = ()
     csv_filename = "export"
+    #: many-to-many relations the columns read (one query per chunk, not per row)
+    csv_prefetch: tuple[str, ...] = ()
 
     def get_urls(self) -> list:
         opts = self.opts
@@ -672,6 +677,8 @@ class CsvExportMixin:
 
     def csv_rows(self, queryset) -> Iterator[list]:
         yield [str(header) for header, _accessor in self.csv_columns]
+        if self.csv_prefetch:
+            queryset = queryset.prefetch_related(*self.csv_prefetch)
         for obj in queryset.iterator(chunk_size=2000):
             yield [_csv_value(_resolve(obj, accessor)) for _header, accessor in self.csv_columns]
 
@@ -775,3 +782,62 @@ class SummaryStatsMixin:
         for item in stats:
             item["display"] = localize(item["value"])
         return stats
+
+
+# --- bulk actions with a form (assign a tariff, send a message... to the selected rows) -------
+def bulk_form_action(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    perform: Callable[[Any, dict], bool],
+    form_kwargs: dict | None = None,
+) -> HttpResponse | None:
+    """An admin action that asks for parameters first: the first POST (from the list) shows
+    `form_class` for the selected rows, the second (`apply`) calls `perform(row, cleaned_data)`
+    for each row, which returns whether it changed anything and raises ValidationError for a
+    row it refuses. The rows are the action's queryset, so another operator's ids never
+    arrive here. A message reports changed, unchanged and refused rows; None goes back to the
+    list."""
+    form_kwargs = form_kwargs or {}
+    if "apply" in request.POST:
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            changed = unchanged = 0
+            refused: list[str] = []
+            for row in queryset:
+                try:
+                    if perform(row, form.cleaned_data):
+                        changed += 1
+                    else:
+                        unchanged += 1
+                except ValidationError as exc:
+                    refused.append(f"{row}: {' '.join(exc.messages)}")
+            summary = gettext("%(title)s: %(changed)d changed, %(unchanged)d already so.") % {
+                "title": title,
+                "changed": changed,
+                "unchanged": unchanged,
+            }
+            model_admin.message_user(request, summary, messages.SUCCESS if changed or not refused else messages.WARNING)
+            if refused:
+                model_admin.message_user(
+                    request, gettext("Refused: %(rows)s") % {"rows": "; ".join(refused[:20])}, messages.ERROR
+                )
+            return None
+    else:
+        form = form_class(**form_kwargs)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        "form": form,
+        "rows": list(queryset[:50]),
+        "count": queryset.count(),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "admin/smarty/bulk_action.html", context)
