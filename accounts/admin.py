@@ -883,7 +883,7 @@ class CustomerActionLogAdmin(OperatorScopedAdmin):
 
 
 # Messages, commands and bulk mail live in their own module (registered on import).
-from . import admin_messages  # noqa: E402, F401
+from . import admin_messages  # noqa: E402
 
 
 @admin.register(ProfileType)

@@ -224,7 +224,8 @@ class BulkTariffForm(forms.Form):
 
     def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tariff"].queryset = scope_choices(Tariff.objects.order_by("client_id", "sort_order", "pk"), request)
+        tariffs = Tariff.objects.order_by("client_id", "sort_order", "pk")
+        self.fields["tariff"].queryset = scope_choices(tariffs, request)
 
 
 def _same_operator(row, tariff: Tariff) -> None:

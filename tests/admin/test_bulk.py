@@ -104,7 +104,8 @@ def test_block_and_unblock_end_sessions_and_log(staff, operator, other_operator)
     act(http, ACCOUNTS, "unblock_accounts", [operator.account.pk])
     operator.account.refresh_from_db()
     assert operator.account.active and operator.account.status_reason == Account.StatusReason.ACTIVE
-    assert CustomerActionLog.objects.filter(account=operator.account, action="account_changed", source="admin").count() == 2
+    log = CustomerActionLog.objects.filter(account=operator.account, action="account_changed", source="admin")
+    assert log.count() == 2
 
 
 def test_a_message_and_a_command_reach_every_selected_account(staff, operator, other_operator):
