@@ -3,8 +3,10 @@ auto-sort (seed 3.2.7.1-3.2.7.2), radio, cameras."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -12,9 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.invalidation import client_content_changed
 from clients.models import Client
-from smarty.admin import CsvExportMixin, OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
+from smarty.admin import (
+    CsvExportMixin,
+    OperatorScopedAdmin,
+    SortOrderAdminMixin,
+    current_client_id,
+    related_count,
+    scope_choices,
+)
+from tariffs.models import Tariff
 
-from . import services
+from . import playlist, services
 from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, Radio
 from .selectors import CHANNEL_ORDERINGS, channel_ordering
 
@@ -51,6 +61,38 @@ class ChannelCategoryAdmin(LiveContentAdmin):
     @admin.display(description=_("channels"), ordering="channels_count")
     def channels_total(self, obj: ChannelCategory) -> int:
         return obj.channels_count or 0
+
+
+class PlaylistImportForm(forms.Form):
+    """A playlist file or pasted text, and the tariff packages the new channels get."""
+
+    file = forms.FileField(label=_("Playlist file (.m3u, .m3u8)"), required=False)
+    text = forms.CharField(label=_("or the playlist text"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    tariffs = forms.ModelMultipleChoiceField(
+        label=_("Tariff packages of the new channels"), queryset=Tariff.objects.none(), required=False
+    )
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tariffs"].queryset = scope_choices(Tariff.objects.order_by("sort_order", "pk"), request)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        text = cleaned.get("text") or ""
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError(gettext("The file is larger than 5 MB."))
+            text = upload.read().decode("utf-8", errors="replace")
+        if not text.strip():
+            raise forms.ValidationError(gettext("Choose a playlist file or paste its text."))
+        try:
+            cleaned["entries"] = playlist.playlist_parse(text)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        cleaned["text"] = text
+        return cleaned
 
 
 @admin.register(Channel)
@@ -148,8 +190,61 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
     def get_urls(self) -> list:
         return [
             path("auto-sort/", self.admin_site.admin_view(self.auto_sort_view), name="channels_channel_auto_sort"),
+            path("import-m3u/", self.admin_site.admin_view(self.import_view), name="channels_channel_import"),
             *super().get_urls(),
         ]
+
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
+        tools = list(super().get_list_tools(request, cl))
+        if self.has_add_permission(request):
+            tools.append(
+                {"url": reverse("admin:channels_channel_import"), "label": gettext("Import M3U"), "css": "import"}
+            )
+        return tools
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload or paste a playlist, see what it would create (Preview), then Import and
+        read the report. Needs an operator: the channels and categories are its."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        client = self.current_client(request)
+        form = PlaylistImportForm(request.POST or None, request.FILES or None, request=request)
+        report = None
+        imported = False
+        if request.method == "POST" and client is not None and form.is_valid():
+            entries = form.cleaned_data["entries"]
+            if "import" in request.POST:
+                report = playlist.channels_import_playlist(
+                    client=client, entries=entries, tariffs=list(form.cleaned_data["tariffs"])
+                )
+                imported = True
+                client_content_changed(client.pk)
+                messages.success(
+                    request,
+                    gettext("%(created)d channels imported, %(categories)d categories created.")
+                    % {"created": report.created, "categories": len(report.categories_created)},
+                )
+            else:
+                report = playlist.playlist_preview(client=client, entries=entries)
+                data = request.POST.copy()
+                data["text"] = form.cleaned_data["text"]  # an uploaded file is kept for Import
+                form = PlaylistImportForm(data, request=request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import channels from an M3U playlist"),
+            "opts": self.opts,
+            "form": form,
+            "client": client,
+            "report": report,
+            "imported": imported,
+            "statuses": {
+                playlist.NEW: gettext("imported") if imported else gettext("new"),
+                playlist.EXISTS: gettext("already a channel"),
+                playlist.DUPLICATE: gettext("repeated in the playlist"),
+                playlist.INVALID: gettext("invalid"),
+            },
+        }
+        return TemplateResponse(request, "admin/channels/channel/import_m3u.html", context)
 
     def changelist_view(self, request, extra_context=None):
         client = self.current_client(request)
