@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 
 from channels import playlist
 from channels.models import Channel, ChannelCategory
-from tests import factories as f
 
 GE = Path(__file__).resolve().parent.parent / "data" / "m3u" / "iptv-org_channels_ge_2021-format.m3u"
 
