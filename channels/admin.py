@@ -3,17 +3,21 @@ auto-sort (seed 3.2.7.1-3.2.7.2), radio, cameras."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.invalidation import client_content_changed
 from clients.models import Client
+from epg.models import Program
 from smarty.admin import (
     CsvExportMixin,
     OperatorScopedAdmin,
@@ -191,6 +195,7 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
         return [
             path("auto-sort/", self.admin_site.admin_view(self.auto_sort_view), name="channels_channel_auto_sort"),
             path("import-m3u/", self.admin_site.admin_view(self.import_view), name="channels_channel_import"),
+            path("<int:pk>/guide/", self.admin_site.admin_view(self.guide_view), name="channels_channel_guide"),
             *super().get_urls(),
         ]
 
@@ -201,6 +206,67 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
                 {"url": reverse("admin:channels_channel_import"), "label": gettext("Import M3U"), "css": "import"}
             )
         return tools
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {})}
+        if object_id and str(object_id).isdigit():
+            extra_context["guide_url"] = reverse("admin:channels_channel_guide", args=[int(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def guide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The channel's TV guide, one day at a time (?day=YYYY-MM-DD, today by default), the
+        programme on air marked; Clear EPG / Force import for those who may change the EPG
+        channel (it is shared by the operators that show it)."""
+        channel = self.get_object(request, str(pk))
+        if channel is None:
+            raise Http404(gettext("No such object."))
+        if not self.has_view_permission(request, channel):
+            raise PermissionDenied
+        today = timezone.localdate()
+        raw_day = request.GET.get("day", "")
+        try:
+            day = dt.date.fromisoformat(raw_day) if raw_day else today
+        except ValueError:
+            messages.error(request, gettext("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw_day})
+            day = today
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        end = start + dt.timedelta(days=1)
+        now = timezone.now()
+        programmes = []
+        days = []
+        epg_channel = channel.epg_channel
+        if epg_channel is not None:
+            rows = Program.objects.filter(epg_channel=epg_channel, time_begin__lt=end, time_end__gt=start)
+            programmes = [
+                {"program": row, "on_air": row.time_begin <= now < row.time_end}
+                for row in rows.order_by("time_begin", "pk").only("name", "time_begin", "time_end", "description")
+            ]
+            window = Program.objects.filter(
+                epg_channel=epg_channel,
+                time_begin__gte=start - dt.timedelta(days=7),
+                time_begin__lt=end + dt.timedelta(days=7),
+            )
+            with_programmes = {
+                timezone.localtime(moment).date() for moment in window.values_list("time_begin", flat=True)
+            }
+            days = [
+                {"day": d, "has": d in with_programmes, "current": d == day}
+                for d in (day + dt.timedelta(days=offset) for offset in range(-7, 8))
+            ]
+        may_change_epg = epg_channel is not None and request.user.has_perm("epg.change_epgchannel")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("TV guide of %(channel)s") % {"channel": channel.name},
+            "opts": self.opts,
+            "original": channel,
+            "channel": channel,
+            "epg_channel": epg_channel,
+            "day": day,
+            "days": days,
+            "programmes": programmes,
+            "may_change_epg": may_change_epg,
+        }
+        return TemplateResponse(request, "admin/channels/channel/guide.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload or paste a playlist, see what it would create (Preview), then Import and
