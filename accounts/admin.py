@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
@@ -20,10 +21,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import PlayDevice
 from smarty.admin import (
+    CsvExportMixin,
     DateRangeFilter,
     OperatorScopedAdmin,
     OperatorScopedInline,
+    ScopedRelatedFieldListFilter,
     SummaryStatsMixin,
+    bulk_form_action,
     related_count,
     reverse_model,
     scope_choices,
@@ -43,6 +47,7 @@ from .models import (
 )
 from .services import accounts as account_services
 from .services import customers as customer_services
+from .services import messages as message_services
 
 
 def online_since() -> dt.datetime:
@@ -139,6 +144,36 @@ class DeviceOnlineFilter(OnlineFilter):
     online_q = staticmethod(lambda since: Q(last_active__gte=since) | _online_sessions(since))
 
 
+class CustomerTariffFilter(ScopedRelatedFieldListFilter):
+    """ "By tariffs" on subscribers: a subscriber holds a tariff of its own or through any of
+    its accounts (seed 3.2.8.1); "None" is a subscriber holding none either way."""
+
+    def queryset(self, request, queryset):
+        ids = self.used_parameters.get(self.lookup_kwarg)
+        empty = self.used_parameters.get(self.lookup_kwarg_isnull)
+        if isinstance(ids, str):
+            ids = [ids]
+        own = Customer.tariffs.through.objects.filter(customer_id=OuterRef("pk"))
+        via_accounts = Account.tariffs.through.objects.filter(account__customer_id=OuterRef("pk"))
+        if ids:
+            try:
+                ids = [int(value) for value in ids]
+            except (TypeError, ValueError) as exc:
+                raise IncorrectLookupParameters(exc) from exc
+            return queryset.filter(
+                Exists(own.filter(tariff_id__in=ids)) | Exists(via_accounts.filter(tariff_id__in=ids))
+            )
+        if empty is not None:
+            value = empty[-1] if isinstance(empty, list) else empty  # Django made it a bool
+            held = Exists(own) | Exists(via_accounts)
+            return queryset.exclude(held) if value is True else queryset.filter(held)
+        return queryset
+
+
+def _csv_tariffs(obj) -> str:
+    return ", ".join(tariff.name for tariff in obj.tariffs.all())
+
+
 # --- customers -----------------------------------------------------------------------------
 class CustomerAccountInline(OperatorScopedInline):
     model = Account
@@ -152,11 +187,29 @@ class CustomerAccountInline(OperatorScopedInline):
         return False
 
 
-class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
+class CustomerAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     """The customer card. Registered by billing/admin.py, whose save runs the internal
     billing's charge (billing.subscribers), as every door that gives tariffs does."""
 
     dealer_field = "dealer"
+    actions = ("export_csv",)
+    csv_filename = "subscribers"
+    csv_prefetch = ("tariffs",)
+    csv_columns = (
+        ("id", "pk"),
+        ("firstname", "firstname"),
+        ("middlename", "middlename"),
+        ("lastname", "lastname"),
+        ("company_name", "company_name"),
+        ("contract_number", "contract_number"),
+        ("ext_id", "ext_id"),
+        ("email", "email"),
+        ("mobile_phone_number", "mobile_phone_number"),
+        ("balance", "balance"),
+        ("dealer", "dealer"),
+        ("tariffs", _csv_tariffs),
+        ("created_at", "created_at"),
+    )
     list_display = (
         "id",
         "display_name",
@@ -181,7 +234,12 @@ class CustomerAdmin(SummaryStatsMixin, OperatorScopedAdmin):
         "mobile_phone_number",
         "accounts__abonement",
     )
-    list_filter = ("dealer", "tariffs", CustomerOnlineFilter, ("created_at", DateRangeFilter))
+    list_filter = (
+        "dealer",
+        ("tariffs", CustomerTariffFilter),
+        CustomerOnlineFilter,
+        ("created_at", DateRangeFilter),
+    )
     filter_horizontal = ("tariffs",)
     readonly_fields = ("balance", "created_at", "updated_at")
     inlines = (CustomerAccountInline,)
@@ -381,8 +439,85 @@ class AccountSessionInline(OperatorScopedInline):
         return False
 
 
-class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
+class BulkMessageForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=255, required=False)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    urgent = forms.BooleanField(label=_("Urgent"), required=False)
+
+
+class BulkCommandForm(forms.Form):
+    type = forms.ChoiceField(label=_("Command"), choices=())
+    accompanying_text = forms.CharField(label=_("Accompanying text"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = admin_messages.COMMAND_CHOICES
+
+
+class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     """The account card. Registered by billing/admin.py (see CustomerAdmin)."""
+
+    actions = ("export_csv", "block_accounts", "unblock_accounts", "send_message", "send_command")
+    csv_filename = "accounts"
+    csv_prefetch = ("tariffs",)
+    csv_columns = (
+        ("id", "pk"),
+        ("abonement", "abonement"),
+        ("ext_id", "ext_id"),
+        ("customer_id", "customer_id"),
+        ("customer", "customer"),
+        ("active", "active"),
+        ("status_reason", "status_reason"),
+        ("tariffs", _csv_tariffs),
+        ("last_active", "last_active"),
+        ("created_at", "created_at"),
+    )
+
+    @admin.action(description=_("Block the selected accounts"), permissions=["change"])
+    def block_accounts(self, request, queryset):
+        user = admin_user(request)
+        changed = sum(
+            account_services.account_set_status(
+                account=account, active=False, status_reason=Account.StatusReason.BLOCK, source=ADMIN, user=user
+            )
+            for account in queryset
+        )
+        self.message_user(request, gettext("%(count)d accounts blocked.") % {"count": changed})
+
+    @admin.action(description=_("Unblock the selected accounts"), permissions=["change"])
+    def unblock_accounts(self, request, queryset):
+        user = admin_user(request)
+        changed = sum(
+            account_services.account_set_status(
+                account=account, active=True, status_reason=Account.StatusReason.ACTIVE, source=ADMIN, user=user
+            )
+            for account in queryset
+        )
+        self.message_user(request, gettext("%(count)d accounts unblocked.") % {"count": changed})
+
+    @admin.action(description=_("Send a message to the selected accounts"), permissions=["change"])
+    def send_message(self, request, queryset):
+        def perform(account, data) -> bool:
+            message_services.message_create(
+                account=account, subject=data["subject"], text=data["text"], urgent=data["urgent"]
+            )
+            return True
+
+        return bulk_form_action(
+            self, request, queryset, form_class=BulkMessageForm, title=gettext("Send a message"), perform=perform
+        )
+
+    @admin.action(description=_("Send a command to the selected accounts' devices"), permissions=["change"])
+    def send_command(self, request, queryset):
+        def perform(account, data) -> bool:
+            message_services.command_create(
+                account=account, type=int(data["type"]), accompanying_text=data["accompanying_text"]
+            )
+            return True
+
+        return bulk_form_action(
+            self, request, queryset, form_class=BulkCommandForm, title=gettext("Send a command"), perform=perform
+        )
 
     form = AccountAdminForm
     client_from = "customer"
@@ -584,8 +719,24 @@ class AccountAdmin(SummaryStatsMixin, OperatorScopedAdmin):
 
 # --- devices and sessions ------------------------------------------------------------------
 @admin.register(AccountDevice)
-class AccountDeviceAdmin(SummaryStatsMixin, OperatorScopedAdmin):
+class AccountDeviceAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     client_from = "account"
+    actions = ("export_csv",)
+    csv_filename = "devices"
+    csv_columns = (
+        ("id", "pk"),
+        ("device_uid", "device_uid"),
+        ("abonement", "account.abonement"),
+        ("device_type", "play_device"),
+        ("serial_number", "serial_number"),
+        ("brand_name", "brand_name"),
+        ("device_model", "device_model"),
+        ("app_build_version", "app_build_version"),
+        ("is_basic", "is_basic"),
+        ("enabled", "enabled"),
+        ("last_active", "last_active"),
+        ("created_at", "created_at"),
+    )
     ordering = ("-last_active", "-pk")  # a stable order for the pages
     dealer_field = "account__customer__dealer"
     list_display = (
@@ -732,7 +883,7 @@ class CustomerActionLogAdmin(OperatorScopedAdmin):
 
 
 # Messages, commands and bulk mail live in their own module (registered on import).
-from . import admin_messages  # noqa: E402, F401
+from . import admin_messages  # noqa: E402
 
 
 @admin.register(ProfileType)

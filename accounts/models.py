@@ -14,6 +14,8 @@ from django.core.validators import EmailValidator, MaxValueValidator, RegexValid
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import NullIf
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from smarty.i18n import DescriptionTranslations, NameTranslations
 from smarty.tenancy import ClientOwned
@@ -262,6 +264,10 @@ class AccountDevice(ClientOwned):
         ]
         indexes = [models.Index(fields=["client", "device_uid"])]
 
+    def __str__(self) -> str:
+        label = " ".join(part for part in (self.brand_name, self.device_model) if part)
+        return f"{label} ({self.device_uid})" if label else self.device_uid
+
 
 class Session(ClientOwned):
     """A device session: the `authkey` a device sends with every TVMW request."""
@@ -279,6 +285,12 @@ class Session(ClientOwned):
 
     class Meta:
         indexes = [models.Index(fields=["account", "expires_at"])]
+
+    def __str__(self) -> str:
+        return gettext("Session of %(account)s since %(start)s") % {
+            "account": self.account,
+            "start": self.created_at.strftime("%Y-%m-%d %H:%M") if self.created_at else "-",
+        }
 
 
 class Message(ClientOwned):
@@ -299,6 +311,9 @@ class Message(ClientOwned):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["account", "is_deleted", "is_read"])]
 
+    def __str__(self) -> str:
+        return f"{self.subject or Truncator(self.text).chars(40)} → {self.account}"
+
 
 class DeviceCommand(ClientOwned):
     """A command for an account's devices, delivered by account/status (reboot, reload...)."""
@@ -312,6 +327,9 @@ class DeviceCommand(ClientOwned):
     image_url = models.CharField(max_length=512, blank=True, default="")
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return gettext("Command %(type)s → %(account)s") % {"type": self.type, "account": self.account}
 
 
 class CustomerActionLog(ClientOwned):
@@ -362,3 +380,6 @@ class CustomerActionLog(ClientOwned):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.get_source_display()})"

@@ -16,7 +16,7 @@ from accounts.admin import ADMIN, AccountAdmin, CustomerAdmin, admin_user, tarif
 from accounts.models import Account, Customer, CustomerActionLog
 from accounts.services import accounts as account_services
 from accounts.services import customers as customer_services
-from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin
+from smarty.admin import CsvExportMixin, DateRangeFilter, OperatorScopedAdmin, bulk_form_action, scope_choices
 from tariffs.models import Tariff
 
 from . import services, subscribers
@@ -261,8 +261,67 @@ class PaymentAdmin(CsvExportMixin, OperatorScopedAdmin):
 # customer or an account tariffs is billing's step: the same charge as the Billing API's.
 
 
+class BulkTariffForm(forms.Form):
+    """The tariff package a bulk action gives or takes (the current operator's)."""
+
+    tariff = forms.ModelChoiceField(label=_("Tariff package"), queryset=Tariff.objects.none())
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        tariffs = Tariff.objects.order_by("client_id", "sort_order", "pk")
+        self.fields["tariff"].queryset = scope_choices(tariffs, request)
+
+
+def _same_operator(row, tariff: Tariff) -> None:
+    if tariff.client_id != row.client_id:
+        raise ValidationError(gettext("the tariff belongs to another operator"))
+
+
+class BulkTariffActions:
+    """Assign / remove a tariff package on the selected rows through billing.subscribers (the
+    same door, action log and charge as the card and the Billing API)."""
+
+    assign_service = None
+    remove_service = None
+    row_argument = ""
+
+    def _bulk_tariff(self, request, queryset, *, service, title: str):
+        user = admin_user(request)
+
+        def perform(row, data) -> bool:
+            _same_operator(row, data["tariff"])
+            return bool(service(**{self.row_argument: row}, tariffs=[data["tariff"]], source=ADMIN, user=user))
+
+        return bulk_form_action(
+            self,
+            request,
+            queryset,
+            form_class=BulkTariffForm,
+            form_kwargs={"request": request},
+            title=title,
+            perform=perform,
+        )
+
+    @admin.action(description=_("Assign a tariff package to the selected rows"), permissions=["change"])
+    def assign_tariff(self, request, queryset):
+        return self._bulk_tariff(
+            request, queryset, service=type(self).assign_service, title=gettext("Assign a tariff package")
+        )
+
+    @admin.action(description=_("Remove a tariff package from the selected rows"), permissions=["change"])
+    def remove_tariff(self, request, queryset):
+        return self._bulk_tariff(
+            request, queryset, service=type(self).remove_service, title=gettext("Remove a tariff package")
+        )
+
+
 @admin.register(Customer)
-class SubscriberCustomerAdmin(CustomerAdmin):
+class SubscriberCustomerAdmin(BulkTariffActions, CustomerAdmin):
+    actions = (*CustomerAdmin.actions, "assign_tariff", "remove_tariff")
+    assign_service = staticmethod(subscribers.customer_tariff_assign)
+    remove_service = staticmethod(subscribers.customer_tariff_remove)
+    row_argument = "customer"
+
     def save_model(self, request, obj, form, change):
         """The Billing API's CustomerCreate/CustomerModify and tariff assignment: the same
         services, the same action log and the same charge."""
@@ -297,7 +356,12 @@ class SubscriberCustomerAdmin(CustomerAdmin):
 
 
 @admin.register(Account)
-class SubscriberAccountAdmin(AccountAdmin):
+class SubscriberAccountAdmin(BulkTariffActions, AccountAdmin):
+    actions = (*AccountAdmin.actions, "assign_tariff", "remove_tariff")
+    assign_service = staticmethod(subscribers.account_tariff_assign)
+    remove_service = staticmethod(subscribers.account_tariff_remove)
+    row_argument = "account"
+
     def save_model(self, request, obj, form, change):
         """The Billing API's AccountCreate/AccountModify and tariff assignment: the same
         services, the same action log and the same charge."""

@@ -3,18 +3,32 @@ auto-sort (seed 3.2.7.1-3.2.7.2), radio, cameras."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.invalidation import client_content_changed
 from clients.models import Client
-from smarty.admin import OperatorScopedAdmin, SortOrderAdminMixin, current_client_id, related_count
+from epg.models import Program
+from smarty.admin import (
+    CsvExportMixin,
+    OperatorScopedAdmin,
+    SortOrderAdminMixin,
+    current_client_id,
+    related_count,
+    scope_choices,
+)
+from tariffs.models import Tariff
 
-from . import services
+from . import playlist, services
 from .models import Camera, CameraCategory, Channel, ChannelCategory, ChannelSort, ProgramReminder, Radio
 from .selectors import CHANNEL_ORDERINGS, channel_ordering
 
@@ -53,9 +67,57 @@ class ChannelCategoryAdmin(LiveContentAdmin):
         return obj.channels_count or 0
 
 
+class PlaylistImportForm(forms.Form):
+    """A playlist file or pasted text, and the tariff packages the new channels get."""
+
+    file = forms.FileField(label=_("Playlist file (.m3u, .m3u8)"), required=False)
+    text = forms.CharField(label=_("or the playlist text"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    tariffs = forms.ModelMultipleChoiceField(
+        label=_("Tariff packages of the new channels"), queryset=Tariff.objects.none(), required=False
+    )
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tariffs"].queryset = scope_choices(Tariff.objects.order_by("sort_order", "pk"), request)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        text = cleaned.get("text") or ""
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError(gettext("The file is larger than 5 MB."))
+            text = upload.read().decode("utf-8", errors="replace")
+        if not text.strip():
+            raise forms.ValidationError(gettext("Choose a playlist file or paste its text."))
+        try:
+            cleaned["entries"] = playlist.playlist_parse(text)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        cleaned["text"] = text
+        return cleaned
+
+
 @admin.register(Channel)
-class ChannelAdmin(LiveContentAdmin):
+class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
     change_list_template = "admin/channels/channel/change_list.html"
+    actions = ("export_csv",)
+    csv_filename = "channels"
+    csv_prefetch = ("tariffs",)
+    csv_columns = (
+        ("id", "pk"),
+        ("name", "name"),
+        ("category", "category"),
+        ("lcn_number", "lcn_number"),
+        ("sort_order", "sort_order"),
+        ("enabled", "enabled"),
+        ("uri", "uri"),
+        ("id_for_stream_service", "id_for_stream_service"),
+        ("icon", "icon"),
+        ("epg_channel", "epg_channel"),
+        ("tariffs", lambda channel: ", ".join(tariff.name for tariff in channel.tariffs.all())),
+    )
     list_display = ("name", "category", "lcn_number", "epg_channel", "recording_days", "enabled", "id")
     list_display_links = ("name",)
     list_filter = ("category", "enabled", "tariffs", "stream_services", "parent_control", "show_in_all")
@@ -132,8 +194,123 @@ class ChannelAdmin(LiveContentAdmin):
     def get_urls(self) -> list:
         return [
             path("auto-sort/", self.admin_site.admin_view(self.auto_sort_view), name="channels_channel_auto_sort"),
+            path("import-m3u/", self.admin_site.admin_view(self.import_view), name="channels_channel_import"),
+            path("<int:pk>/guide/", self.admin_site.admin_view(self.guide_view), name="channels_channel_guide"),
             *super().get_urls(),
         ]
+
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
+        tools = list(super().get_list_tools(request, cl))
+        if self.has_add_permission(request):
+            tools.append(
+                {"url": reverse("admin:channels_channel_import"), "label": gettext("Import M3U"), "css": "import"}
+            )
+        return tools
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {})}
+        if object_id and str(object_id).isdigit():
+            extra_context["guide_url"] = reverse("admin:channels_channel_guide", args=[int(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def guide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The channel's TV guide, one day at a time (?day=YYYY-MM-DD, today by default), the
+        programme on air marked; Clear EPG / Force import for those who may change the EPG
+        channel (it is shared by the operators that show it)."""
+        channel = self.get_object(request, str(pk))
+        if channel is None:
+            raise Http404(gettext("No such object."))
+        if not self.has_view_permission(request, channel):
+            raise PermissionDenied
+        today = timezone.localdate()
+        raw_day = request.GET.get("day", "")
+        try:
+            day = dt.date.fromisoformat(raw_day) if raw_day else today
+        except ValueError:
+            messages.error(request, gettext("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw_day})
+            day = today
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        end = start + dt.timedelta(days=1)
+        now = timezone.now()
+        programmes = []
+        days = []
+        epg_channel = channel.epg_channel
+        if epg_channel is not None:
+            rows = Program.objects.filter(epg_channel=epg_channel, time_begin__lt=end, time_end__gt=start)
+            programmes = [
+                {"program": row, "on_air": row.time_begin <= now < row.time_end}
+                for row in rows.order_by("time_begin", "pk").only("name", "time_begin", "time_end", "description")
+            ]
+            window = Program.objects.filter(
+                epg_channel=epg_channel,
+                time_begin__gte=start - dt.timedelta(days=7),
+                time_begin__lt=end + dt.timedelta(days=7),
+            )
+            with_programmes = {
+                timezone.localtime(moment).date() for moment in window.values_list("time_begin", flat=True)
+            }
+            days = [
+                {"day": d, "has": d in with_programmes, "current": d == day}
+                for d in (day + dt.timedelta(days=offset) for offset in range(-7, 8))
+            ]
+        may_change_epg = epg_channel is not None and request.user.has_perm("epg.change_epgchannel")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("TV guide of %(channel)s") % {"channel": channel.name},
+            "opts": self.opts,
+            "original": channel,
+            "channel": channel,
+            "epg_channel": epg_channel,
+            "day": day,
+            "days": days,
+            "programmes": programmes,
+            "may_change_epg": may_change_epg,
+        }
+        return TemplateResponse(request, "admin/channels/channel/guide.html", context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload or paste a playlist, see what it would create (Preview), then Import and
+        read the report. Needs an operator: the channels and categories are its."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        client = self.current_client(request)
+        form = PlaylistImportForm(request.POST or None, request.FILES or None, request=request)
+        report = None
+        imported = False
+        if request.method == "POST" and client is not None and form.is_valid():
+            entries = form.cleaned_data["entries"]
+            if "import" in request.POST:
+                report = playlist.channels_import_playlist(
+                    client=client, entries=entries, tariffs=list(form.cleaned_data["tariffs"])
+                )
+                imported = True
+                client_content_changed(client.pk)
+                messages.success(
+                    request,
+                    gettext("%(created)d channels imported, %(categories)d categories created.")
+                    % {"created": report.created, "categories": len(report.categories_created)},
+                )
+            else:
+                report = playlist.playlist_preview(client=client, entries=entries)
+                data = request.POST.copy()
+                data["text"] = form.cleaned_data["text"]  # an uploaded file is kept for Import
+                form = PlaylistImportForm(data, request=request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import channels from an M3U playlist"),
+            "opts": self.opts,
+            "form": form,
+            "client": client,
+            "report": report,
+            "imported": imported,
+            "statuses": {
+                playlist.NEW: gettext("imported") if imported else gettext("new"),
+                playlist.EXISTS: gettext("already a channel"),
+                playlist.DUPLICATE: gettext("repeated in the playlist"),
+                playlist.INVALID: gettext("invalid"),
+            },
+        }
+        return TemplateResponse(request, "admin/channels/channel/import_m3u.html", context)
 
     def changelist_view(self, request, extra_context=None):
         client = self.current_client(request)

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from smarty.admin_groups import admin_groups_ensure, default_groups, groups_resolve
+
 from .invalidation import clients_changed, device_types_changed
 from .models import (
     Client,
@@ -235,28 +237,47 @@ def user_create(
     monitoring_user: bool = False,
     client: Client | None = None,
     reset_password: bool = False,
+    groups: list[str] | None = None,
+    read_only: bool = False,
 ) -> tuple[object, bool]:
     """Create an admin login (seed 2.2.7), or with reset_password change an existing one's
-    password. Returns (user, created)."""
+    password. A new login gets the permission groups of its role (every operator section for
+    a login bound to an operator, the service panel with is_admin; view only with read_only),
+    or exactly `groups` (names or "section:view|manage") when given; `groups` also replaces
+    the groups of a login whose password is reset. Returns (user, created)."""
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
-    if user is not None:
+    created = user is None
+    if not created:
         if not reset_password:
             raise ValidationError(f"user {username!r} already exists (use --reset_password=True to change it)")
         user.set_password(password)
         user.save(update_fields=["password"])
-        return user, False
-    user = user_model(username=username, is_staff=True, is_superuser=is_superuser, is_active=True)
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
-    staff_user_bind(
-        user=user,
-        client_id=client.pk if client is not None else None,
-        is_admin=is_admin or is_superuser,
-        is_monitoring=monitoring_user,
-    )
-    return user, True
+    else:
+        user = user_model(username=username, is_staff=True, is_superuser=is_superuser, is_active=True)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        staff_user_bind(
+            user=user,
+            client_id=client.pk if client is not None else None,
+            is_admin=is_admin or is_superuser,
+            is_monitoring=monitoring_user,
+        )
+    if user.is_superuser or (not created and groups is None):
+        return user, created
+    known = admin_groups_ensure()
+    try:
+        if groups is not None:
+            chosen = groups_resolve(groups, known)
+        elif monitoring_user:
+            chosen = []  # the monitoring role sees its section without permissions
+        else:
+            chosen = default_groups(known, bound=client is not None, service=is_admin, read_only=read_only)
+    except LookupError as exc:
+        raise ValidationError(str(exc)) from exc
+    user.groups.set(chosen)
+    return user, created
 
 
 def random_password(length: int = 12) -> str:

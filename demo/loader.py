@@ -1,6 +1,8 @@
 """Demo data for `make run`: one operator with channels in categories, a real TV guide (when
 the EPG app provides it), a streaming service (when the streaming app provides it), tariffs
-and a customer with an active account. Idempotent: a second run reuses what exists."""
+and a customer with an active account. Idempotent: a second run reuses what exists and leaves
+an edited demo alone (the world is only built with the operator; the passwords are printed only
+while they still open the logins)."""
 
 from __future__ import annotations
 
@@ -53,59 +55,76 @@ def _credentials() -> dict:
     return creds
 
 
+def _still_valid(login, password: str) -> str:
+    """The generated password while it still opens the login; never a stale one."""
+    if login.check_password(password):
+        return password
+    return "(changed since the demo was created; reset it with create_user --reset_password=True)"
+
+
+def _demo_world(client: Client, creds: dict) -> list[Channel]:
+    """Tariffs, categories, channels and the demo subscriber of a new demo operator."""
+    basic = Tariff.objects.create(client=client, name="Basic", price=5, period=30)
+    premium = Tariff.objects.create(client=client, name="Premium", price=9, period=30, kind=Tariff.Kind.ADDITIONAL)
+    categories = {
+        name: ChannelCategory.objects.create(client=client, name=name, sort_order=index)
+        for index, name in enumerate(CATEGORIES)
+    }
+    channels = []
+    for index, (name, category) in enumerate(CHANNELS):
+        channel = Channel.objects.create(
+            client=client,
+            id_for_stream_service=f"demo{index + 1}",
+            name=name,
+            category=categories[category],
+            sort_order=index,
+            lcn_number=index + 1,
+        )
+        channel.tariffs.add(premium if category == "Movies" else basic)
+        channels.append(channel)
+    customer = Customer.objects.create(client=client, ext_id="demo-customer", firstname="Demo", lastname="Viewer")
+    customer.tariffs.add(basic, premium)
+    account = Account(client=client, customer=customer, abonement=DEMO_ABONEMENT, allow_login_by_abonement=False)
+    account.set_password(creds["account_password"])
+    account.save()
+    return channels
+
+
 @transaction.atomic
 def demo_load() -> dict[str, str]:
     """Create (or find) the demo world; returns the key=value facts to print."""
     creds = _credentials()
     system_objects_ensure()
     user_model = get_user_model()
-    if not user_model.objects.filter(username="admin").exists():
-        user_create(username="admin", password=creds["admin_password"], is_superuser=True, is_admin=True)
+    admin = user_model.objects.filter(username="admin").first()
+    if admin is None:
+        admin, _created = user_create(
+            username="admin", password=creds["admin_password"], is_superuser=True, is_admin=True
+        )
 
     client = Client.objects.filter(domain_prefix=DEMO_PREFIX).first()
     if client is None:
         client = client_create(
             name="Demo TV", api_key=secrets.token_hex(16), domain_prefix=DEMO_PREFIX, email="noc@demo.example"
         )
-    basic, _ = Tariff.objects.get_or_create(client=client, name="Basic", defaults={"price": 5, "period": 30})
-    premium, _ = Tariff.objects.get_or_create(
-        client=client, name="Premium", defaults={"price": 9, "period": 30, "kind": Tariff.Kind.ADDITIONAL}
-    )
-    categories = {}
-    for index, name in enumerate(CATEGORIES):
-        categories[name], _ = ChannelCategory.objects.get_or_create(
-            client=client, name=name, defaults={"sort_order": index}
+        channels = _demo_world(client, creds)
+    else:  # built before: the operator may have edited it since
+        channels = list(
+            Channel.objects.filter(
+                client=client, id_for_stream_service__in=[f"demo{i + 1}" for i in range(len(CHANNELS))]
+            ).order_by("pk")
         )
-    channels = []
-    for index, (name, category) in enumerate(CHANNELS):
-        channel, created = Channel.objects.get_or_create(
-            client=client,
-            id_for_stream_service=f"demo{index + 1}",
-            defaults={"name": name, "category": categories[category], "sort_order": index, "lcn_number": index + 1},
-        )
-        if created:
-            channel.tariffs.add(premium if category == "Movies" else basic)
-        channels.append(channel)
-
-    customer, _ = Customer.objects.get_or_create(
-        client=client, ext_id="demo-customer", defaults={"firstname": "Demo", "lastname": "Viewer"}
-    )
-    customer.tariffs.add(basic, premium)
     account = Account.objects.filter(client=client, abonement=DEMO_ABONEMENT).first()
-    if account is None:
-        account = Account(client=client, customer=customer, abonement=DEMO_ABONEMENT, allow_login_by_abonement=False)
-        account.set_password(creds["account_password"])
-        account.save()
 
     facts = {
         "admin_url": "/admin/",
         "admin_username": "admin",
-        "admin_password": creds["admin_password"],
+        "admin_password": _still_valid(admin, creds["admin_password"]),
         "client_id": str(client.pk),
         "api_key": client.api_key,
         "billing_api_key": client.billing_api_key,
-        "abonement": account.abonement,
-        "password": creds["account_password"],
+        "abonement": account.abonement if account else "(deleted)",
+        "password": _still_valid(account, creds["account_password"]) if account else "(deleted)",
     }
     for module_name in DEMO_EXTENSIONS:
         try:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
@@ -37,6 +37,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -51,7 +52,7 @@ from .admin_access import (
     is_operator_owned,
     user_role,
 )
-from .admin_services import ordered_move
+from .admin_services import ordered_end_position, ordered_move
 
 # Called with the operator ids of rows saved or deleted through any operator-scoped admin.
 # The clients app registers its clients_changed here in its ready(): the core names no
@@ -71,8 +72,10 @@ __all__ = [
     "SmartyChangeList",
     "SortOrderAdminMixin",
     "SummaryStatsMixin",
+    "bulk_form_action",
     "current_client_id",
     "related_count",
+    "scope_choices",
     "scoped_queryset",
 ]
 
@@ -216,6 +219,7 @@ class DateRangeFilter(admin.FieldListFilter):
 
     def queryset(self, request, queryset):
         lookups = {}
+        self.errors = []
         for key in (self.lookup_from, self.lookup_to):
             value = self.used_parameters.get(key)
             if isinstance(value, list):
@@ -223,8 +227,15 @@ class DateRangeFilter(admin.FieldListFilter):
             if value:
                 try:
                     lookups[key] = forms.DateField().clean(value)
-                except ValidationError as exc:
-                    raise IncorrectLookupParameters(exc) from exc
+                except ValidationError:
+                    # Said on the page, never dropped silently (Django would redirect to ?e=1
+                    # and show the whole list as if no filter had been asked for).
+                    self.errors.append(
+                        gettext("“%(value)s” is not a date (YYYY-MM-DD): this bound of “%(title)s” is not applied.")
+                        % {"value": value, "title": self.title}
+                    )
+        for error in self.errors:
+            messages.error(request, error)
         return queryset.filter(**lookups) if lookups else queryset
 
     def choices(self, changelist):
@@ -238,6 +249,7 @@ class DateRangeFilter(admin.FieldListFilter):
             "hidden": sorted(keep.items()),
             "reset_url": changelist.get_query_string(remove=[self.lookup_from, self.lookup_to, PAGE_VAR]),
             "display": _("All"),
+            "errors": getattr(self, "errors", []),
         }
 
 
@@ -260,6 +272,10 @@ class ScopedFormMixin:
         if instance._state.adding:
             if is_operator_owned(type(instance)) and not instance.client_id and self.smarty_client_id:
                 instance.client_id = self.smarty_client_id
+            if "client" in self.fields:  # "All operators": the form asks, in one place
+                self.fields["client"].error_messages["required"] = gettext(
+                    "Choose the operator this row belongs to (or one in the header selector)."
+                )
             if self.smarty_dealer_id and self.smarty_dealer_field == "dealer":
                 instance.dealer_id = self.smarty_dealer_id
         elif "client" in self.fields and is_operator_owned(type(instance)):
@@ -278,6 +294,10 @@ class ScopedFormMixin:
             elif cleaned.get("client") is not None:
                 instance.client_id = cleaned["client"].pk
         if not instance.client_id and not self.smarty_client_from:
+            if "client" in self.fields:  # the operator field carries the error; said once
+                if "client" not in self.errors:
+                    self.add_error("client", self.fields["client"].error_messages["required"])
+                return cleaned
             raise ValidationError(gettext("Choose an operator in the header selector first."))
         for name, value in list(cleaned.items()):
             if name == "client":
@@ -576,6 +596,13 @@ class SortOrderAdminMixin:
             *super().get_urls(),
         ]
 
+    def save_model(self, request, obj, form, change):
+        if not change and self.sort_order_field not in getattr(form, "changed_data", ()):
+            # Nobody chose a position: the new row goes to the end of its operator's order.
+            self.assign_owner(request, obj, change)
+            setattr(obj, self.sort_order_field, ordered_end_position(scope=self.sort_order_scope(obj)))
+        super().save_model(request, obj, form, change)
+
     def move_view(self, request: HttpRequest, object_id: str, direction: str) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -617,6 +644,8 @@ class CsvExportMixin:
 
     csv_columns: tuple[tuple[str, str | Callable[[Any], Any]], ...] = ()
     csv_filename = "export"
+    #: many-to-many relations the columns read (one query per chunk, not per row)
+    csv_prefetch: tuple[str, ...] = ()
 
     def get_urls(self) -> list:
         opts = self.opts
@@ -648,6 +677,8 @@ class CsvExportMixin:
 
     def csv_rows(self, queryset) -> Iterator[list]:
         yield [str(header) for header, _accessor in self.csv_columns]
+        if self.csv_prefetch:
+            queryset = queryset.prefetch_related(*self.csv_prefetch)
         for obj in queryset.iterator(chunk_size=2000):
             yield [_csv_value(_resolve(obj, accessor)) for _header, accessor in self.csv_columns]
 
@@ -751,3 +782,62 @@ class SummaryStatsMixin:
         for item in stats:
             item["display"] = localize(item["value"])
         return stats
+
+
+# --- bulk actions with a form (assign a tariff, send a message... to the selected rows) -------
+def bulk_form_action(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    perform: Callable[[Any, dict], bool],
+    form_kwargs: dict | None = None,
+) -> HttpResponse | None:
+    """An admin action that asks for parameters first: the first POST (from the list) shows
+    `form_class` for the selected rows, the second (`apply`) calls `perform(row, cleaned_data)`
+    for each row, which returns whether it changed anything and raises ValidationError for a
+    row it refuses. The rows are the action's queryset, so another operator's ids never
+    arrive here. A message reports changed, unchanged and refused rows; None goes back to the
+    list."""
+    form_kwargs = form_kwargs or {}
+    if "apply" in request.POST:
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            changed = unchanged = 0
+            refused: list[str] = []
+            for row in queryset:
+                try:
+                    if perform(row, form.cleaned_data):
+                        changed += 1
+                    else:
+                        unchanged += 1
+                except ValidationError as exc:
+                    refused.append(f"{row}: {' '.join(exc.messages)}")
+            summary = gettext("%(title)s: %(changed)d changed, %(unchanged)d already so.") % {
+                "title": title,
+                "changed": changed,
+                "unchanged": unchanged,
+            }
+            model_admin.message_user(request, summary, messages.SUCCESS if changed or not refused else messages.WARNING)
+            if refused:
+                model_admin.message_user(
+                    request, gettext("Refused: %(rows)s") % {"rows": "; ".join(refused[:20])}, messages.ERROR
+                )
+            return None
+    else:
+        form = form_class(**form_kwargs)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        "form": form,
+        "rows": list(queryset[:50]),
+        "count": queryset.count(),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "admin/smarty/bulk_action.html", context)

@@ -3,6 +3,12 @@
 
 from django.contrib.admin.apps import AdminConfig
 
+from smarty.model_names import name_unnamed_models
+
 
 class SmartyAdminConfig(AdminConfig):
     default_site = "smarty.admin_site.SmartyAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        name_unnamed_models()

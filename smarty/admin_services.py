@@ -39,3 +39,10 @@ def ordered_move(
             on_change()
     setattr(obj, field, next(getattr(r, field) for r in rows if r.pk == obj.pk))
     return True
+
+
+def ordered_end_position(*, scope: models.QuerySet, field: str = "sort_order") -> int:
+    """The position after the last row of `scope`: where a new row goes when nobody chose
+    one (the seed's lists show new rows at the end, not among the first ones)."""
+    top = scope.aggregate(top=models.Max(field))["top"]
+    return 0 if top is None else top + 1

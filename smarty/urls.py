@@ -7,9 +7,11 @@ from django.views.static import serve
 
 from .metrics import metrics_view
 from .openapi import docs_view, schema_view
-from .views import floor
+from .views import favicon, floor, home
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("tvmiddleware/api/", include("tvmiddleware.urls")),
     path("api/schema/", schema_view, name="api-schema"),

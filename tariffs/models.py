@@ -80,3 +80,6 @@ class TariffSubscription(ClientOwned):
 
     class Meta:
         indexes = [models.Index(fields=["client", "is_closed", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.tariff} → {self.account or self.customer}"

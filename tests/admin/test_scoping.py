@@ -291,7 +291,11 @@ def test_section_groups_grant_view_or_manage_per_section(operator):
     assert {"view_customer", "add_customer", "change_customer", "delete_customer"} <= manage
     assert "change_customeractionlog" not in manage  # the action log is read-only
     assert not any(name.endswith("playdevice") or name.endswith("_client") for name in manage)
-    assert not Group.objects.filter(name__startswith="Service panel").exists()
+    assert list(Group.objects.filter(name__startswith="Service panel").values_list("name", flat=True)) == [
+        "Service panel: manage"
+    ]
+    service = set(Group.objects.get(name="Service panel: manage").permissions.values_list("codename", flat=True))
+    assert {"add_client", "change_playdevice"} <= service and "add_customer" not in service
 
     user = make_user("accountant", client=operator.client)
     user.groups.add(Group.objects.get(name="Billing: view"))

@@ -213,3 +213,84 @@ def test_load_demo_prints_logins_and_is_idempotent():
     assert account.check_password(first["password"])
     assert get_user_model().objects.get(username=first["admin_username"]).check_password(first["admin_password"])
     assert Channel.objects.filter(client=client).count() == 10
+
+
+@pytest.mark.django_db
+def test_create_user_as_documented_gives_a_login_that_manages_its_operator():
+    from django.test import Client as HttpClient
+
+    from accounts.models import Customer
+
+    client = f.ClientFactory()
+    other = f.ClientFactory()
+    f.CustomerFactory(client=client, firstname="Mine")
+    f.CustomerFactory(client=other, firstname="Theirs")
+    out = run("create_user", username="boss", password="pw", is_admin="True", client_id=client.pk)
+    lines = out.splitlines()
+    assert "can=Subscribers: view, create, edit, delete" in lines
+    assert "can=Service panel: view, create, edit, delete" in lines
+    assert "group=Service panel: manage" in lines and "group=Billing: manage" in lines
+    user = get_user_model().objects.get(username="boss")
+    assert user.has_perm("accounts.add_customer") and user.has_perm("tariffs.change_tariff")
+    assert not user.has_perm("accounts.change_customeractionlog")  # the log stays read-only
+
+    browser = HttpClient()
+    assert browser.login(username="boss", password="pw")
+    page = browser.get("/admin/accounts/customer/")
+    assert page.status_code == 200
+    assert "Mine" in page.content.decode() and "Theirs" not in page.content.decode()
+    assert browser.get("/admin/accounts/customer/add/").status_code == 200
+    assert Customer.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_create_user_read_only_and_named_groups_narrow_the_login():
+    client = f.ClientFactory()
+    out = run("create_user", username="viewer", password="pw", client_id=client.pk, read_only="True")
+    viewer = get_user_model().objects.get(username="viewer")
+    assert viewer.has_perm("accounts.view_customer") and not viewer.has_perm("accounts.add_customer")
+    assert "can=Subscribers: view" in out.splitlines()
+    assert not any("Service panel" in line for line in out.splitlines())  # not is_admin
+
+    narrow = "billing:manage,subscribers:view"
+    out = run("create_user", username="cashier", password="pw", client_id=client.pk, groups=narrow)
+    cashier = get_user_model().objects.get(username="cashier")
+    assert cashier.has_perm("billing.add_transaction") and not cashier.has_perm("accounts.change_account")
+    assert not cashier.has_perm("channels.view_channel")
+    assert [line for line in out.splitlines() if line.startswith("can=")] == [
+        "can=Billing: view, create, edit, delete",
+        "can=Subscribers: view",
+    ]
+
+
+@pytest.mark.django_db
+def test_create_user_refuses_an_unknown_group_and_says_when_a_login_can_do_nothing():
+    client = f.ClientFactory()
+    with pytest.raises(CommandError, match="unknown group 'billing:own'"):
+        call_command("create_user", username="x", password="p", client_id=client.pk, groups="billing:own")
+    assert not get_user_model().objects.filter(username="x").exists()
+    out = run("create_user", username="loose", password="p")
+    assert "can=nothing yet" in out
+    # groups alone do not open the operator panel to a login bound to no operator
+    out = run("create_user", username="loose", password="q", reset_password="True", groups="reports:view")
+    assert "group=Reports: view" in out.splitlines() and "can=nothing yet" in out
+
+
+@pytest.mark.django_db
+def test_load_demo_leaves_an_edited_demo_alone_and_never_prints_a_stale_password():
+    from accounts.models import Customer
+
+    first = key_values(run("load_demo"))
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("chosen-by-the-admin")
+    admin.save()
+    customer = Customer.objects.get(ext_id="demo-customer")
+    customer.tariffs.clear()
+    Channel.objects.filter(client_id=int(first["client_id"]), name="Junior").delete()
+
+    second = key_values(run("load_demo"))
+    assert second["admin_password"] != first["admin_password"] and "changed" in second["admin_password"]
+    assert second["password"] == first["password"]  # the account's is still the generated one
+    assert not customer.tariffs.exists()
+    assert not Channel.objects.filter(name="Junior").exists()
+    assert get_user_model().objects.get(username="admin").check_password("chosen-by-the-admin")
