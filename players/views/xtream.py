@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from epg.selectors import programs_between
 from smarty.api import Number, String, parse_params
 from smarty.api.errors import ApiError
+from tariffs.selectors import account_basic_device_limit
 
 from .. import formats
 from ..access import RefusedError, Subscriber, Why, by_password, operator
@@ -91,7 +92,7 @@ def _user_info(sub: Subscriber, username: str, password: str) -> dict:
         "is_trial": "0",
         "active_cons": "0",
         "created_at": str(int(account.created_at.timestamp())),
-        "max_connections": "1",
+        "max_connections": str(account_basic_device_limit(account)),
         "allowed_output_formats": OUTPUT_FORMATS,
     }
 
