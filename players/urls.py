@@ -22,6 +22,8 @@ urlpatterns = [
     path("get.php", xtream.get_view, name="xtream_get"),
     path("xmltv.php", xtream.xmltv_view, name="xtream_xmltv"),
     re_path(r"^live/" + CRED + r"/(?P<stream_id>\d{1,18})" + EXT + "$", xtream.live_view, name="xtream_live"),
+    re_path(r"^movie/" + CRED + r"/(?P<stream_id>\d{1,18})" + EXT + "$", xtream.movie_view, name="xtream_movie"),
+    re_path(r"^series/" + CRED + r"/(?P<stream_id>\d{1,18})" + EXT + "$", xtream.episode_view, name="xtream_series"),
     re_path(
         r"^timeshift/"
         + CRED

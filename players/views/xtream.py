@@ -22,11 +22,13 @@ from epg.selectors import programs_between
 from smarty.api import Number, String, parse_params
 from smarty.api.errors import ApiError
 from tariffs.selectors import account_basic_device_limit
+from vod.images import image_url
 
 from .. import formats
 from ..access import RefusedError, Subscriber, Why, by_password, operator
 from ..channels import PlayerChannel, subscriber_categories, subscriber_channels
 from ..streams import channel_stream, redirect
+from ..vod import Library, episode_files, extension, file_stream, main_file
 from .common import door, plain_refusal
 from .playlist import guide_response
 
@@ -217,16 +219,179 @@ def _simple_data_table(sub: Subscriber, request: HttpRequest, p: dict) -> dict:
 # --- video library ---------------------------------------------------------------------------
 
 
-def _empty_list(sub: Subscriber, request: HttpRequest, p: dict) -> list:
-    return []
+def _rating(row: dict) -> tuple[str, float]:
+    value = float(row["kinopoisk_rating"] or row["imdb_rating"] or 0)
+    return (f"{value:g}" if value else "", round(value / 2, 1))
 
 
-def _series_info(sub: Subscriber, request: HttpRequest, p: dict) -> dict:
-    raise RefusedError(Why.NOT_FOUND, "No such series")
+def _categories(library: Library, rows: list[dict]) -> list[dict]:
+    return [
+        {"category_id": str(g["id"]), "category_name": library.t(g, "name"), "parent_id": 0}
+        for g in library.genres(rows)
+    ]
+
+
+def _category_of(row: dict) -> str | None:
+    return str(row["genre_ids"][0]) if row["genre_ids"] else None
+
+
+def _vod_categories(sub: Subscriber, request: HttpRequest, p: dict) -> list[dict]:
+    library = Library(sub, _host(request))
+    return _categories(library, library.films())
+
+
+def _vod_stream(library: Library, number: int, row: dict) -> dict:
+    rating, rating_5 = _rating(row)
+    return {
+        "num": number,
+        "name": library.t(row, "name"),
+        "stream_type": "movie",
+        "stream_id": row["id"],
+        "stream_icon": library.poster(row),
+        "rating": rating,
+        "rating_5based": rating_5,
+        "added": str(row["created_at"] or 0),
+        "is_adult": "1" if row["parent_control"] or row["age_rating"] >= 18 else "0",
+        "category_id": _category_of(row),
+        "category_ids": list(row["genre_ids"]),
+        "container_extension": extension(main_file(row)),
+        "custom_sid": "",
+        "direct_source": "",
+    }
+
+
+def _vod_streams(sub: Subscriber, request: HttpRequest, p: dict) -> list[dict]:
+    library = Library(sub, _host(request))
+    wanted = p["category_id"]
+    rows = [r for r in library.films() if wanted is None or wanted in r["genre_ids"]]
+    return [_vod_stream(library, n, row) for n, row in enumerate(rows, start=1)]
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _video_info(library: Library, row: dict, seconds: int) -> dict:
+    rating, rating_5 = _rating(row)
+    poster = library.poster(row)
+    return {
+        "name": library.t(row, "name"),
+        "o_name": row["name_orig"],
+        "movie_image": poster,
+        "cover_big": poster,
+        "plot": library.t(row, "description"),
+        "description": library.t(row, "description"),
+        "cast": library.people(row, "actor"),
+        "actors": library.people(row, "actor"),
+        "director": library.people(row, "director") or library.t(row, "director"),
+        "genre": library.genre_names(row),
+        "country": library.t(row, "countries"),
+        "releasedate": str(row["year"]) if row["year"] else "",
+        "rating": rating,
+        "rating_5based": rating_5,
+        "duration_secs": seconds,
+        "duration": _duration(seconds),
+        "age": str(row["age_rating"] or ""),
+        "backdrop_path": [image_url(row["screenshot"], library.host)] if row["screenshot"] else [],
+        "youtube_trailer": "",
+        "tmdb_id": "",
+    }
 
 
 def _vod_info(sub: Subscriber, request: HttpRequest, p: dict) -> dict:
-    raise RefusedError(Why.NOT_FOUND, "No such video")
+    library = Library(sub, _host(request))
+    row = library.video(p["vod_id"], series=False)
+    f = main_file(row)
+    seconds = f["duration"] or (row["duration"] or 0) * 60
+    return {
+        "info": _video_info(library, row, seconds),
+        "movie_data": {
+            "stream_id": row["id"],
+            "name": library.t(row, "name"),
+            "added": str(row["created_at"] or 0),
+            "category_id": _category_of(row),
+            "category_ids": list(row["genre_ids"]),
+            "container_extension": extension(f),
+            "custom_sid": "",
+            "direct_source": "",
+        },
+    }
+
+
+def _series_categories(sub: Subscriber, request: HttpRequest, p: dict) -> list[dict]:
+    library = Library(sub, _host(request))
+    return _categories(library, library.series())
+
+
+def _series_item(library: Library, number: int, row: dict) -> dict:
+    info = _video_info(library, row, (row["duration"] or 0) * 60)
+    return {
+        "num": number,
+        "name": info["name"],
+        "series_id": row["id"],
+        "cover": info["movie_image"],
+        "plot": info["plot"],
+        "cast": info["cast"],
+        "director": info["director"],
+        "genre": info["genre"],
+        "releaseDate": info["releasedate"],
+        "last_modified": str(row["content_updated_at"] or 0),
+        "rating": info["rating"],
+        "rating_5based": info["rating_5based"],
+        "backdrop_path": info["backdrop_path"],
+        "youtube_trailer": "",
+        "episode_run_time": str(row["duration"] or ""),
+        "category_id": _category_of(row),
+        "category_ids": list(row["genre_ids"]),
+    }
+
+
+def _series(sub: Subscriber, request: HttpRequest, p: dict) -> list[dict]:
+    library = Library(sub, _host(request))
+    wanted = p["category_id"]
+    rows = [r for r in library.series() if wanted is None or wanted in r["genre_ids"]]
+    return [_series_item(library, n, row) for n, row in enumerate(rows, start=1)]
+
+
+def _series_info(sub: Subscriber, request: HttpRequest, p: dict) -> dict:
+    library = Library(sub, _host(request))
+    row = library.video(p["series_id"], series=True)
+    numbers = {s["id"]: s["number"] or n for n, s in enumerate(row["seasons"], start=1)}
+    episodes: dict[str, list[dict]] = {}
+    for n, (episode, f) in enumerate(episode_files(row), start=1):
+        season = numbers.get(episode["season_id"], 1)
+        seconds = f["duration"] or (episode["duration"] or 0)
+        episodes.setdefault(str(season), []).append(
+            {
+                "id": str(f["id"]),
+                "episode_num": episode["number"] or n,
+                "title": library.t(episode, "name"),
+                "container_extension": extension(f),
+                "info": {
+                    "duration_secs": seconds,
+                    "duration": _duration(seconds),
+                    "movie_image": image_url(episode["preview"], library.host),
+                    "plot": library.t(episode, "description"),
+                },
+                "custom_sid": "",
+                "added": str(row["created_at"] or 0),
+                "season": season,
+                "direct_source": "",
+            }
+        )
+    seasons = [
+        {
+            "id": s["id"],
+            "season_number": numbers[s["id"]],
+            "name": library.t(s, "name"),
+            "episode_count": len(episodes.get(str(numbers[s["id"]]), [])),
+            "cover": library.poster(row),
+            "air_date": "",
+            "overview": "",
+        }
+        for s in row["seasons"]
+    ]
+    return {"seasons": seasons, "info": _series_item(library, 1, row), "episodes": episodes}
 
 
 ACTIONS: dict[str, Callable[[Subscriber, HttpRequest, dict], object]] = {
@@ -234,11 +399,11 @@ ACTIONS: dict[str, Callable[[Subscriber, HttpRequest, dict], object]] = {
     "get_live_streams": _live_streams,
     "get_short_epg": _short_epg,
     "get_simple_data_table": _simple_data_table,
-    "get_vod_categories": _empty_list,
-    "get_vod_streams": _empty_list,
+    "get_vod_categories": _vod_categories,
+    "get_vod_streams": _vod_streams,
     "get_vod_info": _vod_info,
-    "get_series_categories": _empty_list,
-    "get_series": _empty_list,
+    "get_series_categories": _series_categories,
+    "get_series": _series,
     "get_series_info": _series_info,
 }
 
@@ -366,3 +531,27 @@ def timeshift_view(
         duration=duration * 60,
     )
     return redirect(location)
+
+
+@require_GET
+@door(plain_refusal)
+def movie_view(
+    request: HttpRequest, prefix: str, username: str, password: str, stream_id: str, ext: str = ""
+) -> HttpResponse:
+    sub = _login(request, prefix, username, password)
+    row = Library(sub, _host(request)).video(int(stream_id), series=False)
+    return redirect(file_stream(sub, row=row, f=main_file(row), path=request.path))
+
+
+@require_GET
+@door(plain_refusal)
+def episode_view(
+    request: HttpRequest, prefix: str, username: str, password: str, stream_id: str, ext: str = ""
+) -> HttpResponse:
+    sub = _login(request, prefix, username, password)
+    file_id = int(stream_id)
+    for row in Library(sub, _host(request)).series():
+        for _episode, f in episode_files(row):
+            if f["id"] == file_id:
+                return redirect(file_stream(sub, row=row, f=f, path=request.path))
+    raise RefusedError(Why.NOT_FOUND, "No such episode for this account")

@@ -82,14 +82,15 @@ def stream_name(location: str) -> str:
     return urlsplit(location).path.strip("/").split("/")[0]
 
 
-def check_token(client, location: str, *, ip: str, session: str) -> int:
+def check_token(client, location: str, *, ip: str, session: str, name: str = "") -> int:
     """What the streaming server hears from the token check for this viewer (200: play)."""
-    params = {"token": token_of(location), "name": stream_name(location), "ip": ip, "session_id": session}
+    params = {"token": token_of(location), "name": name or stream_name(location), "ip": ip, "session_id": session}
     return client.get(TOKEN_CHECK, params).status_code
 
 
-def assert_played_once(client, location: str) -> None:
-    """The address plays for its first viewer and for no one else."""
-    assert check_token(client, location, ip="10.0.0.1", session="first") == 200
-    assert check_token(client, location, ip="10.0.0.1", session="first") == 200
-    assert check_token(client, location, ip="10.9.9.9", session="second") != 200
+def assert_played_once(client, location: str, *, name: str = "") -> None:
+    """The address plays for its first viewer and for no one else; `name` is the stream
+    name the streaming server asks about (the first path segment by default)."""
+    assert check_token(client, location, ip="10.0.0.1", session="first", name=name) == 200
+    assert check_token(client, location, ip="10.0.0.1", session="first", name=name) == 200
+    assert check_token(client, location, ip="10.9.9.9", session="second", name=name) != 200

@@ -113,7 +113,7 @@ def test_short_epg_and_the_simple_data_table(client, world, other_world):
     assert api(client, world, action="get_short_epg", stream_id="x").status_code == 400
 
 
-def test_the_video_library_actions_answer_empty_lists(client, world):
+def test_without_a_video_library_the_video_actions_answer_empty_lists(client, world):
     for action in ("get_vod_categories", "get_vod_streams", "get_series_categories", "get_series"):
         assert api(client, world, action=action).json() == [], action
     assert api(client, world, action="get_vod_info", vod_id=1).status_code == 404
