@@ -148,4 +148,4 @@ def xmltv(channels: Sequence[PlayerChannel], *, client, lang: int, now_ts: int) 
         body.append("</tv>\n")
         return "".join(body).encode()
 
-    return cached("players_xmltv", (client.pk, channel_set, lang, days[0]), deps, build)
+    return cached("players_xmltv", (client.pk, channel_set, lang, days[0], len(days)), deps, build)
