@@ -10,6 +10,7 @@ passwords.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -80,6 +81,21 @@ class Subscriber:
         return viewer_tariff_ids(self.account, device_group=None, location=location)
 
 
+# Secrets that players carry in the path: the playlist token, the Xtream password.
+_PATH_SECRETS = (
+    re.compile(r"(/play/)[^/]+"),
+    re.compile(r"(/(?:live|movie|series|timeshift)/[^/]+/)[^/]+"),
+)
+
+
+def log_path(request) -> str:
+    """The request's path for logs, its secrets masked."""
+    path = request.path
+    for pattern in _PATH_SECRETS:
+        path = pattern.sub(r"\1***", path, count=1)
+    return path
+
+
 def operator(prefix: str):
     client = client_get_by_prefix(prefix)
     if client is None:
@@ -107,7 +123,7 @@ def by_playlist_token(request, client, token: str) -> Subscriber:
     account = account_by_playlist_token(client=client, token=token)
     if account is None:
         login_failure_record(client_id=client.pk, ip=ip)
-        log_event("smarty_accounts", "LOGIN_ERROR", reason="playlist_token_invalid", params={"path": request.path})
+        log_event("smarty_accounts", "LOGIN_ERROR", reason="playlist_token_invalid", params={"path": log_path(request)})
         raise RefusedError(Why.CREDENTIALS, "Unknown playlist token")
     _admitted(client, account)
     return Subscriber(client=client, account=account, ip=ip, lang=request_lang(request))
@@ -115,7 +131,7 @@ def by_playlist_token(request, client, token: str) -> Subscriber:
 
 def _log_params(request, **values: str) -> dict:
     masked = {k: ("***" if k in {"password", "token"} else v) for k, v in values.items()}
-    return {"path": request.path, **masked}
+    return {"path": log_path(request), **masked}
 
 
 def by_password(request, client, *, abonement: str, password: str, kind: str = "xtream") -> Subscriber:

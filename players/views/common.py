@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from smarty.logging import log_event
 
-from ..access import RefusedError, Why
+from ..access import RefusedError, Why, log_path
 
 
 def door(refusal: Callable[[HttpRequest, RefusedError], HttpResponse]):
@@ -30,7 +30,7 @@ def door(refusal: Callable[[HttpRequest, RefusedError], HttpResponse]):
                     "CONTENT_REQUEST_FAIL",
                     level="ERROR",
                     exc_info=True,
-                    url=request.path,
+                    url=log_path(request),
                     params={},
                 )
                 return refusal(request, RefusedError(Why.UNAVAILABLE, "Internal error"))

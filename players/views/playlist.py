@@ -22,7 +22,7 @@ from smarty.api import Flag, Number, String, parse_params
 from smarty.api.errors import ApiError
 
 from .. import formats
-from ..access import RefusedError, Subscriber, Why, by_password, by_playlist_token, operator
+from ..access import RefusedError, Subscriber, Why, by_password, by_playlist_token, log_path, operator
 from ..channels import PlayerChannel, subscriber_channels
 from ..streams import channel_stream, redirect
 from .common import door, plain_refusal
@@ -123,7 +123,7 @@ def play_view(request: HttpRequest, prefix: str, token: str, channel_id: str, ex
     p = _params(request, CATCHUP)
     start = dt.datetime.fromtimestamp(p["utc"], dt.UTC) if p["utc"] is not None else None
     location = channel_stream(
-        sub, channel_id=int(channel_id), device="m3u", path=request.path, start=start, duration=p["duration"]
+        sub, channel_id=int(channel_id), device="m3u", path=log_path(request), start=start, duration=p["duration"]
     )
     return redirect(location)
 

@@ -29,7 +29,7 @@ from epg.selectors import programs_between
 from smarty.api import Number, String, parse_params
 from smarty.api.errors import ApiError
 
-from ..access import RefusedError, Subscriber, Why, by_mac, operator
+from ..access import RefusedError, Subscriber, Why, by_mac, log_path, operator
 from ..channels import PlayerChannel, subscriber_categories, subscriber_channels
 from ..streams import channel_stream
 from .common import door
@@ -242,7 +242,7 @@ def create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
         raise RefusedError(Why.BAD_REQUEST, "cmd: not a channel of this portal")
     channel_id = int(found.group(1))
     try:
-        uri = channel_stream(sub, channel_id=channel_id, device="stalker", path=request.path)
+        uri = channel_stream(sub, channel_id=channel_id, device="stalker", path=log_path(request))
     except RefusedError as exc:
         if exc.why in {Why.NOT_FOUND, Why.UNAVAILABLE}:
             return _js({"id": channel_id, "cmd": "", "error": "nothing_to_play", "msg": exc.message})

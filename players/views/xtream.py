@@ -25,7 +25,7 @@ from tariffs.selectors import account_basic_device_limit
 from vod.images import image_url
 
 from .. import formats
-from ..access import RefusedError, Subscriber, Why, by_password, operator
+from ..access import RefusedError, Subscriber, Why, by_password, log_path, operator
 from ..channels import PlayerChannel, subscriber_categories, subscriber_channels
 from ..streams import channel_stream, redirect
 from ..vod import Library, episode_files, extension, file_stream, main_file
@@ -491,7 +491,7 @@ def live_view(
     request: HttpRequest, prefix: str, username: str, password: str, stream_id: str, ext: str = ""
 ) -> HttpResponse:
     sub = _login(request, prefix, username, password)
-    return redirect(channel_stream(sub, channel_id=int(stream_id), device="xtream", path=request.path))
+    return redirect(channel_stream(sub, channel_id=int(stream_id), device="xtream", path=log_path(request)))
 
 
 def parse_timeshift_start(value: str) -> dt.datetime:
@@ -526,7 +526,7 @@ def timeshift_view(
         sub,
         channel_id=int(stream_id),
         device="xtream",
-        path=request.path,
+        path=log_path(request),
         start=begin.astimezone(dt.UTC),
         duration=duration * 60,
     )
@@ -540,7 +540,7 @@ def movie_view(
 ) -> HttpResponse:
     sub = _login(request, prefix, username, password)
     row = Library(sub, _host(request)).video(int(stream_id), series=False)
-    return redirect(file_stream(sub, row=row, f=main_file(row), path=request.path))
+    return redirect(file_stream(sub, row=row, f=main_file(row), path=log_path(request)))
 
 
 @require_GET
@@ -553,5 +553,5 @@ def episode_view(
     for row in Library(sub, _host(request)).series():
         for _episode, f in episode_files(row):
             if f["id"] == file_id:
-                return redirect(file_stream(sub, row=row, f=f, path=request.path))
+                return redirect(file_stream(sub, row=row, f=f, path=log_path(request)))
     raise RefusedError(Why.NOT_FOUND, "No such episode for this account")

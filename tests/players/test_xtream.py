@@ -15,6 +15,7 @@ from ipytv import playlist
 from lxml import etree
 
 from accounts.models import AccountDevice, Session
+from accounts.services.players import account_playlist_token_ensure
 
 from .conftest import assert_played_once
 from .test_xmltv import parse_valid
@@ -202,3 +203,18 @@ def test_another_operators_account_and_channels_are_never_reached(client, world,
     assert (
         client.get(f"/players/{other_world.prefix}/player_api.php", {"username": "x"}).json()["user_info"]["auth"] == 0
     )
+
+
+def test_passwords_and_playlist_tokens_never_reach_the_logs(client, world, written_log):
+    account = world.op.account
+    account.set_password("s3cret-Pw")
+    account.save()
+    token = account_playlist_token_ensure(account=account)
+    channel = world.op.channels[0].pk
+    assert client.get(world.url(f"live/{account.abonement}/s3cret-Pw/{channel}.ts")).status_code == 302
+    assert client.get(world.url(f"live/{account.abonement}/wrong-Pw/{channel}.ts")).status_code == 401
+    assert client.get(world.url(f"play/{token}/{channel}.m3u8")).status_code == 302
+    assert client.get(world.url(f"play/{token}x/{channel}.m3u8")).status_code == 401
+    assert "CONTENT_REQUEST_SUCCESS" in written_log.text and "LOGIN_ERROR" in written_log.text
+    for secret in ("s3cret-Pw", "wrong-Pw", token):
+        assert secret not in written_log.text
