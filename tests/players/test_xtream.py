@@ -218,3 +218,15 @@ def test_passwords_and_playlist_tokens_never_reach_the_logs(client, world, writt
     assert "CONTENT_REQUEST_SUCCESS" in written_log.text and "LOGIN_ERROR" in written_log.text
     for secret in ("s3cret-Pw", "wrong-Pw", token):
         assert secret not in written_log.text
+
+
+def test_a_new_password_or_a_deactivation_ends_the_remembered_player_session(client, world):
+    assert api(client, world).json()["user_info"]["auth"] == 1
+    account = world.op.account
+    account.set_password("changed-1")
+    account.save()
+    assert api(client, world).json()["user_info"]["auth"] == 0
+    assert api(client, world, password="changed-1").json()["user_info"]["auth"] == 1
+    account.active = False
+    account.save()
+    assert api(client, world, password="changed-1").json()["user_info"]["auth"] == 0
