@@ -48,6 +48,7 @@ from .models import (
 from .services import accounts as account_services
 from .services import customers as customer_services
 from .services import messages as message_services
+from .services.players import account_playlist_token_reset
 
 
 def online_since() -> dt.datetime:
@@ -544,8 +545,9 @@ class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     search_fields = ("abonement", "ext_id", "customer__firstname", "customer__lastname", "customer__company_name")
     autocomplete_fields = ("customer",)
     filter_horizontal = ("tariffs",)
-    readonly_fields = ("last_active", "created_at", "updated_at")
+    readonly_fields = ("last_active", "created_at", "updated_at", "playlist_token")
     inlines = (AccountDeviceInline, AccountSessionInline)
+    actions = ("reset_playlist_token",)
     fieldsets = (
         (None, {"fields": ("customer", "abonement", "new_password", "ext_id", "active", "status_reason")}),
         (
@@ -575,6 +577,7 @@ class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
                     "preferred_timeshift_offset",
                     "parent_code",
                     "template",
+                    "playlist_token",
                 )
             },
         ),
@@ -631,6 +634,15 @@ class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
 
     def stats_active_q(self) -> Q:
         return Q(active=True)
+
+    @admin.action(description=_("Reset the playlist token (M3U/XMLTV addresses)"), permissions=["change"])
+    def reset_playlist_token(self, request: HttpRequest, queryset) -> None:
+        accounts = list(queryset)
+        for account in accounts:
+            account_playlist_token_reset(account=account)
+        self.message_user(
+            request, gettext("%(count)d playlist tokens reset.") % {"count": len(accounts)}, messages.SUCCESS
+        )
 
     def stats_online_q(self, since: dt.datetime) -> Q:
         return _online_sessions(since)

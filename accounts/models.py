@@ -205,6 +205,9 @@ class Account(ClientOwned):
         "accounts.ProfileType", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
     profile_name = models.CharField(max_length=128, blank=True, default="")
+    # The secret in the account's M3U and XMLTV addresses (players.md); NULL until first asked
+    # for, so the unique index holds on every database.
+    playlist_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     ext_id_key = ext_id_key()

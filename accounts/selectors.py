@@ -102,6 +102,17 @@ def _session_by_authkey(authkey: str) -> Session | None:
     return row
 
 
+def account_by_playlist_token(*, client, token: str) -> Account | None:
+    """The account whose playlist token this is (constant-time confirmed: MariaDB compares
+    case-insensitively), with its customer and operator from the cache."""
+    if not token or len(token) > 64:
+        return None
+    found = Account.objects.for_client(client).filter(playlist_token=token).values_list("pk", "playlist_token").first()
+    if found is None or not hmac.compare_digest(found[1].encode(), token.encode()):
+        return None
+    return account_get_cached(account_id=found[0])
+
+
 def account_is_active(account: Account, *, today: dt.date | None = None) -> bool:
     """Active flag set and the deactivation date (if any) not passed."""
     today = today or timezone.now().date()

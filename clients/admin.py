@@ -74,7 +74,7 @@ class ClientAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Other"), {"fields": ("geo_locator", "channel_sort", "created_at")}),
+        (_("Other"), {"fields": ("geo_locator", "channel_sort", "players_enabled", "created_at")}),
     )
 
     def save_model(self, request, obj, form, change):

@@ -51,6 +51,9 @@ class Client(models.Model):
     channel_sort = models.CharField(
         max_length=8, choices=ChannelSort.choices, default=ChannelSort.CUSTOM, help_text="order of the channel list"
     )
+    players_enabled = models.BooleanField(
+        default=False, help_text="M3U/XMLTV, Xtream and Stalker players for every account (else per tariff)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -81,6 +81,25 @@ def client_get_by_api_key(*, client_id: object, api_key: str) -> Client | None:
     return client
 
 
+def client_get_by_prefix(prefix: str) -> Client | None:
+    """The enabled operator of a domain prefix (the players' addresses name operators so).
+    The prefix -> id pair is cached briefly without a generation; the operator itself comes
+    from `client_get` and must still carry that prefix, so a renamed prefix is never served."""
+    if not prefix or len(prefix) > 64 or not prefix.replace("-", "").replace("_", "").isalnum():
+        return None
+    pk = cached(
+        "client_by_prefix",
+        (prefix,),
+        [],
+        lambda: Client.objects.filter(domain_prefix=prefix).values_list("pk", flat=True).first() or 0,
+        timeout=300,
+    )
+    client = client_get(pk) if pk else None
+    if client is None or not client.enabled or client.domain_prefix != prefix:
+        return None
+    return client
+
+
 # --- portal settings and geolocation (TVMW portal/settings/list, country/*) ----------------
 
 PORTAL_FLAGS = (

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "demo",
     "portal",
     "selfservice",
+    "players",
 ]
 
 MIDDLEWARE = [
@@ -407,6 +408,13 @@ SMARTY_STREAM_CHECK_TIMEOUT = env_float("SMARTY_STREAM_CHECK_TIMEOUT", 3.0)
 SMARTY_STREAM_CHECK_WORKERS = env_int("SMARTY_STREAM_CHECK_WORKERS", 8)
 # program/url by `time` on a channel without EPG: the recording length handed out (seconds).
 SMARTY_ARCHIVE_NO_EPG_DURATION = env_int("SMARTY_ARCHIVE_NO_EPG_DURATION", 3600)
+
+# --- players (M3U/XMLTV, Xtream, Stalker; docs/players.md) -----------------------------------
+# The XMLTV guide of an account: days ahead (from today) and days back (the archive).
+SMARTY_PLAYERS_XMLTV_DAYS = env_int("SMARTY_PLAYERS_XMLTV_DAYS", 3)
+SMARTY_PLAYERS_XMLTV_PAST_DAYS = env_int("SMARTY_PLAYERS_XMLTV_PAST_DAYS", 2)
+# How long a MAG box's handshake token is good for (seconds).
+SMARTY_PLAYERS_STALKER_TOKEN_TTL = env_int("SMARTY_PLAYERS_STALKER_TOKEN_TTL", 86400)
 
 # --- tvmw-content (live TV, TV guide, their caches; docs/tvmw-content.md) ---------------------
 # channel/list's current/next programmes come from a snapshot per operator, language and

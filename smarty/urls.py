@@ -32,6 +32,7 @@ for prefix, module in (
     ("device_monitoring/api/", "tvmiddleware.other_apis.device_monitoring_urls"),
     ("viewstats/api/", "tvmiddleware.other_apis.viewstats_urls"),
     ("drm/api/", "tvmiddleware.other_apis.drm_urls"),
+    ("players/<slug:prefix>/", "players.urls"),
 ):
     try:
         __import__(module)

@@ -72,6 +72,7 @@ class TariffAdmin(SortOrderAdminMixin, OperatorScopedAdmin):
                     "used_for_video_list",
                     "used_for_radio_list",
                     "display_in_channels_widget",
+                    "players_enabled",
                 )
             },
         ),

@@ -49,6 +49,9 @@ class Tariff(ClientOwned, NameTranslations, DescriptionTranslations):
     used_for_video_list = models.BooleanField(default=True)
     used_for_radio_list = models.BooleanField(default=True)
     available_to_unsubscribe = models.BooleanField(default=True)
+    players_enabled = models.BooleanField(
+        default=False, help_text="opens the M3U/XMLTV, Xtream and Stalker players to the accounts with this tariff"
+    )
     stream_services = models.ManyToManyField("streaming.StreamService", blank=True, related_name="tariffs")
     sort_order = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -33,6 +33,38 @@ def account_tariff_ids(account) -> frozenset[int]:
     )
 
 
+def players_tariff_ids(client_id: int) -> frozenset[int]:
+    """The operator's enabled tariffs that open the third-party players (docs/players.md)."""
+    return cached(
+        "players_tariffs",
+        (client_id,),
+        [tariffs_dep(client_id)],
+        lambda: frozenset(
+            Tariff.objects.filter(client_id=client_id, enabled=True, players_enabled=True).values_list("id", flat=True)
+        ),
+    )
+
+
+def players_allowed(*, client, account) -> bool:
+    """Third-party players are open to the account: on for the whole operator, or through one
+    of its tariffs."""
+    return bool(client.players_enabled) or bool(account_tariff_ids(account) & players_tariff_ids(client.pk))
+
+
+def account_basic_device_limit(account) -> int:
+    """How many basic devices the account's tariffs allow (the largest of their limits)."""
+    ids = account_tariff_ids(account)
+    if not ids:
+        return 0
+    limits = cached(
+        "tariff_basic_limits",
+        (account.client_id,),
+        [tariffs_dep(account.client_id)],
+        lambda: dict(Tariff.objects.filter(client_id=account.client_id).values_list("id", "basic_sessions_count")),
+    )
+    return max((limits.get(tid, 0) for tid in ids), default=0)
+
+
 def tariff_get(*, client, tariff_id: int | None = None, ext_id: str | None = None) -> Tariff | None:
     qs = Tariff.objects.for_client(client)
     if tariff_id is not None:

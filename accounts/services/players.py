@@ -1,0 +1,103 @@
+"""Accounts in third-party players (docs/players.md): the playlist token of an account's M3U
+and XMLTV addresses, and the session a player that sends abonement and password on every
+request (the Xtream API) or only a MAC address (a MAG box) is served under.
+
+A player is one device of the account: it logs in through `sessions.login`, so throttling,
+activity, tariffs, device binding and the session limits are those of the device API. The
+session it gets is remembered in the cache under the credentials it sent, so repeated
+requests do not open a session each; the remembered session is used only while it is active,
+the account still is, and the account's stored password is the one it was opened with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from ..invalidation import accounts_changed
+from ..models import Account, Session
+from ..selectors import account_get_cached, account_is_active, session_get_active
+from .sessions import LoginError, LoginErrorKind, LoginRequest, LoginResult, login
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def account_playlist_token_reset(*, account: Account) -> str:
+    """Give the account a new playlist token: addresses holding the old one stop working."""
+    for _attempt in range(3):
+        token = _new_token()
+        try:
+            with transaction.atomic():
+                Account.objects.filter(pk=account.pk, client_id=account.client_id).update(playlist_token=token)
+                accounts_changed(account.pk)
+        except IntegrityError:  # 192 random bits collided: draw again
+            continue
+        account.playlist_token = token
+        return token
+    raise RuntimeError("could not draw a unique playlist token")
+
+
+def account_playlist_token_ensure(*, account: Account) -> str:
+    """The account's playlist token, drawn on first use. Conditional: of two concurrent
+    first requests, both return the token that was stored."""
+    if account.playlist_token:
+        return account.playlist_token
+    with transaction.atomic():
+        if Account.objects.filter(pk=account.pk, playlist_token__isnull=True).update(playlist_token=_new_token()):
+            accounts_changed(account.pk)
+        account.playlist_token = Account.objects.filter(pk=account.pk).values_list("playlist_token", flat=True)[0]
+    return account.playlist_token
+
+
+def _digest(*parts: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.blake2b).hexdigest()[:40]
+
+
+def player_device_uid(*, kind: str, abonement: str) -> str:
+    """The device UID the players of one protocol are registered under: one device per
+    account and protocol, whatever the address or the program, so a player keeps its device
+    slot when it moves and the players of one account share one session."""
+    return f"{kind}-{_digest(kind, abonement)[:24]}"
+
+
+def _remembered_key(client_id: int, *parts: str) -> str:
+    return f"player_session:{client_id}:{_digest(*parts)}"
+
+
+def _still_valid(authkey: str, password_stamp: str) -> Session | None:
+    session = session_get_active(authkey=authkey)
+    if session is None:
+        return None
+    account = account_get_cached(account_id=session.account_id)
+    if account is None or not account_is_active(account):
+        return None
+    if not hmac.compare_digest(password_stamp, _digest(account.password)):
+        return None
+    return session
+
+
+def player_session_open(*, request: LoginRequest) -> Session:
+    """The session of a player: a remembered one for the same credentials and device, or a
+    new login (raises LoginError with the device API's kinds)."""
+    key = _remembered_key(request.client.pk, request.abonement, request.password, request.device_uid)
+    remembered = cache.get(key)
+    if remembered:
+        authkey, stamp = remembered
+        session = _still_valid(authkey, stamp)
+        if session is not None:
+            return session
+    result: LoginResult = login(request)
+    ttl = max(int((result.session.expires_at - result.session.created_at).total_seconds()), 1)
+    cache.set(key, (result.session.authkey, _digest(result.account.password)), timeout=min(ttl, 86400))
+    session = session_get_active(authkey=result.session.authkey)
+    if session is None:
+        raise LoginError(LoginErrorKind.SESSION_CREATE_FAILED, "The session could not be read back")
+    return session

@@ -1,0 +1,348 @@
+"""The Stalker (Ministra) portal protocol that MAG set-top boxes speak (docs/players.md):
+`stalker_portal/server/load.php` and `portal.php`, `?type=<group>&action=<action>`, answers
+wrapped in `{"js": ...}`.
+
+A box first asks for a token (`stb.handshake`) and sends it back as `Authorization: Bearer`
+with its MAC address in the `mac` cookie. The token is signed by the server and names the
+operator and the MAC; the account is the one the MAC is a device of (the device API's login
+by device UID), or, when the box is not known yet, the one whose abonement and password the
+subscriber types into the box's login screen (`stb.do_auth`), which registers the MAC as a
+device of that account. The channel list's `cmd` is a placeholder; `itv.create_link` turns
+it into the routed, tokenised address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import time
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from epg.selectors import programs_between
+from smarty.api import Number, String, parse_params
+from smarty.api.errors import ApiError
+
+from ..access import RefusedError, Subscriber, Why, by_mac, log_path, operator
+from ..channels import PlayerChannel, subscriber_categories, subscriber_channels
+from ..streams import channel_stream
+from .common import door
+
+PAGE_SIZE = 14  # what a MAG box shows on one page
+MAC_SHAPE = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
+CMD_CHANNEL = re.compile(r"/ch/(\d{1,18})\b")
+TOKEN_SALT = "players.stalker.token"
+
+PROFILE_OK = 0
+PROFILE_BLOCKED = 1
+PROFILE_AUTH_NEEDED = 2
+
+
+def _js(value: object, status: int = 200) -> JsonResponse:
+    return JsonResponse({"js": value}, status=status)
+
+
+def refusal(request: HttpRequest, exc: RefusedError) -> HttpResponse:
+    """A box that is not authorised gets the portal's plain answer (it handshakes again);
+    other refusals an `error` inside `js`."""
+    if exc.why in {Why.CREDENTIALS, Why.NO_OPERATOR}:
+        return HttpResponse("Authorization failed.", status=401, content_type="text/plain")
+    if exc.why == Why.THROTTLED:
+        return HttpResponse("Too many attempts.", status=429, content_type="text/plain")
+    return _js({"error": str(exc.why), "msg": exc.message})
+
+
+PARAMS = [
+    String("type", max_length=32, default=""),
+    String("action", max_length=64, default=""),
+    String("mac", max_length=32),
+    String("login", max_length=32),
+    String("password", max_length=128),
+    String("cmd", max_length=512),
+    String("genre", max_length=16, default="*"),
+    String("date", max_length=10),
+    Number("ch_id", lo=0),
+    Number("p", lo=0, hi=100000, default=0),
+    Number("size", lo=1, hi=100, default=10),
+    Number("fav", lo=0, hi=1, default=0),
+]
+
+
+def _mac(request: HttpRequest, p: dict) -> str:
+    raw = p["mac"] or unquote(request.COOKIES.get("mac", ""))
+    mac = raw.strip().upper()
+    if not MAC_SHAPE.fullmatch(mac):
+        raise RefusedError(Why.CREDENTIALS, "No MAC address")
+    return mac
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _token_mac(request: HttpRequest, client) -> str:
+    """The MAC the request's token was handed out to (and the cookie, when sent, agrees)."""
+    try:
+        data = signing.loads(_bearer(request), salt=TOKEN_SALT, max_age=settings.SMARTY_PLAYERS_STALKER_TOKEN_TTL)
+    except signing.BadSignature:
+        raise RefusedError(Why.CREDENTIALS, "Invalid token") from None
+    if not isinstance(data, dict) or data.get("c") != client.pk or not MAC_SHAPE.fullmatch(str(data.get("m", ""))):
+        raise RefusedError(Why.CREDENTIALS, "Invalid token")
+    cookie = unquote(request.COOKIES.get("mac", "")).strip().upper()
+    if cookie and cookie != data["m"]:
+        raise RefusedError(Why.CREDENTIALS, "The token belongs to another MAC address")
+    return data["m"]
+
+
+# --- stb -------------------------------------------------------------------------------------
+
+
+def handshake(request: HttpRequest, client, p: dict) -> JsonResponse:
+    mac = _mac(request, p)
+    token = signing.dumps({"c": client.pk, "m": mac, "r": secrets.token_hex(4)}, salt=TOKEN_SALT)
+    return _js({"token": token, "random": secrets.token_hex(20)})
+
+
+def _profile(sub: Subscriber, mac: str) -> dict:
+    account, customer = sub.account, sub.account.customer
+    return {
+        "id": account.pk,
+        "name": " ".join(part for part in (customer.firstname, customer.lastname) if part) or account.abonement,
+        "login": account.abonement,
+        "ls": account.abonement,
+        "mac": mac,
+        "status": PROFILE_OK,
+        "blocked": "0",
+        "fname": customer.firstname,
+        "phone": customer.mobile_phone_number,
+        "locale": "en_GB.utf8",
+        "parent_password": account.parent_code,
+        "timeslot": 0,
+        "watchdog_timeout": 120,
+        "play_in_preview_by_ok": True,
+        "storages": {},
+        "default_timezone": sub.client.timezone or "UTC",
+    }
+
+
+def get_profile(request: HttpRequest, client, p: dict) -> JsonResponse:
+    mac = _token_mac(request, client)
+    try:
+        sub = by_mac(request, client, mac=mac, abonement=p["login"] or "", password=p["password"] or "")
+    except RefusedError as exc:
+        if exc.why == Why.CREDENTIALS:
+            return _js({"id": None, "mac": mac, "status": PROFILE_AUTH_NEEDED, "msg": "Log in with your abonement"})
+        if exc.why in {Why.INACTIVE, Why.FORBIDDEN, Why.LIMIT}:
+            return _js({"id": None, "mac": mac, "status": PROFILE_BLOCKED, "msg": exc.message})
+        raise
+    return _js(_profile(sub, mac))
+
+
+def do_auth(request: HttpRequest, client, p: dict) -> JsonResponse:
+    mac = _token_mac(request, client)
+    if not p["login"] or not p["password"]:
+        return _js(False)
+    try:
+        by_mac(request, client, mac=mac, abonement=p["login"], password=p["password"])
+    except RefusedError as exc:
+        if exc.why == Why.THROTTLED:
+            raise
+        return _js(False)
+    return _js(True)
+
+
+def _quiet(value: object) -> Callable:
+    """Calls a box makes on start whose answer needs no data of ours."""
+
+    def answer(request: HttpRequest, client, p: dict) -> JsonResponse:
+        _token_mac(request, client)
+        return _js(value)
+
+    return answer
+
+
+# --- itv -------------------------------------------------------------------------------------
+
+
+def _subscriber(request: HttpRequest, client) -> Subscriber:
+    return by_mac(request, client, mac=_token_mac(request, client))
+
+
+def _host(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _channel_item(channel: PlayerChannel) -> dict:
+    return {
+        "id": str(channel.id),
+        "name": channel.name,
+        "number": str(channel.number),
+        "cmd": f"ffmpeg http://localhost/ch/{channel.id}",
+        "tv_genre_id": str(channel.category_id),
+        "logo": channel.logo,
+        "xmltv_id": channel.tvg_id,
+        "censored": 1 if channel.adult else 0,
+        "archive": 1 if channel.archive_days else 0,
+        "tv_archive_duration": channel.archive_days * 24,
+        "use_http_tmp_link": "1",
+        "fav": 0,
+        "lock": 0,
+        "status": 1,
+    }
+
+
+def _page(items: list, page: int) -> dict:
+    total = len(items)
+    page = max(page, 1)
+    chunk = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return {"total_items": total, "max_page_items": PAGE_SIZE, "selected_item": 0, "cur_page": page, "data": chunk}
+
+
+def get_genres(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    categories = subscriber_categories(sub, subscriber_channels(sub, host=_host(request)))
+    genres = [{"id": "*", "title": "All", "alias": "all", "censored": 0}]
+    genres += [
+        {"id": str(c.id), "title": c.name, "alias": c.name.lower(), "censored": 1 if c.adult else 0} for c in categories
+    ]
+    return _js(genres)
+
+
+def get_all_channels(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    items = [_channel_item(c) for c in subscriber_channels(sub, host=_host(request))]
+    return _js(
+        {"total_items": len(items), "max_page_items": len(items), "selected_item": 0, "cur_page": 0, "data": items}
+    )
+
+
+def get_ordered_list(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    channels = subscriber_channels(sub, host=_host(request))
+    genre = p["genre"]
+    if genre and genre != "*":
+        if not genre.isdigit():
+            raise RefusedError(Why.BAD_REQUEST, "genre: an id or *")
+        channels = [c for c in channels if c.category_id == int(genre)]
+    return _js(_page([_channel_item(c) for c in channels], p["p"]))
+
+
+def create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    found = CMD_CHANNEL.search(p["cmd"] or "")
+    if found is None:
+        raise RefusedError(Why.BAD_REQUEST, "cmd: not a channel of this portal")
+    channel_id = int(found.group(1))
+    try:
+        uri = channel_stream(sub, channel_id=channel_id, device="stalker", path=log_path(request))
+    except RefusedError as exc:
+        if exc.why in {Why.NOT_FOUND, Why.UNAVAILABLE}:
+            return _js({"id": channel_id, "cmd": "", "error": "nothing_to_play", "msg": exc.message})
+        raise
+    return _js({"id": channel_id, "cmd": f"ffmpeg {uri}", "streamer_id": 0, "link_id": 0, "load": 0, "error": ""})
+
+
+# --- epg -------------------------------------------------------------------------------------
+
+
+def _channel_of(sub: Subscriber, request: HttpRequest, ch_id: int | None) -> PlayerChannel:
+    for channel in subscriber_channels(sub, host=_host(request)):
+        if channel.id == ch_id:
+            return channel
+    raise RefusedError(Why.NOT_FOUND, "ch_id: no such channel for this account")
+
+
+def _programme(row: dict, channel: PlayerChannel, lang: int, now: int) -> dict:
+    title = (lang and row.get(f"name_lang{lang}")) or row["name"]
+    desc = (lang and row.get(f"description_lang{lang}")) or row.get("description") or ""
+    begin, end = dt.datetime.fromtimestamp(row["b"], dt.UTC), dt.datetime.fromtimestamp(row["e"], dt.UTC)
+    archived = channel.archive_days and row["e"] <= now and row["b"] >= now - channel.archive_days * 86400
+    return {
+        "id": str(row["id"]),
+        "ch_id": str(channel.id),
+        "time": begin.strftime("%Y-%m-%d %H:%M:%S"),
+        "time_to": end.strftime("%Y-%m-%d %H:%M:%S"),
+        "duration": row["e"] - row["b"],
+        "name": title,
+        "descr": desc,
+        "real_id": f"{channel.id}_{row['b']}",
+        "start_timestamp": row["b"],
+        "stop_timestamp": row["e"],
+        "t_time": begin.strftime("%H:%M"),
+        "t_time_to": end.strftime("%H:%M"),
+        "mark_archive": 1 if archived else 0,
+        "mark_memo": 0,
+    }
+
+
+def get_short_epg(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    channel = _channel_of(sub, request, p["ch_id"])
+    if not channel.epg_channel_id:
+        return _js([])
+    now = int(time.time())
+    rows = [r for r in programs_between(channel.epg_channel_id, now, now + 2 * 86400) if r["e"] > now][: p["size"]]
+    return _js([_programme(r, channel, sub.lang, now) for r in rows])
+
+
+def get_simple_data_table(request: HttpRequest, client, p: dict) -> JsonResponse:
+    sub = _subscriber(request, client)
+    channel = _channel_of(sub, request, p["ch_id"])
+    now = int(time.time())
+    try:
+        day = dt.datetime.strptime(p["date"], "%Y-%m-%d").replace(tzinfo=dt.UTC) if p["date"] else None
+    except ValueError:
+        raise RefusedError(Why.BAD_REQUEST, "date: expected YYYY-MM-DD") from None
+    start = int(day.timestamp()) if day is not None else now - now % 86400
+    rows = programs_between(channel.epg_channel_id, start, start + 86400) if channel.epg_channel_id else []
+    items = [_programme(r, channel, sub.lang, now) for r in rows]
+    page = p["p"]
+    if not page:
+        # Page 0: the page with the programme on air now (what a box opens the guide on).
+        current = next((i for i, r in enumerate(rows) if r["b"] <= now < r["e"]), 0)
+        page = current // PAGE_SIZE + 1
+        body = _page(items, page)
+        body["selected_item"] = current % PAGE_SIZE + 1 if rows else 0
+        return _js(body)
+    return _js(_page(items, page))
+
+
+ACTIONS: dict[tuple[str, str], Callable[[HttpRequest, object, dict], JsonResponse]] = {
+    ("stb", "handshake"): handshake,
+    ("stb", "get_profile"): get_profile,
+    ("stb", "do_auth"): do_auth,
+    ("stb", "get_localization"): _quiet({}),
+    ("stb", "get_modules"): _quiet({"all_modules": ["tv", "epg"], "disabled_modules": []}),
+    ("stb", "log"): _quiet(True),
+    ("watchdog", "get_events"): _quiet({"data": {"msgs": 0, "additional_services_on": 1}}),
+    ("itv", "get_genres"): get_genres,
+    ("itv", "get_all_channels"): get_all_channels,
+    ("itv", "get_ordered_list"): get_ordered_list,
+    ("itv", "create_link"): create_link,
+    ("itv", "get_short_epg"): get_short_epg,
+    ("epg", "get_short_epg"): get_short_epg,
+    ("epg", "get_simple_data_table"): get_simple_data_table,
+}
+
+
+@csrf_exempt
+@door(refusal)
+def load_view(request: HttpRequest, prefix: str) -> HttpResponse:
+    client = operator(prefix)
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        p = parse_params(data, PARAMS, error_code=400)
+    except ApiError as exc:
+        raise RefusedError(Why.BAD_REQUEST, exc.message) from None
+    handler = ACTIONS.get((p["type"], p["action"]))
+    if handler is None:
+        raise RefusedError(Why.BAD_REQUEST, f"Unknown action {p['type']}.{p['action']}")
+    return handler(request, client, p)
