@@ -458,7 +458,14 @@ class BulkCommandForm(forms.Form):
 class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     """The account card. Registered by billing/admin.py (see CustomerAdmin)."""
 
-    actions = ("export_csv", "block_accounts", "unblock_accounts", "send_message", "send_command")
+    actions = (
+        "export_csv",
+        "block_accounts",
+        "unblock_accounts",
+        "send_message",
+        "send_command",
+        "reset_playlist_token",
+    )
     csv_filename = "accounts"
     csv_prefetch = ("tariffs",)
     csv_columns = (
@@ -547,7 +554,6 @@ class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
     filter_horizontal = ("tariffs",)
     readonly_fields = ("last_active", "created_at", "updated_at", "playlist_token")
     inlines = (AccountDeviceInline, AccountSessionInline)
-    actions = ("reset_playlist_token",)
     fieldsets = (
         (None, {"fields": ("customer", "abonement", "new_password", "ext_id", "active", "status_reason")}),
         (

@@ -27,6 +27,7 @@ def _meta(value: object) -> str:
     params=[*COMMON_PARAMS, Number("page"), Number("limit")],
     auth=["session"],
     param_error_code=errors.BAD_PARAMS,
+    error_message=False,
 )
 def account_target_banner_list_view(call: Call) -> dict:
     account = call.account
