@@ -85,8 +85,9 @@ class Library:
         return image_url(self.t(row, "poster") or row["vertical_poster"], self.host)
 
     def genre_names(self, row: dict) -> str:
-        names = {g["id"]: self.t(g, "name") for g in self.lib["genres"]}
-        return ", ".join(names[g] for g in row["genre_ids"] if g in names)
+        """In the library's genre order: the database keeps no order for a video's genres."""
+        own = set(row["genre_ids"])
+        return ", ".join(self.t(g, "name") for g in self.lib["genres"] if g["id"] in own)
 
     def people(self, row: dict, kind: str) -> str:
         """Names of the video's actors (kind "actor") or directors, in credit order."""

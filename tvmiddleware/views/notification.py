@@ -20,7 +20,12 @@ ALL = "all"
 @tvmw.method(
     "/notification/create/",
     "NotificationCreate",
-    params=[*COMMON_PARAMS, Number("cid", required=True), Number("pid", required=True), Number("timeshift_offset")],
+    params=[
+        *COMMON_PARAMS,
+        Number("cid", required=True),
+        Number("pid", required=True),
+        Number("timeshift_offset", lo=-(2**31), hi=2**31 - 1),
+    ],
     auth=["session"],
     # The reference has no "wrong parameter" code here: an id that is not one names nothing.
     param_error_code=errors.NOT_FOUND,
