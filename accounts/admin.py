@@ -481,26 +481,23 @@ class AccountAdmin(CsvExportMixin, SummaryStatsMixin, OperatorScopedAdmin):
         ("created_at", "created_at"),
     )
 
-    @admin.action(description=_("Block the selected accounts"), permissions=["change"])
-    def block_accounts(self, request, queryset):
+    def _set_active(self, request, queryset, *, active: bool, reason: str) -> int:
         user = admin_user(request)
-        changed = sum(
+        return sum(
             account_services.account_set_status(
-                account=account, active=False, status_reason=Account.StatusReason.BLOCK, source=ADMIN, user=user
+                account=account, active=active, status_reason=reason, source=ADMIN, user=user
             )
             for account in queryset
         )
+
+    @admin.action(description=_("Block the selected accounts"), permissions=["change"])
+    def block_accounts(self, request, queryset):
+        changed = self._set_active(request, queryset, active=False, reason=Account.StatusReason.BLOCK)
         self.message_user(request, gettext("%(count)d accounts blocked.") % {"count": changed})
 
     @admin.action(description=_("Unblock the selected accounts"), permissions=["change"])
     def unblock_accounts(self, request, queryset):
-        user = admin_user(request)
-        changed = sum(
-            account_services.account_set_status(
-                account=account, active=True, status_reason=Account.StatusReason.ACTIVE, source=ADMIN, user=user
-            )
-            for account in queryset
-        )
+        changed = self._set_active(request, queryset, active=True, reason=Account.StatusReason.ACTIVE)
         self.message_user(request, gettext("%(count)d accounts unblocked.") % {"count": changed})
 
     @admin.action(description=_("Send a message to the selected accounts"), permissions=["change"])

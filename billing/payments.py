@@ -73,6 +73,24 @@ def _currency(customer: Customer, account: GatewayAccount | None) -> str:
     return (account.currency if account and account.currency else customer.client.default_currency).upper()
 
 
+def _fail(payment: Payment, exc: GatewayError) -> None:
+    """The gateway refused to register the payment: FAILED, with the gateway's code and text."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        Payment.objects.filter(pk=payment.pk).update(error_code=exc.code, error_message=exc.message[:255])
+        _transition(locked, Payment.Status.FAILED, exc.message)
+
+
+def _register(payment: Payment, gateway_ref: str, reason: str) -> Payment:
+    """The gateway registered the payment as `gateway_ref`: PROCESSING (inside the caller's
+    transaction); the locked row is returned for what the caller does next."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    Payment.objects.filter(pk=payment.pk).update(gateway_ref=gateway_ref)
+    locked.gateway_ref = gateway_ref
+    _transition(locked, Payment.Status.PROCESSING, reason)
+    return locked
+
+
 def _transition(payment: Payment, to: str, reason: str = "") -> None:
     """Move the payment to `to` (caller holds the row lock), log it and keep the event."""
     before = payment.status
@@ -127,16 +145,10 @@ def payment_checkout(
             save_card=bool(gw_account and gw_account.save_cards and SAVED_CARDS in gateway.capabilities),
         )
     except GatewayError as exc:
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            Payment.objects.filter(pk=payment.pk).update(error_code=exc.code, error_message=exc.message[:255])
-            _transition(locked, Payment.Status.FAILED, exc.message)
+        _fail(payment, exc)
         raise
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        Payment.objects.filter(pk=payment.pk).update(gateway_ref=result.payment_id)
-        locked.gateway_ref = result.payment_id
-        _transition(locked, Payment.Status.PROCESSING, f"registered as {result.payment_id}")
+        _register(payment, result.payment_id, f"registered as {result.payment_id}")
     payment.refresh_from_db()
     return Checkout(payment, result.confirmation_url, result.qr_data, gateway.title or gateway.name)
 
@@ -279,16 +291,10 @@ def saved_card_charge(*, account: Account, amount: object, card_id: int | None =
     try:
         status = gateway.charge_saved(request, card.token, account=gw_account)
     except GatewayError as exc:
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            Payment.objects.filter(pk=payment.pk).update(error_code=exc.code, error_message=exc.message[:255])
-            _transition(locked, Payment.Status.FAILED, exc.message)
+        _fail(payment, exc)
         raise
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("customer__client").get(pk=payment.pk)
-        Payment.objects.filter(pk=payment.pk).update(gateway_ref=status.payment_id)
-        locked.gateway_ref = status.payment_id
-        _transition(locked, Payment.Status.PROCESSING, f"saved card {card.pk}: registered as {status.payment_id}")
+        locked = _register(payment, status.payment_id, f"saved card {card.pk}: registered as {status.payment_id}")
         locked = _apply(locked, status, gateway, gw_account)
     locked.refresh_from_db(fields=["status", "error_code", "error_message", "transaction"])
     if locked.status == Payment.Status.FAILED:
