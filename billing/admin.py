@@ -167,37 +167,33 @@ class PromoActivationAdmin(OperatorScopedAdmin):
         return False
 
 
-class PaymentEventInline(admin.TabularInline):
+class _PaymentHistoryInline(admin.TabularInline):
+    """Rows of the payment's history, read-only: whoever may see the payment sees them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("billing.view_payment")
+
+
+class PaymentEventInline(_PaymentHistoryInline):
     """The payment's state changes, oldest first (read-only)."""
 
     model = PaymentEvent
-    extra = 0
     fields = ("created_at", "from_status", "to_status", "reason")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        # Whoever may see the payment sees its history.
-        return request.user.has_perm("billing.view_payment")
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(_PaymentHistoryInline):
     """The payment's refunds (made with the "Refund" action, read-only here)."""
 
     model = Refund
-    extra = 0
     fields = ("created_at", "amount", "status", "gateway_ref", "reason", "error_message", "transaction")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("billing.view_payment")
 
 
 def _refund_failure(exc: Exception) -> str:

@@ -140,46 +140,50 @@ def by_password(request, client, *, abonement: str, password: str, kind: str = "
     abonement = (abonement or "").strip()
     if not abonement or not password or len(abonement) > 32 or len(password) > 128:
         raise RefusedError(Why.CREDENTIALS, "Wrong abonement or password")
-    ip = client_ip(request)
-    login = LoginRequest(
-        client=client,
-        ip=ip,
+    return _signed_in(
+        request,
+        client,
         abonement=abonement,
         password=password,
         device_uid=player_device_uid(kind=kind, abonement=abonement),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
         log_params=_log_params(request, abonement=abonement, password=password),
-    )
-    session = _session(login)
-    account = session.account
-    _admitted(client, account)
-    return Subscriber(
-        client=client,
-        account=account,
-        ip=ip,
-        session=session,
-        device_uid=login.device_uid,
-        lang=request_lang(request),
     )
 
 
 def by_mac(request, client, *, mac: str, abonement: str = "", password: str = "") -> Subscriber:
     """The account a MAG box's MAC address is a device of; with abonement and password the
     box is registered to that account first (the device API's login by device UID)."""
+    return _signed_in(
+        request,
+        client,
+        abonement=abonement,
+        password=password,
+        device_uid=mac,
+        log_params=_log_params(request, mac=mac, login=abonement, password=password),
+    )
+
+
+def _signed_in(request, client, *, abonement: str, password: str, device_uid: str, log_params) -> Subscriber:
+    """Log in through the device API's rules as this player device and admit the account."""
     ip = client_ip(request)
     login = LoginRequest(
         client=client,
         ip=ip,
         abonement=abonement,
         password=password,
-        device_uid=mac,
+        device_uid=device_uid,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        log_params=_log_params(request, mac=mac, login=abonement, password=password),
+        log_params=log_params,
     )
     session = _session(login)
     _admitted(client, session.account)
     return Subscriber(
-        client=client, account=session.account, ip=ip, session=session, device_uid=mac, lang=request_lang(request)
+        client=client,
+        account=session.account,
+        ip=ip,
+        session=session,
+        device_uid=device_uid,
+        lang=request_lang(request),
     )
 
 
