@@ -48,3 +48,26 @@ def test_health_check_lists_reserved_addresses(client, db, settings):
     settings.SMARTY_RESERVED_SERVER_ADDRESSES = ["http://backup.example.com"]
     body = json.loads(client.get("/tvmiddleware/api/health/check").content)
     assert body["reserved_server_addresses"] == ["http://backup.example.com"]
+
+
+def test_memory_is_read_at_most_once_a_second_per_process(monkeypatch):
+    from tvmiddleware.views import health
+
+    reads = []
+    clock = [1000.0]
+    monkeypatch.setattr(health, "_memory_sample", None)
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(health, "read_used_memory_ratio", lambda: reads.append(clock[0]) or 0.25)
+    assert health.used_memory_ratio() == 0.25
+    clock[0] += 0.5
+    assert health.used_memory_ratio() == 0.25
+    assert reads == [1000.0]
+    clock[0] += 0.6
+    health.used_memory_ratio()
+    assert reads == [1000.0, 1001.1]
+
+
+def test_the_memory_reading_is_a_ratio_of_the_machines_memory():
+    from tvmiddleware.views import health
+
+    assert 0.0 < health.read_used_memory_ratio() < 1.0

@@ -4,6 +4,8 @@ MAX_USED_MEM, optionally the database and cache connections."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,7 +18,27 @@ from ..api import tvmw
 HEALTH_BAD_SETTINGS = 1
 
 
+MEMORY_SAMPLE_SECONDS = 1.0
+_memory_sample: tuple[float, float] | None = None  # (monotonic time read, ratio)
+_memory_lock = threading.Lock()
+
+
 def used_memory_ratio() -> float:
+    """Used memory / total, read from /proc/meminfo at most once a second per process: a
+    balancer polls health/check often, and the file costs more to parse than the rest of
+    the request."""
+    global _memory_sample
+    now = time.monotonic()
+    sample = _memory_sample
+    if sample is not None and now - sample[0] < MEMORY_SAMPLE_SECONDS:
+        return sample[1]
+    with _memory_lock:
+        ratio = read_used_memory_ratio()
+        _memory_sample = (now, ratio)
+    return ratio
+
+
+def read_used_memory_ratio() -> float:
     """Used memory / total from /proc/meminfo (MemAvailable counts as free)."""
     values: dict[str, int] = {}
     with open("/proc/meminfo") as handle:
