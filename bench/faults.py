@@ -10,6 +10,7 @@ chosen database, creates a small dataset (the benchmark's, bench/dataset.py), th
   billing-burst   30 concurrent customer/tariff/assign on 30 customers of one operator
   command-kill    kill -9 of a running management command, then an immediate rerun
   hostile-file    an EPG file with one huge attribute, imported under a memory ceiling
+  token-race      30 viewers (different IPs and sessions) racing one stream token: one yes
 
 and prints a table: tried / survived / lost per fault (a lost request is one answered with
 something else than the API's own JSON, later than its budget, or wrongly). Exit status 1
@@ -45,7 +46,16 @@ from smarty.api.signature import compute_signature  # noqa: E402
 
 HOST = "127.0.0.1"
 BUDGET = 1.0  # seconds: the longest any single request may take during a fault
-FAULTS = ("redis-paused", "redis-killed", "login-storm", "billing-burst", "command-kill", "hostile-file")
+FAULTS = (
+    "redis-paused",
+    "redis-killed",
+    "login-storm",
+    "billing-burst",
+    "command-kill",
+    "hostile-file",
+    "token-race",
+)
+LOGIN_LIMIT = 10  # SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT's default: wrong passwords checked per abonement
 
 SETUP = """
 import json
@@ -307,7 +317,36 @@ class Harness:
             throttled += error == 28
             outcome.count(answer.json_ok and error not in (None, 0))
         checked = len(bad) - throttled
-        outcome.notes.append(f"wrong passwords checked before throttling: {checked} of 60")
+        outcome.count(checked == LOGIN_LIMIT)  # exact under concurrency, not merely "throttled"
+        outcome.notes.append(f"wrong passwords checked before throttling: {checked} of 60 (limit {LOGIN_LIMIT})")
+        return outcome
+
+    def token_race(self) -> Outcome:
+        outcome = Outcome("token-race")
+        (_abonement, key), *_ = self.authkeys(1, 120)
+        channels = (self.tvmw("channel/list", authkey=key).body or {}).get("channels") or []
+        if not channels:
+            raise RuntimeError("channel/list gave no channel to race for")
+        url = self.tvmw("channel/url", authkey=key, cid=channels[0]["id"], redirect=0)
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit((url.body or {}).get("uri", "")).query).get("token")
+        if not token:
+            raise RuntimeError(f"channel/url gave no token: {url.body}")
+        barrier = threading.Barrier(30)
+
+        def viewer(n: int) -> Answer:
+            barrier.wait()
+            query = urllib.parse.urlencode({"token": token[0], "ip": f"10.9.0.{n}", "session_id": f"race-{n}"})
+            return http(f"{self.base}/tvmiddleware/api/streamservice/token/check/?{query}", timeout=10)
+
+        with ThreadPoolExecutor(30) as pool:
+            answers = list(pool.map(viewer, range(30)))
+        yes = 0
+        for answer in answers:
+            error = answer.body.get("error") if answer.body else None
+            yes += error == 0
+            outcome.count(answer.json_ok and error in (0, 1) and answer.seconds <= BUDGET)
+        outcome.count(yes == 1)
+        outcome.notes.append(f"viewers let in: {yes} of 30")
         return outcome
 
     def billing_burst(self) -> Outcome:
@@ -326,11 +365,13 @@ class Harness:
         outcome.notes.append(f"answers by error code: {codes}")
         return outcome
 
-    def _epg_source(self, name: str, path: Path) -> None:
+    def _epg_source(self, name: str, path: Path, channel: str) -> None:
+        """A source for the file with one EPG channel: without a channel a file is never read."""
         snippet = (
-            "from epg.models import EpgSource\n"
-            f"EpgSource.objects.update_or_create(name={name!r}, defaults={{'parser': 'xmltv_from_file', "
+            "from epg.models import EpgChannel, EpgSource\n"
+            f"source, _ = EpgSource.objects.update_or_create(name={name!r}, defaults={{'parser': 'xmltv_from_file', "
             f"'url': {str(path)!r}, 'enabled': False}})\n"
+            f"EpgChannel.objects.get_or_create(source=source, ext_id={channel!r}, defaults={{'name': {channel!r}}})\n"
         )
         manage(["shell", "-c", snippet], self.env, timeout=120)
 
@@ -346,7 +387,7 @@ class Harness:
                 end = time.strftime("%Y%m%d%H%M%S +0000", time.gmtime(start + n * 60 + 60))
                 out.write(f'<programme start="{begin}" stop="{end}" channel="slow"><title>P{n}</title></programme>\n')
             out.write("</tv>\n")
-        self._epg_source("faults-slow", path)
+        self._epg_source("faults-slow", path, "slow")
         cmd = [sys.executable, str(ROOT / "manage.py"), "epg_import", "--source_name", "faults-slow", "--force"]
         started = time.monotonic()
         subprocess.run(cmd, cwd=ROOT, env=self.env, capture_output=True, timeout=600)
@@ -381,7 +422,7 @@ class Harness:
             for _ in range(size >> 20):
                 out.write(chunk)
             out.write(b'"><display-name>x</display-name></channel></tv>\n')
-        self._epg_source("faults-hostile", path)
+        self._epg_source("faults-hostile", path, "x")
         cmd = [sys.executable, str(ROOT / "manage.py"), "epg_import", "--source_name", "faults-hostile", "--force"]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)

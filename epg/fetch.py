@@ -127,15 +127,27 @@ def _hasher():
     return hashlib.blake2b(digest_size=32)
 
 
-class CappedReader(io.RawIOBase):
-    """Reads from a (decompressing) stream and fails once more than `cap` bytes came out."""
+# The expansion ratio is judged only past this much output: a small file may compress well.
+_RATIO_FLOOR = 16 * 1024 * 1024
 
-    def __init__(self, inner: BinaryIO, cap: int, label: str) -> None:
+
+def _ratio_exceeded(expanded: int, compressed: int) -> bool:
+    ratio = settings.SMARTY_EPG_MAX_EXPANSION_RATIO
+    return ratio > 0 and expanded > _RATIO_FLOOR and expanded > ratio * max(compressed, 1)
+
+
+class CappedReader(io.RawIOBase):
+    """Reads from a (decompressing) stream and fails once more than `cap` bytes came out, or
+    (given the compressed file) once the output outgrows the input by more than
+    SMARTY_EPG_MAX_EXPANSION_RATIO."""
+
+    def __init__(self, inner: BinaryIO, cap: int, label: str, compressed: BinaryIO | None = None) -> None:
         super().__init__()
         self.inner = inner
         self.cap = cap
         self.label = label
         self.count = 0
+        self.compressed = compressed
 
     def readable(self) -> bool:
         return True
@@ -150,6 +162,10 @@ class CappedReader(io.RawIOBase):
         self.count += len(data)
         if self.count > self.cap:
             raise LimitExceededError(f"{self.label} expands to more than the {self.cap} bytes allowed")
+        if self.compressed is not None and _ratio_exceeded(self.count, self.compressed.tell()):
+            raise LimitExceededError(
+                f"{self.label} expands more than {settings.SMARTY_EPG_MAX_EXPANSION_RATIO} times (a compression bomb)"
+            )
         return data
 
     def readinto(self, buffer: bytearray) -> int:  # pragma: no cover - lxml calls read()
@@ -168,13 +184,15 @@ def xml_stream(raw: RawInput, *, label: str = "") -> Iterator[BinaryIO]:
         handle = stack.enter_context(open(raw.path, "rb"))
         magic = handle.read(4)
         handle.seek(0)
+        compressed = None
         if magic.startswith(_GZIP_MAGIC):
             inner: BinaryIO = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
+            compressed = handle
         elif magic == _ZIP_MAGIC:
             inner = stack.enter_context(_zip_member(handle, cap, label))
         else:
             inner = handle
-        yield CappedReader(inner, cap, label)
+        yield CappedReader(inner, cap, label, compressed)
 
 
 @contextmanager
@@ -191,5 +209,10 @@ def _zip_member(handle: BinaryIO, cap: int, label: str) -> Iterator[BinaryIO]:
         member = xml_members[0]
         if member.file_size > cap:
             raise LimitExceededError(f"{label}: {member.filename} expands to more than the {cap} bytes allowed")
+        if _ratio_exceeded(member.file_size, member.compress_size):
+            raise LimitExceededError(
+                f"{label}: {member.filename} expands more than {settings.SMARTY_EPG_MAX_EXPANSION_RATIO} times "
+                "(a compression bomb)"
+            )
         with archive.open(member) as stream:
             yield stream

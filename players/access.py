@@ -18,7 +18,7 @@ from functools import cached_property
 from accounts.selectors import account_by_playlist_token, account_is_active
 from accounts.services.players import player_device_uid, player_session_open
 from accounts.services.sessions import LoginError, LoginErrorKind, LoginRequest
-from accounts.services.throttling import login_attempts_exceeded, login_failure_record
+from accounts.services.throttling import login_attempt_take
 from channels.selectors import location_for_ip, viewer_tariff_ids
 from clients.selectors import client_get_by_prefix
 from smarty.api.registry import client_ip
@@ -118,13 +118,14 @@ def _admitted(client, account) -> None:
 def by_playlist_token(request, client, token: str) -> Subscriber:
     """The account of a playlist token; a wrong token is a failed login attempt."""
     ip = client_ip(request)
-    if login_attempts_exceeded(client_id=client.pk, ip=ip):
+    attempt = login_attempt_take(client_id=client.pk, ip=ip)
+    if attempt.refused:
         raise RefusedError(Why.THROTTLED, "Too many attempts, try again later")
     account = account_by_playlist_token(client=client, token=token)
-    if account is None:
-        login_failure_record(client_id=client.pk, ip=ip)
+    if account is None:  # a wrong guess keeps its slot
         log_event("smarty_accounts", "LOGIN_ERROR", reason="playlist_token_invalid", params={"path": log_path(request)})
         raise RefusedError(Why.CREDENTIALS, "Unknown playlist token")
+    attempt.release()
     _admitted(client, account)
     return Subscriber(client=client, account=account, ip=ip, lang=request_lang(request))
 

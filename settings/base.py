@@ -481,6 +481,13 @@ SMARTY_EPG_DOWNLOAD_TIMEOUT = env_float("SMARTY_EPG_DOWNLOAD_TIMEOUT", 600.0)  #
 SMARTY_EPG_MAX_DOWNLOAD_BYTES = env_int("SMARTY_EPG_MAX_DOWNLOAD_BYTES", 256 * 1024 * 1024)
 # The XML once decompressed (.gz/.zip), against gzip bombs.
 SMARTY_EPG_MAX_XML_BYTES = env_int("SMARTY_EPG_MAX_XML_BYTES", 1024 * 1024 * 1024)
+# Decompressed bytes per compressed byte (.gz/.zip), checked once 16 MiB came out: real guides
+# compress 5-30 times, bombs a thousand times.
+SMARTY_EPG_MAX_EXPANSION_RATIO = env_int("SMARTY_EPG_MAX_EXPANSION_RATIO", 200)
+# The most XML read without a complete <channel>/<programme>: bounds every single token (text,
+# attribute, comment, CDATA, processing instruction) and element, so the reader's memory
+# (docs/epg.md, "Memory bound").
+SMARTY_EPG_MAX_ELEMENT_BYTES = env_int("SMARTY_EPG_MAX_ELEMENT_BYTES", 2 * 1024 * 1024)
 SMARTY_EPG_MAX_ICON_BYTES = env_int("SMARTY_EPG_MAX_ICON_BYTES", 5 * 1024 * 1024)
 SMARTY_EPG_MAX_ICON_PIXELS = env_int("SMARTY_EPG_MAX_ICON_PIXELS", 16_000_000)
 SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.0")

@@ -39,7 +39,7 @@ from .accounts import account_first_login_activate
 from .action_log import Action, Source, customer_action_log
 from .devices import DeviceNotFoundError, device_register, device_unbind
 from .phone import Outcome, Verification, normalize_phone, phone_verify
-from .throttling import login_attempts_exceeded, login_failure_record
+from .throttling import login_attempt_take
 
 
 class LoginErrorKind(StrEnum):
@@ -154,17 +154,23 @@ def _throttle_login(req: LoginRequest) -> str:
 
 def login(req: LoginRequest) -> LoginResult:
     """Authenticate a device and open a session, or raise LoginError."""
-    throttle_key = _throttle_login(req)
+    # The attempt takes its throttling slot before any credential is checked (exact under
+    # concurrency); only a wrong guess keeps it.
+    attempt = login_attempt_take(client_id=req.client.pk, ip=req.ip, login=_throttle_login(req))
     try:
-        if login_attempts_exceeded(client_id=req.client.pk, ip=req.ip, login=throttle_key):
+        if attempt.refused:
             raise LoginError(LoginErrorKind.TOO_MANY_ATTEMPTS, "Too many login attempts, try again later")
         account, method = _find_account(req)
         result = _open_session(req, account, method)
     except LoginError as exc:
-        if exc.kind in _COUNTED and not (exc.verification and exc.verification.outcome != Outcome.WRONG_CODE):
-            login_failure_record(client_id=req.client.pk, ip=req.ip, login=throttle_key)
+        if exc.kind not in _COUNTED or (exc.verification and exc.verification.outcome != Outcome.WRONG_CODE):
+            attempt.release()
         log_event("smarty_accounts", "LOGIN_ERROR", reason=str(exc.kind), params=req.log_params)
         raise
+    except BaseException:
+        attempt.release()
+        raise
+    attempt.release()
     log_event(
         "smarty_accounts",
         "LOGIN_SUCCESS",

@@ -2,7 +2,8 @@
 
 lxml's iterparse walks the file and hands over one <channel> or <programme> at a time; each
 element is cleared once read and its finished siblings are dropped, so memory stays flat
-whatever the file size. The parser never resolves entities, never loads a DTD, never touches
+whatever the file size, and no single token or element larger than SMARTY_EPG_MAX_ELEMENT_BYTES
+is ever buffered (ElementBudget). The parser never resolves entities, never loads a DTD, never touches
 the network, and keeps libxml2's limits on text size and depth (huge_tree=False). A document
 that declares entities is refused outright: a guide never needs them, attacks (XXE, billion
 laughs) do.
@@ -17,6 +18,7 @@ from datetime import timedelta, tzinfo
 from typing import BinaryIO
 from urllib.parse import quote, urljoin
 
+from django.conf import settings
 from django.utils import timezone as django_timezone
 from lxml import etree
 
@@ -49,18 +51,47 @@ _NO_LANG = -1
 _OTHER_LANG = -2
 
 
+class ElementBudget:
+    """The reader between the bytes and lxml: fails once more than `limit` bytes were read
+    since the last <channel>/<programme> was handed over.
+
+    lxml asks for more input only when it has no finished element to hand over, and libxml2
+    keeps a token it has not finished (a start tag with its attributes, a comment, a CDATA
+    section, a processing instruction, a declaration, a text) in its buffer whole. So no single
+    token, nor any one element, can grow past `limit` plus one read before it is refused,
+    whatever the file holds: the reader's memory is bounded by the limit, not by the content."""
+
+    def __init__(self, inner: BinaryIO, limit: int, label: str) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.label = label
+        self.since = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        self.since += len(data)
+        if self.limit > 0 and self.since > self.limit:
+            raise HostileInputError(
+                f"{self.label}: more than {self.limit} bytes without a complete <channel> or <programme> "
+                "(a single token or element over SMARTY_EPG_MAX_ELEMENT_BYTES; refused)"
+            )
+        return data
+
+
 def iter_elements(stream: BinaryIO, *, label: str, encoding: str | None = None) -> Iterator[etree._Element]:
     """Yield each <channel> and <programme> element; it is cleared after the consumer is done."""
     options = dict(PARSE_OPTIONS)
     if encoding:
         options["encoding"] = encoding
-    context = etree.iterparse(stream, **options)
+    budget = ElementBudget(stream, settings.SMARTY_EPG_MAX_ELEMENT_BYTES, label)
+    context = etree.iterparse(budget, **options)
     checked = False
     try:
         for _event, elem in context:
             if not checked:
                 _refuse_entities(elem.getroottree(), label)
                 checked = True
+            budget.since = 0
             yield elem
             elem.clear(keep_tail=False)
             parent = elem.getparent()
