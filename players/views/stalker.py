@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from epg.selectors import programs_between
+from epg.selectors import program_get, programs_between
 from smarty.api import Number, String, parse_params
 from smarty.api.errors import ApiError
 
@@ -34,6 +34,7 @@ from .common import door
 from .stalker_base import MAC_SHAPE, PAGE_SIZE, Handler, host, js, page, quiet, subscriber, token_issue, token_mac
 
 CMD_CHANNEL = re.compile(r"/ch/(\d{1,18})\b")
+CMD_PROGRAMME = re.compile(r"/media/(\d{1,18})\.mpg\b")
 
 PROFILE_OK = 0
 PROFILE_BLOCKED = 1
@@ -74,6 +75,7 @@ PARAMS = [
     Number("p", lo=0, hi=100000, default=0),
     Number("size", lo=1, hi=100, default=10),
     Number("fav", lo=0, hi=1, default=0),
+    Number("period", lo=1, hi=48, default=3),
 ]
 
 
@@ -237,6 +239,8 @@ def _programme(row: dict, channel: PlayerChannel, lang: int, now: int) -> dict:
         "t_time_to": end.strftime("%H:%M"),
         "mark_archive": 1 if archived else 0,
         "mark_memo": 0,
+        # What tv_archive.create_link is asked to play (the portal's own placeholder form).
+        "cmd": f"auto /media/{row['id']}.mpg" if archived else "",
     }
 
 
@@ -271,6 +275,57 @@ def get_simple_data_table(request: HttpRequest, client, p: dict) -> JsonResponse
     return js(page(items, number))
 
 
+def get_epg_info(request: HttpRequest, client, p: dict) -> JsonResponse:
+    """The guide of every channel of the account for the next `period` hours (the box's
+    programme overview), keyed by channel id."""
+    sub = subscriber(request, client)
+    now = int(time.time())
+    end = now + p["period"] * 3600
+    data = {}
+    for channel in subscriber_channels(sub, host=host(request)):
+        if channel.epg_channel_id:
+            rows = programs_between(channel.epg_channel_id, now, end)
+            data[str(channel.id)] = [_programme(r, channel, sub.lang, now) for r in rows]
+    return js({"data": data})
+
+
+# --- tv_archive ------------------------------------------------------------------------------
+
+
+def archive_create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
+    """The recording of one programme (`cmd`: `auto /media/<programme id>.mpg`) on a channel of
+    the account that keeps an archive, routed and tokenised as the device API's archive."""
+    sub = subscriber(request, client)
+    found = CMD_PROGRAMME.search(p["cmd"] or "")
+    if found is None:
+        raise RefusedError(Why.BAD_REQUEST, "cmd: not a programme of this portal")
+    programme = program_get(int(found.group(1)))
+    channels = [
+        c
+        for c in subscriber_channels(sub, host=host(request))
+        if programme is not None and c.epg_channel_id == programme["epg_channel_id"] and c.archive_days
+    ]
+    if p["ch_id"] is not None:
+        channels = [c for c in channels if c.id == p["ch_id"]]
+    if not channels:
+        return js({"id": "", "cmd": "", "error": "nothing_to_play", "msg": "No archive of this programme"})
+    channel = channels[0]
+    try:
+        uri = channel_stream(
+            sub,
+            channel_id=channel.id,
+            device="stalker",
+            path=log_path(request),
+            start=dt.datetime.fromtimestamp(programme["b"], dt.UTC),
+            duration=programme["e"] - programme["b"],
+        )
+    except RefusedError as exc:
+        if exc.why in {Why.NOT_FOUND, Why.UNAVAILABLE}:
+            return js({"id": "", "cmd": "", "error": "nothing_to_play", "msg": exc.message})
+        raise
+    return js({"id": str(programme["id"]), "ch_id": str(channel.id), "cmd": f"ffmpeg {uri}", "error": ""})
+
+
 ACTIONS: dict[tuple[str, str], Handler] = {
     ("stb", "handshake"): handshake,
     ("stb", "get_profile"): get_profile,
@@ -286,6 +341,9 @@ ACTIONS: dict[tuple[str, str], Handler] = {
     ("itv", "get_short_epg"): get_short_epg,
     ("epg", "get_short_epg"): get_short_epg,
     ("epg", "get_simple_data_table"): get_simple_data_table,
+    ("itv", "get_epg_info"): get_epg_info,
+    ("epg", "get_epg_info"): get_epg_info,
+    ("tv_archive", "create_link"): archive_create_link,
     **stalker_vod.ACTIONS,
 }
 
