@@ -128,3 +128,26 @@ def known_box(client, world) -> Box:
     """A box whose MAC is a device of the first operator's account."""
     AccountDevice.objects.create(client=world.op.client, account=world.op.account, device_uid=MAC, is_basic=True)
     return Box(client, world)
+
+
+# --- the MAG portal page in a browser ----------------------------------------------------------
+from tests.admin.conftest import chromium_browser  # noqa: E402, F401 - the admin tests' one headless Chromium
+
+
+@pytest.fixture
+def portal_page(chromium_browser, live_server):  # noqa: F811
+    """A browser page on the live server that reaches no other host (stream and logo
+    addresses are refused before they leave the machine)."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(15_000)
+
+    def only_the_portal(route) -> None:
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_portal)
+    page = context.new_page()
+    yield page
+    context.close()
