@@ -127,7 +127,7 @@ def by_playlist_token(request, client, token: str) -> Subscriber:
         log_event("smarty_accounts", "LOGIN_ERROR", reason="playlist_token_invalid", params={"path": log_path(request)})
         raise RefusedError(Why.CREDENTIALS, "Unknown playlist token")
     _admitted(client, account)
-    device_uid = player_device_uid(kind="playlist", abonement=account.abonement)
+    device_uid = player_device_uid(kind="m3u", abonement=account.abonement)
     login = LoginRequest(
         client=client,
         ip=ip,

@@ -31,10 +31,19 @@ def test_a_playlist_token_signs_in_as_one_device_with_one_reused_session(client,
         assert playlist(client, world, token).status_code == 200
     assert client.get(world.url(f"play/{token}/{world.op.channels[0].pk}.m3u8")).status_code == 302
     (device,) = AccountDevice.objects.filter(account=account)
-    assert device.device_uid.startswith("playlist-") and device.is_basic
+    assert device.device_uid.startswith("m3u-") and device.is_basic
     assert Session.objects.filter(account=account, device=device).count() == 1
     logins = CustomerActionLog.objects.filter(account=account, action=CustomerActionLog.Action.LOGIN)
     assert [entry.details["login_method"] for entry in logins] == ["playlist_token"]
+
+
+def test_the_playlist_by_token_and_by_password_is_one_device(client, world):
+    account = world.op.account
+    token = account_playlist_token_ensure(account=account)
+    assert playlist(client, world, token).status_code == 200
+    by_password = client.get(world.url("playlist.m3u"), {"abonement": account.abonement, "password": world.op.password})
+    assert by_password.status_code == 200
+    assert AccountDevice.objects.filter(account=account).count() == 1
 
 
 def test_each_kind_of_player_is_its_own_device(client, world):
@@ -47,7 +56,7 @@ def test_each_kind_of_player_is_its_own_device(client, world):
     box.handshake()
     assert box.js("stb", "do_auth", login=account.abonement, password=world.op.password) is True
     uids = sorted(AccountDevice.objects.filter(account=account).values_list("device_uid", flat=True))
-    assert uids[0] == MAC and uids[1].startswith("playlist-") and uids[2].startswith("xtream-")
+    assert uids[0] == MAC and uids[1].startswith("m3u-") and uids[2].startswith("xtream-")
     assert Session.objects.filter(account=account).count() == 3
 
 
@@ -63,7 +72,7 @@ def test_players_share_the_basic_device_limit_with_the_device_apis_devices(clien
     tv.delete()
     assert xtream(client, world).json()["user_info"]["auth"] == 1
     assert playlist(client, world, token).status_code == 403  # now the Xtream player holds it
-    assert not AccountDevice.objects.filter(account=account, device_uid__startswith="playlist-").exists()
+    assert not AccountDevice.objects.filter(account=account, device_uid__startswith="m3u-").exists()
 
 
 def test_a_reset_playlist_token_ends_its_session(client, world):
