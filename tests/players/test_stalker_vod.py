@@ -122,3 +122,12 @@ def test_favourites_are_answered_harmlessly_and_need_a_token(box, library):
     box.token = "forged"
     assert box.ask("vod", "get_fav_ids").status_code == 401
     assert box.ask("vod", "get_categories").status_code == 401
+
+
+def test_repeated_video_club_requests_are_served_from_the_cache(box, library, django_assert_max_num_queries):
+    box.js("vod", "get_categories")
+    box.js("vod", "get_ordered_list", p=1)
+    with django_assert_max_num_queries(0):
+        box.js("vod", "get_categories")
+    with django_assert_max_num_queries(0):
+        assert box.js("vod", "get_ordered_list", p=1, sortby="added")["total_items"] >= 2
