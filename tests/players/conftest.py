@@ -131,11 +131,8 @@ def known_box(client, world) -> Box:
 
 
 # --- the MAG portal page in a browser ----------------------------------------------------------
-from tests.admin.conftest import chromium_browser  # noqa: E402, F401 - the admin tests' one headless Chromium
-
-
 @pytest.fixture
-def portal_page(chromium_browser, live_server):  # noqa: F811
+def portal_page(chromium_browser, live_server):
     """A browser page on the live server that reaches no other host (stream and logo
     addresses are refused before they leave the machine)."""
     context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
