@@ -1,6 +1,7 @@
 """Who a player request is for. The operator is named in the address (its domain prefix);
-the account comes from a playlist token, from abonement and password (a player session, see
-accounts.services.players) or from a MAG box's MAC address. Every refusal is a `RefusedError`
+the account comes from a playlist token, from abonement and password or from a MAG box's MAC
+address, and each signs in as a device of the account (a player session counted against the
+device and session limits, see accounts.services.players). Every refusal is a `RefusedError`
 with a kind; each protocol turns the kinds into its own answer.
 
 A failed playlist token counts against the login throttling of the caller's address, as a
@@ -127,7 +128,18 @@ def by_playlist_token(request, client, token: str) -> Subscriber:
         raise RefusedError(Why.CREDENTIALS, "Unknown playlist token")
     attempt.release()
     _admitted(client, account)
-    return Subscriber(client=client, account=account, ip=ip, lang=request_lang(request))
+    device_uid = player_device_uid(kind="m3u", abonement=account.abonement)
+    login = LoginRequest(
+        client=client,
+        ip=ip,
+        device_uid=device_uid,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        log_params={"path": log_path(request), "token": "***"},
+    )
+    session = _session(login, token_account=account)
+    return Subscriber(
+        client=client, account=account, ip=ip, session=session, device_uid=device_uid, lang=request_lang(request)
+    )
 
 
 def _log_params(request, **values: str) -> dict:
@@ -188,8 +200,8 @@ def _signed_in(request, client, *, abonement: str, password: str, device_uid: st
     )
 
 
-def _session(login: LoginRequest):
+def _session(login: LoginRequest, *, token_account=None):
     try:
-        return player_session_open(request=login)
+        return player_session_open(request=login, token_account=token_account)
     except LoginError as exc:
         raise RefusedError(_LOGIN_REASONS.get(exc.kind, Why.CREDENTIALS), exc.message) from None

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import playlist, stalker, xtream
+from .views import playlist, portal, stalker, xtream
 
 app_name = "players"
 
@@ -34,6 +34,8 @@ urlpatterns = [
         name="xtream_timeshift",
     ),
     # the Stalker portal (MAG boxes)
+    path("stalker_portal/c/", portal.portal_view, name="stalker_front"),
+    path("stalker_portal/c/index.html", portal.portal_view),
     path("stalker_portal/server/load.php", stalker.load_view, name="stalker_load"),
     path("portal.php", stalker.load_view, name="stalker_portal"),
 ]

@@ -118,7 +118,7 @@ def extension(f: dict) -> str:
     return ext if ext.isalnum() and len(ext) <= 5 else "mp4"
 
 
-def file_stream(sub: Subscriber, *, row: dict, f: dict, path: str) -> str:
+def file_stream(sub: Subscriber, *, row: dict, f: dict, path: str, device: str = "xtream") -> str:
     """The address of one file of a video the account sees: its own URL, or routed with a
     fresh token (Raises RefusedError(UNAVAILABLE))."""
     source = f["filename"] or row["uri"]
@@ -135,7 +135,7 @@ def file_stream(sub: Subscriber, *, row: dict, f: dict, path: str) -> str:
             abonement=sub.account.abonement,
             data_center_id=sub.account.data_center_id,
             tariff_ids=sub.tariff_ids,
-            device="xtream",
+            device=device,
             device_uid=sub.device_uid,
             ip=sub.ip,
         )

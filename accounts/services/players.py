@@ -2,11 +2,13 @@
 and XMLTV addresses, and the session a player that sends abonement and password on every
 request (the Xtream API) or only a MAC address (a MAG box) is served under.
 
-A player is one device of the account: it logs in through `sessions.login`, so throttling,
-activity, tariffs, device binding and the session limits are those of the device API. The
-session it gets is remembered in the cache under the credentials it sent, so repeated
-requests do not open a session each; the remembered session is used only while it is active,
-the account still is, and the account's stored password is the one it was opened with.
+A player is one device of the account: it logs in through `sessions.login` (a playlist token
+through `sessions.login_vouched`, login method `playlist_token`), so throttling, activity,
+tariffs, device binding and the session limits are those of the device API. The session it
+gets is remembered in the cache under the credentials it sent, so repeated requests do not
+open a session each; the remembered session is used only while it is active, the account
+still is, and the account's stored password (or playlist token) is the one it was opened
+with.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.db import IntegrityError, transaction
 from ..invalidation import accounts_changed
 from ..models import Account, Session
 from ..selectors import account_get_cached, account_is_active, session_get_active
-from .sessions import LoginError, LoginErrorKind, LoginRequest, LoginResult, login
+from .sessions import LoginError, LoginErrorKind, LoginMethod, LoginRequest, LoginResult, login, login_vouched
 
 
 def _new_token() -> str:
@@ -72,31 +74,43 @@ def _remembered_key(client_id: int, *parts: str) -> str:
     return f"player_session:{client_id}:{_digest(*parts)}"
 
 
-def _still_valid(authkey: str, password_stamp: str) -> Session | None:
+def _stamp(account: Account, *, by_token: bool) -> str:
+    """The credential a remembered session stays tied to: a new password (or a reset playlist
+    token) ends it."""
+    return _digest(account.playlist_token or "") if by_token else _digest(account.password)
+
+
+def _still_valid(authkey: str, stamp: str, *, by_token: bool) -> Session | None:
     session = session_get_active(authkey=authkey)
     if session is None:
         return None
     account = account_get_cached(account_id=session.account_id)
     if account is None or not account_is_active(account):
         return None
-    if not hmac.compare_digest(password_stamp, _digest(account.password)):
+    if not hmac.compare_digest(stamp, _stamp(account, by_token=by_token)):
         return None
     return session
 
 
-def player_session_open(*, request: LoginRequest) -> Session:
+def player_session_open(*, request: LoginRequest, token_account: Account | None = None) -> Session:
     """The session of a player: a remembered one for the same credentials and device, or a
-    new login (raises LoginError with the device API's kinds)."""
-    key = _remembered_key(request.client.pk, request.abonement, request.password, request.device_uid)
+    new login (raises LoginError with the device API's kinds). `token_account`: the account
+    a playlist token named, signed in without a password."""
+    by_token = token_account is not None
+    secret = token_account.playlist_token if by_token else request.password
+    key = _remembered_key(request.client.pk, "token" if by_token else request.abonement, secret, request.device_uid)
     remembered = cache.get(key)
     if remembered:
         authkey, stamp = remembered
-        session = _still_valid(authkey, stamp)
+        session = _still_valid(authkey, stamp, by_token=by_token)
         if session is not None:
             return session
-    result: LoginResult = login(request)
+    if by_token:
+        result: LoginResult = login_vouched(request, token_account, method=LoginMethod.PLAYLIST_TOKEN)
+    else:
+        result = login(request)
     ttl = max(int((result.session.expires_at - result.session.created_at).total_seconds()), 1)
-    cache.set(key, (result.session.authkey, _digest(result.account.password)), timeout=min(ttl, 86400))
+    cache.set(key, (result.session.authkey, _stamp(result.account, by_token=by_token)), timeout=min(ttl, 86400))
     session = session_get_active(authkey=result.session.authkey)
     if session is None:
         raise LoginError(LoginErrorKind.SESSION_CREATE_FAILED, "The session could not be read back")

@@ -95,6 +95,7 @@ class LoginMethod(StrEnum):
     IP = "ip"
     PHONE = "phone"
     QR = "qr"
+    PLAYLIST_TOKEN = "playlist_token"
 
 
 class LoginType(StrEnum):
@@ -181,11 +182,12 @@ def login(req: LoginRequest) -> LoginResult:
     return result
 
 
-def login_vouched(req: LoginRequest, account: Account) -> LoginResult:
-    """Open a session on the device of `req` for an account that another, already logged-in
-    device of it vouched for (QR login): every session rule of a login applies."""
+def login_vouched(req: LoginRequest, account: Account, *, method: LoginMethod = LoginMethod.QR) -> LoginResult:
+    """Open a session on the device of `req` for an account that something other than a
+    password vouched for: another, already logged-in device of it (QR login), or the
+    account's playlist token a player sent. Every session rule of a login applies."""
     try:
-        result = _open_session(req, account, LoginMethod.QR)
+        result = _open_session(req, account, method)
     except LoginError as exc:
         log_event("smarty_accounts", "LOGIN_ERROR", reason=str(exc.kind), params=req.log_params)
         raise

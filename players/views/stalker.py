@@ -17,35 +17,28 @@ import datetime as dt
 import re
 import secrets
 import time
-from collections.abc import Callable
 from urllib.parse import unquote
 
-from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from epg.selectors import programs_between
+from epg.selectors import program_get, programs_between
 from smarty.api import Number, String, parse_params
 from smarty.api.errors import ApiError
 
 from ..access import RefusedError, Subscriber, Why, by_mac, log_path, operator
 from ..channels import PlayerChannel, subscriber_categories, subscriber_channels
 from ..streams import channel_stream
+from . import stalker_vod
 from .common import door
+from .stalker_base import MAC_SHAPE, PAGE_SIZE, Handler, host, js, page, quiet, subscriber, token_issue, token_mac
 
-PAGE_SIZE = 14  # what a MAG box shows on one page
-MAC_SHAPE = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 CMD_CHANNEL = re.compile(r"/ch/(\d{1,18})\b")
-TOKEN_SALT = "players.stalker.token"
+CMD_PROGRAMME = re.compile(r"/media/(\d{1,18})\.mpg\b")
 
 PROFILE_OK = 0
 PROFILE_BLOCKED = 1
 PROFILE_AUTH_NEEDED = 2
-
-
-def _js(value: object, status: int = 200) -> JsonResponse:
-    return JsonResponse({"js": value}, status=status)
 
 
 def refusal(request: HttpRequest, exc: RefusedError) -> HttpResponse:
@@ -55,7 +48,7 @@ def refusal(request: HttpRequest, exc: RefusedError) -> HttpResponse:
         return HttpResponse("Authorization failed.", status=401, content_type="text/plain")
     if exc.why == Why.THROTTLED:
         return HttpResponse("Too many attempts.", status=429, content_type="text/plain")
-    return _js({"error": str(exc.why), "msg": exc.message})
+    return js({"error": str(exc.why), "msg": exc.message})
 
 
 PARAMS = [
@@ -66,11 +59,23 @@ PARAMS = [
     String("password", max_length=128),
     String("cmd", max_length=512),
     String("genre", max_length=16, default="*"),
+    String("category", max_length=16, default="*"),
+    String("cat_alias", max_length=64),
+    String("sortby", max_length=16),
+    String("search", max_length=128),
+    String("abc", max_length=8),
+    Number("movie_id", lo=0),
+    Number("season_id", lo=0),
+    Number("episode_id", lo=0),
+    Number("series", lo=0, hi=100000),
+    Number("video_id", lo=0),
+    String("fav_ch", max_length=4096),
     String("date", max_length=10),
     Number("ch_id", lo=0),
     Number("p", lo=0, hi=100000, default=0),
     Number("size", lo=1, hi=100, default=10),
     Number("fav", lo=0, hi=1, default=0),
+    Number("period", lo=1, hi=48, default=3),
 ]
 
 
@@ -82,33 +87,12 @@ def _mac(request: HttpRequest, p: dict) -> str:
     return mac
 
 
-def _bearer(request: HttpRequest) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
-
-
-def _token_mac(request: HttpRequest, client) -> str:
-    """The MAC the request's token was handed out to (and the cookie, when sent, agrees)."""
-    try:
-        data = signing.loads(_bearer(request), salt=TOKEN_SALT, max_age=settings.SMARTY_PLAYERS_STALKER_TOKEN_TTL)
-    except signing.BadSignature:
-        raise RefusedError(Why.CREDENTIALS, "Invalid token") from None
-    if not isinstance(data, dict) or data.get("c") != client.pk or not MAC_SHAPE.fullmatch(str(data.get("m", ""))):
-        raise RefusedError(Why.CREDENTIALS, "Invalid token")
-    cookie = unquote(request.COOKIES.get("mac", "")).strip().upper()
-    if cookie and cookie != data["m"]:
-        raise RefusedError(Why.CREDENTIALS, "The token belongs to another MAC address")
-    return data["m"]
-
-
 # --- stb -------------------------------------------------------------------------------------
 
 
 def handshake(request: HttpRequest, client, p: dict) -> JsonResponse:
     mac = _mac(request, p)
-    token = signing.dumps({"c": client.pk, "m": mac, "r": secrets.token_hex(4)}, salt=TOKEN_SALT)
-    return _js({"token": token, "random": secrets.token_hex(20)})
+    return js({"token": token_issue(client, mac), "random": secrets.token_hex(20)})
 
 
 def _profile(sub: Subscriber, mac: str) -> dict:
@@ -134,50 +118,32 @@ def _profile(sub: Subscriber, mac: str) -> dict:
 
 
 def get_profile(request: HttpRequest, client, p: dict) -> JsonResponse:
-    mac = _token_mac(request, client)
+    mac = token_mac(request, client)
     try:
         sub = by_mac(request, client, mac=mac, abonement=p["login"] or "", password=p["password"] or "")
     except RefusedError as exc:
         if exc.why == Why.CREDENTIALS:
-            return _js({"id": None, "mac": mac, "status": PROFILE_AUTH_NEEDED, "msg": "Log in with your abonement"})
+            return js({"id": None, "mac": mac, "status": PROFILE_AUTH_NEEDED, "msg": "Log in with your abonement"})
         if exc.why in {Why.INACTIVE, Why.FORBIDDEN, Why.LIMIT}:
-            return _js({"id": None, "mac": mac, "status": PROFILE_BLOCKED, "msg": exc.message})
+            return js({"id": None, "mac": mac, "status": PROFILE_BLOCKED, "msg": exc.message})
         raise
-    return _js(_profile(sub, mac))
+    return js(_profile(sub, mac))
 
 
 def do_auth(request: HttpRequest, client, p: dict) -> JsonResponse:
-    mac = _token_mac(request, client)
+    mac = token_mac(request, client)
     if not p["login"] or not p["password"]:
-        return _js(False)
+        return js(False)
     try:
         by_mac(request, client, mac=mac, abonement=p["login"], password=p["password"])
     except RefusedError as exc:
         if exc.why == Why.THROTTLED:
             raise
-        return _js(False)
-    return _js(True)
-
-
-def _quiet(value: object) -> Callable:
-    """Calls a box makes on start whose answer needs no data of ours."""
-
-    def answer(request: HttpRequest, client, p: dict) -> JsonResponse:
-        _token_mac(request, client)
-        return _js(value)
-
-    return answer
+        return js(False)
+    return js(True)
 
 
 # --- itv -------------------------------------------------------------------------------------
-
-
-def _subscriber(request: HttpRequest, client) -> Subscriber:
-    return by_mac(request, client, mac=_token_mac(request, client))
-
-
-def _host(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 def _channel_item(channel: PlayerChannel) -> dict:
@@ -199,44 +165,37 @@ def _channel_item(channel: PlayerChannel) -> dict:
     }
 
 
-def _page(items: list, page: int) -> dict:
-    total = len(items)
-    page = max(page, 1)
-    chunk = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    return {"total_items": total, "max_page_items": PAGE_SIZE, "selected_item": 0, "cur_page": page, "data": chunk}
-
-
 def get_genres(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
-    categories = subscriber_categories(sub, subscriber_channels(sub, host=_host(request)))
+    sub = subscriber(request, client)
+    categories = subscriber_categories(sub, subscriber_channels(sub, host=host(request)))
     genres = [{"id": "*", "title": "All", "alias": "all", "censored": 0}]
     genres += [
         {"id": str(c.id), "title": c.name, "alias": c.name.lower(), "censored": 1 if c.adult else 0} for c in categories
     ]
-    return _js(genres)
+    return js(genres)
 
 
 def get_all_channels(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
-    items = [_channel_item(c) for c in subscriber_channels(sub, host=_host(request))]
-    return _js(
+    sub = subscriber(request, client)
+    items = [_channel_item(c) for c in subscriber_channels(sub, host=host(request))]
+    return js(
         {"total_items": len(items), "max_page_items": len(items), "selected_item": 0, "cur_page": 0, "data": items}
     )
 
 
 def get_ordered_list(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
-    channels = subscriber_channels(sub, host=_host(request))
+    sub = subscriber(request, client)
+    channels = subscriber_channels(sub, host=host(request))
     genre = p["genre"]
     if genre and genre != "*":
         if not genre.isdigit():
             raise RefusedError(Why.BAD_REQUEST, "genre: an id or *")
         channels = [c for c in channels if c.category_id == int(genre)]
-    return _js(_page([_channel_item(c) for c in channels], p["p"]))
+    return js(page([_channel_item(c) for c in channels], p["p"]))
 
 
 def create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
+    sub = subscriber(request, client)
     found = CMD_CHANNEL.search(p["cmd"] or "")
     if found is None:
         raise RefusedError(Why.BAD_REQUEST, "cmd: not a channel of this portal")
@@ -245,16 +204,16 @@ def create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
         uri = channel_stream(sub, channel_id=channel_id, device="stalker", path=log_path(request))
     except RefusedError as exc:
         if exc.why in {Why.NOT_FOUND, Why.UNAVAILABLE}:
-            return _js({"id": channel_id, "cmd": "", "error": "nothing_to_play", "msg": exc.message})
+            return js({"id": channel_id, "cmd": "", "error": "nothing_to_play", "msg": exc.message})
         raise
-    return _js({"id": channel_id, "cmd": f"ffmpeg {uri}", "streamer_id": 0, "link_id": 0, "load": 0, "error": ""})
+    return js({"id": channel_id, "cmd": f"ffmpeg {uri}", "streamer_id": 0, "link_id": 0, "load": 0, "error": ""})
 
 
 # --- epg -------------------------------------------------------------------------------------
 
 
 def _channel_of(sub: Subscriber, request: HttpRequest, ch_id: int | None) -> PlayerChannel:
-    for channel in subscriber_channels(sub, host=_host(request)):
+    for channel in subscriber_channels(sub, host=host(request)):
         if channel.id == ch_id:
             return channel
     raise RefusedError(Why.NOT_FOUND, "ch_id: no such channel for this account")
@@ -280,21 +239,23 @@ def _programme(row: dict, channel: PlayerChannel, lang: int, now: int) -> dict:
         "t_time_to": end.strftime("%H:%M"),
         "mark_archive": 1 if archived else 0,
         "mark_memo": 0,
+        # What tv_archive.create_link is asked to play (the portal's own placeholder form).
+        "cmd": f"auto /media/{row['id']}.mpg" if archived else "",
     }
 
 
 def get_short_epg(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
+    sub = subscriber(request, client)
     channel = _channel_of(sub, request, p["ch_id"])
     if not channel.epg_channel_id:
-        return _js([])
+        return js([])
     now = int(time.time())
     rows = [r for r in programs_between(channel.epg_channel_id, now, now + 2 * 86400) if r["e"] > now][: p["size"]]
-    return _js([_programme(r, channel, sub.lang, now) for r in rows])
+    return js([_programme(r, channel, sub.lang, now) for r in rows])
 
 
 def get_simple_data_table(request: HttpRequest, client, p: dict) -> JsonResponse:
-    sub = _subscriber(request, client)
+    sub = subscriber(request, client)
     channel = _channel_of(sub, request, p["ch_id"])
     now = int(time.time())
     try:
@@ -304,25 +265,75 @@ def get_simple_data_table(request: HttpRequest, client, p: dict) -> JsonResponse
     start = int(day.timestamp()) if day is not None else now - now % 86400
     rows = programs_between(channel.epg_channel_id, start, start + 86400) if channel.epg_channel_id else []
     items = [_programme(r, channel, sub.lang, now) for r in rows]
-    page = p["p"]
-    if not page:
+    number = p["p"]
+    if not number:
         # Page 0: the page with the programme on air now (what a box opens the guide on).
         current = next((i for i, r in enumerate(rows) if r["b"] <= now < r["e"]), 0)
-        page = current // PAGE_SIZE + 1
-        body = _page(items, page)
+        body = page(items, current // PAGE_SIZE + 1)
         body["selected_item"] = current % PAGE_SIZE + 1 if rows else 0
-        return _js(body)
-    return _js(_page(items, page))
+        return js(body)
+    return js(page(items, number))
 
 
-ACTIONS: dict[tuple[str, str], Callable[[HttpRequest, object, dict], JsonResponse]] = {
+def get_epg_info(request: HttpRequest, client, p: dict) -> JsonResponse:
+    """The guide of every channel of the account for the next `period` hours (the box's
+    programme overview), keyed by channel id."""
+    sub = subscriber(request, client)
+    now = int(time.time())
+    end = now + p["period"] * 3600
+    data = {}
+    for channel in subscriber_channels(sub, host=host(request)):
+        if channel.epg_channel_id:
+            rows = programs_between(channel.epg_channel_id, now, end)
+            data[str(channel.id)] = [_programme(r, channel, sub.lang, now) for r in rows]
+    return js({"data": data})
+
+
+# --- tv_archive ------------------------------------------------------------------------------
+
+
+def archive_create_link(request: HttpRequest, client, p: dict) -> JsonResponse:
+    """The recording of one programme (`cmd`: `auto /media/<programme id>.mpg`) on a channel of
+    the account that keeps an archive, routed and tokenised as the device API's archive."""
+    sub = subscriber(request, client)
+    found = CMD_PROGRAMME.search(p["cmd"] or "")
+    if found is None:
+        raise RefusedError(Why.BAD_REQUEST, "cmd: not a programme of this portal")
+    programme = program_get(int(found.group(1)))
+    channels = [
+        c
+        for c in subscriber_channels(sub, host=host(request))
+        if programme is not None and c.epg_channel_id == programme["epg_channel_id"] and c.archive_days
+    ]
+    if p["ch_id"] is not None:
+        channels = [c for c in channels if c.id == p["ch_id"]]
+    if not channels:
+        return js({"id": "", "cmd": "", "error": "nothing_to_play", "msg": "No archive of this programme"})
+    channel = channels[0]
+    try:
+        uri = channel_stream(
+            sub,
+            channel_id=channel.id,
+            device="stalker",
+            path=log_path(request),
+            start=dt.datetime.fromtimestamp(programme["b"], dt.UTC),
+            duration=programme["e"] - programme["b"],
+        )
+    except RefusedError as exc:
+        if exc.why in {Why.NOT_FOUND, Why.UNAVAILABLE}:
+            return js({"id": "", "cmd": "", "error": "nothing_to_play", "msg": exc.message})
+        raise
+    return js({"id": str(programme["id"]), "ch_id": str(channel.id), "cmd": f"ffmpeg {uri}", "error": ""})
+
+
+ACTIONS: dict[tuple[str, str], Handler] = {
     ("stb", "handshake"): handshake,
     ("stb", "get_profile"): get_profile,
     ("stb", "do_auth"): do_auth,
-    ("stb", "get_localization"): _quiet({}),
-    ("stb", "get_modules"): _quiet({"all_modules": ["tv", "epg"], "disabled_modules": []}),
-    ("stb", "log"): _quiet(True),
-    ("watchdog", "get_events"): _quiet({"data": {"msgs": 0, "additional_services_on": 1}}),
+    ("stb", "get_localization"): quiet({}),
+    ("stb", "get_modules"): quiet({"all_modules": ["tv", "epg", "vclub"], "disabled_modules": []}),
+    ("stb", "log"): quiet(True),
+    ("watchdog", "get_events"): quiet({"data": {"msgs": 0, "additional_services_on": 1}}),
     ("itv", "get_genres"): get_genres,
     ("itv", "get_all_channels"): get_all_channels,
     ("itv", "get_ordered_list"): get_ordered_list,
@@ -330,6 +341,10 @@ ACTIONS: dict[tuple[str, str], Callable[[HttpRequest, object, dict], JsonRespons
     ("itv", "get_short_epg"): get_short_epg,
     ("epg", "get_short_epg"): get_short_epg,
     ("epg", "get_simple_data_table"): get_simple_data_table,
+    ("itv", "get_epg_info"): get_epg_info,
+    ("epg", "get_epg_info"): get_epg_info,
+    ("tv_archive", "create_link"): archive_create_link,
+    **stalker_vod.ACTIONS,
 }
 
 

@@ -88,33 +88,6 @@ def monitoring_user(operator):
 
 
 # --- browser tests -------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def chromium_browser():
-    """One headless Chromium for the session (skips when it cannot run here)."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -r requirements/dev.txt)"
-    )
-    from .browser import LAUNCH_ARGS, ensure_chromium
-
-    path, reason = ensure_chromium()
-    if path is None:
-        pytest.skip(reason)
-    import os
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-    # between browser steps are ordinary synchronous code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
 def page(chromium_browser, live_server):
     context = chromium_browser.new_context(

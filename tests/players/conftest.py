@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
+from accounts.models import AccountDevice
 from tests import factories as f
 
 TOKEN_CHECK = "/tvmiddleware/api/streamservice/token/check/"
@@ -94,3 +95,56 @@ def assert_played_once(client, location: str, *, name: str = "") -> None:
     assert check_token(client, location, ip="10.0.0.1", session="first", name=name) == 200
     assert check_token(client, location, ip="10.0.0.1", session="first", name=name) == 200
     assert check_token(client, location, ip="10.9.9.9", session="second", name=name) != 200
+
+
+MAC = "00:1A:79:12:34:56"
+
+
+class Box:
+    """A MAG box: its MAC cookie, and the token from its handshake once it has one."""
+
+    def __init__(self, client, world, mac: str = MAC, path: str = "stalker_portal/server/load.php") -> None:
+        self.client, self.world, self.mac, self.path = client, world, mac, path
+        self.token = ""
+        client.cookies["mac"] = mac.replace(":", "%3A")
+
+    def ask(self, type_: str, action: str, **params):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+        query = {"type": type_, "action": action, "JsHttpRequest": "1-xml", **params}
+        return self.client.get(self.world.url(self.path), query, **headers)
+
+    def js(self, type_: str, action: str, **params):
+        response = self.ask(type_, action, **params)
+        assert response.status_code == 200, response.content
+        return response.json()["js"]
+
+    def handshake(self) -> str:
+        self.token = self.js("stb", "handshake")["token"]
+        return self.token
+
+
+@pytest.fixture
+def known_box(client, world) -> Box:
+    """A box whose MAC is a device of the first operator's account."""
+    AccountDevice.objects.create(client=world.op.client, account=world.op.account, device_uid=MAC, is_basic=True)
+    return Box(client, world)
+
+
+# --- the MAG portal page in a browser ----------------------------------------------------------
+@pytest.fixture
+def portal_page(chromium_browser, live_server):
+    """A browser page on the live server that reaches no other host (stream and logo
+    addresses are refused before they leave the machine)."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(15_000)
+
+    def only_the_portal(route) -> None:
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_portal)
+    page = context.new_page()
+    yield page
+    context.close()

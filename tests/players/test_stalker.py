@@ -8,40 +8,9 @@ import pytest
 
 from accounts.models import AccountDevice
 
-from .conftest import assert_played_once
+from .conftest import MAC, Box, assert_played_once
 
 pytestmark = pytest.mark.django_db
-
-MAC = "00:1A:79:12:34:56"
-
-
-class Box:
-    """A MAG box: its MAC cookie, and the token from its handshake once it has one."""
-
-    def __init__(self, client, world, mac: str = MAC, path: str = "stalker_portal/server/load.php") -> None:
-        self.client, self.world, self.mac, self.path = client, world, mac, path
-        self.token = ""
-        client.cookies["mac"] = mac.replace(":", "%3A")
-
-    def ask(self, type_: str, action: str, **params):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
-        query = {"type": type_, "action": action, "JsHttpRequest": "1-xml", **params}
-        return self.client.get(self.world.url(self.path), query, **headers)
-
-    def js(self, type_: str, action: str, **params):
-        response = self.ask(type_, action, **params)
-        assert response.status_code == 200, response.content
-        return response.json()["js"]
-
-    def handshake(self) -> str:
-        self.token = self.js("stb", "handshake")["token"]
-        return self.token
-
-
-@pytest.fixture
-def known_box(client, world):
-    AccountDevice.objects.create(client=world.op.client, account=world.op.account, device_uid=MAC, is_basic=True)
-    return Box(client, world)
 
 
 def test_handshake_profile_channels_and_create_link_end_in_a_playable_url(known_box, world):
