@@ -527,6 +527,12 @@ def dataset_describe() -> dict:
         channels = Channel.objects.filter(client=client).order_by("sort_order", "id")
         channel_ids = list(channels.values_list("id", flat=True))
         video_ids = list(Video.objects.filter(client=client).order_by("id").values_list("id", flat=True))
+        # Channels every account sees (the basic tariff's): what the load generator zaps to.
+        basic_ids = set(
+            Channel.tariffs.through.objects.filter(channel__client=client, tariff__kind=Tariff.Kind.BASIC).values_list(
+                "channel_id", flat=True
+            )
+        )
         operators.append(
             {
                 "index": int(client.domain_prefix.removeprefix(BENCH_PREFIX) or 0),
@@ -537,6 +543,7 @@ def dataset_describe() -> dict:
                 "accounts": accounts["count"],
                 "channels": len(channel_ids),
                 "channel_ids": channel_ids,
+                "basic_channel_ids": [cid for cid in channel_ids if cid in basic_ids],
                 "categories": ChannelCategory.objects.filter(client=client).count(),
                 "stream_services": StreamService.objects.filter(client=client).count(),
                 "sessions": Session.objects.filter(client=client, expires_at__gt=timezone.now()).count(),
