@@ -405,6 +405,9 @@ def plan(cfg: dict[str, str]) -> list[dict]:
     wanted = [p.strip() for p in cfg["BENCH_PHASES"].split(",") if p.strip()]
     if int(cfg["BENCH_SOAK"]) > 0 and "soak" not in wanted:
         wanted.append("soak")
+    if "logins" in wanted:
+        # Last: a login replaces an older session of its device, which later phases would use.
+        wanted = [p for p in wanted if p != "logins"] + ["logins"]
     unknown = [p for p in wanted if p not in PHASES]
     if unknown:
         raise ValueError(f"unknown phase(s) {unknown}; known: {', '.join(PHASES)}")

@@ -117,6 +117,9 @@ def test_phases_are_planned_from_the_configuration():
     with pytest.raises(RuntimeError, match="needs the mix phase"):
         run.rate_for(steps["half"], cfg, {})
     assert run.rate_for(steps["half"], cfg, {"mix": {"rps": 801.0}}) == 400.5
+    # Logins go last whatever the order asked: they replace sessions the other phases use.
+    cfg.update(BENCH_PHASES="logins,mix", BENCH_SOAK="60")
+    assert [step["name"] for step in run.plan(cfg)] == ["mix", "soak", "logins"]
     cfg["BENCH_PHASES"] = "floor,nonsense"
     with pytest.raises(ValueError, match="nonsense"):
         run.plan(cfg)
