@@ -170,10 +170,13 @@ def flush_minute_phase(client, channels: list[int], count: int) -> dict:
     # even an empty one, so pushes dated into a past minute would never be stored.
     first = (timezone.now() + dt.timedelta(minutes=30)).replace(second=0, microsecond=0)
 
+    direct = [0]
+
     def push_all(at, zap: bool) -> None:
         for n in range(count):
             session = 10_000_000 + n + (count if zap and n % 10 == 0 else 0)
-            services.view_push(
+            # False: the cache did not take it and it was stored at once (not the flush's).
+            direct[0] += not services.view_push(
                 viewing=services.Viewing(
                     client_id=client.pk,
                     account_id=accounts[n % len(accounts)],
@@ -187,6 +190,7 @@ def flush_minute_phase(client, channels: list[int], count: int) -> dict:
     push_all(first, zap=False)
     recording.buffer_flush(now=first + dt.timedelta(minutes=2))
     buffering = time.perf_counter()
+    direct[0] = 0
     push_all(first + dt.timedelta(minutes=1), zap=True)
     buffered = time.perf_counter() - buffering
     started = time.perf_counter()
@@ -199,7 +203,8 @@ def flush_minute_phase(client, channels: list[int], count: int) -> dict:
     return {
         "pushes": count,
         "pushes_stored": stored,
-        "lost": count - stored,
+        "stored_at_once": direct[0],
+        "lost": count - stored - direct[0],
         "buffering_seconds_one_process": round(buffered, 2),
         "seconds": round(elapsed, 3),
         "pushes_per_second": round(stored / max(elapsed, 1e-6), 1),
