@@ -1,3 +1,3 @@
-"""The benchmark: a dataset generator (dataset.py, run by `manage.py bench_dataset`), a locust
-scenario of simulated devices (locustfile.py), a warm query counter (queries.py) and the
-orchestrator behind `make bench` (run.py). See bench/README.md."""
+"""The benchmark: a dataset generator (dataset.py, run by `manage.py bench_dataset`), the device
+mix (mix.py), the wrk load generator's Lua scripts and output (wrk.py), a warm query counter
+(queries.py) and the orchestrator behind `make bench` (run.py). See bench/README.md."""

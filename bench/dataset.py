@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from accounts.models import Account, Customer, hash_password
+from accounts.models import Account, AccountDevice, Customer, Session, hash_password
 from channels.models import Channel, ChannelCategory
 from clients.invalidation import clients_changed
 from clients.models import Client, ClientPlayDevice, PlayDevice, PlayDeviceTemplate
@@ -33,6 +34,8 @@ from epg.models import EpgCategory, EpgChannel, EpgSource, Program
 from streaming.models import DataCenter, StreamService
 from tariffs.invalidation import tariffs_changed
 from tariffs.models import Tariff, TariffSubscription
+from vod import services as vod_services
+from vod.models import Video
 
 BENCH_PREFIX = "bench-op"
 EPG_SOURCE_NAME = "bench-epg"
@@ -66,6 +69,7 @@ class Scale:
     epg_days: int = 7
     programmes_per_day: int = 24
     stream_services: int = 3
+    videos: int = 60
     other_scale: float = 1.0
     password: str = "bench-pass"
     batch_size: int = 5000
@@ -76,6 +80,8 @@ class Scale:
             raise DatasetError(f"accounts must be between 1 and {ABONEMENT_BASE - 1}")
         if self.channels < 1 or not 1 <= self.categories <= self.channels:
             raise DatasetError("channels must be >= 1 and categories between 1 and channels")
+        if self.videos < 0:
+            raise DatasetError("videos must be >= 0")
         if self.epg_days < 1 or self.programmes_per_day < 1 or self.stream_services < 1:
             raise DatasetError("epg_days, programmes_per_day and stream_services must be >= 1")
         if self.other_scale < 0 or self.batch_size < 1:
@@ -368,7 +374,89 @@ def _create_operator(
         total=accounts,
         progress=progress,
     )
+    _create_sessions(client=client, play_device=device, scale=scale, now=now, label=label, progress=progress)
+    _create_videos(client=client, tariffs=[basic.pk, extra.pk], count=scale.videos)
     return client
+
+
+def _create_sessions(*, client: Client, play_device: PlayDevice, scale: Scale, now, label: str, progress) -> None:
+    """One registered device and one live session (authkey) per account, as if every device
+    had logged in once: the load then measures devices as they are, not their logins."""
+    accounts = list(Account.objects.filter(client=client).order_by("id").values_list("id", "abonement"))
+    _bulk(
+        AccountDevice,
+        (
+            {
+                "client_id": client.pk,
+                "account_id": account_id,
+                "play_device_id": play_device.pk,
+                "device_uid": f"bench-{abonement}",
+                "brand_name": "Bench",
+                "device_model": "BenchBox",
+            }
+            for account_id, abonement in accounts
+        ),
+        scale=scale,
+        label=f"{label} devices",
+        total=len(accounts),
+        progress=progress,
+    )
+    devices = dict(AccountDevice.objects.filter(client=client).values_list("account_id", "id"))
+    expires = now + dt.timedelta(days=365)
+    _bulk(
+        Session,
+        (
+            {
+                "client_id": client.pk,
+                "authkey": secrets.token_hex(16),
+                "account_id": account_id,
+                "device_id": devices[account_id],
+                "play_device_id": play_device.pk,
+                "ip_address": "127.0.0.1",
+                "expires_at": expires,
+            }
+            for account_id, _abonement in accounts
+        ),
+        scale=scale,
+        label=f"{label} sessions",
+        total=len(accounts),
+        progress=progress,
+    )
+
+
+def _create_videos(*, client: Client, tariffs: list[int], count: int) -> None:
+    """A small VOD library in both tariffs: films with one file each, every tenth a series."""
+    if not count:
+        return
+    genres = [vod_services.genre_create(client=client, name=name) for name in ("Films", "Series", "Kids")]
+    for n in range(1, count + 1):
+        attrs = {"ext_id": f"bench-video-{n}", "year": 1990 + n % 35, "duration": 90, "description": f"Film {n}."}
+        if n % 10 == 0:
+            vod_services.video_create(
+                client=client,
+                name=f"Bench series {n}",
+                attrs=attrs,
+                genre_ids=[genres[1].pk],
+                tariff_ids=tariffs,
+                seasons=[
+                    {
+                        "name": "Season 1",
+                        "episodes": [
+                            {"name": f"Episode {e}", "duration": 45, "files": [{"name": "HD", "filename": name}]}
+                            for e, name in ((e, f"s{n}e{e}.mp4") for e in (1, 2, 3))
+                        ],
+                    }
+                ],
+            )
+        else:
+            vod_services.video_create(
+                client=client,
+                name=f"Bench film {n}",
+                attrs=attrs,
+                genre_ids=[genres[n % 2 * 2].pk],
+                tariff_ids=tariffs,
+                files=[{"name": "HD", "filename": f"film{n}.mp4", "duration": 5400, "quality": 2}],
+            )
 
 
 def dataset_create(*, scale: Scale, now: dt.datetime | None = None, progress: Progress | None = None) -> dict:
@@ -438,6 +526,13 @@ def dataset_describe() -> dict:
         )
         channels = Channel.objects.filter(client=client).order_by("sort_order", "id")
         channel_ids = list(channels.values_list("id", flat=True))
+        video_ids = list(Video.objects.filter(client=client).order_by("id").values_list("id", flat=True))
+        # Channels every account sees (the basic tariff's): what the load generator zaps to.
+        basic_ids = set(
+            Channel.tariffs.through.objects.filter(channel__client=client, tariff__kind=Tariff.Kind.BASIC).values_list(
+                "channel_id", flat=True
+            )
+        )
         operators.append(
             {
                 "index": int(client.domain_prefix.removeprefix(BENCH_PREFIX) or 0),
@@ -448,8 +543,12 @@ def dataset_describe() -> dict:
                 "accounts": accounts["count"],
                 "channels": len(channel_ids),
                 "channel_ids": channel_ids,
+                "basic_channel_ids": [cid for cid in channel_ids if cid in basic_ids],
                 "categories": ChannelCategory.objects.filter(client=client).count(),
                 "stream_services": StreamService.objects.filter(client=client).count(),
+                "sessions": Session.objects.filter(client=client, expires_at__gt=timezone.now()).count(),
+                "videos": len(video_ids),
+                "video_ids": video_ids,
             }
         )
     programmes = Program.objects.filter(epg_channel__source__name=EPG_SOURCE_NAME).aggregate(
@@ -475,6 +574,8 @@ def dataset_matches(description: dict, scale: Scale) -> bool:
         if (operator["accounts"], operator["channels"], operator["categories"]) != (accounts, channels, categories):
             return False
         if operator["stream_services"] != scale.stream_services:
+            return False
+        if operator["sessions"] != accounts or operator["videos"] != scale.videos:
             return False
     if description["epg_channels"] != max(channels for _, channels, _ in sizes):
         return False
@@ -514,3 +615,23 @@ def key_values(description: dict, password: str) -> list[str]:
     lines.append(f"epg_channels={description['epg_channels']}")
     lines.append(f"programmes={description['programmes']}")
     return lines
+
+
+def sessions_write(path, *, other_share: float = 0.1) -> int:
+    """The load generator's accounts: one line per session, `client_id,authkey,operator index`,
+    the second operator's sessions interleaved so that about `other_share` of the lines are
+    theirs. Returns the number of lines written."""
+    per_operator = []
+    for client in bench_clients():
+        index = int(client.domain_prefix.removeprefix(BENCH_PREFIX) or 0)
+        keys = Session.objects.filter(client=client, expires_at__gt=timezone.now()).order_by("id")
+        per_operator.append([(client.pk, key, index) for key in keys.values_list("authkey", flat=True)])
+    lines = list(per_operator[0]) if per_operator else []
+    if len(per_operator) > 1 and other_share > 0 and lines:
+        others = per_operator[1][: max(1, round(len(lines) * other_share / (1 - other_share)))]
+        step = max(1, len(lines) // len(others))
+        for n, row in enumerate(others):
+            lines.insert(min(len(lines), n * (step + 1)), row)
+    with open(path, "w") as handle:
+        handle.writelines(f"{client_id},{authkey},{index}\n" for client_id, authkey, index in lines)
+    return len(lines)

@@ -41,7 +41,7 @@ def _body(response) -> dict:
 
 
 class Device:
-    """One simulated device (the same parameters as bench/locustfile.py)."""
+    """One simulated device (the same parameters as the load generator, bench/wrk.py)."""
 
     def __init__(self, client, dataset: dict) -> None:
         self.http = client
@@ -53,6 +53,7 @@ class Device:
         self.authkey = ""
         self.cid = (self.operator.get("channel_ids") or [None])[0]
         self.pid = None
+        self.vid = (self.operator.get("video_ids") or [None])[0]
 
     def common(self, **extra: object) -> dict:
         params = {"client_id": self.operator["client_id"], "device": self.device, "device_uid": self.device_uid}
@@ -87,6 +88,8 @@ class Device:
                 lambda: self.common(cid=self.cid, redirect=0, **({"pid": self.pid} if self.pid else {"time": past})),
             ),
             ("health/check", "health/check", lambda: {"device": self.device}),
+            ("video/list", "video/list", lambda: self.common(limit=20)),
+            ("video/detail", "video/detail", lambda: self.common(vid=self.vid)),
         ]
 
     def get(self, path: str, params: dict):

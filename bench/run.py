@@ -1,16 +1,22 @@
-"""The benchmark run behind `make bench` (bench/README.md).
+"""The benchmark run behind `make bench` (bench/README.md, docs/bench.md).
 
-Steps: create the database if needed, migrate, create or reuse the dataset, flush the bench
-Redis database, start gunicorn (DEBUG off, MariaDB, Redis), warm it up, then run locust
-headless phase by phase against 127.0.0.1 only:
+Steps: create the database if needed, migrate, create or reuse the dataset (100,000 accounts
+per operator with a live session each, made in bulk before anything is measured) and write the
+sessions file, flush the bench Redis database, start gunicorn (DEBUG off, MariaDB, Redis),
+warm it up, then run wrk with a generated Lua script (bench/wrk.py) phase by phase against
+127.0.0.1 only:
 
-  floor    GET /bench/floor/ back to back                 -> the floor's RPS
-  status   account/status back to back                    -> ratio to the floor
-  mix      the device mix back to back                    -> the mix's maximum RPS
-  devices  simulated devices with think times             -> latency at a realistic rate
+  floor     GET /bench/floor/ back to back                    -> the floor's RPS
+  methods   each hot method alone, back to back               -> its RPS and ratio to the floor
+  mix       the device mix (bench/mix.py) back to back        -> the mix's maximum RPS
+  half      the mix paced at half that rate                   -> p50/p99 at a realistic load
+  statpush  ViewStats stat/push paced at the rate BENCH_VIEWSTATS_DEVICES devices send
+  logins    login alone, back to back (its own phase: logins are not in the mix)
+  soak      the mix at half rate for BENCH_SOAK seconds, worker RSS every 10 s (optional)
 
 then count queries per request (bench/queries.py), profile the hottest method, stop the server
-and write bench/results/<date>.json and .md. Every child runs in its own process group and is
+and write bench/results/<date>.json and .md. With two cores or more, wrk runs pinned to core 0
+and the server to the others (taskset). Every child runs in its own process group and is
 stopped on exit, on error and on SIGINT/SIGTERM; every phase is bounded in time.
 
 Configuration comes from the environment (the Makefile passes its variables through); see
@@ -19,9 +25,9 @@ CONFIG below and bench/README.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
@@ -39,29 +45,39 @@ from urllib.parse import unquote, urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import wrk  # noqa: E402 - after the path is set, when run as a script
+from bench.mix import HOT_METHODS, MIX, VIEWSTATS_PUSH_INTERVAL_S  # noqa: E402
+
 HOST = "127.0.0.1"  # load goes to this machine's loopback only
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 # name: (default, help). Read once, recorded in the results.
 CONFIG = {
-    "BENCH_DURATION": ("30", "seconds of the devices phase (the soak: 600 for the memory target)"),
-    "BENCH_SAT_DURATION": ("20", "seconds of each saturation phase (floor, status, mix)"),
-    "BENCH_USERS": ("auto", "simulated devices; auto: enough to offer half the mix's maximum RPS"),
-    "BENCH_SAT_USERS": ("16", "concurrent users of the saturation phases"),
-    "BENCH_PHASES": ("floor,status,mix,devices", "phases to run, in order"),
-    "BENCH_THINK_MIN": ("1", "device think time between requests, seconds (min)"),
-    "BENCH_THINK_MAX": ("5", "device think time between requests, seconds (max)"),
-    "BENCH_OTHER_SHARE": ("0.1", "share of simulated devices of the second operator"),
-    "BENCH_ACCOUNTS": ("5000", "accounts per operator (full scale: 100000)"),
+    "BENCH_PHASES": ("floor,methods,mix,half,statpush,logins", "phases to run, in order (soak: add it or BENCH_SOAK)"),
+    "BENCH_SAT_DURATION": ("20", "seconds of the floor, mix, half-rate, stat/push and logins phases"),
+    "BENCH_METHOD_DURATION": ("10", "seconds of each single-method phase"),
+    "BENCH_SOAK": ("0", "seconds of the soak phase (the mix at half rate, RSS sampled); 0: none"),
+    "BENCH_CONNECTIONS": ("16", "wrk connections of the back-to-back phases"),
+    "BENCH_PACED_CONNECTIONS": ("64", "wrk connections of the paced phases (half, statpush, soak)"),
+    "BENCH_PIN": ("auto", "auto: wrk on core 0, the server on the others when there are >= 2 cores; 0: no pinning"),
+    "BENCH_WRK": ("wrk", "the wrk executable"),
+    "BENCH_VIEWSTATS_DEVICES": ("100000", "devices whose stat/push rate the statpush phase offers"),
+    "BENCH_VIEWSTATS_INTERVAL": (str(VIEWSTATS_PUSH_INTERVAL_S), "seconds between one device's pushes"),
+    "BENCH_ACCOUNTS": ("100000", "accounts (each with a session) per operator"),
     "BENCH_CHANNELS": ("300", "channels per operator"),
     "BENCH_CATEGORIES": ("15", "channel categories per operator"),
+    "BENCH_VIDEOS": ("60", "VOD videos per operator"),
     "BENCH_EPG_DAYS": ("7", "days of EPG"),
     "BENCH_PROGRAMMES_PER_DAY": ("24", "programmes per EPG channel and day"),
     "BENCH_STREAM_SERVICES": ("3", "streaming services per operator"),
     "BENCH_OTHER_SCALE": ("1", "second operator's size relative to the first (0: none)"),
+    "BENCH_OTHER_SHARE": ("0.1", "share of the load's sessions belonging to the second operator"),
     "BENCH_PASSWORD": ("bench-pass", "every bench account's password"),
-    "BENCH_WORKERS": ("4", "gunicorn workers"),
+    "BENCH_WORKERS": ("2", "gunicorn workers"),
     "BENCH_WORKER_CLASS": ("sync", "gunicorn worker class (sync or gthread)"),
     "BENCH_THREADS": ("1", "threads per worker (gthread)"),
     "BENCH_PORT": ("8765", "server port on 127.0.0.1 (another free port is taken if busy)"),
@@ -74,27 +90,16 @@ CONFIG = {
     "BENCH_PROFILE_METHOD": ("account/status", "method profiled in-process"),
     "BENCH_PROFILE_CALLS": ("300", "calls profiled (0: no profile)"),
     "BENCH_RESULTS_DIR": (str(BENCH_DIR / "results"), "where <date>.json and <date>.md go"),
-    "BENCH_LOCUST": (str(BENCH_DIR / ".venv-locust" / "bin" / "locust"), "the locust executable"),
 }
-METHOD_ORDER = [
-    "floor",
-    "account/status",
-    "channel/programs",
-    "channel/url",
-    "program/list",
-    "health/check",
-    "program/url",
-    "channel/list",
-    "portal/settings/list",
-    "login",
-]
+PHASES = ("floor", "methods", "mix", "half", "statpush", "logins", "soak")
 PHASE_TITLES = {
-    "floor": "floor (trivial JSON view, back to back)",
-    "status": "account/status only (back to back)",
-    "mix": "device mix (back to back)",
-    "devices": "simulated devices (think times)",
+    "floor": "floor (trivial JSON view)",
+    "mix": "device mix, back to back",
+    "half": "device mix at half its maximum rate",
+    "statpush": "ViewStats stat/push at the devices' rate",
+    "logins": "login alone",
+    "soak": "soak: the mix at half rate",
 }
-PHASE_CLASSES = {"floor": "FloorUser", "status": "StatusUser", "mix": "MixUser", "devices": "DeviceUser"}
 
 
 def log(message: str) -> None:
@@ -288,8 +293,8 @@ def pids_named(*names: str) -> list[int]:
 class Server:
     """gunicorn serving smarty.wsgi on 127.0.0.1."""
 
-    def __init__(self, cfg: dict[str, str], env: dict[str, str], var_dir: Path) -> None:
-        self.cfg, self.env, self.var_dir = cfg, env, var_dir
+    def __init__(self, cfg: dict[str, str], env: dict[str, str], var_dir: Path, cpus: str | None = None) -> None:
+        self.cfg, self.env, self.var_dir, self.cpus = cfg, env, var_dir, cpus
         self.port = free_port(int(cfg["BENCH_PORT"]))
         self.url = f"http://{HOST}:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -310,6 +315,8 @@ class Server:
             "--error-logfile", str(self.var_dir / "gunicorn.log"),
             "--pid", str(self.var_dir / "gunicorn.pid"),
         ]  # fmt: skip
+        if self.cpus:
+            args = ["taskset", "-c", self.cpus, *args]
         self.proc = CHILDREN.start(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -335,7 +342,10 @@ class Server:
             self.get("/tvmiddleware/api/health/check/?check_db_conn=1")
 
     def workers(self) -> list[int]:
-        return children_of(self.proc.pid) if self.proc else []
+        if not self.proc:
+            return []
+        # Under taskset the master is taskset's exec'd process: the same pid.
+        return children_of(self.proc.pid)
 
     def memory(self) -> dict[str, float]:
         """RSS of each worker in MiB."""
@@ -373,83 +383,98 @@ def cpu_snapshot(server: Server) -> dict[str, float]:
     return snapshot
 
 
-# --- locust phases ------------------------------------------------------------------------------
+# --- wrk phases -----------------------------------------------------------------------------------
 
 
-def _float(value: str) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def pinning(cfg: dict[str, str], cores: int | None = None) -> tuple[int | None, str | None]:
+    """(wrk's core, the server's cores) or (None, None) when not pinning."""
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    if cfg["BENCH_PIN"] == "0" or cores < 2 or not shutil.which("taskset"):
+        return None, None
+    return 0, "1" if cores == 2 else f"1-{cores - 1}"
 
 
-def _error_text(error: str) -> str:
-    """locust wraps failures as CatchResponseError('HTTP 404'); keep the message."""
-    for wrapper in ("CatchResponseError(", "ResponseError("):
-        if error.startswith(wrapper) and error.endswith(")"):
-            return error[len(wrapper) : -1].strip("'\"")
-    return error
+def statpush_rate(cfg: dict[str, str]) -> float:
+    """Pushes per second of BENCH_VIEWSTATS_DEVICES devices each pushing every interval."""
+    return int(cfg["BENCH_VIEWSTATS_DEVICES"]) / float(cfg["BENCH_VIEWSTATS_INTERVAL"])
 
 
-def read_locust_csv(prefix: Path) -> dict:
-    rows = {}
-    stats = Path(f"{prefix}_stats.csv")
-    if stats.exists():
-        with stats.open() as handle:
-            for row in csv.DictReader(handle):
-                name = "(all)" if row["Name"] == "Aggregated" else row["Name"]
-                rows[name] = {
-                    "requests": int(row["Request Count"]),
-                    "failures": int(row["Failure Count"]),
-                    "rps": round(_float(row["Requests/s"]) or 0.0, 2),
-                    "p50": _float(row["50%"]),
-                    "p95": _float(row["95%"]),
-                    "p99": _float(row["99%"]),
-                    "avg": round(_float(row["Average Response Time"]) or 0.0, 2),
-                    "max": _float(row["Max Response Time"]),
-                }
-    failures = []
-    path = Path(f"{prefix}_failures.csv")
-    if path.exists():
-        with path.open() as handle:
-            for row in csv.DictReader(handle):
-                failures.append(
-                    {"name": row["Name"], "error": _error_text(row["Error"]), "count": int(row["Occurrences"])}
-                )
-    failures.sort(key=lambda f: -f["count"])
-    return {"methods": rows, "failures": failures}
+def plan(cfg: dict[str, str]) -> list[dict]:
+    """The phases to run: name, mix, duration, connections; the rate of paced phases is
+    decided when they start (half: from the mix's measured maximum)."""
+    wanted = [p.strip() for p in cfg["BENCH_PHASES"].split(",") if p.strip()]
+    if int(cfg["BENCH_SOAK"]) > 0 and "soak" not in wanted:
+        wanted.append("soak")
+    if "logins" in wanted:
+        # Last: a login replaces an older session of its device, which later phases would use.
+        wanted = [p for p in wanted if p != "logins"] + ["logins"]
+    unknown = [p for p in wanted if p not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase(s) {unknown}; known: {', '.join(PHASES)}")
+    sat, paced = int(cfg["BENCH_CONNECTIONS"]), int(cfg["BENCH_PACED_CONNECTIONS"])
+    duration = int(cfg["BENCH_SAT_DURATION"])
+    steps = []
+    for name in wanted:
+        if name == "methods":
+            steps += [
+                {"name": f"method {m}", "kind": "method", "title": f"{m} alone", "mix": {m: 1},
+                 "duration": int(cfg["BENCH_METHOD_DURATION"]), "connections": sat}
+                for m in HOT_METHODS
+            ]  # fmt: skip
+            continue
+        step = {"name": name, "kind": name, "title": PHASE_TITLES[name], "duration": duration, "connections": sat}
+        if name == "floor":
+            step["mix"] = {"floor": 1}
+        elif name in ("mix", "half", "soak"):
+            step["mix"] = dict(MIX)
+        elif name == "statpush":
+            step["mix"] = {"stat/push": 1}
+        elif name == "logins":
+            step["mix"] = {"login": 1}
+        if name in ("half", "soak", "statpush"):
+            step["connections"] = paced
+        if name == "soak":
+            step["duration"] = int(cfg["BENCH_SOAK"]) or 600
+        steps.append(step)
+    return steps
+
+
+def rate_for(step: dict, cfg: dict[str, str], done: dict) -> float | None:
+    if step["kind"] == "statpush":
+        return statpush_rate(cfg)
+    if step["kind"] in ("half", "soak"):
+        mix = done.get("mix")
+        if not mix or not mix.get("rps"):
+            raise RuntimeError(f"phase {step['name']} needs the mix phase's maximum rate: run mix first")
+        return round(mix["rps"] / 2, 1)
+    return None
+
+
+def paced_connections(rate: float, most: int) -> int:
+    """Connections of a paced phase: enough that requests 40 ms slow still leave room for the
+    rate (rate × 0.04), at least 4 and at most `most`, so a low rate keeps a pause shorter than
+    the phase."""
+    return max(1, min(most, max(4, math.ceil(rate * 0.04))))
 
 
 def run_phase(
-    phase: str, users: int, duration: int, server: Server, cfg: dict, run_dir: Path, dataset_file: Path
+    step: dict, rate: float | None, server: Server, cfg: dict, run_dir: Path, dataset: dict, wrk_cpu: int | None
 ) -> dict:
-    prefix = run_dir / phase
-    spawn_rate = users if phase != "devices" else max(1, users // 10)
-    args = [
-        cfg["BENCH_LOCUST"],
-        "-f", str(BENCH_DIR / "locustfile.py"),
-        "--headless",
-        "--host", server.url,
-        "--users", str(users),
-        "--spawn-rate", str(spawn_rate),
-        "--run-time", f"{duration}s",
-        "--stop-timeout", "5",
-        "--csv", str(prefix),
-        "--only-summary",
-        "--exit-code-on-error", "0",
-        "--loglevel", "WARNING",
-        "--logfile", str(run_dir / f"{phase}.locust.log"),
-        PHASE_CLASSES[phase],
-    ]  # fmt: skip
-    env = dict(os.environ)
-    env.update(
-        {
-            "BENCH_DATASET": str(dataset_file),
-            "BENCH_THINK_MIN": cfg["BENCH_THINK_MIN"],
-            "BENCH_THINK_MAX": cfg["BENCH_THINK_MAX"],
-            "BENCH_OTHER_SHARE": cfg["BENCH_OTHER_SHARE"],
-        }
+    slug = re.sub(r"[^a-z0-9]+", "-", step["name"].lower()).strip("-")
+    script = run_dir / f"{slug}.lua"
+    script.write_text(
+        wrk.lua_script(
+            mix=step["mix"],
+            sessions_file=run_dir.parent.parent / "sessions.csv",
+            operators=dataset["operators"],
+            password=cfg["BENCH_PASSWORD"],
+            device=dataset.get("device", "android"),
+            rate=rate,
+            connections=step["connections"],
+        )
     )
+    args = wrk.wrk_command(url=server.url, script=script, duration=step["duration"], connections=step["connections"],
+                           cpu=wrk_cpu, wrk=cfg["BENCH_WRK"])  # fmt: skip
     memory_series: list[dict] = []
     stop_sampling = threading.Event()
 
@@ -462,40 +487,37 @@ def run_phase(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.monotonic()
-    with open(run_dir / f"{phase}.out", "w") as out:
-        proc = CHILDREN.start(args, cwd=BENCH_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            proc.wait(timeout=duration + 90)
-        except subprocess.TimeoutExpired:
-            log(f"{phase}: locust did not stop in time; stopping it")
-        CHILDREN.stop(proc)
+    result: dict = {}
+    try:
+        result, output = wrk.run(args, timeout=step["duration"] + 60)
+    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+        output = str(exc)
+        result = {"problem": f"wrk: {exc}"[:400]}
+    (run_dir / f"{slug}.out").write_text(output)
     elapsed = time.monotonic() - started
     stop_sampling.set()
     sampler.join(timeout=5)
     cpu_after, children_after = cpu_snapshot(server), resource.getrusage(resource.RUSAGE_CHILDREN)
     load_cpu = sum(getattr(children_after, f) - getattr(children_before, f) for f in ("ru_utime", "ru_stime"))
     cpu = {name: round((cpu_after[name] - cpu_before[name]) / elapsed, 2) for name in cpu_before}
-    cpu["load tool"] = round(load_cpu / elapsed, 2)
-    # Whatever else ran on the machine meanwhile (other jobs compete for the same cores).
+    cpu["wrk"] = round(load_cpu / elapsed, 2)
     machine = cpu.pop("machine")
     cpu["other processes"] = round(max(0.0, machine - sum(cpu.values())), 2)
-    result = read_locust_csv(prefix)
     result.update(
         {
-            "phase": phase,
-            "title": PHASE_TITLES[phase],
-            "users": users,
-            "duration_s": duration,
-            "elapsed_s": round(elapsed, 1),
-            "locust_exit_code": proc.returncode,
+            "phase": step["name"],
+            "kind": step["kind"],
+            "title": step["title"],
+            "mix": step["mix"],
+            "connections": step["connections"],
+            "target_rps": rate,
+            "duration_s": step["duration"],
             "load_average_after": load_average(),
             "cpu_cores": cpu,
             "memory_after_mib": server.memory(),
             "memory_series": memory_series,
         }
     )
-    if not result["methods"]:
-        result["problem"] = f"locust wrote no statistics; see {run_dir / (phase + '.out')}"
     return result
 
 
@@ -510,196 +532,147 @@ def _ratio(value: float | None, floor: float | None) -> str:
     return f"{value / floor:.2f}×" if value is not None and floor else "–"
 
 
-def phase_rps(result: dict, method: str = "(all)") -> float | None:
-    row = result.get("methods", {}).get(method)
-    return row["rps"] if row else None
+def floor_rps(results: dict) -> float | None:
+    return results["phases"].get("floor", {}).get("rps")
 
 
 def evaluate(results: dict) -> list[dict]:
     """The issue's targets against what was measured (goals, not assertions)."""
     phases = results["phases"]
-    floor = phase_rps(phases["floor"]) if "floor" in phases else None
+    floor = floor_rps(results)
     targets = []
-
-    def errors(phase: str) -> int:
-        return phases[phase]["methods"].get("(all)", {}).get("failures", 0) if phase in phases else 0
-
-    if "mix" in phases and floor:
-        rps = phase_rps(phases["mix"])
-        targets.append(
-            {
-                "target": "mixed workload ≥ 0.6× the floor's RPS, 0 errors",
-                "measured": f"{_ratio(rps, floor)} ({rps} / {floor} RPS), {errors('mix')} errors",
-                "met": bool(rps and rps >= 0.6 * floor and errors("mix") == 0),
-            }
-        )
-    if "status" in phases and floor:
-        rps = phase_rps(phases["status"], "account/status")
-        targets.append(
-            {
-                "target": "account/status alone ≥ 0.8× the floor",
-                "measured": f"{_ratio(rps, floor)} ({rps} / {floor} RPS), {errors('status')} errors",
-                "met": bool(rps and rps >= 0.8 * floor and errors("status") == 0),
-            }
-        )
-    if "devices" in phases:
-        row = phases["devices"]["methods"].get("(all)", {})
-        max_rps = phase_rps(phases["mix"]) if "mix" in phases else None
-        share = f", {row.get('rps', 0) / max_rps:.0%} of the mix's max RPS" if max_rps and row else ""
-        targets.append(
-            {
-                "target": "p99 ≤ 50 ms at half the maximum RPS",
-                "measured": f"p99 {_ms(row.get('p99'))} ms at {row.get('rps')} RPS{share}",
-                "met": bool(row and row.get("p99") is not None and row["p99"] <= 50 and errors("devices") == 0),
-            }
-        )
-        series = phases["devices"].get("memory_series") or []
-        if len(series) >= 2:
-            first, last = series[0]["rss_mib"], series[-1]["rss_mib"]
-            common = [pid for pid in first if pid in last]
-            growth = max((last[p] - first[p] for p in common), default=0.0)
-            base = max((first[p] for p in common), default=1.0)
+    for method, goal in (("account/status", 0.7), ("channel/url", 0.4)):
+        row = phases.get(f"method {method}")
+        if row and floor and row.get("rps") is not None:
             targets.append(
                 {
-                    "target": "worker memory flat over a 10-minute run",
-                    "measured": f"largest worker growth {growth:+.1f} MiB over {series[-1]['t'] - series[0]['t']} s"
-                    + (f" ({len(first) - len(common)} worker(s) replaced)" if len(common) < len(first) else ""),
-                    "met": bool(common)
-                    and growth <= max(5.0, 0.05 * base)
-                    and results["config"]["BENCH_DURATION"]
-                    and int(results["config"]["BENCH_DURATION"]) >= 600,
+                    "target": f"{method} alone ≥ {goal}× the floor",
+                    "measured": f"{_ratio(row['rps'], floor)} ({row['rps']} / {floor} RPS), {row['errors']} errors",
+                    "met": row["rps"] >= goal * floor and row["errors"] == 0,
                 }
             )
+    mix = phases.get("mix")
+    if mix and floor and mix.get("rps") is not None:
+        targets.append(
+            {
+                "target": "device mix ≥ 0.5× the floor, 0 errors",
+                "measured": f"{_ratio(mix['rps'], floor)} ({mix['rps']} / {floor} RPS), {mix['errors']} errors",
+                "met": mix["rps"] >= 0.5 * floor and mix["errors"] == 0,
+            }
+        )
+    half = phases.get("half")
+    if half and half.get("p99") is not None:
+        targets.append(
+            {
+                "target": "p99 ≤ 50 ms at half the mix's maximum rate",
+                "measured": f"p99 {_ms(half['p99'])} ms at {half['rps']} RPS (target {half['target_rps']})",
+                "met": half["p99"] <= 50 and half["errors"] == 0,
+            }
+        )
+    push = phases.get("statpush")
+    if push and push.get("rps") is not None:
+        targets.append(
+            {
+                "target": f"stat/push at the devices' rate ({push['target_rps']:g}/s)",
+                "measured": f"{push['rps']} pushes/s, p99 {_ms(push['p99'])} ms, {push['errors']} errors",
+                "met": push["rps"] >= 0.95 * push["target_rps"] and push["errors"] == 0,
+            }
+        )
+    soak = phases.get("soak")
+    if soak and len(soak.get("memory_series") or []) >= 2:
+        series = soak["memory_series"]
+        first, last = series[0]["rss_mib"], series[-1]["rss_mib"]
+        common = [pid for pid in first if pid in last]
+        growth = max((last[p] - first[p] for p in common), default=0.0)
+        peak = max((max(s["rss_mib"].values(), default=0) for s in series), default=0)
+        targets.append(
+            {
+                "target": "worker memory flat over the soak, ≤ 150 MB RSS per worker",
+                "measured": f"largest growth {growth:+.1f} MiB over {series[-1]['t'] - series[0]['t']} s, "
+                f"peak {peak} MiB",
+                "met": bool(common) and growth <= max(5.0, 0.05 * peak) and peak <= 150,
+            }
+        )
     return targets
 
 
 def markdown(results: dict) -> str:
     cfg = results["config"]
     phases = results["phases"]
-    floor = phase_rps(phases["floor"]) if "floor" in phases else None
+    floor = floor_rps(results)
     queries = results.get("queries", {}).get("queries", {})
     threads = f" ({cfg['BENCH_THREADS']} threads)" if cfg["BENCH_WORKER_CLASS"] == "gthread" else ""
     server = f"gunicorn {cfg['BENCH_WORKERS']} × {cfg['BENCH_WORKER_CLASS']}{threads}"
     data = results["dataset"]
     operators = "; ".join(
-        f"operator {o['index']}: {o['accounts']} accounts, {o['channels']} channels in {o['categories']} "
-        f"categories, {o['stream_services']} streaming services"
+        f"operator {o['index']}: {o['accounts']} accounts ({o.get('sessions', '?')} sessions), {o['channels']} "
+        f"channels, {o.get('videos', '?')} videos"
         for o in data["operators"]
     )
     lines = [
         f"# Benchmark {results['started_at']}",
         "",
-        f"Commit `{results['commit']}` · {results['machine']} · {server}, DEBUG off, {results['database']}, "
-        f"Redis, log level {cfg['BENCH_LOG_LEVEL']} · locust {results['locust']}.",
-        "",
-        f"Dataset: {operators}; {data['programmes']} programmes on {data['epg_channels']} EPG channels "
-        f"({results['dataset_action']}).",
-        "",
-        f"Load average before the run: {results.get('load_average_before')} on {os.cpu_count()} cores"
-        + (
-            " — **other processes were competing for the CPU: the figures below are lower bounds** "
-            "(see the 'other' CPU column)."
-            if (results.get("load_average_before") or 0) > 0.5
-            else "."
-        ),
-        "",
-        "× floor compares a saturation phase's RPS with the floor's (account/status's own row for the "
-        "status phase); the devices phase offers a fixed rate, so its RPS is not a maximum.",
+        f"- commit {results['commit']}; {results['machine']}; database {results['database']}, Redis",
+        f"- server: {server}, DEBUG off, log level {cfg['BENCH_LOG_LEVEL']}; load: {results.get('wrk', 'wrk')}, "
+        f"{results.get('pinning', 'not pinned')}",
+        f"- dataset ({results['dataset_action']}): {operators}; {data.get('programmes', 0)} programmes; "
+        f"sessions file {results.get('sessions_lines', '?')} lines",
+        f"- load average before the run: {results['load_average_before']}",
         "",
         "## Phases",
         "",
-        "| phase | users | s | requests | RPS | × floor | p50 ms | p95 ms | p99 ms | errors "
-        "| CPU cores: app / db / redis / locust / other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| phase | conns | target RPS | requests | RPS | × floor | p50 ms | p90 ms | p99 ms | max ms | errors "
+        "| CPU cores app / db / redis / wrk / other |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, result in phases.items():
-        row = result.get("methods", {}).get("(all)")
+    for result in phases.values():
         cpu = result.get("cpu_cores", {})
-        keys = ("app workers", "database", "redis", "load tool", "other processes")
-        cpu_text = " / ".join(f"{cpu.get(k, 0):.2f}" for k in keys)
-        if not row:
-            lines.append(
-                f"| {result['title']} | {result['users']} | {result['duration_s']} | – | – | – | – | – | – | "
-                f"{result.get('problem', 'no data')} | {cpu_text} |"
-            )
+        cpu_text = " / ".join(f"{cpu.get(k, 0):.2f}" for k in ("app workers", "database", "redis", "wrk",
+                                                                 "other processes"))  # fmt: skip
+        target = f"{result['target_rps']:g}" if result.get("target_rps") else "max"
+        if result.get("rps") is None:
+            lines.append(f"| {result['title']} | {result['connections']} | {target} | – | – | – | – | – | – | – | "
+                         f"{result.get('problem', 'no data')} | {cpu_text} |")  # fmt: skip
             continue
-        if name == "floor":
-            ratio = "1.00×"
-        elif name == "devices":
-            # Not a saturation phase: its rate is what the devices offered, not a maximum.
-            ratio = "–"
-        else:
-            ratio = _ratio(phase_rps(result, "account/status") if name == "status" else row["rps"], floor)
+        ratio = _ratio(result["rps"], floor) if result["kind"] in ("floor", "method", "mix", "logins") else "–"
         lines.append(
-            f"| {result['title']} | {result['users']} | {result['duration_s']} | {row['requests']} | {row['rps']} | "
-            f"{ratio} | {_ms(row['p50'])} | {_ms(row['p95'])} | {_ms(row['p99'])} | {row['failures']} | {cpu_text} |"
+            f"| {result['title']} | {result['connections']} | {target} | {result['requests']} | {result['rps']} | "
+            f"{ratio} | {_ms(result['p50'])} | {_ms(result['p90'])} | {_ms(result['p99'])} | {_ms(result['max'])} | "
+            f"{result['errors']} | {cpu_text} |"
         )
-    for name in ("devices", "mix"):
-        if name not in phases or not phases[name].get("methods"):
-            continue
-        result = phases[name]
+    mix = phases.get("mix")
+    if mix and mix.get("sent"):
+        total = sum(mix["sent"].values()) or 1
         lines += [
             "",
-            f"## Per method — {result['title']}",
+            "## The mix, method by method",
             "",
-            "| method | requests | RPS | p50 ms | p95 ms | p99 ms | errors | queries/request (warm) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| method | weight ‰ | share sent | RPS in the mix | alone RPS | alone × floor | queries/request (warm) |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
-        methods = result["methods"]
-        ordered = [m for m in METHOD_ORDER if m in methods] + sorted(
-            m for m in methods if m not in METHOD_ORDER and m != "(all)"
-        )
-        for method in ordered + ["(all)"]:
-            row = methods[method]
+        for method, weight in MIX.items():
+            share = mix["sent"].get(method, 0) / total
+            alone = phases.get(f"method {method}", {}).get("rps")
             q = queries.get(method)
-            q_text = "–"
-            if q:
-                q_text = f"{q['queries_median']:g}"
-                if q["http_status"] != 200 or q.get("error") not in (0, "0", None):
-                    q_text += f" (HTTP {q['http_status']}, error {q.get('error')})"
-            label = "**all**" if method == "(all)" else method
+            q_text = f"{q['queries_median']:g}" if q else "–"
+            if q and (q["http_status"] != 200 or q.get("error") not in (0, "0", None)):
+                q_text += f" (HTTP {q['http_status']}, error {q.get('error')})"
             lines.append(
-                f"| {label} | {row['requests']} | {row['rps']} | {_ms(row['p50'])} | {_ms(row['p95'])} | "
-                f"{_ms(row['p99'])} | {row['failures']} | {q_text if method != '(all)' else ''} |"
+                f"| {method} | {weight} | {share:.1%} | {mix['rps'] * share:.1f} | {alone if alone else '–'} | "
+                f"{_ratio(alone, floor)} | {q_text} |"
             )
-    if queries:
-        lines += [
-            "",
-            f"## Queries per request (in-process, warm cache, median of {cfg['BENCH_QUERY_CALLS']} calls)",
-            "",
-            "| method | HTTP | error | queries (min–max) | in-process ms |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for method in [m for m in METHOD_ORDER if m in queries]:
-            q = queries[method]
-            lines.append(
-                f"| {method} | {q['http_status']} | {q.get('error')} | {q['queries_median']:g} "
-                f"({q['queries_min']}–{q['queries_max']}) | {q['in_process_ms_median']} |"
-            )
+    bad = [(r["title"], r) for r in phases.values() if r.get("bad_samples")]
+    if bad:
+        lines += ["", "## Error answers (first few per phase)", ""]
+        for title, result in bad:
+            lines.append(f"- {title}: by status {result.get('bad_status')}; e.g. `{result['bad_samples'][0][:160]}`")
     memory = results["memory"]
-    lines += ["", "## Worker memory (RSS, MiB)", ""]
-    columns = ["before"] + [f"after {p}" for p in phases]
-    lines.append("| worker | " + " | ".join(columns) + " | change |")
-    lines.append("|---|" + "---:|" * (len(columns) + 1))
-    for pid in sorted(set(memory["before"]) | {p for r in phases.values() for p in r.get("memory_after_mib", {})}):
-        values = [memory["before"].get(pid)] + [r.get("memory_after_mib", {}).get(pid) for r in phases.values()]
-        known = [v for v in values if v is not None]
-        change = f"{known[-1] - known[0]:+.1f}" if len(known) >= 2 else "–"
-        lines.append(f"| {pid} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in values) + f" | {change} |")
-    errors = {}
-    for name, result in phases.items():
-        for failure in result.get("failures", []):
-            errors.setdefault((failure["name"], failure["error"]), {})[name] = failure["count"]
-    if errors:
-        lines += [
-            "",
-            "## Errors",
-            "",
-            "| method | error | " + " | ".join(phases) + " |",
-            "|---|---|" + "---:|" * len(phases),
-        ]
-        for (method, error), counts in sorted(errors.items(), key=lambda item: -sum(item[1].values()))[:25]:
-            lines.append(f"| {method} | {error} | " + " | ".join(str(counts.get(p, 0)) for p in phases) + " |")
+    lines += ["", "## Worker memory (RSS, MiB)", "", "| worker | before | after the run | change |"]
+    lines.append("|---|---:|---:|---:|")
+    for pid, before in sorted(memory.get("before", {}).items()):
+        after = memory.get("after", {}).get(pid)
+        change = f"{after - before:+.1f}" if after is not None else "–"
+        lines.append(f"| {pid} | {before:.1f} | {'–' if after is None else f'{after:.1f}'} | {change} |")
     if results.get("targets"):
         lines += ["", "## Targets (goals, not assertions)", "", "| target | measured | met |", "|---|---|---|"]
         for target in results["targets"]:
@@ -709,27 +682,16 @@ def markdown(results: dict) -> str:
         lines += [
             "",
             f"## Where the time goes: {profile['method']} in-process ({profile['calls']} calls, "
-            f"{profile['per_call_ms']} ms per call under the profiler, HTTP {profile['http_status']}, "
-            f"error {profile['error']})",
+            f"{profile['per_call_ms']} ms per call under the profiler)",
             "",
             "| area | own time s | share |",
             "|---|---:|---:|",
         ]
         for area in profile["areas"]:
             lines.append(f"| {area['area']} | {area['seconds']} | {area['share']:.0%} |")
-        lines += [
-            "",
-            "<details><summary>top functions by own time</summary>",
-            "",
-            "```",
-            profile["top_tottime"],
-            "```",
-            "",
-            "</details>",
-        ]
     if results.get("problems"):
         lines += ["", "## Problems", ""] + [f"- {p}" for p in results["problems"]]
-    lines += ["", f"Raw numbers: `{results['json_name']}`; locust CSVs and logs: `{results['run_dir']}`.", ""]
+    lines += ["", f"Raw numbers: `{results['json_name']}`; wrk scripts and output: `{results['run_dir']}`.", ""]
     return "\n".join(lines)
 
 
@@ -743,24 +705,13 @@ def git_commit() -> str:
         return "unknown"
 
 
-def locust_version(cfg: dict) -> str:
+def wrk_version(cfg: dict) -> str:
     try:
-        out = subprocess.run([cfg["BENCH_LOCUST"], "--version"], capture_output=True, text=True, timeout=60)
-        return out.stdout.split()[1] if out.stdout else "?"
-    except (OSError, subprocess.SubprocessError, IndexError):
-        return "?"
-
-
-def users_for(phase: str, cfg: dict, phases: dict) -> int:
-    if phase != "devices":
-        return max(1, int(cfg["BENCH_SAT_USERS"]))
-    if cfg["BENCH_USERS"] != "auto":
-        return max(1, int(cfg["BENCH_USERS"]))
-    # Little's law: a device makes one request per think time (plus latency, small here), so
-    # this many devices offer about half of the mix's maximum rate.
-    mix = phase_rps(phases["mix"]) if "mix" in phases else None
-    think = (float(cfg["BENCH_THINK_MIN"]) + float(cfg["BENCH_THINK_MAX"])) / 2
-    return min(5000, max(10, round(0.5 * mix * think))) if mix else 100
+        out = subprocess.run([cfg["BENCH_WRK"], "--version"], capture_output=True, text=True, timeout=10)
+        text = (out.stdout + out.stderr).split()
+        return f"wrk {text[1]}" if len(text) > 1 else "wrk"
+    except (OSError, subprocess.SubprocessError):
+        return "wrk ?"
 
 
 def _portable(cfg: dict) -> dict:
@@ -770,17 +721,29 @@ def _portable(cfg: dict) -> dict:
     return {key: value.replace(root, "") if isinstance(value, str) else value for key, value in cfg.items()}
 
 
+def dataset_args(cfg: dict, dataset_file: Path, sessions_file: Path) -> list[str]:
+    return [
+        "bench_dataset", "--reuse",
+        "--accounts", cfg["BENCH_ACCOUNTS"], "--channels", cfg["BENCH_CHANNELS"],
+        "--categories", cfg["BENCH_CATEGORIES"], "--videos", cfg["BENCH_VIDEOS"],
+        "--epg-days", cfg["BENCH_EPG_DAYS"], "--programmes-per-day", cfg["BENCH_PROGRAMMES_PER_DAY"],
+        "--stream-services", cfg["BENCH_STREAM_SERVICES"], "--other-scale", cfg["BENCH_OTHER_SCALE"],
+        "--password", cfg["BENCH_PASSWORD"], "--output", str(dataset_file),
+        "--sessions-file", str(sessions_file), "--other-share", cfg["BENCH_OTHER_SHARE"],
+    ]  # fmt: skip
+
+
 def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     cfg = read_config()
-    phases_wanted = [p.strip() for p in cfg["BENCH_PHASES"].split(",") if p.strip()]
-    unknown = [p for p in phases_wanted if p not in PHASE_CLASSES]
-    if unknown:
-        log(f"unknown phase(s) {unknown}; known: {', '.join(PHASE_CLASSES)}")
+    try:
+        steps = plan(cfg)
+    except ValueError as exc:
+        log(str(exc))
         return 2
-    if not Path(cfg["BENCH_LOCUST"]).exists():
-        log(f"locust not found at {cfg['BENCH_LOCUST']}: run `make -C bench deps` (or `make bench`)")
+    if not shutil.which(cfg["BENCH_WRK"]):
+        log(f"wrk not found ({cfg['BENCH_WRK']}): install it (Debian: apt-get install wrk) or set BENCH_WRK")
         return 2
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     var_dir = BENCH_DIR / ".var"
@@ -791,13 +754,16 @@ def main() -> int:
     results_dir = Path(cfg["BENCH_RESULTS_DIR"])
     results_dir.mkdir(parents=True, exist_ok=True)
     env = server_env(cfg, var_dir)
-    dataset_file = var_dir / "dataset.json"
+    dataset_file, sessions_file = var_dir / "dataset.json", var_dir / "sessions.csv"
+    wrk_cpu, server_cpus = pinning(cfg)
     results: dict = {
         "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "database": urlsplit(cfg["BENCH_DATABASE_URL"]).scheme,
         "config": _portable(cfg),
+        "wrk": wrk_version(cfg),
+        "pinning": f"wrk on core {wrk_cpu}, server on core(s) {server_cpus}" if server_cpus else "not pinned",
         "phases": {},
         "problems": [],
         "json_name": f"{stamp}.json",
@@ -807,7 +773,6 @@ def main() -> int:
     server: Server | None = None
     interrupted = 0
     try:
-        results["locust"] = locust_version(cfg)
         log(f"database {cfg['BENCH_DATABASE_URL']}: create if missing, migrate")
         ensure_database(cfg["BENCH_DATABASE_URL"], recreate=cfg["BENCH_RECREATE_DB"] == "1")
         try:
@@ -817,61 +782,45 @@ def main() -> int:
                 f"{exc}\nThe bench database is disposable: BENCH_RECREATE_DB=1 drops and recreates it "
                 "(for example after migrations were regenerated)."
             ) from None
-        log(f"dataset: {cfg['BENCH_ACCOUNTS']} accounts, {cfg['BENCH_CHANNELS']} channels per operator")
-        out = manage(
-            [
-                "bench_dataset",
-                "--reuse",
-                "--accounts",
-                cfg["BENCH_ACCOUNTS"],
-                "--channels",
-                cfg["BENCH_CHANNELS"],
-                "--categories",
-                cfg["BENCH_CATEGORIES"],
-                "--epg-days",
-                cfg["BENCH_EPG_DAYS"],
-                "--programmes-per-day",
-                cfg["BENCH_PROGRAMMES_PER_DAY"],
-                "--stream-services",
-                cfg["BENCH_STREAM_SERVICES"],
-                "--other-scale",
-                cfg["BENCH_OTHER_SCALE"],
-                "--password",
-                cfg["BENCH_PASSWORD"],
-                "--output",
-                str(dataset_file),
-            ],  # fmt: skip
-            env,
-            timeout=3600,
-        )
+        log(f"dataset: {cfg['BENCH_ACCOUNTS']} accounts with sessions, {cfg['BENCH_CHANNELS']} channels per operator")
+        started = time.monotonic()
+        out = manage(dataset_args(cfg, dataset_file, sessions_file), env, timeout=3600)
+        results["dataset_seconds"] = round(time.monotonic() - started, 1)
         log(out.stdout.strip().splitlines()[-1])
         dataset = json.loads(dataset_file.read_text())
         results["dataset_action"] = dataset.pop("action", "?")
+        results["sessions_lines"] = sum(1 for _ in sessions_file.open())
         results["dataset"] = {**dataset, "operators": [
-            {k: v for k, v in o.items() if k != "channel_ids"} for o in dataset["operators"]
+            {k: v for k, v in o.items() if not k.endswith("_ids")} for o in dataset["operators"]
         ]}  # fmt: skip
         if cfg["BENCH_FLUSH_REDIS"] == "1":
             flush_redis(cfg["BENCH_REDIS_URL"])
-        server = Server(cfg, env, var_dir)
-        log(f"gunicorn on {server.url}: {cfg['BENCH_WORKERS']} {cfg['BENCH_WORKER_CLASS']} worker(s)")
+        server = Server(cfg, env, var_dir, cpus=server_cpus)
+        log(f"gunicorn on {server.url}: {cfg['BENCH_WORKERS']} {cfg['BENCH_WORKER_CLASS']} worker(s); "
+            f"{results['pinning']}")  # fmt: skip
         server.start()
         server.warm_up()
         results["memory"] = {"before": server.memory()}
-        for phase in phases_wanted:
+        for step in steps:
             if not server.alive():
-                results["problems"].append(f"the server died before phase {phase}")
+                results["problems"].append(f"the server died before phase {step['name']}")
                 break
-            users = users_for(phase, cfg, results["phases"])
-            duration = int(cfg["BENCH_DURATION"] if phase == "devices" else cfg["BENCH_SAT_DURATION"])
-            log(f"phase {phase}: {users} users for {duration} s")
-            result = run_phase(phase, users, duration, server, cfg, run_dir, dataset_file)
-            results["phases"][phase] = result
-            row = result["methods"].get("(all)")
+            try:
+                rate = rate_for(step, cfg, results["phases"])
+            except RuntimeError as exc:
+                results["problems"].append(str(exc))
+                continue
+            if rate:
+                step = {**step, "connections": paced_connections(rate, step["connections"])}
+            log(f"phase {step['name']}: {step['connections']} connections, {step['duration']} s"
+                + (f", paced at {rate:g} RPS" if rate else ""))  # fmt: skip
+            result = run_phase(step, rate, server, cfg, run_dir, dataset, wrk_cpu)
+            results["phases"][step["name"]] = result
             log(
-                f"phase {phase}: "
+                f"phase {step['name']}: "
                 + (
-                    f"{row['rps']} RPS, p99 {row['p99']} ms, {row['failures']} errors"
-                    if row
+                    f"{result['rps']} RPS, p50 {result['p50']} ms, p99 {result['p99']} ms, {result['errors']} errors"
+                    if result.get("rps") is not None
                     else result.get("problem", "no data")
                 )
             )
@@ -880,25 +829,11 @@ def main() -> int:
         queries_file = run_dir / "queries.json"
         with open(run_dir / "queries.out", "w") as out:
             proc = CHILDREN.start(
-                [
-                    sys.executable,
-                    str(BENCH_DIR / "queries.py"),
-                    "--dataset",
-                    str(dataset_file),
-                    "--output",
-                    str(queries_file),
-                    "--calls",
-                    cfg["BENCH_QUERY_CALLS"],
-                    "--profile-method",
-                    cfg["BENCH_PROFILE_METHOD"],
-                    "--profile-calls",
-                    cfg["BENCH_PROFILE_CALLS"],
-                ],  # fmt: skip
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+                [sys.executable, str(BENCH_DIR / "queries.py"), "--dataset", str(dataset_file),
+                 "--output", str(queries_file), "--calls", cfg["BENCH_QUERY_CALLS"],
+                 "--profile-method", cfg["BENCH_PROFILE_METHOD"], "--profile-calls", cfg["BENCH_PROFILE_CALLS"]],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
             try:
                 proc.wait(timeout=900)
             except subprocess.TimeoutExpired:
@@ -912,7 +847,6 @@ def main() -> int:
         results["problems"].append(f"{type(exc).__name__}: {exc}")
         log(f"error: {exc}")
     except (KeyboardInterrupt, SystemExit) as exc:
-        # Ctrl-C or SIGTERM: stop everything, still write what was measured.
         interrupted = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 130
         results["problems"].append("interrupted")
         log("interrupted: stopping the server and the load tool")
@@ -923,7 +857,6 @@ def main() -> int:
     results.setdefault("memory", {"before": {}})
     results.setdefault("dataset", {"operators": [], "programmes": 0, "epg_channels": 0})
     results.setdefault("dataset_action", "?")
-    results.setdefault("locust", "?")
     results["targets"] = evaluate(results) if results["phases"] else []
     results["finished_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     json_path = results_dir / f"{stamp}.json"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import Account, Customer, check_password
+from accounts.models import Account, AccountDevice, Customer, Session, check_password
 from bench.dataset import (
     ABONEMENT_BASE,
     EPG_SOURCE_NAME,
@@ -21,6 +21,7 @@ from bench.dataset import (
     dataset_describe,
     dataset_ensure,
     epg_window,
+    sessions_write,
 )
 from channels.models import Channel, ChannelCategory
 from clients.models import Client, ClientPlayDevice
@@ -29,8 +30,8 @@ from streaming.models import StreamService
 from tariffs.models import Tariff, TariffSubscription
 from tariffs.selectors import account_tariff_ids
 
-SMALL = Scale(accounts=30, channels=12, categories=3, epg_days=2, programmes_per_day=6, batch_size=7)
-SMALL_ARGS = "--accounts 30 --channels 12 --categories 3 --epg-days 2 --programmes-per-day 6".split()
+SMALL = Scale(accounts=30, channels=12, categories=3, epg_days=2, programmes_per_day=6, videos=11, batch_size=7)
+SMALL_ARGS = "--accounts 30 --channels 12 --categories 3 --epg-days 2 --programmes-per-day 6 --videos 11".split()
 
 
 def run_command(*args: str) -> str:
@@ -195,3 +196,49 @@ def test_an_invalid_scale_is_refused_with_a_message(db):
     with pytest.raises(CommandError, match="categories between 1 and channels"):
         run_command("--channels", "3", "--categories", "5")
     assert not bench_clients().exists()
+
+
+def test_every_account_has_a_device_and_a_live_session_made_before_the_load(small):
+    for operator in small["operators"]:
+        sessions = Session.objects.filter(client_id=operator["client_id"])
+        assert sessions.count() == operator["sessions"] == 30
+        assert sessions.filter(expires_at__gt=timezone.now()).count() == 30
+        assert sessions.values("account").distinct().count() == 30
+        assert AccountDevice.objects.filter(client_id=operator["client_id"]).count() == 30
+        assert not sessions.filter(device__isnull=True).exists()
+    assert Session.objects.values("authkey").distinct().count() == Session.objects.count()
+
+
+def test_a_bench_authkey_is_a_working_device_session_that_sees_the_vod_library(small, client):
+    operator = small["operators"][0]
+    assert operator["videos"] == 11
+    authkey = Session.objects.filter(client_id=operator["client_id"]).values_list("authkey", flat=True).first()
+    params = {"client_id": operator["client_id"], "authkey": authkey, "device": "android"}
+    status = client.get("/tvmiddleware/api/account/status/", params).json()
+    assert status["error"] == 0
+    videos = client.get("/tvmiddleware/api/video/list/", {**params, "limit": 100}).json()
+    assert videos["error"] == 0
+    assert {v["id"] for v in videos["videos"]} == set(operator["video_ids"])
+
+
+def test_the_sessions_file_lists_live_authkeys_with_the_asked_share_of_the_second_operator(small, tmp_path):
+    path = tmp_path / "sessions.csv"
+    written = sessions_write(path, other_share=0.25)
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    assert written == len(rows) == 30 + 10
+    first, second = small["operators"]
+    by_key = dict(Session.objects.values_list("authkey", "client_id"))
+    for client_id, authkey, index in rows:
+        assert by_key[authkey] == int(client_id)
+        assert int(client_id) == (first if index == "1" else second)["client_id"]
+    assert sum(1 for row in rows if row[2] == "2") == 10
+    # The second operator's lines are spread through the file, not bunched at one end.
+    positions = [n for n, row in enumerate(rows) if row[2] == "2"]
+    assert positions[0] < 5 and positions[-1] > 30
+
+
+def test_the_command_writes_the_sessions_file(db, tmp_path):
+    path = tmp_path / "sessions.csv"
+    printed = run_command(*SMALL_ARGS, "--sessions-file", str(path), "--other-share", "0")
+    assert "sessions_file_lines=30" in printed
+    assert len(path.read_text().splitlines()) == 30

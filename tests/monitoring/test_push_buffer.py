@@ -4,6 +4,7 @@ run; a flush never stores it twice. Both operators push look-alike sessions."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -68,6 +69,32 @@ def test_pushes_of_one_session_in_successive_minutes_extend_one_row(operator):
         recording.buffer_flush(now=start + dt.timedelta(minutes=minute + 2))
     row = ViewEvent.objects.get()
     assert (row.started_at, row.ended_at, row.duration) == (start, start + dt.timedelta(minutes=3), 180)
+
+
+def test_a_flush_extending_more_rows_than_one_statement_holds_gives_each_its_own_end(operator, settings):
+    """More sessions than one UPDATE chunk: every row gets its own ended_at, programme and
+    duration, and the rows of sessions that did not push again stay as they were."""
+    settings.SMARTY_VIEWSTATS_PUSH_LIMIT = 0  # one account plays every session here
+    start = minute_ago()
+    count = recording.CHUNK * 2 + 7
+    for session in range(count + 3):
+        services.view_push(viewing=viewing(operator, session=session), now=start)
+    recording.buffer_flush(now=start + dt.timedelta(minutes=2))
+    for session in range(count):
+        at = start + dt.timedelta(minutes=1, seconds=session % 50)
+        services.view_push(
+            viewing=dataclasses.replace(viewing(operator, session=session), program_id=1000 + session),
+            now=at,
+        )
+    assert recording.buffer_flush(now=start + dt.timedelta(minutes=3)) == count
+    rows = {r.channel_session: r for r in ViewEvent.objects.all()}
+    assert len(rows) == count + 3
+    for session in range(count):
+        row = rows[session]
+        assert row.ended_at == start + dt.timedelta(minutes=1, seconds=session % 50)
+        assert (row.program_id, row.duration) == (1000 + session, 60 + session % 50)
+    for session in range(count, count + 3):
+        assert (rows[session].ended_at, rows[session].duration, rows[session].program_id) == (start, 0, None)
 
 
 def test_one_flush_of_many_minutes_gives_the_same_rows(operator):

@@ -23,6 +23,7 @@ from bench.dataset import (
     dataset_delete,
     dataset_ensure,
     key_values,
+    sessions_write,
 )
 from smarty.commands import SmartyCommand
 
@@ -38,6 +39,7 @@ class Command(SmartyCommand):
         parser.add_argument("--epg-days", type=int, default=defaults.epg_days)
         parser.add_argument("--programmes-per-day", type=int, default=defaults.programmes_per_day)
         parser.add_argument("--stream-services", type=int, default=defaults.stream_services)
+        parser.add_argument("--videos", type=int, default=defaults.videos, help="VOD videos per operator")
         parser.add_argument(
             "--other-scale",
             type=float,
@@ -52,6 +54,12 @@ class Command(SmartyCommand):
         mode.add_argument("--reuse", action="store_true", help="keep bench data of the same size, else rebuild")
         mode.add_argument("--delete", action="store_true", help="only wipe the bench data")
         parser.add_argument("--output", help="also write the description as JSON to this file")
+        parser.add_argument(
+            "--sessions-file", help="also write the sessions (client_id,authkey,operator) for the load generator"
+        )
+        parser.add_argument(
+            "--other-share", type=float, default=0.1, help="share of the sessions file's lines of the second operator"
+        )
 
     def _progress(self, label: str, done: int, total: int) -> None:
         if self.verbosity > 1:
@@ -68,6 +76,7 @@ class Command(SmartyCommand):
             epg_days=options["epg_days"],
             programmes_per_day=options["programmes_per_day"],
             stream_services=options["stream_services"],
+            videos=options["videos"],
             other_scale=options["other_scale"],
             password=options["password"],
             batch_size=options["batch_size"],
@@ -89,5 +98,10 @@ class Command(SmartyCommand):
             path = Path(options["output"])
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({**description, "password": scale.password, "action": action}, indent=2))
+        if options["sessions_file"]:
+            path = Path(options["sessions_file"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written = sessions_write(path, other_share=options["other_share"])
+            self.stdout.write(f"sessions_file_lines={written}")
         sizes = ", ".join(f"{o['accounts']} accounts/{o['channels']} channels" for o in description["operators"])
         return f"bench data {action}: {sizes}; {description['programmes']} programmes"
