@@ -190,3 +190,30 @@ def test_the_worked_signature_example_is_accepted_by_the_billing_api(client, pag
     answer = client.post(SIGNATURE_EXAMPLE["path"], urlencode(items), content_type="application/x-www-form-urlencoded")
     assert answer.json()["error"] == 0
     assert answer.json()["id"] == account.pk
+
+
+def _schemas(node):
+    if isinstance(node, dict):
+        if "type" in node and isinstance(node["type"], str):
+            yield node
+        for value in node.values():
+            yield from _schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas(value)
+
+
+def test_every_schema_in_the_document_is_well_formed(schema):
+    types = {"object", "array", "string", "integer", "number", "boolean"}
+    checked = 0
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            for node in _schemas([body, [p["schema"] for p in operation["parameters"]]]):
+                assert node["type"] in types, node
+                if node["type"] == "array":
+                    assert isinstance(node.get("items"), dict), node
+                for name in node.get("required", []):
+                    assert name in node.get("properties", {}), (name, node)
+                checked += 1
+    assert checked > 5000
