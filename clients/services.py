@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,9 +16,11 @@ from smarty.admin_groups import admin_groups_ensure, default_groups, groups_reso
 
 from .invalidation import clients_changed, device_types_changed
 from .models import (
+    City,
     Client,
     ClientPlayDevice,
     ClientUser,
+    Country,
     Dealer,
     DealerApiAccess,
     PlayDevice,
@@ -379,3 +382,50 @@ def dealer_api_access_save(*, access: DealerApiAccess, new_key: bool = False) ->
         access.full_clean()
         access.save()
     return access
+
+
+@dataclass
+class GeoSyncResult:
+    """What a countries-and-cities sync did: skipped (there were some already) or the
+    numbers of places read and added."""
+
+    skipped: bool = False
+    places: int = 0
+    countries_added: int = 0
+    cities_added: int = 0
+
+
+@transaction.atomic
+def geo_places_sync(*, places: Iterable[tuple[str, str, str]], force: bool = False) -> GeoSyncResult:
+    """Countries and cities from a locator's database, (country code, country name, city)
+    per row (seed 2.4.5: "only works if there is no country and city"). With `force` the
+    missing ones are added to those already there; nothing is renamed or deleted. A country
+    named differently by different networks keeps the first name met."""
+    if not force and (Country.objects.exists() or City.objects.exists()):
+        return GeoSyncResult(skipped=True)
+    result = GeoSyncResult()
+    names: dict[str, str] = {}
+    cities: dict[str, set[str]] = {}
+    for code, name, city in places:
+        result.places += 1
+        code = code.upper()[:2]
+        names.setdefault(code, name[:128])
+        if city:
+            cities.setdefault(code, set()).add(city[:128])
+    existing = {c.code: c for c in Country.objects.filter(code__in=names)}
+    new = [Country(code=code, name=name) for code, name in sorted(names.items()) if code not in existing]
+    for country in new:
+        country.full_clean()
+    Country.objects.bulk_create(new)
+    result.countries_added = len(new)
+    by_code = {c.code: c for c in Country.objects.filter(code__in=names)}
+    known = set(City.objects.filter(country__code__in=cities).values_list("country__code", "name"))
+    new_cities = [
+        City(country=by_code[code], name=city)
+        for code, city_names in sorted(cities.items())
+        for city in sorted(city_names)
+        if (code, city) not in known
+    ]
+    City.objects.bulk_create(new_cities, batch_size=1000)
+    result.cities_added = len(new_cities)
+    return result

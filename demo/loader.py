@@ -1,8 +1,9 @@
 """Demo data for `make run`: one operator with channels in categories, a real TV guide (when
 the EPG app provides it), a streaming service (when the streaming app provides it), tariffs
 and a customer with an active account. Idempotent: a second run reuses what exists and leaves
-an edited demo alone (the world is only built with the operator; the passwords are printed only
-while they still open the logins)."""
+an edited demo alone (the world is only built with the operator). A password is printed only by
+the run that set it: when the login is created, or with `reset_password` (new passwords for the
+demo admin and the demo account); other runs say how to get one."""
 
 from __future__ import annotations
 
@@ -44,22 +45,18 @@ def _credentials_file() -> Path:
     return settings.VAR_DIR / "demo_credentials.json"
 
 
-def _credentials() -> dict:
+NOT_SHOWN = "(shown when it was set; load_demo --reset_password=True sets a new one)"
+
+
+def _credentials(*, fresh: bool = False) -> dict:
     path = _credentials_file()
-    if path.exists():
+    if path.exists() and not fresh:
         return json.loads(path.read_text())
     creds = {"admin_password": secrets.token_urlsafe(9), "account_password": f"{secrets.randbelow(900000) + 100000}"}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(creds))
     path.chmod(0o600)
     return creds
-
-
-def _still_valid(login, password: str) -> str:
-    """The generated password while it still opens the login; never a stale one."""
-    if login.check_password(password):
-        return password
-    return "(changed since the demo was created; reset it with create_user --reset_password=True)"
 
 
 def _demo_world(client: Client, creds: dict) -> list[Channel]:
@@ -91,16 +88,22 @@ def _demo_world(client: Client, creds: dict) -> list[Channel]:
 
 
 @transaction.atomic
-def demo_load() -> dict[str, str]:
-    """Create (or find) the demo world; returns the key=value facts to print."""
-    creds = _credentials()
+def demo_load(*, reset_password: bool = False) -> dict[str, str]:
+    """Create (or find) the demo world; returns the key=value facts to print. A password is
+    among them only when this run set it (the login created, or `reset_password`)."""
+    creds = _credentials(fresh=reset_password)
     system_objects_ensure()
     user_model = get_user_model()
     admin = user_model.objects.filter(username="admin").first()
+    admin_set = account_set = reset_password
     if admin is None:
         admin, _created = user_create(
             username="admin", password=creds["admin_password"], is_superuser=True, is_admin=True
         )
+        admin_set = True
+    elif reset_password:
+        admin.set_password(creds["admin_password"])
+        admin.save(update_fields=["password"])
 
     client = Client.objects.filter(domain_prefix=DEMO_PREFIX).first()
     if client is None:
@@ -108,6 +111,7 @@ def demo_load() -> dict[str, str]:
             name="Demo TV", api_key=secrets.token_hex(16), domain_prefix=DEMO_PREFIX, email="noc@demo.example"
         )
         channels = _demo_world(client, creds)
+        account_set = True
     else:  # built before: the operator may have edited it since
         channels = list(
             Channel.objects.filter(
@@ -115,16 +119,19 @@ def demo_load() -> dict[str, str]:
             ).order_by("pk")
         )
     account = Account.objects.filter(client=client, abonement=DEMO_ABONEMENT).first()
+    if account is not None and reset_password:
+        account.set_password(creds["account_password"])
+        account.save(update_fields=["password"])
 
     facts = {
         "admin_url": "/admin/",
         "admin_username": "admin",
-        "admin_password": _still_valid(admin, creds["admin_password"]),
+        "admin_password": creds["admin_password"] if admin_set else NOT_SHOWN,
         "client_id": str(client.pk),
         "api_key": client.api_key,
         "billing_api_key": client.billing_api_key,
         "abonement": account.abonement if account else "(deleted)",
-        "password": _still_valid(account, creds["account_password"]) if account else "(deleted)",
+        "password": (creds["account_password"] if account_set else NOT_SHOWN) if account else "(deleted)",
     }
     for module_name in DEMO_EXTENSIONS:
         try:

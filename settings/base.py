@@ -391,6 +391,16 @@ SMARTY_QR_LOGIN_SHOW_CODE = env_bool("SMARTY_QR_LOGIN_SHOW_CODE", True)
 # GeoIP2 / GeoLite2 City or Country database (.mmdb) for country/info when an operator's
 # geo_locator is "geoip2".
 SMARTY_GEOIP_DB = env_str("SMARTY_GEOIP_DB", "")
+# Where `geoip_update` fetches that database from: an http(s) URL or a local path, of a .mmdb
+# or a .tar.gz holding one (MaxMind's download links carry the licence key).
+SMARTY_GEOIP_DB_SOURCE = env_str("SMARTY_GEOIP_DB_SOURCE", "")
+# ip2location: the binary database and the CSV database (countries and cities for
+# `sync_geo_ip2location`), where `update_ip2location` puts them and where it fetches them from
+# (http(s) URL or local path; a .zip holding the .BIN/.CSV is unpacked).
+SMARTY_IP2LOCATION_BIN = env_str("SMARTY_IP2LOCATION_BIN", str(VAR_DIR / "geo" / "ip2location.bin"))
+SMARTY_IP2LOCATION_BIN_SOURCE = env_str("SMARTY_IP2LOCATION_BIN_SOURCE", "")
+SMARTY_IP2LOCATION_CSV = env_str("SMARTY_IP2LOCATION_CSV", str(VAR_DIR / "geo" / "ip2location.csv"))
+SMARTY_IP2LOCATION_CSV_SOURCE = env_str("SMARTY_IP2LOCATION_CSV_SOURCE", "")
 
 # --- streaming ---------------------------------------------------------------------------
 # Routing scripts run in a separate sandbox process with these limits (docs/streaming.md).

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from channels.models import Channel, ChannelCategory
 from clients.models import Client, ClientPlayDevice, ClientUser, PlayDevice, PlayDeviceTemplate
 from clients.services import SYSTEM_DEVICES, SYSTEM_TEMPLATES
+from demo.loader import NOT_SHOWN
 from smarty.commands import LockBusyError, command_lock
 
 from .. import factories as f
@@ -206,7 +207,12 @@ def test_a_second_run_of_a_locked_command_is_refused_while_the_first_runs():
 def test_load_demo_prints_logins_and_is_idempotent():
     first = key_values(run("load_demo"))
     second = key_values(run("load_demo"))
-    assert first == second
+    # The passwords only by the run that set them; everything else the same.
+    assert second["admin_password"] == second["password"] == NOT_SHOWN
+    assert first["admin_password"] not in NOT_SHOWN and first["password"] not in NOT_SHOWN
+    assert {k: v for k, v in first.items() if "password" not in k} == {
+        k: v for k, v in second.items() if "password" not in k
+    }
     client = Client.objects.get(pk=int(first["client_id"]))
     assert client.api_key == first["api_key"]
     account = client.account_set.get(abonement=first["abonement"])
@@ -289,8 +295,26 @@ def test_load_demo_leaves_an_edited_demo_alone_and_never_prints_a_stale_password
     Channel.objects.filter(client_id=int(first["client_id"]), name="Junior").delete()
 
     second = key_values(run("load_demo"))
-    assert second["admin_password"] != first["admin_password"] and "changed" in second["admin_password"]
-    assert second["password"] == first["password"]  # the account's is still the generated one
+    assert second["admin_password"] == NOT_SHOWN and first["admin_password"] not in second["admin_password"]
+    assert second["password"] == NOT_SHOWN
     assert not customer.tariffs.exists()
     assert not Channel.objects.filter(name="Junior").exists()
     assert get_user_model().objects.get(username="admin").check_password("chosen-by-the-admin")
+
+
+@pytest.mark.django_db
+def test_load_demo_reset_password_sets_and_prints_new_passwords_that_open_the_logins():
+    from accounts.models import Account
+
+    first = key_values(run("load_demo"))
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("chosen-by-the-admin")
+    admin.save()
+    reset = key_values(run("load_demo", reset_password=True))
+    admin.refresh_from_db()
+    account = Account.objects.get(client_id=int(first["client_id"]), abonement=first["abonement"])
+    assert reset["admin_password"] not in (NOT_SHOWN, first["admin_password"])
+    assert admin.check_password(reset["admin_password"]) and not admin.check_password("chosen-by-the-admin")
+    assert account.check_password(reset["password"]) and not account.check_password(first["password"])
+    after = key_values(run("load_demo"))
+    assert after["admin_password"] == after["password"] == NOT_SHOWN

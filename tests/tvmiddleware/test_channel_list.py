@@ -155,10 +155,12 @@ def test_reject_multicast_drops_multicast_urls_only(api, operator):
     operator.channels[0].save()
     operator.channels[1].uri = "http://static.test/1.m3u8"
     operator.channels[1].save()
+    routed = f"http://testserver/tvmiddleware/api/channel/url/?cid={operator.channels[2].pk}&"
     urls = [c["url"] for c in api("channel/list/")["channels"]]
-    assert urls == ["udp://@239.0.0.1:1234", "http://static.test/1.m3u8", ""]
+    assert urls[:2] == ["udp://@239.0.0.1:1234", "http://static.test/1.m3u8"]
+    assert urls[2].startswith(routed)  # no static URL: the address that redirects to the routed stream
     urls = [c["url"] for c in api("channel/list/", reject_multicast=1)["channels"]]
-    assert urls == ["", "http://static.test/1.m3u8", ""]
+    assert urls[:2] == ["", "http://static.test/1.m3u8"] and urls[2].startswith(routed)
 
 
 def test_favourite_hidden_and_parental_flags_come_from_the_account(api, operator):

@@ -1,6 +1,7 @@
 """Live TV (reference tvmw/Channel.md): channel lists, details, icons, sorts, actions and the
 programmes of channels. Stream URLs (/channel/url/) belong to the streaming area; lists carry
-the channel's static URL (`uri`, else its multicast address) where it has one."""
+the channel's static URL (`uri`, else its multicast address) where it has one, else the
+session's `channel/url` address, which redirects to the routed, tokenised stream."""
 
 from __future__ import annotations
 
@@ -125,7 +126,12 @@ def channel_items(
     for position, entry in positioned:
         item = dict(entry.base)
         item["icon"] = live.icon_url(entry.icon, width, height, host)
-        item["url"] = "" if reject_multicast and entry.multicast else entry.url
+        # A channel without a static URL is routed: the address that redirects to its stream.
+        item["url"] = (
+            ("" if reject_multicast and entry.multicast else entry.url)
+            if entry.url
+            else v.stream_address("/channel/url/", cid=entry.id)
+        )
         item["is_hidden"] = 1 if entry.id in hidden else 0
         item["is_favorited"] = 1 if entry.id in favorites else 0
         item["is_parent_control"] = 1 if parent.get(entry.id, entry.parent) else 0

@@ -9,6 +9,7 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 from channels.selectors import (
     ALL_TARIFFS,
@@ -81,6 +82,27 @@ class Viewer:
     @cached_property
     def host(self) -> str:
         return host_of(self.call)
+
+    @cached_property
+    def stream_query(self) -> str:
+        """The query that opens this session's `channel/url` and `program/url` addresses
+        (client_id, authkey, the device as asked), or "" without a session. Built once per
+        request: the list items add only their ids, no token is made before the device opens
+        the address (which redirects to the routed, tokenised stream)."""
+        session = self.call.session
+        if session is None:
+            return ""
+        data = self.call.data
+        pairs = [("client_id", self.client_id), ("authkey", session.authkey)]
+        pairs += [(name, data[name]) for name in ("device", "device_uid") if data.get(name)]
+        return urlencode(pairs)
+
+    def stream_address(self, path: str, **ids: int) -> str:
+        """The redirecting address of a stream (`/channel/url/` or `/program/url/`) for this
+        session; "" without a session."""
+        if not self.stream_query:
+            return ""
+        return f"{self.host}/tvmiddleware/api{path}?{urlencode(ids)}&{self.stream_query}"
 
     @cached_property
     def settings(self):

@@ -101,7 +101,8 @@ def _range(call: Call, v: Viewer, epg_id: int) -> tuple[int, int]:
     return start, end
 
 
-def _program_item(shaped: dict, row: dict, recording_days: int, now: int) -> dict:
+def _program_item(shaped: dict, row: dict, recording_days: int, now: int, archive_url: str = "") -> dict:
+    recorded = has_record(row, recording_days, now)
     return {
         "id": row["id"],
         "begin_time": row["b"],
@@ -113,8 +114,8 @@ def _program_item(shaped: dict, row: dict, recording_days: int, now: int) -> dic
         "preview": shaped["preview_url"],
         "rating": shaped["rating"],
         "meta": shaped["meta"],
-        "url": "",
-        "has_record": has_record(row, recording_days, now),
+        "url": f"{archive_url}&pid={row['id']}" if recorded and archive_url else "",
+        "has_record": recorded,
         "has_subscription": 1,
         "ads_available": 0,
         "position": 0,
@@ -136,9 +137,14 @@ def program_list(call: Call) -> dict:
     start, end = _range(call, v, target.epg_id)
     rows = programs_between(target.epg_id, start, end) if target.epg_id else []
     dictionaries = epg_dictionaries()
+    # A recorded programme's url: the program/url address that redirects to the recording.
+    extra = {"is_camera": 1} if call.params["is_camera"] else {}
+    archive_url = v.stream_address("/program/url/", cid=call.params["cid"], **extra) if rows else ""
     return {
         "programs": [
-            _program_item(shape_program(row, v.lang_index, dictionaries), row, target.recording_days, v.now)
+            _program_item(
+                shape_program(row, v.lang_index, dictionaries), row, target.recording_days, v.now, archive_url
+            )
             for row in rows
         ]
     }
@@ -315,7 +321,11 @@ def program_list_search(call: Call) -> dict:
                 "has_record": recorded,
                 "blocked": row["blocked"],
                 "has_subscription": 1,
-                "url": "" if recorded else entry.url,
+                "url": (
+                    v.stream_address("/program/url/", cid=entry.id, pid=row["id"])
+                    if recorded
+                    else entry.url or v.stream_address("/channel/url/", cid=entry.id)
+                ),
                 "program_id": row["id"],
                 "program_begin_time": row["b"],
                 "program_end_time": row["e"],
