@@ -74,10 +74,15 @@ _NOT_WORDS = re.compile(
 )
 
 
+def prose(text: str) -> str:
+    """`text` without what is not prose (markup, quoted names, placeholders, code, addresses)."""
+    return _NOT_WORDS.sub(" ", text)
+
+
 def english_words(text: str) -> list[str]:
     """The words of `text` a Russian reader would see as English: Latin-letter words that
     are not protocol names or acronyms (KEPT_WORDS) nor placeholders such as %(name)s."""
-    text = _NOT_WORDS.sub(" ", text)
+    text = prose(text)
     return [w for w in _LATIN_WORD.findall(text) if w not in KEPT_WORDS and len(w) > 1]
 
 
