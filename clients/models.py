@@ -7,6 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from smarty.tenancy import ClientOwned
 
@@ -106,8 +107,8 @@ class PlayDevice(models.Model):
         # The wire values of the Billing API's allowed_device_groups.
         STB = 0, "STB"
         SMART_TV = 1, "Smart TV"
-        MOBILE = 2, "Mobile"
-        OTHER = 3, "Other"
+        MOBILE = 2, _("Mobile")
+        OTHER = 3, _("Other")
 
     class Format(models.TextChoices):
         JSON = "json", "JSON"

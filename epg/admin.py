@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import invalidation, services, tasks
 from .models import (
@@ -72,7 +73,7 @@ def _save_with_shift(obj, form, change: bool, save) -> None:
 class EpgChannelSourceInline(ServiceLevelInline):
     model = EpgChannelSource
     max_num = 1
-    verbose_name = "channel list (EpgChannelSource)"
+    verbose_name = verbose_name_plural = _("channel list (EpgChannelSource)")
 
 
 @admin.register(EpgSource)
@@ -87,7 +88,9 @@ class EpgSourceAdmin(ServiceLevelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "parser" in form.base_fields:
-            form.base_fields["parser"].help_text = "module in epg/parsers/: " + ", ".join(available_parsers())
+            form.base_fields["parser"].help_text = _("module in epg/parsers/: %(parsers)s") % {
+                "parsers": ", ".join(available_parsers())
+            }
         return form
 
     def save_model(self, request, obj, form, change):
@@ -95,7 +98,7 @@ class EpgSourceAdmin(ServiceLevelAdmin):
         if change and "hour_shift" in form.changed_data:
             services.epg_source_set_hour_shift(source=obj, hour_shift=form.cleaned_data["hour_shift"])
 
-    @admin.action(description="Import the EPG now (even if unchanged)")
+    @admin.action(description=_("Import the EPG now (even if unchanged)"))
     def import_now(self, request: HttpRequest, queryset) -> None:
         summary = services.epg_import(sources=list(queryset), force=True)
         level = messages.SUCCESS if all(r.ok for r in summary.results) else messages.WARNING
@@ -117,10 +120,10 @@ class EpgChannelAdmin(ServiceLevelAdmin):
             services.epg_channel_set_hour_shift(epg_channel=obj, hour_shift=form.cleaned_data["hour_shift"])
         invalidation.epg_channel_changed(obj.pk)
 
-    @admin.display(description="programmes")
+    @admin.display(description=_("programmes"))
     def programmes_link(self, obj: EpgChannel) -> str:
         url = reverse("admin:epg_program_changelist") + f"?epg_channel__id__exact={obj.pk}"
-        return format_html('<a href="{}">programmes</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("programmes"))
 
     @admin.action(description="Clear EPG")
     def clear_epg(self, request: HttpRequest, queryset) -> None:
@@ -227,12 +230,12 @@ class EpgGenreAdmin(ServiceLevelAdmin):
 
 
 class MappedFilter(admin.SimpleListFilter):
-    title = "mapped"
+    title = _("mapped")
     parameter_name = "mapped"
     target = "category"
 
     def lookups(self, request, model_admin):
-        return [("no", "not mapped yet"), ("yes", "mapped")]
+        return [("no", _("not mapped yet")), ("yes", _("mapped"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":

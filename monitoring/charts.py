@@ -7,12 +7,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext
+
 WIDTH = 640
 HEIGHT = 220
 PAD_LEFT = 44
 PAD_BOTTOM = 28
 PAD_TOP = 12
 PAD_RIGHT = 12
+
+
+def _no_data() -> str:
+    """The placeholder of an empty chart, in the interface language."""
+    text = escape(gettext("no data"))
+    return f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">{text}</text>'
 
 
 def _nice_max(value: float) -> float:
@@ -77,7 +85,7 @@ def line_chart(name: str, title: str, points: Sequence[tuple[str, float]], *, un
                     f"{escape(label)}</text>"
                 )
     else:
-        body.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">no data</text>')
+        body.append(_no_data())
     return _svg(name, title, body)
 
 
@@ -89,7 +97,7 @@ def bar_chart(name: str, title: str, bars: Sequence[tuple[str, float]], *, unit:
     body = _axis(top, unit)
     n = len(bars)
     if not n:
-        body.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" class="empty">no data</text>')
+        body.append(_no_data())
         return _svg(name, title, body)
     slot = plot_w / n
     width = max(slot * 0.7, 1)

@@ -379,8 +379,15 @@ class OperatorScopedAdmin(NotFoundOutsideScopeMixin, ScopedChoicesMixin, admin.M
     def get_list_display(self, request: HttpRequest):
         display = list(super().get_list_display(request))
         if self.all_operators(request) and self.client_field not in display:
-            display.append(self.client_field)
+            display.append(self.client_field if "__" not in self.client_field else "operator_column")
         return display
+
+    @admin.display(description=_("operator"))
+    def operator_column(self, obj: models.Model) -> object:
+        """The operator of a row whose operator is reached through a relation (client_field)."""
+        for part in self.client_field.split("__"):
+            obj = getattr(obj, part, None)
+        return obj
 
     def get_list_filter(self, request: HttpRequest):
         result = []

@@ -89,9 +89,36 @@ def translate_model_labels(model) -> None:
         if value:
             setattr(opts, attr, _(_msgid(value)))
     for field in opts.get_fields():
+        if getattr(field, "auto_created", False):
+            continue
         value = getattr(field, "verbose_name", None)
-        if value and not getattr(field, "auto_created", False):
+        if value:
             field.verbose_name = _(_msgid(value))
+        if getattr(field, "help_text", None):
+            field.help_text = _(_msgid(field.help_text))
+        if getattr(field, "choices", None):
+            field.choices = _translated_choices(field.choices)
+
+
+def _translated_choices(choices) -> list:
+    """Field choices with their labels (and option group names) through gettext, lazily."""
+    result = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            result.append((_(_msgid(value)) if isinstance(value, str) else value, _translated_choices(label)))
+        else:
+            result.append((value, _(_msgid(label)) if label else label))
+    return result
+
+
+def translate_action_labels(admin_class) -> None:
+    """Route the descriptions of a ModelAdmin's actions through gettext, as the field names."""
+    for action in admin_class.actions or ():
+        func = getattr(admin_class, action, None) if isinstance(action, str) else action
+        func = getattr(func, "__func__", func)
+        description = getattr(func, "short_description", None)
+        if isinstance(description, str) and description:
+            func.short_description = _(description)
 
 
 class SmartyAdminSite(admin.AdminSite):
@@ -103,7 +130,11 @@ class SmartyAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         super().register(model_or_iterable, admin_class, **options)
         for model in [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable:
+            admin_class = type(self._registry[model])
             translate_model_labels(model)
+            translate_action_labels(admin_class)
+            for inline in admin_class.inlines or ():
+                translate_model_labels(inline.model)
 
     # --- navigation ---------------------------------------------------------------------
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from smarty.admin import OperatorScopedAdmin
 
@@ -72,9 +73,9 @@ class StreamServiceAdmin(OperatorScopedAdmin):
     search_fields = ("name", "live_url_mask")
     actions = ("check_now",)
     fieldsets = (
-        ("Basic settings", {"fields": ("client", "name", "type", "data_center", "enabled", "priority", "weight")}),
+        (_("Basic settings"), {"fields": ("client", "name", "type", "data_center", "enabled", "priority", "weight")}),
         (
-            "URL masks (docs/streaming.md lists the variables)",
+            _("URL masks (docs/streaming.md lists the variables)"),
             {
                 "fields": (
                     ("serves_live", "live_url_mask"),
@@ -84,9 +85,9 @@ class StreamServiceAdmin(OperatorScopedAdmin):
                 )
             },
         ),
-        ("Routing", {"fields": ("allowed_device_groups", "max_load", "current_load", "routing_script")}),
+        (_("Routing"), {"fields": ("allowed_device_groups", "max_load", "current_load", "routing_script")}),
         (
-            "Tokens",
+            _("Tokens"),
             {
                 "fields": (
                     "token_ttl",
@@ -98,7 +99,7 @@ class StreamServiceAdmin(OperatorScopedAdmin):
             },
         ),
         (
-            "Availability",
+            _("Availability"),
             {
                 "fields": (
                     "check_url",

@@ -110,6 +110,9 @@ class PriceCategory(ClientOwned, NameTranslations):
     rent_hours = models.PositiveIntegerField(default=0, help_text="rental length; 0: bought for good")
     action = models.CharField(max_length=64, blank=True, default="buy", help_text="TVMW action name")
 
+    class Meta:
+        verbose_name_plural = "price categories"
+
     def __str__(self) -> str:
         return self.name
 

@@ -1,5 +1,6 @@
 """Russian and English interface with a switch (seed 3.2.1); the catalogue compiles without
-gettext's tools and the committed .mo matches the .po."""
+gettext's tools and the committed .mo matches the .po; no admin page shows a label that has
+no Russian translation."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import io
 
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
+from smarty.management.commands.collect_admin_labels import english_words, page_labels, untranslated, walk_admin
 from smarty.po import compile_mo, parse_po
 
 from .conftest import login
@@ -75,3 +78,57 @@ def test_the_po_compiler_handles_plurals_contexts_and_skips_fuzzy():
     assert catalog.gettext("Close") == "Close"
     assert catalog.gettext("long line") == "lange Zeile"
     assert catalog.gettext("untranslated") == "untranslated"
+
+
+# --- every label an admin page shows has a Russian translation ------------------------------
+def _russian(http):
+    http.cookies["django_language"] = "ru"
+    return http
+
+
+def test_every_admin_page_shows_its_labels_in_russian(superuser, operator, other_operator):
+    """Every registered ModelAdmin's list, add page and change page, as a superuser in Russian:
+    the sidebar, columns, filters, actions, fieldsets, field labels, help texts and choices."""
+    labels = walk_admin(_russian(login(superuser)))
+    assert len(labels) > 2000  # the walk saw the pages, not only error pages
+    assert untranslated(labels) == []
+
+
+def test_operator_staff_see_their_panel_in_russian(staff, operator):
+    http = _russian(login(staff))
+    labels = []
+    for url in ("/admin/", "/admin/accounts/account/", "/admin/accounts/account/add/", "/admin/tariffs/tariff/add/"):
+        response = http.get(url)
+        assert response.status_code == 200, url
+        labels.extend(page_labels(response.context, url))
+    assert labels and untranslated(labels) == []
+
+
+def test_the_check_finds_a_label_left_in_english(superuser, operator, monkeypatch):
+    from channels.admin import ChannelAdmin
+    from channels.models import Channel
+
+    field = Channel._meta.get_field("name")
+    monkeypatch.setattr(field, "verbose_name", gettext_lazy("a label nobody translated"))
+    monkeypatch.setattr(ChannelAdmin, "list_display", ("name", "sort_order"))
+    http = _russian(login(superuser))
+    response = http.get(reverse("admin:channels_channel_add"))
+    found = untranslated(page_labels(response.context, "channel add"))
+    assert ("channel add field name", "A label nobody translated") in found
+    response = http.get(reverse("admin:channels_channel_changelist"))
+    assert ("channel list column", "a label nobody translated") in untranslated(
+        page_labels(response.context, "channel list")
+    )
+
+
+def test_english_words_are_told_from_names_codes_and_placeholders():
+    assert english_words("Send a message to the selected accounts") == [
+        "Send", "message", "to", "the", "selected", "accounts"
+    ]  # fmt: skip
+    assert english_words("Отправить сообщение") == []
+    for kept in ("ID канала", "URL маски (%(name)s)", "поле `meta` TVMW", 'пример {"en": "https://..."}', "«is alive»"):
+        assert english_words(kept) == [], kept
+    assert english_words("ключ Billing API") == ["Billing"]
+    assert untranslated([("a", "статус"), ("b", gettext_lazy("status")), ("c", "status nobody knows")]) == [
+        ("c", "status nobody knows")
+    ]
