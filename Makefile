@@ -69,10 +69,14 @@ clean:
 
 # Debian's packaging tools and the package's build dependencies, when missing.
 DEB_BUILD_DEPS := debhelper python3-dev python3-venv libmariadb-dev pkg-config gcc
+# Downloaded wheels are kept between builds under SMARTY_DEB_CACHE (debhelper gives the build
+# a HOME of its own, so pip's usual cache would start empty every time).
+SMARTY_DEB_CACHE ?= /var/cache/smarty-deb-test
 deb:
 	@dpkg-checkbuilddeps >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_BUILD_DEPS) >/dev/null)
-	dpkg-buildpackage -us -uc -b
+	mkdir -p $(SMARTY_DEB_CACHE)/pip
+	PIP_CACHE_DIR=$(SMARTY_DEB_CACHE)/pip dpkg-buildpackage -us -uc -b
 
 deb-test: deb
-	.ci/deb-test
+	SMARTY_DEB_CACHE=$(SMARTY_DEB_CACHE) .ci/deb-test
