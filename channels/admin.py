@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -271,6 +271,12 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
         extra_context = {**(extra_context or {})}
         if object_id and str(object_id).isdigit():
             extra_context["guide_url"] = reverse("admin:channels_channel_guide", args=[int(object_id)])
+            try:  # the streaming app's page ("Test stream"), where this site has it
+                extra_context["probe_url"] = reverse(
+                    f"{self.admin_site.name}:streaming_channel_probe", args=[int(object_id)]
+                )
+            except NoReverseMatch:
+                pass
         return super().change_view(request, object_id, form_url, extra_context)
 
     def guide_view(self, request: HttpRequest, pk: int) -> HttpResponse:

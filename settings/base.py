@@ -406,6 +406,7 @@ SMARTY_STREAM_TOKEN_KEEP_HOURS = env_int("SMARTY_STREAM_TOKEN_KEEP_HOURS", 24)
 # Availability checks (check_stream_services / Celery, every minute): per-probe timeout.
 SMARTY_STREAM_CHECK_TIMEOUT = env_float("SMARTY_STREAM_CHECK_TIMEOUT", 3.0)
 SMARTY_STREAM_CHECK_WORKERS = env_int("SMARTY_STREAM_CHECK_WORKERS", 8)
+SMARTY_STREAM_PROBE_TIMEOUT = env_float("SMARTY_STREAM_PROBE_TIMEOUT", 5.0)  # "Test stream" on a channel
 # program/url by `time` on a channel without EPG: the recording length handed out (seconds).
 SMARTY_ARCHIVE_NO_EPG_DURATION = env_int("SMARTY_ARCHIVE_NO_EPG_DURATION", 3600)
 
