@@ -25,6 +25,7 @@ from . import services
 from .models import Video
 
 LANGS = range(1, 6)
+RUN_LOCK_SECONDS = 3600  # a run of the largest file allowed takes minutes; a dead worker's lock expires
 
 
 def _langs(name: str) -> list[str]:
@@ -345,14 +346,25 @@ def video_import_start(*, client: Any, name: str, rows: list[dict]) -> str:
 
 def video_import_run(*, client_id: int, import_id: str) -> dict | None:
     """Import the kept rows one by one, storing the progress after each; the final state.
-    Safe to run again: a finished import is not repeated."""
+    Safe to retry: a finished import is not repeated, a run cut short goes on from the last
+    row stored, and a second run while one is going does nothing (a cache lock)."""
+    lock = _key(client_id, import_id, "lock")
+    if not cache.add(lock, 1, timeout=RUN_LOCK_SECONDS):
+        return video_import_get(client_id=client_id, import_id=import_id)
+    try:
+        return _run(client_id, import_id)
+    finally:
+        cache.delete(lock)
+
+
+def _run(client_id: int, import_id: str) -> dict | None:
     state = video_import_get(client_id=client_id, import_id=import_id)
     rows = cache.get(_key(client_id, import_id, "rows"))
     if state is None or rows is None or state["status"] == "done":
         return state
     state["status"] = "running"
     _store(client_id, state)
-    seen: set[str] = set()
+    seen = {row["ext_id"] for row in state["created"] + state["updated"] if row["ext_id"]}
     for number, row in enumerate(rows[state["done"] :], start=state["done"] + 1):
         label = {"row": number, "name": str(row.get("name", ""))[:255], "ext_id": str(row.get("ext_id", ""))[:128]}
         try:

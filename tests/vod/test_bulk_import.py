@@ -199,3 +199,17 @@ def test_a_superuser_without_an_operator_is_asked_for_one(operator):
     assert response.status_code == 200
     assert "Choose an operator in the header selector first." in response.content.decode()
     assert not Video.objects.exists()
+
+
+def test_a_second_run_of_a_finished_or_running_import_writes_nothing_more(operator):
+    from django.core.cache import cache
+
+    import_id = imports.video_import_start(client=operator.client, name="r.csv", rows=[{"name": "Once"}])
+    cache.add(f"vod_import:{operator.client.pk}:{import_id}:lock", 1)  # a run going on elsewhere
+    assert imports.video_import_run(client_id=operator.client.pk, import_id=import_id)["status"] == "queued"
+    assert not Video.objects.filter(name="Once").exists()
+    cache.delete(f"vod_import:{operator.client.pk}:{import_id}:lock")
+    assert imports.video_import_run(client_id=operator.client.pk, import_id=import_id)["status"] == "done"
+    again = imports.video_import_run(client_id=operator.client.pk, import_id=import_id)
+    assert again["status"] == "done" and len(again["created"]) == 1
+    assert Video.objects.filter(name="Once").count() == 1
