@@ -142,3 +142,16 @@ def test_a_typed_icon_path_that_climbs_out_of_the_icon_directory_is_refused(staf
     assert ok.status_code == 302
     channel.refresh_from_db()
     assert channel.icon == "https://cdn.example/logos/one.png"
+
+
+@pytest.mark.django_db
+def test_a_new_channel_can_get_its_logo_on_the_add_form(staff, operator):
+    http = login(staff)
+    url = "/admin/channels/channel/add/"
+    data = form_data(http, url, name="Fresh channel", category=str(operator.category.pk))
+    data["icon_upload"] = SimpleUploadedFile("fresh.png", png(30, 30), content_type="image/png")
+    response = http.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    channel = Channel.objects.get(client=operator.client, name="Fresh channel")
+    assert channel.icon.startswith(f"channel{operator.client.pk}_")
+    assert (Path(settings.MEDIA_ROOT) / settings.SMARTY_ICONS_DIR / channel.icon).is_file()
