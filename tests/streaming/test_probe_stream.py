@@ -20,6 +20,17 @@ pytestmark = pytest.mark.django_db
 RELEASE = threading.Event()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_permission_cache():
+    """The operator permission ids are cached per process; tests that grant them start and end
+    with a fresh cache (as the admin tests do), so no other module sees stale ids."""
+    from clients.admin import _operator_permission_ids
+
+    _operator_permission_ids.cache_clear()
+    yield
+    _operator_permission_ids.cache_clear()
+
+
 class Streams(http.server.BaseHTTPRequestHandler):
     """/<cid>/index.m3u8 a playlist for channels whose stream id starts "live", 404 for
     "gone", an HTML page for "html"; /hang/ never answers (until the test ends)."""

@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db
 IMPORT_URL = "/admin/vod/video/import/"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_permission_cache():
+    """The operator permission ids are cached per process; tests that grant them start and end
+    with a fresh cache (as the admin tests do), so no other module sees stale ids."""
+    from clients.admin import _operator_permission_ids
+
+    _operator_permission_ids.cache_clear()
+    yield
+    _operator_permission_ids.cache_clear()
+
+
 @pytest.fixture
 def staff(operator):
     user = make_user("importer", client=operator.client)
