@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -99,8 +100,53 @@ class PlaylistImportForm(forms.Form):
         return cleaned
 
 
+class ChannelForm(forms.ModelForm):
+    """The channel form with a logo upload: the image is checked and stored with its resized
+    copies by channels.services (a typed `icon` stays possible: a URL or a file name)."""
+
+    icon_upload = forms.FileField(
+        required=False,
+        label=_("Upload a logo"),
+        help_text=_("PNG, JPEG, GIF or WebP; stored with every size the devices ask for."),
+    )
+
+    class Meta:
+        model = Channel
+        fields = "__all__"
+
+    def clean_icon(self) -> str:
+        value = (self.cleaned_data.get("icon") or "").strip()
+        if not services.is_safe_icon_value(value):
+            raise ValidationError(gettext("Not an icon file name or URL."))
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("icon_upload")
+        if not upload:
+            return data
+        # The uploaded file's name is never used (Django keeps only its last component
+        # anyway): the stored name is generated from the operator and the content.
+        client_id = self.instance.client_id or (data["client"].pk if data.get("client") else None)
+        if not client_id:
+            self.add_error("icon_upload", gettext("Choose the operator first."))
+            return data
+        if upload.size is not None and upload.size > settings.SMARTY_EPG_MAX_ICON_BYTES:
+            self.add_error("icon_upload", gettext("The file is too large."))
+            return data
+        try:
+            stored = services.channel_logo_store(client_id=client_id, data=upload.read())
+        except services.LogoError as exc:
+            self.add_error("icon_upload", gettext("Not an image we accept: %(reason)s") % {"reason": exc})
+            return data
+        data["icon"] = stored
+        self.instance.icon = stored
+        return data
+
+
 @admin.register(Channel)
 class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
+    form = ChannelForm
     change_list_template = "admin/channels/channel/change_list.html"
     actions = ("export_csv",)
     csv_filename = "channels"
@@ -125,7 +171,21 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
     filter_horizontal = ("tariffs", "stream_services", "additional_categories")
     list_select_related = ("category", "epg_channel")
     fieldsets = (
-        (None, {"fields": ("client", "name", "category", "additional_categories", "epg_channel", "icon", "enabled")}),
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "name",
+                    "category",
+                    "additional_categories",
+                    "epg_channel",
+                    "icon",
+                    "icon_upload",
+                    "enabled",
+                )
+            },
+        ),
         (_("Access"), {"fields": ("tariffs", "show_in_all", "parent_control", "display_on_site")}),
         (
             _("Streaming"),
@@ -211,6 +271,12 @@ class ChannelAdmin(CsvExportMixin, LiveContentAdmin):
         extra_context = {**(extra_context or {})}
         if object_id and str(object_id).isdigit():
             extra_context["guide_url"] = reverse("admin:channels_channel_guide", args=[int(object_id)])
+            try:  # the streaming app's page ("Test stream"), where this site has it
+                extra_context["probe_url"] = reverse(
+                    f"{self.admin_site.name}:streaming_channel_probe", args=[int(object_id)]
+                )
+            except NoReverseMatch:
+                pass
         return super().change_view(request, object_id, form_url, extra_context)
 
     def guide_view(self, request: HttpRequest, pk: int) -> HttpResponse:

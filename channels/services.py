@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -18,6 +19,7 @@ from accounts.models import Account
 from clients.invalidation import client_content_changed, clients_changed
 from clients.models import Client
 from clients.services import clone_row, clone_rows, clone_with_tariffs
+from epg import icons
 from epg.selectors import program_on_epg_channel
 
 from .invalidation import last_viewed_changed
@@ -419,3 +421,41 @@ def camera_modify(
 def camera_delete(*, camera: Camera) -> None:
     """Delete a camera."""
     camera.delete()
+
+
+# --- logos ------------------------------------------------------------------------------------
+
+
+class LogoError(ValueError):
+    """An uploaded logo we refuse (the reason in the message)."""
+
+
+def is_safe_icon_value(value: str) -> bool:
+    """A typed icon value the API may hand out: a URL, an absolute URL path, or a file below
+    the icon directory without `..` segments, backslashes or NUL bytes."""
+    if not value or value.startswith(("http://", "https://")):
+        return True
+    if "\\" in value or "\x00" in value:
+        return False
+    return ".." not in value.split("/")
+
+
+def channel_logo_store(*, client_id: int, data: bytes) -> str:
+    """Check an uploaded logo (Pillow decodes it; byte and pixel limits) and store it below
+    MEDIA_ROOT/icons under a generated name with every size channel/list hands out
+    (`<name><w>_<h>.png`, epg.icons). Returns the stored name (the channel's `icon`).
+    LogoError when the data is not an image we accept."""
+    if len(data) > settings.SMARTY_EPG_MAX_ICON_BYTES:
+        raise LogoError(f"larger than {settings.SMARTY_EPG_MAX_ICON_BYTES} bytes")
+    try:
+        return icons.store_icon(stem=f"channel{int(client_id)}", data=data)
+    except icons.IconError as exc:
+        raise LogoError(str(exc)) from exc
+
+
+@transaction.atomic
+def channel_logo_set(*, channel: Channel, data: bytes) -> Channel:
+    """Replace a channel's logo by an uploaded image with its resized copies."""
+    channel.icon = channel_logo_store(client_id=channel.client_id, data=data)
+    channel.save(update_fields=["icon"])  # the channels signal refreshes the channel lists
+    return channel

@@ -416,6 +416,7 @@ SMARTY_STREAM_TOKEN_KEEP_HOURS = env_int("SMARTY_STREAM_TOKEN_KEEP_HOURS", 24)
 # Availability checks (check_stream_services / Celery, every minute): per-probe timeout.
 SMARTY_STREAM_CHECK_TIMEOUT = env_float("SMARTY_STREAM_CHECK_TIMEOUT", 3.0)
 SMARTY_STREAM_CHECK_WORKERS = env_int("SMARTY_STREAM_CHECK_WORKERS", 8)
+SMARTY_STREAM_PROBE_TIMEOUT = env_float("SMARTY_STREAM_PROBE_TIMEOUT", 5.0)  # "Test stream" on a channel
 # program/url by `time` on a channel without EPG: the recording length handed out (seconds).
 SMARTY_ARCHIVE_NO_EPG_DURATION = env_int("SMARTY_ARCHIVE_NO_EPG_DURATION", 3600)
 
@@ -505,6 +506,10 @@ SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.
 # Video library (docs/vod.md): upload limits and the sizes of posters and screenshots.
 SMARTY_VOD_MAX_IMAGE_BYTES = env_int("SMARTY_VOD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 SMARTY_VOD_MAX_IMAGE_PIXELS = env_int("SMARTY_VOD_MAX_IMAGE_PIXELS", 16_000_000)
+# Bulk import of videos from a CSV/JSON file (admin): file size, rows, how long the report is kept (s).
+SMARTY_VOD_IMPORT_MAX_BYTES = env_int("SMARTY_VOD_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+SMARTY_VOD_IMPORT_MAX_ROWS = env_int("SMARTY_VOD_IMPORT_MAX_ROWS", 10_000)
+SMARTY_VOD_IMPORT_KEEP = env_int("SMARTY_VOD_IMPORT_KEEP", 24 * 3600)
 SMARTY_VOD_IMAGE_SIZES = {
     "poster": {"small": (160, 240), "big": (400, 600)},
     "screenshot": {"big": (1280, 720)},

@@ -4,11 +4,17 @@ scripts (superusers only: they are code), technical work and issued stream token
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from smarty.admin import OperatorScopedAdmin
+from channels.models import Channel
+from smarty.admin import OperatorScopedAdmin, scoped_queryset
 
 from . import services
 from .models import DataCenter, Maintenance, RoutingScript, StreamService, StreamToken
@@ -124,6 +130,38 @@ class StreamServiceAdmin(OperatorScopedAdmin):
         if not request.user.is_superuser:
             readonly.append("routing_script")  # choosing code to run is a service admin's call
         return readonly
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "probe-channel/<int:channel_id>/",
+                self.admin_site.admin_view(self.channel_probe_view),
+                name="streaming_channel_probe",
+            ),
+            *super().get_urls(),
+        ]
+
+    def channel_probe_view(self, request: HttpRequest, channel_id: int) -> HttpResponse:
+        """ "Test stream" of a channel's page: route it as channel/url does and fetch the URL
+        (services.channel_stream_probe, bounded by SMARTY_STREAM_PROBE_TIMEOUT). Any login
+        that may see the channel may test it; another operator's channel answers 404."""
+        if not request.user.has_perm("channels.view_channel"):
+            raise PermissionDenied
+        channel = scoped_queryset(Channel, request, self.admin_site).filter(pk=channel_id).first()
+        if channel is None:
+            raise Http404(gettext("No such object."))
+        probe = services.channel_stream_probe(channel=channel)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Test stream of %(channel)s") % {"channel": channel.name},
+            "opts": Channel._meta,
+            "original": channel,
+            "channel": channel,
+            "probe": probe,
+            "timeout": settings.SMARTY_STREAM_PROBE_TIMEOUT,
+            "channel_url": reverse(f"{self.admin_site.name}:channels_channel_change", args=[channel.pk]),
+        }
+        return TemplateResponse(request, "admin/streaming/channel_probe.html", context)
 
     @admin.action(description="Check availability now")
     def check_now(self, request: HttpRequest, queryset) -> None:

@@ -13,6 +13,8 @@ import json
 import shutil
 import socket
 import subprocess
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -148,3 +150,80 @@ def probe_service(service, *, timeout: float) -> ProbeReport:
     except Exception as exc:  # noqa: BLE001 - a probe failure marks the service down, never crashes the run
         report.fail("check", str(exc), exc)
     return report
+
+
+# --- a stream URL ("Test stream" on the channel page) ---------------------------------------
+
+STREAM_PEEK_BYTES = 4096
+HLS_TYPES = ("mpegurl",)  # application/vnd.apple.mpegurl, application/x-mpegurl, audio/mpegurl
+
+
+@dataclass
+class StreamCheck:
+    """What one fetch of a stream URL showed: the HTTP status, its content type, the time it
+    took and, when it failed, why."""
+
+    url: str
+    status: int | None = None
+    content_type: str = ""
+    elapsed_ms: int = 0
+    error: str = ""
+    hls: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.status is not None and self.status < 400
+
+
+def _is_hls(url: str, content_type: str) -> bool:
+    return urlsplit(url).path.lower().endswith((".m3u8", ".m3u")) or any(t in content_type for t in HLS_TYPES)
+
+
+def _fetch(url: str, timeout: float, check: StreamCheck) -> None:
+    try:
+        with requests.get(url, timeout=(timeout, timeout), stream=True) as answer:
+            check.status = answer.status_code
+            check.content_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if answer.status_code >= 400:
+                check.error = f"HTTP {answer.status_code}"
+                return
+            check.hls = _is_hls(answer.url or url, check.content_type)
+            if not check.hls:
+                return  # a media stream: the status and type say enough, the body is never read
+            head = b""
+            for chunk in answer.iter_content(1024):
+                head += chunk
+                if len(head) >= STREAM_PEEK_BYTES:
+                    break
+    except requests.RequestException as exc:
+        check.error = f"{type(exc).__name__}: {exc}"
+        return
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"#EXTM3U"):
+        check.error = "not an HLS playlist (no #EXTM3U at the start)"
+
+
+def probe_stream_url(url: str, *, timeout: float) -> StreamCheck:
+    """GET the first bytes of a stream URL (an HLS playlist must start with #EXTM3U).
+
+    The fetch runs in a daemon thread that the caller waits for at most `timeout` seconds: a
+    server that accepts and then trickles or hangs never holds the web worker longer (the
+    thread ends by itself on the socket timeouts)."""
+    check = StreamCheck(url=url)
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        check.error = f"not an HTTP(S) URL ({scheme or 'no scheme'}://): it cannot be fetched from here"
+        return check
+    started = time.monotonic()
+    result = StreamCheck(url=url)
+    worker = threading.Thread(target=_fetch, args=(url, timeout, result), daemon=True, name="stream-probe")
+    worker.start()
+    worker.join(timeout)
+    elapsed = int((time.monotonic() - started) * 1000)
+    if worker.is_alive():
+        check.error = f"no complete answer within {timeout:g} s"
+        check.status = result.status
+        check.content_type = result.content_type
+        check.elapsed_ms = elapsed
+        return check
+    result.elapsed_ms = elapsed
+    return result

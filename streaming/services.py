@@ -28,9 +28,9 @@ from smarty.logging import log_event, mask_secret
 from . import routing, tokens
 from .invalidation import streaming_changed
 from .models import Maintenance, StreamService, StreamToken
-from .probes import ProbeReport, probe_service
+from .probes import ProbeReport, StreamCheck, probe_service, probe_stream_url
 from .sandbox import run_routing_script
-from .selectors import routing_snapshot, stream_token_claim_get
+from .selectors import routing_channels, routing_snapshot, stream_token_claim_get
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -506,3 +506,52 @@ def stream_service_check_all(
     for cid in touched:
         streaming_changed(cid)
     return CheckSummary(checked=len(services), up=up, down=down, changed=changed)
+
+
+# --- "Test stream" --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelProbe:
+    """A channel's stream as a device would get it: the routed URL and server (0: the
+    channel's own static URI), and what fetching it showed (None when routing refused)."""
+
+    channel_id: int
+    uri: str = ""
+    stream_service_id: int = 0
+    stream_service_name: str = ""
+    error: str = ""
+    check: StreamCheck | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.check is not None and self.check.ok
+
+
+def channel_stream_probe(*, channel: Channel, timeout: float | None = None) -> ChannelProbe:
+    """Route the channel as channel/url does (the same service choice, mask and token, for a
+    viewer holding the channel's tariffs) and fetch the URL it gives for at most `timeout`
+    seconds (SMARTY_STREAM_PROBE_TIMEOUT). Writes nothing; a refusal of routing (no service,
+    technical work) is the result's error."""
+    timeout = float(timeout if timeout is not None else settings.SMARTY_STREAM_PROBE_TIMEOUT)
+    content = routing_channels(channel.client_id).get(channel.pk)
+    if content is None:
+        return ChannelProbe(channel_id=channel.pk, error="the channel is not known to routing")
+    viewer = routing.Viewer(account_id=0, tariff_ids=content.tariff_ids)
+    try:
+        result = stream_url_build(
+            client_id=channel.client_id, kind=routing.LIVE, content=content, viewer=viewer, channel_id=channel.pk
+        )
+    except UnderMaintenanceError:
+        return ChannelProbe(channel_id=channel.pk, error="technical work closes every server of this channel now")
+    except StreamingError as exc:
+        return ChannelProbe(channel_id=channel.pk, error=str(exc) or "no streaming service is available")
+    names = {s.id: s.name for s in routing_snapshot(channel.client_id).services}
+    return ChannelProbe(
+        channel_id=channel.pk,
+        uri=result.uri,
+        stream_service_id=result.stream_service_id,
+        stream_service_name=names.get(result.stream_service_id, ""),
+        check=probe_stream_url(result.uri, timeout=timeout) if result.uri else None,
+        error="" if result.uri else "the channel has no stream URL",
+    )

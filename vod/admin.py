@@ -6,19 +6,26 @@ writes the sized copies); each video shows the tariffs it is visible in."""
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdminMixin
+from smarty.admin import OperatorScopedAdmin, OperatorScopedInline, SortOrderAdminMixin, current_client_id
 
-from . import images, selectors, services
+from . import images, imports, selectors, services, tasks
 from .models import (
     Actor,
     Episode,
@@ -85,6 +92,12 @@ class VideoForm(ImageUploadForm):
     class Meta:
         model = Video
         fields = "__all__"
+
+
+class VideoImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or JSON file"), help_text=_("UTF-8; the columns are listed below and in the sample files.")
+    )
 
 
 class ActorForm(ImageUploadForm):
@@ -355,6 +368,114 @@ class VideoAdmin(ServiceInlineSaving, OperatorScopedAdmin):
             },
         ),
     )
+
+    # --- bulk import (vod.imports; docs/vod.md "Bulk import") ---------------------------------
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="vod_video_import"),
+            path("import/sample.<str:fmt>", view(self.import_sample_view), name="vod_video_import_sample"),
+            path("import/<str:import_id>/", view(self.import_progress_view), name="vod_video_import_progress"),
+            path("import/<str:import_id>/status/", view(self.import_status_view), name="vod_video_import_status"),
+            *super().get_urls(),
+        ]
+
+    def get_list_tools(self, request: HttpRequest, cl) -> list[dict]:
+        tools = list(super().get_list_tools(request, cl))
+        if self.has_add_permission(request):
+            tools.append({"url": reverse("admin:vod_video_import"), "label": gettext("Import videos"), "css": "import"})
+        return tools
+
+    def _import_client_id(self, request: HttpRequest) -> int | None:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        client_id = current_client_id(request)
+        return client_id if client_id and client_id > 0 else None
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a CSV or JSON file of videos; the run is queued and its page follows it."""
+        client_id = self._import_client_id(request)
+        form = VideoImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and client_id is None:
+            messages.error(request, gettext("Choose an operator in the header selector first."))
+        elif request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = imports.parse_file(name=upload.name or "", data=upload.read())
+            except imports.ImportFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                import_id = imports.video_import_start(client=client_id, name=upload.name or "", rows=rows)
+                tasks.import_videos_enqueue(client_id=client_id, import_id=import_id)
+                return HttpResponseRedirect(reverse("admin:vod_video_import_progress", args=[import_id]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import videos from a CSV or JSON file"),
+            "opts": self.opts,
+            "form": form,
+            "client_id": client_id,
+            "columns": imports.COLUMNS,
+            "max_rows": settings.SMARTY_VOD_IMPORT_MAX_ROWS,
+        }
+        return TemplateResponse(request, "admin/vod/video/import.html", context)
+
+    def import_sample_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """A sample file with the documented columns (two videos: a film and a series)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt == "json":
+            body = json.dumps(imports.SAMPLE_ROWS, ensure_ascii=False, indent=2)
+            response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        elif fmt == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            writer = csv.writer(response)
+            columns = [c for c in imports.COLUMNS if c not in ("seasons", "episodes")]
+            writer.writerow(columns)
+            film = imports.SAMPLE_ROWS[0]
+            writer.writerow(
+                [
+                    "|".join(f["filename"] for f in film["files"])
+                    if c == "files"
+                    else ("" if isinstance(film.get(c), list) else film.get(c, ""))
+                    for c in columns
+                ]
+            )
+        else:
+            raise Http404(gettext("No such object."))
+        response["Content-Disposition"] = f'attachment; filename="videos-sample.{fmt}"'
+        return response
+
+    def _import_state(self, request: HttpRequest, import_id: str) -> dict:
+        client_id = self._import_client_id(request)
+        state = imports.video_import_get(client_id=client_id, import_id=import_id) if client_id else None
+        if state is None:
+            raise Http404(gettext("No such import (or its report has expired)."))
+        return state
+
+    def import_progress_view(self, request: HttpRequest, import_id: str) -> HttpResponse:
+        state = self._import_state(request, import_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import of %(file)s") % {"file": state["file"] or import_id},
+            "opts": self.opts,
+            "state": state,
+            "status_url": reverse("admin:vod_video_import_status", args=[import_id]),
+        }
+        return TemplateResponse(request, "admin/vod/video/import_progress.html", context)
+
+    def import_status_view(self, request: HttpRequest, import_id: str) -> JsonResponse:
+        """The import's progress and report as JSON (the progress page polls it)."""
+        state = self._import_state(request, import_id)
+        return JsonResponse(
+            {
+                **{k: state[k] for k in ("id", "file", "status", "total", "done")},
+                "counts": {k: len(state[k]) for k in ("created", "updated", "refused")},
+                "created": state["created"],
+                "updated": state["updated"],
+                "refused": state["refused"],
+            }
+        )
 
     def save_model(self, request: HttpRequest, obj: Video, form, change: bool) -> None:
         attrs = form_attrs(form, Video)
