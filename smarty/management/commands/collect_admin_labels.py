@@ -59,7 +59,7 @@ KEPT_WORDS = frozenset(
     """
     API CSV DASH DRM EPG GeoIP HLS HTTP HTTPS ID IP IPTV JSON M3U M3U8 MAC OTT PIN RTMP RTSP SMS SSL STB
     TV TVMW UDP UID URL UTC VOD XML XMLTV Smarty Flussonic Nimble Wowza Xtream Stalker MaxMind ip2location
-    Android iOS Apple Google Samsung LG Tizen webOS MAG Kodi SVG PNG JPEG HD SD UHD FHD
+    Android iOS Apple Google Samsung LG Tizen webOS MAG Kodi SVG PNG JPEG GIF WebP HD SD UHD FHD
     HbbTV Mediahills Mediascope MVision Premier START Megogo Viju Astra Alta MP4 MPEG IMDb LDAP SSO CIDR ICMP TCP
     ISO NAT CSS HTML RSS QR IBAN BLZ VC AppID appId GeoIP2 GeoLite2 Kinopoisk kinopoisk yookassa nginx srt smi
     EpgChannelSource PlayDevice ViewStats X-AuthDuration AuthDuration tmsec TVMW IFrame PVR Mac GET POST URI PID
