@@ -499,6 +499,9 @@ SMARTY_EPG_MAX_EXPANSION_RATIO = env_int("SMARTY_EPG_MAX_EXPANSION_RATIO", 200)
 # attribute, comment, CDATA, processing instruction) and element, so the reader's memory
 # (docs/epg.md, "Memory bound").
 SMARTY_EPG_MAX_ELEMENT_BYTES = env_int("SMARTY_EPG_MAX_ELEMENT_BYTES", 2 * 1024 * 1024)
+# The most programmes one channel may have in one input: the importer holds one channel's
+# programmes at a time, so this bounds its own memory (a week of a busy channel is ~1,000).
+SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL = env_int("SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL", 20_000)
 SMARTY_EPG_MAX_ICON_BYTES = env_int("SMARTY_EPG_MAX_ICON_BYTES", 5 * 1024 * 1024)
 SMARTY_EPG_MAX_ICON_PIXELS = env_int("SMARTY_EPG_MAX_ICON_PIXELS", 16_000_000)
 SMARTY_EPG_USER_AGENT = env_str("SMARTY_EPG_USER_AGENT", "smarty-epg-importer/1.0")

@@ -140,11 +140,6 @@ def _get(key: str) -> int:
     return local_counters.get(key)
 
 
-def _count(kind: str, client_id: int, value: str) -> float:
-    current, previous, weight = _keys(kind, client_id, value)
-    return _get(current) + _get(previous) * weight
-
-
 def _targets(ip: str, login: str) -> list[tuple[str, str, int]]:
     targets = []
     if ip:
@@ -187,15 +182,3 @@ def login_attempt_take(*, client_id: int, ip: str, login: str = "") -> LoginAtte
     if attempt.refused:
         attempt.release()
     return attempt
-
-
-def login_attempts_exceeded(*, client_id: int, ip: str, login: str = "") -> bool:
-    """True when the IP or the login has used up its failed attempts for the window."""
-    return any(limit > 0 and _count(kind, client_id, value) >= limit for kind, value, limit in _targets(ip, login))
-
-
-def login_failure_record(*, client_id: int, ip: str, login: str = "") -> None:
-    """Count a failed attempt that was checked without taking a slot first."""
-    for kind, value, _limit in _targets(ip, login):
-        key, _previous, _weight = _keys(kind, client_id, value)
-        _incr(key, 1)

@@ -25,7 +25,7 @@ from smarty.logging import log_event
 from ..invalidation import epg_channel_changed
 from ..models import EpgChannel, EpgSource
 from ..parsers import get_parser
-from ..parsers.base import EpgError, EpgParserBase, ParsedProgramme
+from ..parsers.base import EpgError, EpgParserBase, HostileInputError, ParsedProgramme
 from .batches import CommitBatches, Spool
 from .common import (
     IMPORTER_VERSION,
@@ -38,6 +38,22 @@ from .common import (
     prepare_programmes,
 )
 from .writer import Inflight, ProgramWriter, delete_programme_ids, link_genres
+
+
+def _capped(items: Iterable[ParsedProgramme]) -> Iterator[ParsedProgramme]:
+    """The programmes, refusing the input once one channel has more than
+    SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL: one channel's programmes is what the importer holds
+    at a time, so this bounds its memory whatever the file holds (docs/epg.md)."""
+    limit = settings.SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL
+    counts: defaultdict[str, int] = defaultdict(int)
+    for item in items:
+        counts[item.channel] += 1
+        if 0 < limit < counts[item.channel]:
+            raise HostileInputError(
+                f"channel {item.channel!r}: more than {limit} programmes in one input "
+                "(SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL; refused)"
+            )
+        yield item
 
 
 @dataclass
@@ -170,7 +186,7 @@ class SourceImport:
                     if self._streaming() and self._stream(feed, wanted):
                         continue
                     spool = Spool(settings.SMARTY_EPG_SPOOL_PROGRAMMES)
-                    for item in self.parser.programmes(feed, wanted):
+                    for item in _capped(self.parser.programmes(feed, wanted)):
                         spool.add(item)
             except Exception as exc:  # noqa: BLE001 - reported per channel, other feeds go on
                 if spool is not None:
@@ -206,7 +222,7 @@ class SourceImport:
         spooled way, which isolates a failing channel in its own savepoint."""
         before = replace(self.result, errors=list(self.result.errors))
         self._deferred = []
-        runs: Iterable = self._runs(self.parser.programmes(feed, wanted))
+        runs: Iterable = self._runs(_capped(self.parser.programmes(feed, wanted)))
         if self.progress is not None:
             runs = self.progress(runs, len(wanted))
         ids = sorted({channel.pk for key in wanted for channel in self.by_key[key]})

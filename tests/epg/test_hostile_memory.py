@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -168,3 +168,31 @@ def test_a_guide_well_inside_the_limits_still_imports(tmp_path, guarded_source):
     assert report["code"] == 0, report
     assert "MANAGEMENT_COMMAND_SUCCESS" in report["events"]
     assert sorted(report["guide"]) == ["Kept", "P1", "P2", "P3"]
+
+
+def test_a_channel_with_more_programmes_than_the_limit_is_refused_with_the_guide_kept(
+    tmp_path, guarded_source, settings
+):
+    # One channel's programmes are what the importer holds at a time: the count is capped.
+    settings.SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL = 50
+    start = datetime(2025, 4, 1, tzinfo=UTC)
+    programmes = b"".join(
+        b'<programme start="%s +0000" stop="%s +0000" channel="a"><title>P%d</title></programme>'
+        % (
+            (start + timedelta(minutes=10 * n)).strftime("%Y%m%d%H%M%S").encode(),
+            (start + timedelta(minutes=10 * n + 10)).strftime("%Y%m%d%H%M%S").encode(),
+            n,
+        )
+        for n in range(51)
+    )
+    path = tmp_path / "long.xml"
+    path.write_bytes(HEAD + programmes + b"</tv>")
+    source, channel = guarded_source(str(path))
+    report = import_in_child(source.pk, channel.pk)
+    assert report["code"] != 0, report
+    assert "MANAGEMENT_COMMAND_ERROR" in report["events"]
+    assert any("SMARTY_EPG_MAX_PROGRAMMES_PER_CHANNEL" in error for error in report["errors"]), report["errors"]
+    assert report["guide"] == ["Kept"]
+    # Exactly at the limit, the same guide imports.
+    path.write_bytes(HEAD + programmes.rsplit(b"<programme", 1)[0] + b"</tv>")
+    assert import_in_child(source.pk, channel.pk)["code"] == 0

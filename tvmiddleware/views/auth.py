@@ -20,7 +20,7 @@ from accounts.services.sessions import (
     login,
     session_delete,
 )
-from accounts.services.throttling import login_attempts_exceeded, login_failure_record
+from accounts.services.throttling import login_attempt_take
 from clients.selectors import client_get_by_api_key, play_device_get
 from monitoring.services import login_counted
 from smarty.api import ApiError, Call, Flag, Number, String, wire_number
@@ -219,14 +219,20 @@ def login_customer_list(call: Call) -> dict:
     if not accounts:
         raise ApiError(errors.CUSTOMER_LIST_NONE, "No customer has this phone number")
     # Guessing codes shares the login's per-IP and per-phone failure counters.
-    throttle = {"client_id": call.client.pk, "ip": call.ip, "login": f"p:{phone}"}
-    if login_attempts_exceeded(**throttle):
+    # The attempt takes its slot before the code is checked (exact under concurrency, as the
+    # login's); only a wrong code keeps it.
+    attempt = login_attempt_take(client_id=call.client.pk, ip=call.ip, login=f"p:{phone}")
+    if attempt.refused:
         raise ApiError(errors.CUSTOMER_LIST_TOO_FREQUENT, "Too many attempts, try again later")
-    verification = phone_verify(
-        client=call.client, phone=phone, code=call.params["validation_code"] or None, purpose="customer_list"
-    )
-    if verification.outcome == Outcome.WRONG_CODE:
-        login_failure_record(**throttle)
+    try:
+        verification = phone_verify(
+            client=call.client, phone=phone, code=call.params["validation_code"] or None, purpose="customer_list"
+        )
+    except BaseException:
+        attempt.release()
+        raise
+    if verification.outcome != Outcome.WRONG_CODE:
+        attempt.release()
     if verification.outcome != Outcome.VERIFIED:
         raise ApiError(CUSTOMER_LIST_PHONE_CODES[verification.outcome], PHONE_MESSAGES[verification.outcome])
     customers = [{"ext_id": a.customer.ext_id, "abonement": wire_number(a.abonement)} for a in accounts]
