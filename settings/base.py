@@ -120,6 +120,14 @@ CACHE_KEY_PREFIX = env_str("SMARTY_CACHE_KEY_PREFIX", "smarty")
 CACHE_SOCKET_TIMEOUT = env_float("SMARTY_CACHE_SOCKET_TIMEOUT", 0.25)
 SMARTY_CACHE_BREAKER_SECONDS = env_float("SMARTY_CACHE_BREAKER_SECONDS", 5.0)
 SMARTY_CACHE_EPOCH_SECONDS = env_float("SMARTY_CACHE_EPOCH_SECONDS", 5.0)
+# The generation mirror (smarty.cache, docs/architecture.md "Caching"): each process keeps the
+# generations it read, dropped by a broadcast on bump; its listener pings Redis every
+# SMARTY_CACHE_BROADCAST_PING seconds and the mirror is used only while an answer came within
+# SMARTY_CACHE_LOCAL_STALENESS seconds (the bound on a missed broadcast; 0 turns it off). At
+# most SMARTY_CACHE_MIRROR_ENTRIES generations per process (about 200 bytes each).
+SMARTY_CACHE_BROADCAST_PING = env_float("SMARTY_CACHE_BROADCAST_PING", 1.0)
+SMARTY_CACHE_LOCAL_STALENESS = env_float("SMARTY_CACHE_LOCAL_STALENESS", 2.0)
+SMARTY_CACHE_MIRROR_ENTRIES = env_int("SMARTY_CACHE_MIRROR_ENTRIES", 100_000)
 if REDIS_CLUSTER_NODES:
     CACHES = {
         "default": {
