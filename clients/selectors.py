@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hmac
 from collections.abc import Iterable
 
@@ -67,8 +68,9 @@ def client_get(client_id: object) -> Client | None:
         return None
     if not 0 < pk < 2**63:  # no cache key or query for what no row can be
         return None
-    found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False)
-    return found or None
+    found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False, local=True)
+    # The process keeps one instance: each caller gets its own copy to change.
+    return copy.copy(found) if found else None
 
 
 def client_get_by_api_key(*, client_id: object, api_key: str) -> Client | None:

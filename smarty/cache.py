@@ -578,7 +578,7 @@ def cached(
     build: Callable[[], T],
     *,
     timeout: int | None = None,
-    local: bool = False,
+    local: bool | str = False,
 ) -> T:
     """The value for (name, parts), valid for the current generations of `deps`; built,
     stored and returned when missing or stale.
@@ -589,10 +589,13 @@ def cached(
     lands while building leaves an entry that the next read sees as stale.
 
     local=True keeps the value in this process's memory too (LocalValues), under a key that
-    embeds the generations: a hit then reads only the counters from the shared cache.
+    embeds the generations: a hit with the generations mirrored makes no cache call at all.
+    local="device" does the same in the per-device memory (device_values: sessions, accounts,
+    whatever there is one of per device or account).
     """
     if local:
-        return _cached_local(name, parts, list(deps), build, timeout)
+        pool = device_values if local == "device" else local_values
+        return _cached_local(name, parts, list(deps), build, timeout, pool)
     deps = list(deps)
     if breaker.is_open():
         return build()
@@ -621,31 +624,39 @@ def cached(
 
 
 class LocalValues:
-    """A small thread-safe LRU map of versioned key -> value (this process only).
+    """A thread-safe LRU map of versioned key -> value (this process only).
 
     A versioned key names one immutable value (any change bumps a generation, which makes a
     new key), so a process may keep values it has seen and skip fetching and unpickling them:
-    only the generations, a few small integers, are read from the shared cache on each
-    request. At most SMARTY_LOCAL_CACHE_ENTRIES values (least recently used go first).
+    only the generations are needed, and the generation mirror usually has them. At most
+    `size_setting` values (least recently used go first), none kept longer than the timeout
+    it was stored with in the shared cache.
     """
 
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, Any] = OrderedDict()
+    def __init__(self, size_setting: str = "SMARTY_LOCAL_CACHE_ENTRIES", default_size: int = 256) -> None:
+        self._items: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._size_setting = size_setting
+        self._default_size = default_size
 
     def get(self, key: str) -> Any:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[1] <= time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
-    def put(self, key: str, value: Any) -> None:
-        size = int(getattr(settings, "SMARTY_LOCAL_CACHE_ENTRIES", 256))
+    def put(self, key: str, value: Any, timeout: float | None = None) -> None:
+        size = int(getattr(settings, self._size_setting, self._default_size))
         if size <= 0 or value is None:
             return
+        deadline = time.monotonic() + (settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout)
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (value, deadline)
             self._items.move_to_end(key)
             while len(self._items) > size:
                 self._items.popitem(last=False)
@@ -654,8 +665,14 @@ class LocalValues:
         with self._lock:
             self._items.clear()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 local_values = LocalValues()
+# Per-device values (sessions, accounts, inboxes: small, one per device or account), apart
+# from the operator-wide ones so that many devices do not push the catalogues out.
+device_values = LocalValues("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
 
 
 def _store_timeout(timeout: int | None) -> int:
@@ -720,7 +737,12 @@ def _local_generations(deps: Sequence[str]) -> list[int] | None:
 
 
 def _cached_local(
-    name: str, parts: Iterable[object], deps: list[str], build: Callable[[], T], timeout: int | None
+    name: str,
+    parts: Iterable[object],
+    deps: list[str],
+    build: Callable[[], T],
+    timeout: int | None,
+    pool: LocalValues,
 ) -> T:
     """cached(local=True): this process's memory, else the shared cache, else `build()`
     (stored in both)."""
@@ -728,10 +750,11 @@ def _cached_local(
     if gens is None:
         return build()
     key = _local_key(name, parts, gens)
-    value = local_values.get(key)
+    value = pool.get(key)
     if value is not None:
         CACHE_LOCAL_HIT.inc()
         return value
+    ttl = _store_timeout(timeout)
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001
@@ -739,7 +762,6 @@ def _cached_local(
     if value is None:
         CACHE_MISS.inc()
         value = build()
-        ttl = _store_timeout(timeout)
         try:
             cache.set(key, value, timeout=ttl)
         except Exception:  # noqa: BLE001
@@ -747,7 +769,8 @@ def _cached_local(
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps[:10])
     else:
         CACHE_SHARED_HIT.inc()
-    local_values.put(key, value)
+    # A value found in the shared cache may be older than ttl: kept no longer than a new one.
+    pool.put(key, value, ttl)
     return value
 
 
@@ -791,7 +814,7 @@ def cached_many(
             missing.append(parts)
         else:
             result[parts] = value
-            local_values.put(key, value)
+            local_values.put(key, value, _store_timeout(timeout))
     CACHE_SHARED_HIT.inc(len(remote) - len(missing))
     if missing:
         CACHE_MISS.inc(len(missing))
@@ -803,6 +826,6 @@ def cached_many(
             return {**result, **{parts: built[parts] for parts in missing}}
         for parts in missing:
             result[parts] = built[parts]
-            local_values.put(keys[parts], built[parts])
+            local_values.put(keys[parts], built[parts], ttl)
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, count=len(missing), deps=unique_deps[:10])
     return result
