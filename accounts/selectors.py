@@ -237,7 +237,7 @@ def account_inbox_state(account: Account) -> InboxState:
             ),
         )
 
-    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build)
+    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build, local="device")
 
 
 def message_list(*, account: Account) -> list[Message]:
