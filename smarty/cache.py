@@ -453,6 +453,19 @@ class _Listener(threading.Thread):
 mirror = GenerationMirror()
 
 
+def _mirror_after_fork() -> None:
+    """In a forked child (gunicorn's workers): the parent's listener thread did not come along,
+    and its lock may have been held at the fork. Start over; the next read starts a listener."""
+    mirror._lock = threading.Lock()
+    mirror._gens = {}
+    mirror._listener = None
+    mirror._pid = 0
+    mirror.seq += 1
+
+
+os.register_at_fork(after_in_child=_mirror_after_fork)
+
+
 def _gen_prefix() -> str:
     epoch = _epoch.current()
     return f"{_GEN}{epoch}:" if epoch else _GEN

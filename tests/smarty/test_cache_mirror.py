@@ -204,3 +204,29 @@ def login_over_http(transactional_db):
         return body["authkey"]
 
     return login
+
+
+@redis_pass
+def test_a_forked_worker_starts_its_own_listener_and_trusts_nothing_inherited():
+    import multiprocessing
+
+    generations(["d:fork"])
+    wait_until(lambda: _mirrored(["d:fork"]), 5)
+
+    def child(results) -> None:
+        inherited = len(mirror)
+        first = mirror.trusted()  # the parent's listener thread did not come along
+        deadline = time.monotonic() + 5
+        while not mirror.trusted() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        results.put((inherited, first, mirror.trusted(), mirror._listener.is_alive()))
+
+    assert len(mirror) > 0
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    process = context.Process(target=child, args=(results,))
+    process.start()
+    inherited, trusted_at_once, trusted_later, alive = results.get(timeout=20)
+    process.join(timeout=10)
+    assert inherited == 0 and not trusted_at_once
+    assert trusted_later and alive
