@@ -713,6 +713,13 @@ def breaker_reset() -> None:
     mirror.clear()
 
 
+def redis_backend():
+    """The project's Redis cache backend when it is what this module uses (not the local-memory
+    cache, nor a Redis Cluster): for code that sends its few writes as one script. None
+    otherwise; its commands pass the circuit breaker like every other."""
+    return caches["default"] if mirror.active() else None
+
+
 def flush() -> None:
     """Clear this installation's cache (flushall): every value is rebuilt from the database,
     and every process's mirror starts over."""
