@@ -385,7 +385,7 @@ class _Listener(threading.Thread):
                 self.heard_at = None
                 if self.mirror.clock() - failed_at > 60:
                     failed_at = self.mirror.clock()
-                    log_event("smarty_cache", "CACHE_BROADCAST_LOST", level="WARNING", error=repr(exc))
+                    log_event("smarty_cache", "CACHE_UNAVAILABLE", level="WARNING", listener=1, error=repr(exc))
             self._stopped.wait(self._ping_seconds())
 
     @staticmethod
