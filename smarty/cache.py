@@ -742,7 +742,7 @@ def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
     joined = ":".join(map(str, gens))
     if len(joined) > 64:
         joined = hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - a digest, not security
-    return ":".join([name, *map(str, parts), joined])
+    return ":".join([name, *map(key_part, parts), joined])
 
 
 def _local_generations(deps: Sequence[str]) -> list[int] | None:
