@@ -7,6 +7,7 @@ signal handlers in accounts/invalidation.py and the services bump on change.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
@@ -15,10 +16,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from clients.selectors import client_content_dep
+from clients.models import PlayDevice
+from clients.selectors import client_content_dep, client_get
 from smarty.cache import cached, dep, generations
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
@@ -49,34 +51,106 @@ def inbox_dep(account_id: int) -> str:
     return dep("account_inbox", account_id)
 
 
+# --- the device hot path: sessions and accounts as plain records ------------------------------
+#
+# What the cache keeps of a session or an account is a record: the row's column values, without
+# the secrets (the authkey itself, the password hash, the playlist token) and without the
+# operator (its row holds API keys; it comes from clients.selectors.client_get). Each process
+# keeps the records it uses in its per-device memory (smarty.cache.device_values), checked
+# against the generations through the generation mirror, and callers get fresh unsaved-looking
+# model instances built from them: the secrets left out are deferred fields, read from the
+# database if some code ever asks for them, and never written back by a save().
+
+_RECORD_LEAVES_OUT = {Account: ("password", "playlist_token"), Session: ("authkey",)}
+
+Record = tuple[tuple[str, ...], tuple]
+
+
+def _record(row: Model) -> Record:
+    left_out = _RECORD_LEAVES_OUT.get(type(row), ())
+    names = tuple(f.attname for f in row._meta.concrete_fields if f.attname not in left_out)
+    return names, tuple(getattr(row, name) for name in names)
+
+
+def _from_record(model: type[Model], record: Record) -> Model:
+    names, values = record
+    # JSON columns are mutable: each caller gets its own copy, never the process's record.
+    values = tuple(copy.deepcopy(v) if isinstance(v, dict | list) else v for v in values)
+    return model.from_db("default", names, values)
+
+
+def _account_record(account_id: int) -> dict | bool:
+    account = Account.objects.select_related("customer").filter(pk=account_id).first()
+    if account is None:
+        return False
+    return {"account": _record(account), "customer": _record(account.customer), "client_id": account.client_id}
+
+
 def account_get_cached(*, account_id: int) -> Account | None:
-    """The account with its customer and operator, from the cache (account_dep)."""
+    """The account with its customer and operator, from this process's memory or the cache
+    (account_dep); a new instance on every call."""
     found = cached(
         "account",
         (account_id,),
         [account_dep(account_id)],
-        lambda: Account.objects.select_related("customer", "client").filter(pk=account_id).first() or False,
+        lambda: _account_record(account_id),
         timeout=SESSION_CACHE_TIMEOUT,
+        local="device",
     )
-    return found or None
+    if not found:
+        return None
+    client = client_get(found["client_id"])
+    if client is None:
+        return None
+    account = _from_record(Account, found["account"])
+    account.customer = _from_record(Customer, found["customer"])
+    account.customer.client = client
+    account.client = client
+    return account
+
+
+def _session_record(authkey: str) -> dict | bool:
+    row = _session_by_authkey(authkey)
+    if row is None:
+        return False
+    return {
+        "session": _record(row),
+        "device": _record(row.device) if row.device is not None else None,
+        "play_device": _record(row.play_device) if row.play_device is not None else None,
+    }
+
+
+def _session_from_record(found: dict, authkey: str) -> Session:
+    session = _from_record(Session, found["session"])
+    session.authkey = authkey
+    session.device = _from_record(AccountDevice, found["device"]) if found["device"] else None
+    session.play_device = _from_record(PlayDevice, found["play_device"]) if found["play_device"] else None
+    return session
 
 
 def session_get_active(*, authkey: str) -> Session | None:
-    """The unexpired session of an authkey with its account and operator, from the cache.
+    """The unexpired session of an authkey with its account and operator, from this process's
+    memory or the cache; a new instance on every call.
 
     The session row is cached on its own generation and the account on the account's, so a
-    change of the account (deactivation, new password...) is seen on the next request."""
+    change of the account (deactivation, new password...) is seen on the next request, in
+    every process within the generation mirror's bound."""
     if not AUTHKEY_SHAPE.fullmatch(authkey or ""):
         # No such session can exist: spare the cache a key made of whatever a client sent.
         return None
 
-    def build() -> Session | bool:
-        return _session_by_authkey(authkey) or False
-
     cache_id = session_cache_id(authkey)
-    session = cached("session", (cache_id,), [session_dep(authkey)], build, timeout=SESSION_CACHE_TIMEOUT)
-    if not session:
+    found = cached(
+        "session",
+        (cache_id,),
+        [session_dep(authkey)],
+        lambda: _session_record(authkey),
+        timeout=SESSION_CACHE_TIMEOUT,
+        local="device",
+    )
+    if not found:
         return None
+    session = _session_from_record(found, authkey)
     if session.expires_at <= timezone.now():
         # A sliding expiry may have moved the row's date since it was cached: read it once more.
         fresh = _session_by_authkey(authkey)
@@ -163,7 +237,7 @@ def account_inbox_state(account: Account) -> InboxState:
             ),
         )
 
-    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build)
+    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build, local="device")
 
 
 def message_list(*, account: Account) -> list[Message]:

@@ -498,7 +498,7 @@ def account_channels(account) -> AccountChannels:
             order=tuple(r[0] for r in ordered),
         )
 
-    return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build)
+    return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build, local="device")
 
 
 def account_last_viewed(account) -> tuple[int, ...]:
@@ -511,7 +511,9 @@ def account_last_viewed(account) -> tuple[int, ...]:
         ).order_by("-last_viewed_at", "channel_id")
         return tuple(rows.values_list("channel_id", flat=True)[: settings.SMARTY_LAST_CHANNELS_LIMIT * 4])
 
-    return cached("account_last_viewed", (account.client_id, account.pk), [last_viewed_dep(account.pk)], build)
+    return cached(
+        "account_last_viewed", (account.client_id, account.pk), [last_viewed_dep(account.pk)], build, local="device"
+    )
 
 
 def channel_sorts(client_id: int) -> dict[int, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hmac
 from collections.abc import Iterable
 
@@ -41,21 +42,21 @@ def play_device_formats() -> dict[str, str]:
         (),
         [DEVICE_TYPES],
         lambda: dict(PlayDevice.objects.values_list("system_name", "response_format")),
+        local=True,
     )
 
 
 def play_device_get(system_name: str) -> PlayDevice | None:
     if not system_name:
         return None
-    return (
-        cached(
-            "play_device",
-            (system_name,),
-            [DEVICE_TYPES],
-            lambda: PlayDevice.objects.filter(system_name=system_name).first() or False,
-        )
-        or None
+    found = cached(
+        "play_device",
+        (system_name,),
+        [DEVICE_TYPES],
+        lambda: PlayDevice.objects.filter(system_name=system_name).first() or False,
+        local=True,
     )
+    return copy.copy(found) if found else None  # the process's instance stays as it is
 
 
 def client_get(client_id: object) -> Client | None:
@@ -67,8 +68,9 @@ def client_get(client_id: object) -> Client | None:
         return None
     if not 0 < pk < 2**63:  # no cache key or query for what no row can be
         return None
-    found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False)
-    return found or None
+    found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False, local=True)
+    # The process keeps one instance: each caller gets its own copy to change.
+    return copy.copy(found) if found else None
 
 
 def client_get_by_api_key(*, client_id: object, api_key: str) -> Client | None:
@@ -178,7 +180,9 @@ def portal_settings_get(*, client, device: str, lang: str = "") -> dict | None:
         body["has_child_clients"] = 0  # the portal app knows child operators: the door fills it in
         return body
 
-    found = cached("portal_settings", (client.pk, device, index), [client_dep(client.pk), DEVICE_TYPES], build)
+    found = cached(
+        "portal_settings", (client.pk, device, index), [client_dep(client.pk), DEVICE_TYPES], build, local=True
+    )
     return found or None
 
 

@@ -28,8 +28,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.utils import timezone
+from django_redis.exceptions import ConnectionInterrupted
 
 from accounts.models import Account
+from smarty.cache import redis_backend
+from smarty.cache_backends import breaker
 
 from .models import ViewEvent
 
@@ -99,15 +102,57 @@ def viewing_started(
     failure must not cost the viewer the stream; it is logged and the event is lost."""
     now = now or timezone.now()
     event = (client_id, account_id, content_type, int(content_id), device[:64], device_uid[:128], program_id, now)
+    watching = {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now}
+    backend = redis_backend()
+    if backend is not None:
+        _view_in_one_script(backend, event, watching, now)
+        return
     if not _append(VIEWS, event, now):
         return
     try:
-        cache.set(
-            watching_key(client_id, account_id),
-            {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now},
-            timeout=settings.SMARTY_MONITORING_URL_SESSION_MAX,
-        )
+        cache.set(watching_key(client_id, account_id), watching, timeout=settings.SMARTY_MONITORING_URL_SESSION_MAX)
     except Exception:
+        logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+
+
+# What viewing_started does on Redis, in one round trip: the minute's next sequence number
+# (the counter expires with the buffer), the event under it, and "watching now".
+# KEYS: the counter, the "watching now" key; ARGV: buffer ttl, the event key without its
+# number, the event, the "watching now" value and its ttl.
+_VIEW_SCRIPT = """
+local seq = redis.call('INCR', KEYS[1])
+if seq == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if not redis.call('SET', ARGV[2] .. seq, ARGV[3], 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+return seq
+"""
+
+
+def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime) -> None:
+    """viewing_started on Redis: the same keys and values as _append and cache.set write."""
+    minute = _minute(now)
+    client_id, account_id = event[0], event[1]
+    if breaker.is_open():  # the cache is down: the event is lost, as _append loses it
+        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+        return
+    try:
+        client = backend.client.get_client(write=True)
+        seq = client.eval(
+            _VIEW_SCRIPT,
+            2,
+            backend.make_key(f"monitoring:{VIEWS}:seq:{minute}"),
+            backend.make_key(watching_key(client_id, account_id)),
+            BUFFER_TTL,
+            backend.make_key(f"monitoring:{VIEWS}:{minute}:"),
+            backend.client.encode(event),
+            backend.client.encode(watching),
+            int(settings.SMARTY_MONITORING_URL_SESSION_MAX),
+        )
+        if not seq:
+            logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+    except Exception as exc:  # a failing cache must not cost the viewer the stream
+        if not isinstance(exc, ConnectionInterrupted):  # not already counted by the breaker
+            breaker.trip(exc)
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from channels import selectors as live
-from clients.selectors import client_content_dep
+from clients.selectors import client_content_dep, client_dep
 from smarty.cache import cached
 from smarty.i18n import lang_index
 
@@ -374,9 +374,25 @@ def child_client_list(*, client_id: int) -> list[dict]:
 
 def has_child_clients(*, client_id: int) -> bool:
     """The operator is a meta-portal: it lets the subscriber choose one of its enabled child
-    operators (portal/settings/list `has_child_clients`). One EXISTS query, not cached: a
-    child's `enabled` belongs to the clients app, whose changes the portal generation misses."""
-    return m.ChildClient.objects.filter(client_id=client_id, child__enabled=True).exists()
+    operators (portal/settings/list `has_child_clients`). The children are cached on the portal
+    generation; whether one is enabled on the children's own generations (a child's `enabled`
+    belongs to the clients app, whose changes the portal generation misses)."""
+    child_ids = cached(
+        "portal_child_ids",
+        (client_id,),
+        [portal_dep(client_id)],
+        lambda: tuple(m.ChildClient.objects.filter(client_id=client_id).values_list("child_id", flat=True)),
+        local=True,
+    )
+    if not child_ids:
+        return False
+    return cached(
+        "portal_has_enabled_child",
+        (client_id,),
+        [portal_dep(client_id), *(client_dep(child) for child in child_ids)],
+        lambda: m.ChildClient.objects.filter(client_id=client_id, child__enabled=True).exists(),
+        local=True,
+    )
 
 
 def game_best(*, game: m.Game, account_id: int) -> int | None:

@@ -120,6 +120,14 @@ CACHE_KEY_PREFIX = env_str("SMARTY_CACHE_KEY_PREFIX", "smarty")
 CACHE_SOCKET_TIMEOUT = env_float("SMARTY_CACHE_SOCKET_TIMEOUT", 0.25)
 SMARTY_CACHE_BREAKER_SECONDS = env_float("SMARTY_CACHE_BREAKER_SECONDS", 5.0)
 SMARTY_CACHE_EPOCH_SECONDS = env_float("SMARTY_CACHE_EPOCH_SECONDS", 5.0)
+# The generation mirror (smarty.cache, docs/architecture.md "Caching"): each process keeps the
+# generations it read, dropped by a broadcast on bump; its listener pings Redis every
+# SMARTY_CACHE_BROADCAST_PING seconds and the mirror is used only while an answer came within
+# SMARTY_CACHE_LOCAL_STALENESS seconds (the bound on a missed broadcast; 0 turns it off). At
+# most SMARTY_CACHE_MIRROR_ENTRIES generations per process (about 200 bytes each).
+SMARTY_CACHE_BROADCAST_PING = env_float("SMARTY_CACHE_BROADCAST_PING", 1.0)
+SMARTY_CACHE_LOCAL_STALENESS = env_float("SMARTY_CACHE_LOCAL_STALENESS", 2.0)
+SMARTY_CACHE_MIRROR_ENTRIES = env_int("SMARTY_CACHE_MIRROR_ENTRIES", 100_000)
 if REDIS_CLUSTER_NODES:
     CACHES = {
         "default": {
@@ -448,6 +456,9 @@ SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (smarty.cache, cached(local=True)).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)
+# Per-device values each process keeps in memory (sessions, accounts, inboxes: smarty.cache,
+# cached(local="device")): at most this many, about 1.5 KB each (10 000: some 15 MB a process).
+SMARTY_LOCAL_DEVICE_ENTRIES = env_int("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
 # /bench/floor/ (the benchmark's cheapest JSON answer): only for bench/run.py's server.
 SMARTY_BENCH_FLOOR = env_bool("SMARTY_BENCH_FLOOR", False)
 

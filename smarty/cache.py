@@ -13,6 +13,25 @@ Reading:
 - cached_many(name, items, build_missing): many values of one kind at once (EPG day windows),
   with the per-process memory in front.
 
+The generation mirror (on the project's Redis backend; not on the local-memory cache, which
+is in-process anyway, nor on a Redis Cluster, whose broadcast is not followed yet):
+- Each process keeps the generation counters it has read (GenerationMirror). bump() increments
+  the counters and PUBLISHes their keys in one atomic script; a daemon listener thread per
+  process (started on first use, again after a fork) drops the named entries. So a hit of
+  cached(local=True) or cached_many with every generation mirrored makes no cache call, and
+  cached() reads only its entry.
+- The bound: the listener PINGs over its subscription every SMARTY_CACHE_BROADCAST_PING
+  seconds; Redis answers in order, so a ping answered means every bump published before it was
+  sent has been applied. The mirror is used only while the last answered ping was sent less
+  than SMARTY_CACHE_LOCAL_STALENESS seconds ago; otherwise generations come from Redis as
+  without it. A (re)subscription clears the mirror first. So no process uses a generation
+  more than SMARTY_CACHE_LOCAL_STALENESS seconds after a bump of it completed, whatever
+  happened to the broadcast.
+- A read from Redis is kept only when no invalidation was heard while it was in flight (a
+  per-process sequence number), so a broadcast is never overtaken by the read it outdates.
+- An opening of the breaker and a new cache epoch clear the mirror; flush() clears every
+  process's.
+
 Invalidating:
 - bump(*deps): at once. Code inside a transaction calls bump_now_and_on_commit(*deps).
 - Each app owns the invalidation of its own models (its invalidation.py, connected from its
@@ -34,25 +53,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .cache_backends import breaker
+from .cache_backends import GuardedRedisCache, breaker
 from .db_routing import replica_reads_active
 from .logging import log_event
 from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 from .models import CacheEpoch
 
 T = TypeVar("T")
+_DEFAULT_CACHE = cache  # the mirror follows it only while this module uses it (tests swap it)
 _GEN = "gen:"
 logger = logging.getLogger("smarty_cache")
 
@@ -141,6 +164,308 @@ def epoch_raise() -> None:
         write()
 
 
+# -- the generation mirror: generations in this process's memory, invalidated by broadcast --
+
+_BROADCAST_CHANNEL = "cache:generations"
+_CLEAR_ALL = "*"
+
+
+class GenerationMirror:
+    """This process's copy of the generation counters it has read, trusted only while its
+    listener hears from Redis (the module's docstring, "The generation mirror").
+
+    Entries are generation keys (with the epoch prefix) -> value. A bump anywhere publishes
+    the bumped keys on one channel; the listener thread of every process drops them here.
+    `seq` counts invalidations: a value read from Redis is stored only when no invalidation
+    was heard while it was being read, so a message can never be overtaken by the read it
+    was meant to outdate.
+    """
+
+    def __init__(self) -> None:
+        self.clock: Callable[[], float] = time.monotonic
+        self._gens: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.seq = 0
+        self._pid = 0
+        self._config: tuple | None = None
+        self._listener: _Listener | None = None
+        self._trips = breaker.trips
+        self._prefix = ""
+        self._settings_seen: object = None
+        self._settings_config: tuple | None = None
+
+    # -- which cache, and whether to trust what is here
+
+    def _current_config(self) -> tuple | None:
+        """(url, channel) of the cache the mirror follows, or None where it stays off: not
+        the project's Redis backend (the local-memory cache, a Redis Cluster), or turned off."""
+        if cache is not _DEFAULT_CACHE:
+            return None
+        conf = settings.CACHES.get("default", {})
+        if conf is self._settings_seen:
+            return self._settings_config
+        config = None
+        options = conf.get("OPTIONS", {})
+        client_class = options.get("CLIENT_CLASS", "django_redis.client.DefaultClient")
+        backend = conf.get("BACKEND", "")
+        location = conf.get("LOCATION", "")
+        if isinstance(location, list | tuple):
+            location = location[0] if location else ""
+        location = str(location).split(",")[0]
+        if (
+            backend.rsplit(".", 1)[-1] == GuardedRedisCache.__name__
+            and client_class == "django_redis.client.DefaultClient"
+            and location
+        ):
+            prefix = conf.get("KEY_PREFIX", "")
+            timeout = float(options.get("SOCKET_CONNECT_TIMEOUT", options.get("SOCKET_TIMEOUT", 1)) or 1)
+            config = (location, f"{prefix}:{_BROADCAST_CHANNEL}", timeout)
+        self._settings_seen, self._settings_config = conf, config
+        return config
+
+    def trusted(self, prefix: str | None = None) -> bool:
+        """Whether mirrored generations may be used now. Starts (or, in a forked child,
+        restarts) the listener; never waits for it."""
+        staleness = float(getattr(settings, "SMARTY_CACHE_LOCAL_STALENESS", 2.0))
+        if staleness <= 0:
+            return False
+        config = self._current_config()
+        if config is None:
+            if self._config is not None:
+                self.stop()
+            return False
+        if self._pid != os.getpid() or self._config != config:
+            self._restart(config)
+            return False
+        if self._trips != breaker.trips or (prefix is not None and prefix != self._prefix):
+            # The breaker opened (invalidations may have been lost) or the epoch changed.
+            self.clear()
+            self._trips = breaker.trips
+            if prefix is not None:
+                self._prefix = prefix
+            return False
+        if breaker.is_open():
+            return False
+        listener = self._listener
+        heard = listener.heard_at if listener is not None else None
+        return heard is not None and 0 <= self.clock() - heard < staleness
+
+    def _restart(self, config: tuple) -> None:
+        with self._lock:
+            if self._pid == os.getpid() and self._config == config:
+                return
+            if self._listener is not None and self._pid == os.getpid():
+                self._listener.stop()
+            self._gens = {}
+            self.seq += 1
+            self._pid, self._config = os.getpid(), config
+            self._trips = breaker.trips
+            self._listener = _Listener(self, *config)
+            self._listener.start()
+
+    def stop(self) -> None:
+        """Stop following the cache (tests)."""
+        with self._lock:
+            if self._listener is not None and self._pid == os.getpid():
+                self._listener.stop()
+            self._listener = None
+            self._config = None
+            self._pid = 0  # nothing is stored until a listener follows a cache again
+            self._gens = {}
+            self.seq += 1
+
+    # -- entries
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, int]:
+        gens = self._gens
+        return {key: gens[key] for key in keys if key in gens}
+
+    def store(self, values: dict[str, int], seq: int) -> None:
+        """Keep generations read from Redis, unless an invalidation came in since `seq`."""
+        limit = int(getattr(settings, "SMARTY_CACHE_MIRROR_ENTRIES", 100_000))
+        with self._lock:
+            if seq != self.seq or self._pid != os.getpid():
+                return
+            if len(self._gens) + len(values) > limit:
+                self._gens = {}  # rare: a full mirror starts over rather than tracking use
+            self._gens.update(values)
+
+    def invalidate(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            self.seq += 1
+            for key in keys:
+                if key == _CLEAR_ALL:
+                    self._gens = {}
+                    break
+                self._gens.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.seq += 1
+            self._gens = {}
+
+    def __len__(self) -> int:
+        return len(self._gens)
+
+    @property
+    def connection_name(self) -> str:
+        """The name of the listener's Redis connection (CLIENT LIST shows it)."""
+        return f"smarty-cache-listener-{os.getpid()}"
+
+    # -- telling the other processes
+
+    def active(self) -> bool:
+        """Whether the cache is one the mirror follows (the project's Redis backend)."""
+        return self._current_config() is not None
+
+    def publish(self, keys: Sequence[str]) -> None:
+        """Announce generation keys (or _CLEAR_ALL) to every process's listener. A failure
+        raises: the caller counts it as a cache failure and raises the epoch."""
+        config = self._current_config()
+        if config is None or not keys:
+            return
+        client = caches["default"].client.get_client(write=True)
+        client.publish(config[1], "\n".join(keys))
+
+    def bump(self, keys: Sequence[str]) -> None:
+        """Increment the counters (a missing one starts from a random value) and announce
+        them, in one atomic script: either every process hears of the bump or none happened.
+        A failure raises."""
+        config = self._current_config()
+        if config is None or not keys:
+            return
+        backend = caches["default"]
+        client = backend.client.get_client(write=True)
+        full = [backend.make_key(key) for key in keys]
+        client.eval(_BUMP_SCRIPT, len(full), *full, config[1], "\n".join(keys), *(_fresh() for _ in keys))
+
+
+# KEYS: the counters; ARGV: the channel, the message, a fresh start value per counter.
+_BUMP_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 1 then
+        redis.call('INCR', key)
+    else
+        redis.call('SET', key, ARGV[i + 2])
+    end
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return #KEYS
+"""
+
+
+class _Listener(threading.Thread):
+    """The daemon thread that follows the broadcast channel for its process.
+
+    It pings over its subscription every SMARTY_CACHE_BROADCAST_PING seconds; `heard_at` is
+    when the last answered ping was *sent* (Redis answers in order, so every message
+    published before that moment has been applied). A (re)subscription clears the mirror
+    before `heard_at` is set: messages published while disconnected are lost. A connection
+    that answers nothing is dropped and opened again; requests never wait for any of it."""
+
+    def __init__(self, mirror: GenerationMirror, url: str, channel: str, connect_timeout: float) -> None:
+        super().__init__(name="smarty-cache-listener", daemon=True)
+        self.mirror = mirror
+        self.url = url
+        self.channel = channel
+        self.connect_timeout = connect_timeout
+        self.heard_at: float | None = None
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.heard_at = None
+
+    def run(self) -> None:
+        failed_at = 0.0
+        while not self._stopped.is_set():
+            try:
+                self._follow()
+            except Exception as exc:  # noqa: BLE001 - any failure: reconnect after a pause
+                self.heard_at = None
+                if self.mirror.clock() - failed_at > 60:
+                    failed_at = self.mirror.clock()
+                    log_event("smarty_cache", "CACHE_UNAVAILABLE", level="WARNING", listener=1, error=repr(exc))
+            self._stopped.wait(self._ping_seconds())
+
+    @staticmethod
+    def _ping_seconds() -> float:
+        return max(float(getattr(settings, "SMARTY_CACHE_BROADCAST_PING", 1.0)), 0.05)
+
+    def _follow(self) -> None:
+        clock = self.mirror.clock
+        ping = self._ping_seconds()
+        # No reply within this long: the connection (or Redis) is gone, open another.
+        dead_after = max(3 * ping, float(getattr(settings, "SMARTY_CACHE_LOCAL_STALENESS", 2.0)))
+        client = redis.Redis.from_url(
+            self.url,
+            socket_connect_timeout=self.connect_timeout,
+            socket_timeout=dead_after,
+            retry=None,
+            retry_on_timeout=False,
+            client_name=self.mirror.connection_name,
+        )
+        pubsub = client.pubsub()
+        try:
+            sent = clock()
+            pubsub.subscribe(self.channel)
+            pinged = last_answer = sent
+            subscribed = False
+            while not self._stopped.is_set():
+                now = clock()
+                if now - last_answer > dead_after:
+                    raise TimeoutError("no answer from the cache")
+                if subscribed and now - pinged >= ping:
+                    pinged = now
+                    pubsub.ping(f"{now:.6f}")
+                wait = max(0.0, min(pinged + ping - now, 0.25)) if subscribed else 0.05
+                message = pubsub.get_message(timeout=wait)
+                if message is None:
+                    continue
+                kind = message["type"]
+                if kind == "subscribe":
+                    # Anything published before this was not heard: start from nothing.
+                    self.mirror.clear()
+                    subscribed = True
+                    last_answer = clock()
+                    self.heard_at = sent
+                elif kind == "message":
+                    data = message["data"]
+                    text = data.decode() if isinstance(data, bytes) else str(data)
+                    self.mirror.invalidate(text.split("\n"))
+                elif kind == "pong":
+                    data = message["data"]
+                    try:
+                        ping_sent = float(data.decode() if isinstance(data, bytes) else data)
+                    except ValueError:
+                        continue
+                    last_answer = clock()
+                    self.heard_at = max(self.heard_at or 0.0, ping_sent)
+        finally:
+            self.heard_at = None
+            try:
+                pubsub.close()
+                client.close()
+            except Exception:  # noqa: BLE001, S110 - closing a broken connection
+                pass
+
+
+mirror = GenerationMirror()
+
+
+def _mirror_after_fork() -> None:
+    """In a forked child (gunicorn's workers): the parent's listener thread did not come along,
+    and its lock may have been held at the fork. Start over; the next read starts a listener."""
+    mirror._lock = threading.Lock()
+    mirror._gens = {}
+    mirror._listener = None
+    mirror._pid = 0
+    mirror.seq += 1
+
+
+os.register_at_fork(after_in_child=_mirror_after_fork)
+
+
 def _gen_prefix() -> str:
     epoch = _epoch.current()
     return f"{_GEN}{epoch}:" if epoch else _GEN
@@ -159,16 +484,34 @@ def _resolve(gen_keys: list[str], found: dict) -> tuple[int, ...]:
     return tuple(values)
 
 
+def _read(deps: Sequence[str], extra: Sequence[str] = ()) -> tuple[tuple[int, ...], dict]:
+    """The generations of `deps` and the cache's answer for the `extra` keys: the mirrored
+    generations when the mirror is trusted, the others read from the cache together with
+    `extra` in one round trip (none when everything is mirrored and nothing extra asked)."""
+    prefix = _gen_prefix()
+    gen_keys = [prefix + d for d in deps]
+    known = mirror.get_many(gen_keys) if mirror.trusted(prefix) else {}
+    missing = [key for key in gen_keys if key not in known]
+    found: dict = {}
+    if missing or extra:
+        seq = mirror.seq  # before the read: an invalidation heard meanwhile discards it
+        found = cache.get_many([*extra, *missing])
+        if missing:
+            read = dict(zip(missing, _resolve(missing, found), strict=True))
+            mirror.store(read, seq)
+            known.update(read)
+    return tuple(known[key] for key in gen_keys), found
+
+
 def generations(deps: Iterable[str]) -> list[int]:
-    """The current generation of each dependency (one cache round trip when all exist)."""
+    """The current generation of each dependency (no round trip when all are mirrored, one
+    when all exist in the cache)."""
     deps = list(deps)
     if not deps:
         return []
     if breaker.is_open():
         return [_fresh() for _ in deps]
-    prefix = _gen_prefix()
-    gen_keys = [prefix + d for d in deps]
-    return list(_resolve(gen_keys, cache.get_many(gen_keys)))
+    return list(_read(deps)[0])
 
 
 def bump(*deps: str) -> None:
@@ -181,6 +524,25 @@ def bump(*deps: str) -> None:
         return
     failures = breaker.failures
     prefix = _gen_prefix()
+    if mirror.active():
+        # Redis: the counters and the broadcast to every process's mirror in one round trip.
+        keys = [prefix + d for d in deps]
+        try:
+            mirror.bump(keys)
+        except Exception as exc:  # noqa: BLE001 - a failing cache must not fail the write
+            breaker.trip(exc)
+        else:
+            for d, key in zip(deps, keys, strict=True):
+                log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
+        mirror.invalidate(keys)  # this process at once
+    else:
+        _bump_each(prefix, deps, failures)
+    if breaker.failures != failures:
+        epoch_raise()
+
+
+def _bump_each(prefix: str, deps: Sequence[str], failures: int) -> None:
+    """bump() on a backend without the broadcast: one increment per counter."""
     for d in deps:
         key = prefix + d
         try:
@@ -194,8 +556,6 @@ def bump(*deps: str) -> None:
             breaker.trip()
             break
         log_event("smarty_cache", "OBJECT_INVALIDATED", object=d, deps_key=key)
-    if breaker.failures != failures:
-        epoch_raise()
 
 
 def bump_now_and_on_commit(*deps: str, now: bool = True) -> None:
@@ -231,7 +591,7 @@ def cached(
     build: Callable[[], T],
     *,
     timeout: int | None = None,
-    local: bool = False,
+    local: bool | str = False,
 ) -> T:
     """The value for (name, parts), valid for the current generations of `deps`; built,
     stored and returned when missing or stale.
@@ -242,19 +602,19 @@ def cached(
     lands while building leaves an entry that the next read sees as stale.
 
     local=True keeps the value in this process's memory too (LocalValues), under a key that
-    embeds the generations: a hit then reads only the counters from the shared cache.
+    embeds the generations: a hit with the generations mirrored makes no cache call at all.
+    local="device" does the same in the per-device memory (device_values: sessions, accounts,
+    whatever there is one of per device or account).
     """
     if local:
-        return _cached_local(name, parts, list(deps), build, timeout)
+        pool = device_values if local == "device" else local_values
+        return _cached_local(name, parts, list(deps), build, timeout, pool)
     deps = list(deps)
     if breaker.is_open():
         return build()
     key = "v:" + ":".join([name, *map(key_part, parts)])
-    prefix = _gen_prefix()
-    gen_keys = [prefix + d for d in deps]
     try:
-        found = cache.get_many([key, *gen_keys])
-        gens = _resolve(gen_keys, found)
+        gens, found = _read(deps, [key])
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
         _unavailable(len(deps))
         return build()
@@ -277,31 +637,39 @@ def cached(
 
 
 class LocalValues:
-    """A small thread-safe LRU map of versioned key -> value (this process only).
+    """A thread-safe LRU map of versioned key -> value (this process only).
 
     A versioned key names one immutable value (any change bumps a generation, which makes a
     new key), so a process may keep values it has seen and skip fetching and unpickling them:
-    only the generations, a few small integers, are read from the shared cache on each
-    request. At most SMARTY_LOCAL_CACHE_ENTRIES values (least recently used go first).
+    only the generations are needed, and the generation mirror usually has them. At most
+    `size_setting` values (least recently used go first), none kept longer than the timeout
+    it was stored with in the shared cache.
     """
 
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, Any] = OrderedDict()
+    def __init__(self, size_setting: str = "SMARTY_LOCAL_CACHE_ENTRIES", default_size: int = 256) -> None:
+        self._items: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._size_setting = size_setting
+        self._default_size = default_size
 
     def get(self, key: str) -> Any:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[1] <= time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
-    def put(self, key: str, value: Any) -> None:
-        size = int(getattr(settings, "SMARTY_LOCAL_CACHE_ENTRIES", 256))
+    def put(self, key: str, value: Any, timeout: float | None = None) -> None:
+        size = int(getattr(settings, self._size_setting, self._default_size))
         if size <= 0 or value is None:
             return
+        deadline = time.monotonic() + (settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout)
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (value, deadline)
             self._items.move_to_end(key)
             while len(self._items) > size:
                 self._items.popitem(last=False)
@@ -310,8 +678,14 @@ class LocalValues:
         with self._lock:
             self._items.clear()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 local_values = LocalValues()
+# Per-device values (sessions, accounts, inboxes: small, one per device or account), apart
+# from the operator-wide ones so that many devices do not push the catalogues out.
+device_values = LocalValues("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
 
 
 def _store_timeout(timeout: int | None) -> int:
@@ -331,10 +705,36 @@ def _unavailable(deps: int) -> None:
 
 
 def breaker_reset() -> None:
-    """Use the cache again at once, with the epoch as last read (tests; after a repair)."""
+    """Use the cache again at once, with the epoch as last read and nothing mirrored (tests;
+    after a repair)."""
     breaker.reset()
     _epoch.trips = breaker.trips
     _epoch.forget()
+    mirror.clear()
+
+
+def redis_backend():
+    """The project's Redis cache backend when it is what this module uses (not the local-memory
+    cache, nor a Redis Cluster): for code that sends its few writes as one script. None
+    otherwise; its commands pass the circuit breaker like every other."""
+    return caches["default"] if mirror.active() else None
+
+
+def flush() -> None:
+    """Clear this installation's cache (flushall): every value is rebuilt from the database,
+    and every process's mirror starts over."""
+    backend = caches["default"]
+    if hasattr(backend, "delete_pattern"):
+        # Only this installation's keys (KEY_PREFIX): a Celery broker or another instance
+        # sharing the Redis database keeps its data.
+        backend.delete_pattern("*")
+    else:
+        backend.clear()
+    mirror.invalidate([_CLEAR_ALL])
+    try:
+        mirror.publish([_CLEAR_ALL])
+    except Exception:  # noqa: BLE001 - the others stop trusting theirs within the bound
+        breaker.trip()
 
 
 def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
@@ -342,7 +742,7 @@ def _local_key(name: str, parts: Iterable[object], gens: Sequence[int]) -> str:
     joined = ":".join(map(str, gens))
     if len(joined) > 64:
         joined = hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - a digest, not security
-    return ":".join([name, *map(str, parts), joined])
+    return ":".join([name, *map(key_part, parts), joined])
 
 
 def _local_generations(deps: Sequence[str]) -> list[int] | None:
@@ -357,7 +757,12 @@ def _local_generations(deps: Sequence[str]) -> list[int] | None:
 
 
 def _cached_local(
-    name: str, parts: Iterable[object], deps: list[str], build: Callable[[], T], timeout: int | None
+    name: str,
+    parts: Iterable[object],
+    deps: list[str],
+    build: Callable[[], T],
+    timeout: int | None,
+    pool: LocalValues,
 ) -> T:
     """cached(local=True): this process's memory, else the shared cache, else `build()`
     (stored in both)."""
@@ -365,10 +770,11 @@ def _cached_local(
     if gens is None:
         return build()
     key = _local_key(name, parts, gens)
-    value = local_values.get(key)
+    value = pool.get(key)
     if value is not None:
         CACHE_LOCAL_HIT.inc()
         return value
+    ttl = _store_timeout(timeout)
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001
@@ -376,7 +782,6 @@ def _cached_local(
     if value is None:
         CACHE_MISS.inc()
         value = build()
-        ttl = _store_timeout(timeout)
         try:
             cache.set(key, value, timeout=ttl)
         except Exception:  # noqa: BLE001
@@ -384,7 +789,8 @@ def _cached_local(
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps[:10])
     else:
         CACHE_SHARED_HIT.inc()
-    local_values.put(key, value)
+    # A value found in the shared cache may be older than ttl: kept no longer than a new one.
+    pool.put(key, value, ttl)
     return value
 
 
@@ -428,7 +834,7 @@ def cached_many(
             missing.append(parts)
         else:
             result[parts] = value
-            local_values.put(key, value)
+            local_values.put(key, value, _store_timeout(timeout))
     CACHE_SHARED_HIT.inc(len(remote) - len(missing))
     if missing:
         CACHE_MISS.inc(len(missing))
@@ -440,6 +846,6 @@ def cached_many(
             return {**result, **{parts: built[parts] for parts in missing}}
         for parts in missing:
             result[parts] = built[parts]
-            local_values.put(keys[parts], built[parts])
+            local_values.put(keys[parts], built[parts], ttl)
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, count=len(missing), deps=unique_deps[:10])
     return result

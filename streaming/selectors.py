@@ -100,7 +100,7 @@ def _build_snapshot(client_id: int) -> routing.RoutingSnapshot:
 
 def routing_snapshot(client_id: int) -> routing.RoutingSnapshot:
     """The operator's services and unfinished technical work, as routing reads them."""
-    return cached("stream_routing", (client_id,), _deps(client_id), lambda: _build_snapshot(client_id))
+    return cached("stream_routing", (client_id,), _deps(client_id), lambda: _build_snapshot(client_id), local=True)
 
 
 def _build_channels(client_id: int) -> dict[int, routing.ContentInfo]:
@@ -129,7 +129,7 @@ def _build_channels(client_id: int) -> dict[int, routing.ContentInfo]:
 
 def routing_channels(client_id: int) -> dict[int, routing.ContentInfo]:
     """Every channel of the operator with what routing needs (id -> ContentInfo)."""
-    return cached("stream_channels", (client_id,), _deps(client_id), lambda: _build_channels(client_id))
+    return cached("stream_channels", (client_id,), _deps(client_id), lambda: _build_channels(client_id), local=True)
 
 
 def routing_camera(client_id: int, camera_id: int) -> routing.ContentInfo | None:

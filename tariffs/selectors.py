@@ -30,6 +30,7 @@ def account_tariff_ids(account) -> frozenset[int]:
         (account.client_id, account.pk),
         [tariffs_dep(account.client_id), dep("account", account.pk)],
         build,
+        local="device",
     )
 
 

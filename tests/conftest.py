@@ -4,26 +4,24 @@ customers with and without tariffs, an inactive account, a device type of each f
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 
 from clients.models import PlayDevice
-from smarty.cache import breaker_reset
+from smarty.cache import breaker_reset, flush
 from smarty.logging import SmartyFormatter
 
 from . import factories as f
 
 
 def clear_cache() -> None:
-    # Only this test process's keys (its KEY_PREFIX): parallel workers share one Redis db.
-    if hasattr(cache, "delete_pattern"):
-        cache.delete_pattern("*")
-    else:
-        cache.clear()
+    # Only this test process's keys (its KEY_PREFIX): parallel workers share one Redis db;
+    # and this process's generation mirror.
+    flush()
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +32,42 @@ def _fresh_cache():
     yield
     breaker_reset()
     clear_cache()
+
+
+class CacheRoundTrips:
+    """Round trips this thread makes to Redis: each request written to a Redis connection
+    (a pipeline is one), counted where redis-py sends it, so nothing above can hide one."""
+
+    def __init__(self) -> None:
+        self.commands: list[bytes] = []
+        self._thread = threading.get_ident()
+
+    def record(self, packed) -> None:
+        if threading.get_ident() == self._thread:
+            first = packed[0] if isinstance(packed, list | tuple) and packed else packed
+            self.commands.append(bytes(first)[:80])
+
+    def __len__(self) -> int:
+        return len(self.commands)
+
+    def clear(self) -> None:
+        self.commands.clear()
+
+
+@pytest.fixture
+def cache_round_trips(monkeypatch) -> CacheRoundTrips:
+    """Counts this thread's Redis round trips (only meaningful on the Redis pass)."""
+    from redis.connection import AbstractConnection
+
+    counter = CacheRoundTrips()
+    original = AbstractConnection.send_packed_command
+
+    def send_packed_command(self, command, check_health=True):
+        counter.record(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", send_packed_command)
+    return counter
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smarty.cache import device_values
 from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
@@ -475,19 +476,38 @@ def session_remember_channel_list(*, session: Session, account: Account) -> None
 
 def session_channel_list_changed(*, session: Session, account: Account) -> bool:
     """True once after the account's channel list changed since this session last looked
-    (or since login); the new version is remembered."""
+    (or since login); the new version is remembered.
+
+    The shared cache holds the version the session last saw; this process also remembers the
+    version it found there. Versions only ever move to new values, so once the shared one
+    equals the current version it stays so until the version changes: while this process's
+    memory says so, no round trip is needed."""
     current = channel_list_version(account)
     key = _channel_list_key(session.authkey)
-    if cache.get(key) == current:
-        return False
     ttl = max(int((session.expires_at - timezone.now()).total_seconds()), 1)
+    if device_values.get(key) == current:
+        return False
+    if cache.get(key) == current:
+        device_values.put(key, current, ttl)
+        return False
     cache.set(key, current, timeout=ttl)
+    device_values.put(key, current, ttl)
     return True
 
 
 def session_touch(*, session: Session) -> bool:
-    """Refresh last_active and slide the expiry, at most once per touch interval (one UPDATE)."""
-    if not cache.add(_touch_key(session.authkey), 1, timeout=settings.SMARTY_SESSION_TOUCH_INTERVAL):
+    """Refresh last_active and slide the expiry, at most once per touch interval (one UPDATE).
+
+    The shared cache's add() decides which process touches, once per interval; a process
+    that asked it remembers for an interval that it need not ask again (so last_active is
+    refreshed at least once every two intervals while the device polls)."""
+    interval = settings.SMARTY_SESSION_TOUCH_INTERVAL
+    key = _touch_key(session.authkey)
+    if device_values.get(key) is not None:
+        return False
+    added = cache.add(key, 1, timeout=interval)
+    device_values.put(key, True, interval)
+    if not added:
         return False
     now = timezone.now()
     Session.objects.filter(pk=session.pk).update(

@@ -132,3 +132,20 @@ def test_without_now_the_bump_waits_for_the_commit(db, django_capture_on_commit_
             bump_now_and_on_commit("d:later", now=False)
             assert generations(["d:later"])[0] == start
     assert generations(["d:later"])[0] == start + 1
+
+
+def test_values_kept_in_process_memory_have_short_printable_keys_whatever_a_client_sent():
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    from smarty.cache import device_values, local_values
+
+    sent = ["ß" * 300, "a b\x01"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)  # the local-memory cache checks its keys
+        for text in sent:
+            assert cached("sent", (text,), ["d:sent"], lambda: 1, local=True) == 1
+            assert cached("sent", (text,), ["d:sent"], lambda: 2, local="device") == 1
+    keys = list(local_values._items) + list(device_values._items)
+    assert keys and all(key.isascii() and key.isprintable() and len(key) < 120 for key in keys)

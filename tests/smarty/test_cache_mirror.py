@@ -1,0 +1,232 @@
+"""The generation mirror (docs/architecture.md, "Caching"): generations kept in each process,
+dropped by a broadcast on bump, trusted only while the listener hears from Redis.
+
+Most of these need the project's Redis backend (the services pass); the embedded pass checks
+that the mirror stays off there."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import caches
+from django.test import override_settings
+
+from smarty import cache as versioned
+from smarty.cache import bump, cached, cached_many, generations, mirror
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ON_REDIS = settings.CACHES["default"]["BACKEND"] == "smarty.cache_backends.GuardedRedisCache" and not bool(
+    settings.REDIS_CLUSTER_NODES
+)
+redis_pass = pytest.mark.skipif(not ON_REDIS, reason="the mirror follows the project's Redis backend: services pass")
+
+
+def wait_until(condition, seconds: float) -> float:
+    """Seconds until condition() held (fails after `seconds`)."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, "not within the bound"
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def _mirrored(deps: list[str]) -> bool:
+    generations(deps)
+    return mirror.trusted() and len(mirror.get_many(["gen:" + d for d in deps])) == len(deps)
+
+
+def _raw_redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+
+
+def test_the_mirror_stays_off_without_the_projects_redis_backend():
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        assert not mirror.active() and not mirror.trusted()
+        generations(["d:off"])
+        assert mirror.get_many(["gen:d:off"]) == {}
+
+
+@redis_pass
+def test_mirrored_generations_and_local_values_cost_no_cache_round_trip(cache_round_trips):
+    deps = ["d:m1", "d:m2"]
+    cached("mirrored", (1,), deps, lambda: "value", local=True)
+    cached_many("mirrored_many", [((1,), "d:m1"), ((2,), "d:m2")], lambda missing: {p: p[0] for p in missing})
+    wait_until(lambda: _mirrored(deps), 5)
+    cached("mirrored", (1,), deps, lambda: "value", local=True)
+    cache_round_trips.clear()
+    assert cached("mirrored", (1,), deps, lambda: "rebuilt", local=True) == "value"
+    assert cached_many("mirrored_many", [((1,), "d:m1"), ((2,), "d:m2")], lambda missing: {}) == {(1,): 1, (2,): 2}
+    assert generations(deps)
+    assert len(cache_round_trips) == 0, cache_round_trips.commands
+    bump("d:m2")  # one round trip: the counters and the broadcast together
+    assert len(cache_round_trips) == 1
+    assert cached("mirrored", (1,), deps, lambda: "rebuilt", local=True) == "rebuilt"
+
+
+@redis_pass
+def test_a_read_that_overlapped_an_invalidation_is_not_kept():
+    wait_until(lambda: _mirrored(["d:race"]), 5)
+    seq = mirror.seq
+    mirror.invalidate(["gen:d:other"])  # a message heard while a read was in flight
+    mirror.store({"gen:d:late": 7}, seq)
+    assert mirror.get_many(["gen:d:late"]) == {}
+    mirror.store({"gen:d:late": 7}, mirror.seq)
+    assert mirror.get_many(["gen:d:late"]) == {"gen:d:late": 7}
+
+
+@redis_pass
+def test_an_open_breaker_or_a_new_epoch_clears_the_mirror():
+    wait_until(lambda: _mirrored(["d:clear"]), 5)
+    versioned.breaker.trip()
+    assert not mirror.trusted() and len(mirror) == 0
+    versioned.breaker_reset()
+    wait_until(lambda: _mirrored(["d:clear"]), 5)
+    assert not mirror.trusted("gen:41:") and len(mirror) == 0
+
+
+BUMP_ELSEWHERE = """
+import os, sys
+import django
+django.setup()
+from django.conf import settings
+settings.CACHES["default"]["KEY_PREFIX"] = sys.argv[1]
+from smarty.cache import bump
+bump(sys.argv[2])
+"""
+
+
+@redis_pass
+def test_a_bump_in_another_process_reaches_this_ones_mirror_within_the_bound():
+    before = generations(["d:elsewhere"])
+    wait_until(lambda: _mirrored(["d:elsewhere"]), 5)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings.test"}
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    subprocess.run(
+        [sys.executable, "-c", BUMP_ELSEWHERE, prefix, "d:elsewhere"], cwd=ROOT, env=env, check=True, timeout=60
+    )
+    bound = settings.SMARTY_CACHE_LOCAL_STALENESS
+    wait_until(lambda: generations(["d:elsewhere"]) != before, bound)
+    assert generations(["d:elsewhere"]) == [before[0] + 1]
+
+
+def _kill_listener_connection() -> None:
+    """CLIENT KILL the connection of this process's listener (found by its name)."""
+    raw = _raw_redis()
+    name = mirror.connection_name
+    ids = [c["id"] for c in raw.client_list() if c.get("name") == name]
+    assert ids, "the listener's connection is not there"
+    for ident in ids:
+        raw.client_kill_filter(_id=ident)
+
+
+def _bump_unheard(dep: str) -> None:
+    """Another process's bump whose broadcast this process's listener misses."""
+    backend = caches["default"]
+    _raw_redis().incr(backend.make_key("gen:" + dep))
+
+
+@redis_pass
+def test_a_killed_listener_connection_never_leaves_a_lost_bump_in_use_beyond_the_bound():
+    before = generations(["d:lost"])
+    wait_until(lambda: _mirrored(["d:lost"]), 5)
+    _kill_listener_connection()
+    _bump_unheard("d:lost")  # published while nobody listened here
+    bound = settings.SMARTY_CACHE_LOCAL_STALENESS
+    wait_until(lambda: generations(["d:lost"]) == [before[0] + 1], bound)
+    # Reconnected: trusted again, from a mirror cleared first.
+    wait_until(lambda: _mirrored(["d:lost"]), 5)
+    assert generations(["d:lost"]) == [before[0] + 1]
+
+
+@redis_pass
+def test_a_listener_that_hears_nothing_stops_the_mirror_being_trusted_within_the_bound(monkeypatch):
+    before = generations(["d:deaf"])
+    wait_until(lambda: _mirrored(["d:deaf"]), 5)
+    # The subscription goes silent (a dead link no error reports): no ping is answered, and
+    # a bump's broadcast does not arrive.
+    monkeypatch.setattr(redis.client.PubSub, "ping", lambda self, message=None: None)
+    _bump_unheard("d:deaf")
+    bound = settings.SMARTY_CACHE_LOCAL_STALENESS
+    wait_until(lambda: not mirror.trusted(), bound + 0.2)
+    assert generations(["d:deaf"]) == [before[0] + 1]  # read from Redis again
+
+
+@redis_pass
+def test_a_deactivation_whose_broadcast_is_lost_is_refused_within_the_bound(login_over_http, client, operator):
+    import json
+
+    from accounts.models import Account
+    from accounts.selectors import account_dep
+
+    authkey = login_over_http(client, operator)
+
+    def status() -> dict:
+        response = client.get(f"/tvmiddleware/api/account/status/?authkey={authkey}&client_id={operator.client.pk}")
+        return json.loads(response.content)
+
+    assert status()["is_active"] == 1
+    wait_until(mirror.trusted, 5)
+    assert status()["is_active"] == 1
+    _kill_listener_connection()
+    # Another process deactivates the account; its broadcast does not reach this one.
+    Account.objects.filter(pk=operator.account.pk).update(active=False)
+    _bump_unheard(account_dep(operator.account.pk))
+    bound = settings.SMARTY_CACHE_LOCAL_STALENESS
+    wait_until(lambda: status()["is_active"] == 0, bound)
+    assert status()["status"] == 2  # deactivated
+
+
+@pytest.fixture
+def login_over_http(transactional_db):
+    def login(client, op) -> str:
+        import json
+
+        response = client.get(
+            "/tvmiddleware/api/login/",
+            {
+                "abonement": op.account.abonement,
+                "password": op.password,
+                "client_id": op.client.pk,
+                "api_key": op.client.api_key,
+                "device": "android",
+                "device_uid": f"mirror-{op.client.pk}",
+            },
+        )
+        body = json.loads(response.content)
+        assert body["error"] == 0, body
+        return body["authkey"]
+
+    return login
+
+
+@redis_pass
+def test_a_forked_worker_starts_its_own_listener_and_trusts_nothing_inherited():
+    import multiprocessing
+
+    generations(["d:fork"])
+    wait_until(lambda: _mirrored(["d:fork"]), 5)
+
+    def child(results) -> None:
+        inherited = len(mirror)
+        first = mirror.trusted()  # the parent's listener thread did not come along
+        deadline = time.monotonic() + 5
+        while not mirror.trusted() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        results.put((inherited, first, mirror.trusted(), mirror._listener.is_alive()))
+
+    assert len(mirror) > 0
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    process = context.Process(target=child, args=(results,))
+    process.start()
+    inherited, trusted_at_once, trusted_later, alive = results.get(timeout=20)
+    process.join(timeout=10)
+    assert inherited == 0 and not trusted_at_once
+    assert trusted_later and alive

@@ -1,0 +1,93 @@
+"""The device hot path without network round trips (docs/architecture.md, "Caching"): warm,
+the hot methods make no Redis round trip and no SQL query; channel/url at most one round trip.
+
+Counted where redis-py writes to a socket (tests/conftest.py `cache_round_trips`), so only
+the Redis pass runs these; the SQLite pass has no network cache to count."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+
+from smarty import cache as versioned
+
+from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
+from .live_fixtures import hour_start
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        settings.CACHES["default"]["BACKEND"] != "smarty.cache_backends.GuardedRedisCache"
+        or bool(settings.REDIS_CLUSTER_NODES),
+        reason="counts Redis round trips: the Redis pass",
+    ),
+]
+
+
+def wait_for_the_mirror(seconds: float = 5.0) -> None:
+    """The listener subscribes in the background on first use; until then reads go to Redis."""
+    deadline = time.monotonic() + seconds
+    while not versioned.mirror.trusted() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert versioned.mirror.trusted()
+
+
+def _hot_calls(operator) -> dict[str, tuple[str, dict]]:
+    start = int(hour_start().timestamp())
+    cid = operator.channels[0].id
+    return {
+        "account/status": ("account/status/", {}),
+        "channel/list": ("channel/list/", {}),
+        "channel/programs": ("channel/programs/", {"cid": cid}),
+        "program/list": ("program/list/", {"cid": cid, "time_from": start, "time_to": start + 7200}),
+        "portal/settings/list": (
+            "portal/settings/list/",
+            {"authkey": None, "device": "android", "api_key": operator.client.api_key},
+        ),
+        "health/check": ("health/check/", {"authkey": None, "client_id": None}),
+    }
+
+
+def _warm_round_trips(api, method: str, params: dict, cache_round_trips, django_assert_max_num_queries) -> int:
+    assert api(method, **params).get("error", 0) == 0
+    wait_for_the_mirror()
+    api(method, **params)
+    api(method, **params)
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        body = api(method, **params)
+    assert body.get("error", 0) == 0, body
+    return len(cache_round_trips)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["account/status", "channel/list", "channel/programs", "program/list", "portal/settings/list", "health/check"],
+)
+def test_a_warm_hot_call_makes_no_cache_round_trip_and_no_query(
+    name, api, operator, guide, cache_round_trips, django_assert_max_num_queries
+):
+    method, params = _hot_calls(operator)[name]
+    trips = _warm_round_trips(api, method, params, cache_round_trips, django_assert_max_num_queries)
+    assert trips == 0, cache_round_trips.commands
+
+
+def test_a_warm_channel_url_reads_nothing_from_the_cache_and_only_writes_its_records(
+    api, operator, guide, cache_round_trips
+):
+    from streaming.demo import load as streaming_demo
+
+    streaming_demo(operator.client, operator.channels)
+    params = {"cid": operator.channels[0].id, "redirect": 0}
+    assert api("channel/url/", **params)["error"] == 0
+    wait_for_the_mirror()
+    api("channel/url/", **params)
+    cache_round_trips.clear()
+    body = api("channel/url/", **params)
+    assert body["error"] == 0
+    # What is left are two writes: the "last viewed" bump and the viewing-statistics buffer
+    # (a sequence number, the event and "watching now" in one script).
+    commands = [c.split(b"\r\n")[2] for c in cache_round_trips.commands]
+    assert commands == [b"EVAL", b"EVAL"], cache_round_trips.commands
