@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -109,6 +110,30 @@ def account_get_cached(*, account_id: int) -> Account | None:
     return account
 
 
+def account_credential_stamps(*, account_id: int) -> tuple[str, str] | None:
+    """Keyed digests (the installation's SECRET_KEY) of the account's password hash and
+    playlist token, never the secrets themselves: what a remembered player session stays tied
+    to, so a new password or a reset token ends it. Kept like the account record (account_dep),
+    so a warm check needs neither a query nor a round trip."""
+
+    def build() -> tuple[str, str] | bool:
+        row = Account.objects.filter(pk=account_id).values_list("password", "playlist_token").first()
+        if row is None:
+            return False
+        return credential_digest(row[0] or ""), credential_digest(row[1] or "")
+
+    found = cached(
+        "account_stamps", (account_id,), [account_dep(account_id)], build, timeout=SESSION_CACHE_TIMEOUT, local="device"
+    )
+    return found or None
+
+
+def credential_digest(value: str) -> str:
+    """A keyed one-way digest of a credential, safe to keep in the cache."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, b"credential\x1f" + value.encode(), hashlib.blake2b).hexdigest()[:40]
+
+
 def _session_record(authkey: str) -> dict | bool:
     row = _session_by_authkey(authkey)
     if row is None:
@@ -184,7 +209,10 @@ def account_by_playlist_token(*, client, token: str) -> Account | None:
     found = Account.objects.for_client(client).filter(playlist_token=token).values_list("pk", "playlist_token").first()
     if found is None or not hmac.compare_digest(found[1].encode(), token.encode()):
         return None
-    return account_get_cached(account_id=found[0])
+    account = account_get_cached(account_id=found[0])
+    if account is not None:
+        account.playlist_token = found[1]  # just read: the cached record leaves it out
+    return account
 
 
 def account_is_active(account: Account, *, today: dt.date | None = None) -> bool:

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 
 from ..invalidation import accounts_changed
 from ..models import Account, Session
-from ..selectors import account_get_cached, account_is_active, session_get_active
+from ..selectors import account_credential_stamps, account_get_cached, account_is_active, session_get_active
 from .sessions import LoginError, LoginErrorKind, LoginMethod, LoginRequest, LoginResult, login, login_vouched
 
 
@@ -74,10 +74,14 @@ def _remembered_key(client_id: int, *parts: str) -> str:
     return f"player_session:{client_id}:{_digest(*parts)}"
 
 
-def _stamp(account: Account, *, by_token: bool) -> str:
+def _stamp(account_id: int, *, by_token: bool) -> str | None:
     """The credential a remembered session stays tied to: a new password (or a reset playlist
-    token) ends it."""
-    return _digest(account.playlist_token or "") if by_token else _digest(account.password)
+    token) ends it. A keyed digest kept with the account's cached record, so a warm check reads
+    no secret from the database."""
+    stamps = account_credential_stamps(account_id=account_id)
+    if stamps is None:
+        return None
+    return stamps[1] if by_token else stamps[0]
 
 
 def _still_valid(authkey: str, stamp: str, *, by_token: bool) -> Session | None:
@@ -87,7 +91,8 @@ def _still_valid(authkey: str, stamp: str, *, by_token: bool) -> Session | None:
     account = account_get_cached(account_id=session.account_id)
     if account is None or not account_is_active(account):
         return None
-    if not hmac.compare_digest(stamp, _stamp(account, by_token=by_token)):
+    current = _stamp(account.pk, by_token=by_token)
+    if current is None or not hmac.compare_digest(stamp, current):
         return None
     return session
 
@@ -110,7 +115,9 @@ def player_session_open(*, request: LoginRequest, token_account: Account | None 
     else:
         result = login(request)
     ttl = max(int((result.session.expires_at - result.session.created_at).total_seconds()), 1)
-    cache.set(key, (result.session.authkey, _stamp(result.account, by_token=by_token)), timeout=min(ttl, 86400))
+    stamp = _stamp(result.account.pk, by_token=by_token)
+    if stamp is not None:
+        cache.set(key, (result.session.authkey, stamp), timeout=min(ttl, 86400))
     session = session_get_active(authkey=result.session.authkey)
     if session is None:
         raise LoginError(LoginErrorKind.SESSION_CREATE_FAILED, "The session could not be read back")
