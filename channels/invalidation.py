@@ -37,9 +37,10 @@ CONTENT_M2M = (
 _UID = "channels-invalidation"
 
 
-def last_viewed_changed(account_id: int) -> None:
-    """The account watched a channel (channel/list/last)."""
-    bump_now_and_on_commit(last_viewed_dep(account_id))
+def last_viewed_changed(*account_ids: int) -> None:
+    """The accounts watched channels (channel/list/last)."""
+    if account_ids:
+        bump_now_and_on_commit(*(last_viewed_dep(account_id) for account_id in account_ids))
 
 
 def _content_saved(sender, instance, **kwargs) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -501,19 +501,38 @@ def account_channels(account) -> AccountChannels:
     return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build, local="device")
 
 
-def account_last_viewed(account) -> tuple[int, ...]:
-    """Channel ids the account watched, newest first (its own generation: see
-    channels.services.channel_viewed)."""
+def last_viewed_kept() -> int:
+    """How many recently watched channels are kept per account (channel/list/last shows
+    SMARTY_LAST_CHANNELS_LIMIT of them, after those no longer in the account's list)."""
+    return settings.SMARTY_LAST_CHANNELS_LIMIT * 4
 
-    def build() -> tuple[int, ...]:
+
+def account_last_viewed(account, recent: Mapping[int, float] | None = None) -> tuple[int, ...]:
+    """Channel ids the account watched, newest first: the stored times (their own generation,
+    bumped by channels.services.channel_viewed and channels_viewed_store) merged with `recent`,
+    channel id -> epoch seconds of views not stored yet (monitoring.recording keeps those of
+    channel/url until its flush stores them)."""
+
+    def build() -> tuple[tuple[int, float], ...]:
         rows = AccountChannelSetting.objects.filter(
             account_id=account.pk, client_id=account.client_id, last_viewed_at__isnull=False
         ).order_by("-last_viewed_at", "channel_id")
-        return tuple(rows.values_list("channel_id", flat=True)[: settings.SMARTY_LAST_CHANNELS_LIMIT * 4])
+        return tuple(
+            (channel_id, viewed.timestamp())
+            for channel_id, viewed in rows.values_list("channel_id", "last_viewed_at")[: last_viewed_kept()]
+        )
 
-    return cached(
-        "account_last_viewed", (account.client_id, account.pk), [last_viewed_dep(account.pk)], build, local="device"
+    stored = cached(
+        "account_last_viewed_at", (account.client_id, account.pk), [last_viewed_dep(account.pk)], build, local="device"
     )
+    if not recent:
+        return tuple(channel_id for channel_id, _ in stored)
+    newest = dict(stored)
+    for channel_id, moment in recent.items():
+        if moment > newest.get(channel_id, float("-inf")):
+            newest[channel_id] = moment
+    ordered = sorted(newest.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(channel_id for channel_id, _ in ordered[: last_viewed_kept()])
 
 
 def channel_sorts(client_id: int) -> dict[int, dict]:

@@ -1,17 +1,20 @@
 """Operations on an account's view of its channels (favourites, hidden, own order, parental
-overrides, last viewed). Bulk writes send no signals, so they bump the account's cache
+overrides, last viewed: at once with channel_viewed, or behind channel/url in batches with
+channels_viewed_store). Bulk writes send no signals, so they bump the account's cache
 generation themselves (channels/invalidation.py, accounts/invalidation.py). Cameras bound
 to accounts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.invalidation import accounts_changed, accounts_invalidate
@@ -163,6 +166,67 @@ def channel_viewed(*, account, channel_id: int) -> None:
             rows = _ensure_rows(account, [channel_id])
             AccountChannelSetting.objects.filter(pk=rows[channel_id].pk).update(last_viewed_at=now)
     last_viewed_changed(account.pk)
+
+
+def channels_viewed_store(views: Iterable[tuple[int, int, int, dt.datetime]]) -> int:
+    """Store when accounts watched channels, given as (operator id, account id, channel id,
+    moment): the write behind channel/url, which keeps its views in the cache
+    (monitoring.recording) and lets the minute's flush call this. Keeps the newest moment of
+    each (account, channel), never moving a stored one back (a concurrent channel_viewed wins
+    if it is newer); skips channels that are no longer the operator's and accounts that no
+    longer exist. Call it inside the transaction that stores the views. Returns the rows set."""
+    newest: dict[tuple[int, int, int], dt.datetime] = {}
+    for client_id, account_id, channel_id, moment in views:
+        key = (client_id, account_id, int(channel_id))
+        if key not in newest or moment > newest[key]:
+            newest[key] = moment
+    if not newest:
+        return 0
+    known: set[tuple[int, int]] = set()
+    accounts: set[tuple[int, int]] = set()
+    by_client: dict[int, set[int]] = {}
+    for client_id, account_id, channel_id in newest:
+        by_client.setdefault(client_id, set()).add(channel_id)
+        accounts.add((client_id, account_id))
+    for client_id, channel_ids in by_client.items():
+        known.update(
+            (client_id, pk)
+            for pk in Channel.objects.filter(client_id=client_id, pk__in=channel_ids).values_list("pk", flat=True)
+        )
+    existing = set(
+        Account.objects.filter(pk__in={account_id for _, account_id in accounts}).values_list("client_id", "pk")
+    )
+    wanted = {
+        key: moment for key, moment in newest.items() if (key[0], key[2]) in known and (key[0], key[1]) in existing
+    }
+    if not wanted:
+        return 0
+    # The unique (account, channel) constraint settles concurrent first writes.
+    AccountChannelSetting.objects.bulk_create(
+        [AccountChannelSetting(client_id=c, account_id=a, channel_id=ch) for c, a, ch in wanted],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    rows: list[AccountChannelSetting] = []
+    pairs = sorted((a, ch) for _, a, ch in wanted)
+    moments = {(a, ch): moment for (_, a, ch), moment in wanted.items()}
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        found = AccountChannelSetting.objects.filter(
+            account_id__in={a for a, _ in chunk}, channel_id__in={ch for _, ch in chunk}
+        ).only("pk", "account_id", "channel_id")
+        for row in found:
+            moment = moments.get((row.account_id, row.channel_id))
+            if moment is not None:
+                # The newer of the stored moment and this one, decided by the UPDATE itself.
+                row.last_viewed_at = Greatest(Coalesce(F("last_viewed_at"), Value(moment)), Value(moment))
+                rows.append(row)
+    rows.sort(key=lambda row: row.pk)  # one lock order for every writer
+    AccountChannelSetting.objects.bulk_update(rows, ["last_viewed_at"], batch_size=500)
+    changed = sorted({a for _, a, _ in wanted})
+    for start in range(0, len(changed), 500):  # bounded broadcasts
+        last_viewed_changed(*changed[start : start + 500])
+    return len(rows)
 
 
 # --- programme reminders (TVMW notification/*) ------------------------------------------------

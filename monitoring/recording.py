@@ -4,7 +4,9 @@ Two streams share one buffer design: a per-minute sequence counter in the cache 
 per event.
 
 - `views`: `viewing_started` (channel/url, program/url, video/url) appends the start of a
-  viewing and replaces the account's "watching now" entry.
+  viewing and replaces the account's "watching now" entry; a live channel also becomes the
+  account's most recently watched one (`recently_watched`), and the flush stores the live
+  views as the accounts' "last viewed" (the write behind channel/list/last).
 - `pushes`: `push_buffered` (ViewStats stat/push) appends one "still watching" report.
 
 `buffer_flush` (the scheduled monitoring.tasks.flush_views, every minute) moves the buffers of
@@ -31,6 +33,8 @@ from django.utils import timezone
 from django_redis.exceptions import ConnectionInterrupted
 
 from accounts.models import Account
+from channels.selectors import account_last_viewed, last_viewed_kept
+from channels.services import channels_viewed_store
 from smarty.cache import redis_backend
 from smarty.cache_backends import breaker
 
@@ -45,6 +49,7 @@ GRACE_SECONDS = 20
 # How far back a flush looks for minutes not yet flushed (a worker that was down a while).
 LOOKBACK_MINUTES = 180
 VIEWS = "views"
+LIVE = "live"  # the content type of a live channel's viewing (channel/url, a player's live stream)
 PUSHES = "pushes"
 # Rows read or written per statement when a minute is flushed.
 CHUNK = 500
@@ -87,6 +92,12 @@ def watching_key(client_id: int, account_id: int) -> str:
     return f"monitoring:watching:{client_id}:{account_id}"
 
 
+def recent_key(client_id: int, account_id: int) -> str:
+    """The account's live channels watched lately, channel id -> epoch seconds: what
+    channel/list/last adds to the stored times until the flush has stored them."""
+    return f"monitoring:recent:{client_id}:{account_id}"
+
+
 def viewing_started(
     *,
     client_id: int,
@@ -97,63 +108,109 @@ def viewing_started(
     device_uid: str = "",
     program_id: int | None = None,
     now: dt.datetime | None = None,
-) -> None:
-    """A device starts watching (a stream address was handed out). Never raises: a cache
-    failure must not cost the viewer the stream; it is logged and the event is lost."""
+) -> bool:
+    """A device starts watching (a stream address was handed out). A live channel also becomes
+    the account's most recently watched one (`recently_watched`); the flush stores that with
+    the event (channels.services.channels_viewed_store). Never raises: a cache failure must
+    not cost the viewer the stream; it is logged, the event is lost and False is returned (the
+    caller then stores what must not be lost itself)."""
     now = now or timezone.now()
     event = (client_id, account_id, content_type, int(content_id), device[:64], device_uid[:128], program_id, now)
     watching = {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now}
     backend = redis_backend()
     if backend is not None:
-        _view_in_one_script(backend, event, watching, now)
-        return
+        return _view_in_one_script(backend, event, watching, now)
     if not _append(VIEWS, event, now):
-        return
+        return False
     try:
         cache.set(watching_key(client_id, account_id), watching, timeout=settings.SMARTY_MONITORING_URL_SESSION_MAX)
+        if content_type == LIVE:
+            key = recent_key(client_id, account_id)
+            recent = dict(cache.get(key) or {})
+            recent[int(content_id)] = now.timestamp()
+            kept = sorted(recent.items(), key=lambda item: -item[1])[: last_viewed_kept()]
+            cache.set(key, dict(kept), timeout=BUFFER_TTL)
     except Exception:
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+    return True
 
 
 # What viewing_started does on Redis, in one round trip: the minute's next sequence number
-# (the counter expires with the buffer), the event under it, and "watching now".
-# KEYS: the counter, the "watching now" key; ARGV: buffer ttl, the event key without its
-# number, the event, the "watching now" value and its ttl.
+# (the counter expires with the buffer), the event under it, "watching now" and, for a live
+# channel, the account's recently watched channels (a sorted set: the newest kept, expiring
+# with the buffer, so it covers every view its flush has not stored yet).
+# KEYS: the counter, the "watching now" key[, the recently watched key]; ARGV: buffer ttl, the
+# event key without its number, the event, the "watching now" value and its ttl[, the moment,
+# the channel id, how many channels are kept].
 _VIEW_SCRIPT = """
 local seq = redis.call('INCR', KEYS[1])
 if seq == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 if not redis.call('SET', ARGV[2] .. seq, ARGV[3], 'NX', 'EX', ARGV[1]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+if KEYS[3] then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7])
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[8]))
+  redis.call('EXPIRE', KEYS[3], ARGV[1])
+end
 return seq
 """
 
 
-def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime) -> None:
+def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime) -> bool:
     """viewing_started on Redis: the same keys and values as _append and cache.set write."""
     minute = _minute(now)
-    client_id, account_id = event[0], event[1]
+    client_id, account_id, content_type, content_id = event[:4]
     if breaker.is_open():  # the cache is down: the event is lost, as _append loses it
         logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-        return
+        return False
+    keys = [
+        backend.make_key(f"monitoring:{VIEWS}:seq:{minute}"),
+        backend.make_key(watching_key(client_id, account_id)),
+    ]
+    args = [
+        BUFFER_TTL,
+        backend.make_key(f"monitoring:{VIEWS}:{minute}:"),
+        backend.client.encode(event),
+        backend.client.encode(watching),
+        int(settings.SMARTY_MONITORING_URL_SESSION_MAX),
+    ]
+    if content_type == LIVE:
+        keys.append(backend.make_key(recent_key(client_id, account_id)))
+        args += [repr(now.timestamp()), content_id, last_viewed_kept()]
     try:
         client = backend.client.get_client(write=True)
-        seq = client.eval(
-            _VIEW_SCRIPT,
-            2,
-            backend.make_key(f"monitoring:{VIEWS}:seq:{minute}"),
-            backend.make_key(watching_key(client_id, account_id)),
-            BUFFER_TTL,
-            backend.make_key(f"monitoring:{VIEWS}:{minute}:"),
-            backend.client.encode(event),
-            backend.client.encode(watching),
-            int(settings.SMARTY_MONITORING_URL_SESSION_MAX),
-        )
+        seq = client.eval(_VIEW_SCRIPT, len(keys), *keys, *args)
         if not seq:
             logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+        return bool(seq)
     except Exception as exc:  # a failing cache must not cost the viewer the stream
         if not isinstance(exc, ConnectionInterrupted):  # not already counted by the breaker
             breaker.trip(exc)
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+        return False
+
+
+def recently_watched(client_id: int, account_id: int) -> dict[int, float]:
+    """The account's live channels watched lately (`viewing_started`), channel id -> epoch
+    seconds; empty when the cache cannot tell (the stored times are then all there is)."""
+    backend = redis_backend()
+    try:
+        if backend is None:
+            return dict(cache.get(recent_key(client_id, account_id)) or {})
+        if breaker.is_open():
+            return {}
+        client = backend.client.get_client(write=True)  # its own writes, not a replica's
+        found = client.zrange(backend.make_key(recent_key(client_id, account_id)), 0, -1, withscores=True)
+        return {int(member): float(score) for member, score in found}
+    except Exception as exc:  # noqa: BLE001 - the stored times still answer
+        breaker.trip(exc)  # logs CACHE_UNAVAILABLE
+        return {}
+
+
+def last_viewed_channels(account: Account) -> tuple[int, ...]:
+    """Channel ids the account watched, newest first (channel/list/last, the portal's
+    "recently watched" row): the stored times and the views the flush has not stored yet."""
+    return account_last_viewed(account, recent=recently_watched(account.client_id, account.pk))
 
 
 def watching_now(client_id: int, account_ids: list[int]) -> dict[int, dict]:
@@ -367,6 +424,12 @@ def _views_write(events: list[tuple]) -> int:
     ]
     with transaction.atomic():
         ViewEvent.objects.bulk_create(rows, batch_size=1000)
+        # The write behind channel/url's "last viewed" (viewing_started, recently_watched).
+        channels_viewed_store(
+            (row.client_id, row.account_id, int(row.content_id), row.started_at)
+            for row in rows
+            if row.content_type == LIVE
+        )
     return len(rows)
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from channels import selectors as live
 from channels import services
+from monitoring.recording import last_viewed_channels
 from smarty.api import ApiError, Call, NumberList, String, json_loads
 
 from ..api import tvmw
@@ -24,7 +25,7 @@ def channel_list_last(call: Call) -> dict:
     v = viewer(call)
     width, height = icon_size(call)
     entries = {e.id: e for e in v.entries(True)}
-    order = list(live.account_last_viewed(v.account))
+    order = list(last_viewed_channels(v.account))
     if not order and v.account.last_channel_id:
         order = [v.account.last_channel_id]
     channels = []

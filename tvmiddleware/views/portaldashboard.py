@@ -9,6 +9,7 @@ from __future__ import annotations
 from channels import selectors as live
 from clients.selectors import play_device_get
 from epg.selectors import DAY, epg_dictionaries, program_rows_by_ids, programs_between, shape_program
+from monitoring.recording import last_viewed_channels
 from portal import selectors as portal
 from portal.vod_rows import dashboard_videos, program_selections
 from smarty.api import ApiError, Call, Number, NumberList, String
@@ -157,7 +158,7 @@ def row_channels(v: Viewer, row: portal.Row) -> list[live.ChannelEntry]:
         if v.account is None:
             return []
         by_id = {e.id: e for e in entries}
-        return [by_id[cid] for cid in live.account_last_viewed(v.account) if cid in by_id][:DASHBOARD_LIST_LIMIT]
+        return [by_id[cid] for cid in last_viewed_channels(v.account) if cid in by_id][:DASHBOARD_LIST_LIMIT]
     if row.channel_ids:
         chosen = set(row.channel_ids)
         entries = [e for e in entries if e.id in chosen]

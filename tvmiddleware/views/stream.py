@@ -131,9 +131,10 @@ def _answer(call: Call, result: services.StreamUrl, body: dict, *, content_id: i
     return {"error_message": "", **body}
 
 
-def _viewing(call: Call, viewer: routing.Viewer, kind: str, content_id: int, program_id: int | None = None) -> None:
-    """Viewing statistics: buffered in the cache, no database write (monitoring/recording.py)."""
-    viewing_started(
+def _viewing(call: Call, viewer: routing.Viewer, kind: str, content_id: int, program_id: int | None = None) -> bool:
+    """Viewing statistics: buffered in the cache, no database write (monitoring/recording.py);
+    False when the cache did not take the event."""
+    return viewing_started(
         client_id=call.client.pk,
         account_id=viewer.account_id,
         content_type=kind,
@@ -232,8 +233,9 @@ def channel_url(call: Call) -> HttpResponse | dict:
     }
     if drm is not None:
         body["drm"] = drm
-    channel_viewed(account=call.account, channel_id=channel.id)
-    _viewing(call, viewer, "live", channel.id)
+    if not _viewing(call, viewer, "live", channel.id):
+        # The buffer would have stored "last viewed" at its flush: store it now instead.
+        channel_viewed(account=call.account, channel_id=channel.id)
     return _answer(call, result, body, content_id=channel.id)
 
 
