@@ -20,11 +20,15 @@ def guide_world(operator):
     channel.epg_channel = epg_channel
     channel.save()
     now = timezone.now()
+    # Earlier on the same day (the guide's days are local days), over before now, even just
+    # after midnight.
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    morning = max(now - dt.timedelta(hours=3), day_start)
     f.ProgramFactory(
         epg_channel=epg_channel,
         name="Morning show",
-        time_begin=now - dt.timedelta(hours=3),
-        time_end=now - dt.timedelta(hours=2),
+        time_begin=morning,
+        time_end=morning + min(dt.timedelta(hours=1), (now - morning) / 2),
     )
     f.ProgramFactory(
         epg_channel=epg_channel,

@@ -4,6 +4,8 @@ logging in with abonement and password; refusals and the other operator."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from accounts.models import AccountDevice
@@ -59,11 +61,10 @@ def test_the_guide_short_epg_and_simple_data_table(known_box, world):
     assert short[0]["ch_id"] == str(channel.pk) and short[0]["duration"] == 3600
     day = current.time_begin.strftime("%Y-%m-%d")
     table = box.js("epg", "get_simple_data_table", ch_id=channel.pk, date=day, p=1)
-    on_that_day = [
-        p
-        for p in world.programmes
-        if p.time_begin.strftime("%Y-%m-%d") == day or p.time_end.strftime("%Y-%m-%d") == day
-    ]
+    day_start = current.time_begin.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = day_start + dt.timedelta(days=1)
+    # on the air during that day (one ending at its first instant is not: run near midnight)
+    on_that_day = [p for p in world.programmes if p.time_begin < day_end and p.time_end > day_start]
     assert table["total_items"] == len(on_that_day)
     archived = [p["mark_archive"] for p in table["data"]]
     assert set(archived) <= {0, 1}
