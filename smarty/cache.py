@@ -9,7 +9,9 @@ Counters start from a random value, so a flushed cache cannot revive an old key.
 Reading:
 - cached(name, parts, deps, build): one value, one cache round trip on a hit. With
   local=True (large operator-wide values: channel catalogues and views, now/next snapshots)
-  a per-process memory sits in front of the shared cache, see LocalValues.
+  a per-process memory sits in front of the shared cache, see LocalValues; with
+  local="device" (sessions, accounts: one per device) another, whose misses read the
+  generations and the value in one round trip.
 - cached_many(name, items, build_missing): many values of one kind at once (EPG day windows),
   with the per-process memory in front.
 
@@ -604,11 +606,13 @@ def cached(
     local=True keeps the value in this process's memory too (LocalValues), under a key that
     embeds the generations: a hit with the generations mirrored makes no cache call at all.
     local="device" does the same in the per-device memory (device_values: sessions, accounts,
-    whatever there is one of per device or account).
+    whatever there is one of per device or account); on a miss there, one round trip reads
+    the generations the mirror lacks with the shared entry (_cached_device).
     """
+    if local == "device":
+        return _cached_device(name, parts, list(deps), build, timeout)
     if local:
-        pool = device_values if local == "device" else local_values
-        return _cached_local(name, parts, list(deps), build, timeout, pool)
+        return _cached_local(name, parts, list(deps), build, timeout)
     deps = list(deps)
     if breaker.is_open():
         return build()
@@ -762,15 +766,16 @@ def _cached_local(
     deps: list[str],
     build: Callable[[], T],
     timeout: int | None,
-    pool: LocalValues,
 ) -> T:
     """cached(local=True): this process's memory, else the shared cache, else `build()`
-    (stored in both)."""
+    (stored in both). The operator-wide values are large and their generations few (the
+    mirror keeps them): the generations first, and the value is fetched only when this
+    process does not have it under them."""
     gens = _local_generations(deps)
     if gens is None:
         return build()
     key = _local_key(name, parts, gens)
-    value = pool.get(key)
+    value = local_values.get(key)
     if value is not None:
         CACHE_LOCAL_HIT.inc()
         return value
@@ -790,7 +795,57 @@ def _cached_local(
     else:
         CACHE_SHARED_HIT.inc()
     # A value found in the shared cache may be older than ttl: kept no longer than a new one.
-    pool.put(key, value, ttl)
+    local_values.put(key, value, ttl)
+    return value
+
+
+def _cached_device(
+    name: str,
+    parts: Iterable[object],
+    deps: list[str],
+    build: Callable[[], T],
+    timeout: int | None,
+) -> T:
+    """cached(local="device"): this process's per-device memory, else the shared cache, else
+    `build()` (stored in both).
+
+    The memory's key embeds the generations, so a hit needs them all mirrored, and then makes
+    no cache call. The values are small and there are many devices: 100,000 devices'
+    generations do not fit the mirror, so a device's are often not there. Then one round trip
+    reads the missing generations together with the shared entry, which carries the
+    generations it was built from (as cached()'s entries do): one round trip per value where
+    reading the generations first would take two."""
+    if breaker.is_open():
+        return build()
+    prefix = _gen_prefix()
+    if mirror.trusted(prefix):
+        mirrored = mirror.get_many([prefix + d for d in deps])
+        if len(mirrored) == len(deps):
+            value = device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps]))
+            if value is not None:
+                CACHE_LOCAL_HIT.inc()
+                return value
+    shared = "v:" + ":".join([name, *map(key_part, parts)])
+    try:
+        gens, found = _read(deps, [shared])
+    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
+        _unavailable(len(deps))
+        return build()
+    ttl = _store_timeout(timeout)
+    entry = found.get(shared)
+    if entry is not None and entry[0] == gens:
+        CACHE_SHARED_HIT.inc()
+        value = entry[1]
+    else:
+        CACHE_MISS.inc()
+        value = build()
+        try:
+            cache.set(shared, (gens, value), timeout=ttl)
+        except Exception:  # noqa: BLE001
+            return value
+        log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=shared, deps=deps[:10])
+    # A value found in the shared cache may be older than ttl: kept no longer than a new one.
+    device_values.put(_local_key(name, parts, gens), value, ttl)
     return value
 
 

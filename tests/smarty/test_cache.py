@@ -146,6 +146,6 @@ def test_values_kept_in_process_memory_have_short_printable_keys_whatever_a_clie
         warnings.simplefilter("error", CacheKeyWarning)  # the local-memory cache checks its keys
         for text in sent:
             assert cached("sent", (text,), ["d:sent"], lambda: 1, local=True) == 1
-            assert cached("sent", (text,), ["d:sent"], lambda: 2, local="device") == 1
+            assert cached("sent_by_device", (text,), ["d:sent"], lambda: 2, local="device") == 2
     keys = list(local_values._items) + list(device_values._items)
     assert keys and all(key.isascii() and key.isprintable() and len(key) < 120 for key in keys)

@@ -93,3 +93,30 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
     # viewed" is stored by the buffer's flush.
     commands = [c.split(b"\r\n")[2] for c in cache_round_trips.commands]
     assert commands == [b"EVAL"], cache_round_trips.commands
+
+
+def test_a_device_the_process_forgot_costs_one_round_trip_per_value(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """100,000 devices do not fit a process's memory nor its generation mirror: a device seen
+    again after both forgot it reads each of its values with their generations in one round
+    trip, from the shared cache, without a query."""
+    from accounts.selectors import account_dep, inbox_dep, session_dep
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    api("account/status/")
+    versioned.device_values.clear()
+    prefix = versioned._gen_prefix()
+    device_deps = [session_dep(session.authkey), account_dep(session.account_id), inbox_dep(session.account_id)]
+    versioned.mirror.invalidate([prefix + d for d in device_deps])
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        assert api("account/status/")["error"] == 0
+    # (the recorder keeps the start of each command: its arity and its first key)
+    reads = [c for c in cache_round_trips.commands if b":v:" in c]
+    assert len(reads) == len(device_deps), cache_round_trips.commands
+    # each an MGET of two keys: the value and its generation
+    assert all(c.startswith(b"*3\r\n$4\r\nMGET\r\n") for c in reads), reads
+    # and the session's upkeep: its touch and its channel-list version
+    assert len(cache_round_trips.commands) == len(device_deps) + 2, cache_round_trips.commands
