@@ -613,28 +613,36 @@ def cached(
         return _cached_device(name, parts, list(deps), build, timeout)
     if local:
         return _cached_local(name, parts, list(deps), build, timeout)
-    deps = list(deps)
     if breaker.is_open():
         return build()
+    return _cached_shared(name, parts, list(deps), build, timeout)[0]
+
+
+def _cached_shared(
+    name: str, parts: Iterable[object], deps: list[str], build: Callable[[], T], timeout: int | None
+) -> tuple[T, tuple[int, ...] | None]:
+    """The shared cache's entry (name, parts), which carries the generations it was built from:
+    read with the generations the mirror lacks in one round trip, built and stored when missing
+    or stale. Returns the value and its generations (None when the cache failed)."""
     key = "v:" + ":".join([name, *map(key_part, parts)])
     try:
         gens, found = _read(deps, [key])
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
         _unavailable(len(deps))
-        return build()
+        return build(), None
     entry = found.get(key)
     if entry is not None and entry[0] == gens:
         CACHE_SHARED_HIT.inc()
-        return entry[1]
+        return entry[1], gens
     CACHE_MISS.inc()
     value = build()
     ttl = _store_timeout(timeout)
     try:
         cache.set(key, (gens, value), timeout=ttl)
     except Exception:  # noqa: BLE001
-        return value
+        return value, None
     log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=key, deps=deps)
-    return value
+    return value, gens
 
 
 # -- the per-process memory in front of the shared cache (cached(local=True), cached_many) --
@@ -813,8 +821,8 @@ def _cached_device(
     no cache call. The values are small and there are many devices: 100,000 devices'
     generations do not fit the mirror, so a device's are often not there. Then one round trip
     reads the missing generations together with the shared entry, which carries the
-    generations it was built from (as cached()'s entries do): one round trip per value where
-    reading the generations first would take two."""
+    generations it was built from (_cached_shared, as cached() reads): one round trip per value
+    where reading the generations first would take two."""
     if breaker.is_open():
         return build()
     prefix = _gen_prefix()
@@ -825,27 +833,10 @@ def _cached_device(
             if value is not None:
                 CACHE_LOCAL_HIT.inc()
                 return value
-    shared = "v:" + ":".join([name, *map(key_part, parts)])
-    try:
-        gens, found = _read(deps, [shared])
-    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
-        _unavailable(len(deps))
-        return build()
-    ttl = _store_timeout(timeout)
-    entry = found.get(shared)
-    if entry is not None and entry[0] == gens:
-        CACHE_SHARED_HIT.inc()
-        value = entry[1]
-    else:
-        CACHE_MISS.inc()
-        value = build()
-        try:
-            cache.set(shared, (gens, value), timeout=ttl)
-        except Exception:  # noqa: BLE001
-            return value
-        log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, key=shared, deps=deps[:10])
-    # A value found in the shared cache may be older than ttl: kept no longer than a new one.
-    device_values.put(_local_key(name, parts, gens), value, ttl)
+    value, gens = _cached_shared(name, parts, deps, build, timeout)
+    if gens is not None:
+        # A value found in the shared cache may be older than its ttl: kept no longer than a new one.
+        device_values.put(_local_key(name, parts, gens), value, _store_timeout(timeout))
     return value
 
 
