@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,13 +22,12 @@ from django.utils import timezone
 
 from clients.models import PlayDevice
 from clients.selectors import client_content_dep, client_get
-from smarty.cache import cached, dep, generations
+from smarty.cache import DeviceRead, cached, dep, generations, prefetch_device
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
 
 from .models import Account, AccountDevice, Customer, DeviceCommand, Message, ProfileType, Session
 
-SESSION_CACHE_TIMEOUT = 600
 # Printable ASCII without spaces, no longer than Session.authkey: anything else is no authkey.
 AUTHKEY_SHAPE = re.compile(rf"[!-~]{{1,{Session._meta.get_field('authkey').max_length}}}")
 
@@ -61,6 +60,9 @@ def inbox_dep(account_id: int) -> str:
 # against the generations through the generation mirror, and callers get fresh unsaved-looking
 # model instances built from them: the secrets left out are deferred fields, read from the
 # database if some code ever asks for them, and never written back by a save().
+# The records are valid for as long as their generations are (every change of the rows bumps
+# them), so they are kept as long as any cached value (SMARTY_CACHE_TIMEOUT): a device in use
+# does not send its session and account to the database every few minutes.
 
 _RECORD_LEAVES_OUT = {Account: ("password", "playlist_token"), Session: ("authkey",)}
 
@@ -87,17 +89,15 @@ def _account_record(account_id: int) -> dict | bool:
     return {"account": _record(account), "customer": _record(account.customer), "client_id": account.client_id}
 
 
+def _account_read(account_id: int) -> DeviceRead:
+    return "account", (account_id,), [account_dep(account_id)], None
+
+
 def account_get_cached(*, account_id: int) -> Account | None:
     """The account with its customer and operator, from this process's memory or the cache
     (account_dep); a new instance on every call."""
-    found = cached(
-        "account",
-        (account_id,),
-        [account_dep(account_id)],
-        lambda: _account_record(account_id),
-        timeout=SESSION_CACHE_TIMEOUT,
-        local="device",
-    )
+    name, parts, deps, timeout = _account_read(account_id)
+    found = cached(name, parts, deps, lambda: _account_record(account_id), timeout=timeout, local="device")
     if not found:
         return None
     client = client_get(found["client_id"])
@@ -122,9 +122,7 @@ def account_credential_stamps(*, account_id: int) -> tuple[str, str] | None:
             return False
         return credential_digest(row[0] or ""), credential_digest(row[1] or "")
 
-    found = cached(
-        "account_stamps", (account_id,), [account_dep(account_id)], build, timeout=SESSION_CACHE_TIMEOUT, local="device"
-    )
+    found = cached("account_stamps", (account_id,), [account_dep(account_id)], build, local="device")
     return found or None
 
 
@@ -153,13 +151,32 @@ def _session_from_record(found: dict, authkey: str) -> Session:
     return session
 
 
-def session_get_active(*, authkey: str) -> Session | None:
+def session_touch_key(authkey: str) -> str:
+    """The shared cache's note that a session was touched lately (services.sessions.session_touch)."""
+    return f"session_touch:{session_cache_id(authkey)}"
+
+
+def session_channel_list_key(authkey: str) -> str:
+    """The channel-list version a session last saw (services.sessions.session_channel_list_changed)."""
+    return f"session_channel_list:{session_cache_id(authkey)}"
+
+
+def session_get_active(
+    *, authkey: str, for_status: bool = False, also: Callable[[int, int], Sequence[DeviceRead]] | None = None
+) -> Session | None:
     """The unexpired session of an authkey with its account and operator, from this process's
     memory or the cache; a new instance on every call.
 
     The session row is cached on its own generation and the account on the account's, so a
     change of the account (deactivation, new password...) is seen on the next request, in
-    every process within the generation mirror's bound."""
+    every process within the generation mirror's bound.
+
+    Once the session names its account, what the request reads next comes in one round trip
+    (smarty.cache.prefetch_device): the account; with for_status (the caller is
+    `account/status`) its inbox and the session's touch and channel-list notes too; and what
+    `also(client_id, account_id)` names, the per-account values the caller's views may read
+    (fetched when that round trip is made anyway). So a device this process forgot costs two
+    round trips: its session, then the rest."""
     if not AUTHKEY_SHAPE.fullmatch(authkey or ""):
         # No such session can exist: spare the cache a key made of whatever a client sent.
         return None
@@ -170,7 +187,6 @@ def session_get_active(*, authkey: str) -> Session | None:
         (cache_id,),
         [session_dep(authkey)],
         lambda: _session_record(authkey),
-        timeout=SESSION_CACHE_TIMEOUT,
         local="device",
     )
     if not found:
@@ -182,6 +198,14 @@ def session_get_active(*, authkey: str) -> Session | None:
         if fresh is None or fresh.expires_at <= timezone.now():
             return None
         session = fresh
+    reads, notes = [_account_read(session.account_id)], {}
+    if for_status:
+        reads.append(_inbox_read(session.account_id))
+        notes = {
+            session_touch_key(authkey): settings.SMARTY_SESSION_TOUCH_INTERVAL,
+            session_channel_list_key(authkey): max((session.expires_at - timezone.now()).total_seconds(), 1),
+        }
+    prefetch_device(reads, notes, also=also(session.client_id, session.account_id) if also else ())
     account = account_get_cached(account_id=session.account_id)
     if account is None or account.client_id != session.client_id:
         return None
@@ -249,6 +273,10 @@ class InboxState:
     commands: tuple[dict, ...]  # undelivered commands, oldest first
 
 
+def _inbox_read(account_id: int) -> DeviceRead:
+    return "account_inbox", (account_id,), [inbox_dep(account_id)], None
+
+
 def account_inbox_state(account: Account) -> InboxState:
     def build() -> InboxState:
         unread = Message.objects.filter(account=account, is_deleted=False, is_read=False).order_by("created_at", "id")
@@ -265,7 +293,8 @@ def account_inbox_state(account: Account) -> InboxState:
             ),
         )
 
-    return cached("account_inbox", (account.pk,), [inbox_dep(account.pk)], build, local="device")
+    name, parts, deps, timeout = _inbox_read(account.pk)
+    return cached(name, parts, deps, build, timeout=timeout, local="device")
 
 
 def message_list(*, account: Account) -> list[Message]:

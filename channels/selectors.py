@@ -39,7 +39,7 @@ from clients.models import City, Client, Country
 from clients.selectors import COUNTRIES, client_content_dep, geo_locate
 from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
-from smarty.cache import cached, dep
+from smarty.cache import DeviceRead, cached, dep
 from smarty.i18n import translated_value
 from smarty.logging import log_event
 from tariffs.models import Tariff
@@ -498,7 +498,14 @@ def account_channels(account) -> AccountChannels:
             order=tuple(r[0] for r in ordered),
         )
 
-    return cached("account_channels", (account.client_id, account.pk), [account_dep(account.pk)], build, local="device")
+    name, parts, deps, timeout = account_channels_read(account.client_id, account.pk)
+    return cached(name, parts, deps, build, timeout=timeout, local="device")
+
+
+def account_channels_read(client_id: int, account_id: int) -> DeviceRead:
+    """How account_channels is cached, for a request that reads it with the session's other
+    values in one round trip (smarty.cache.prefetch_device)."""
+    return "account_channels", (client_id, account_id), [account_dep(account_id)], None
 
 
 def last_viewed_kept() -> int:

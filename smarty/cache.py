@@ -12,6 +12,9 @@ Reading:
   a per-process memory sits in front of the shared cache, see LocalValues; with
   local="device" (sessions, accounts: one per device) another, whose misses read the
   generations and the value in one round trip.
+- prefetch_device(values, keys): what one request will read of a device (several such values,
+  a few plain keys) brought into the per-device memory in one round trip, once the request
+  knows which account it serves.
 - cached_many(name, items, build_missing): many values of one kind at once (EPG day windows),
   with the per-process memory in front.
 
@@ -838,6 +841,66 @@ def _cached_device(
         # A value found in the shared cache may be older than its ttl: kept no longer than a new one.
         device_values.put(_local_key(name, parts, gens), value, _store_timeout(timeout))
     return value
+
+
+DeviceRead = tuple[str, tuple, Sequence[str], int | None]  # name, parts, deps, timeout: as cached() takes them
+
+
+def prefetch_device(
+    values: Sequence[DeviceRead], keys: dict[str, float] | None = None, *, also: Sequence[DeviceRead] = ()
+) -> None:
+    """Bring what one request will read of a device into this process's per-device memory in
+    one round trip: the shared entries of `values` (read later by cached(name, parts, deps,
+    timeout=..., local="device")) and plain `keys` (-> seconds to remember them), with the
+    generations the mirror lacks. `also`: values the request may read, fetched only when that
+    round trip is made anyway (a value nobody builds would otherwise cost a round trip on
+    every request).
+
+    Nothing is returned and nothing is trusted beyond what cached() itself checks: an entry
+    goes into the memory under the generations it was built from only when they are the
+    current ones, which the generation mirror then holds; a missing or stale entry is left to
+    cached(), which reads and builds it as without the prefetch. Without a trusted mirror (no
+    broadcast followed, or the local-memory cache) the memory could not be used: nothing is
+    read."""
+    if breaker.is_open():
+        return
+    prefix = _gen_prefix()
+    if not mirror.trusted(prefix):
+        return
+    wanted: list[tuple[str, tuple, Sequence[str], int | None, str]] = []
+    for name, parts, deps, timeout in values:
+        mirrored = mirror.get_many([prefix + d for d in deps])
+        if len(mirrored) == len(deps):
+            key = _local_key(name, parts, [mirrored[prefix + d] for d in deps])
+            if device_values.get(key) is not None:
+                continue
+        wanted.append((name, parts, deps, timeout, "v:" + ":".join([name, *map(key_part, parts)])))
+    plain = [key for key in (keys or {}) if device_values.get(key) is None]
+    if not wanted and not plain:
+        return
+    for name, parts, deps, timeout in also:
+        mirrored = mirror.get_many([prefix + d for d in deps])
+        if (
+            len(mirrored) < len(deps)
+            or device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps])) is None
+        ):
+            wanted.append((name, parts, deps, timeout, "v:" + ":".join([name, *map(key_part, parts)])))
+    all_deps = list(dict.fromkeys(d for _, _, deps, _, _ in wanted for d in deps))
+    try:
+        gens, found = _read(all_deps, [*(entry for *_, entry in wanted), *plain])
+    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
+        _unavailable(len(all_deps))
+        return
+    by_dep = dict(zip(all_deps, gens, strict=True))
+    for name, parts, deps, timeout, entry_key in wanted:
+        entry = found.get(entry_key)
+        current = tuple(by_dep[d] for d in deps)
+        if entry is not None and entry[0] == current:
+            device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))
+    for key in plain:
+        value = found.get(key)
+        if value is not None:
+            device_values.put(key, value, keys[key])
 
 
 def cached_many(

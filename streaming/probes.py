@@ -195,6 +195,10 @@ def _fetch(url: str, timeout: float, check: StreamCheck) -> None:
                 head += chunk
                 if len(head) >= STREAM_PEEK_BYTES:
                     break
+    except requests.Timeout:
+        # The socket's own timeout may fire just before the caller stops waiting: the same answer.
+        check.error = f"no complete answer within {timeout:g} s"
+        return
     except requests.RequestException as exc:
         check.error = f"{type(exc).__name__}: {exc}"
         return

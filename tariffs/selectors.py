@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from smarty.cache import cached, dep
+from smarty.cache import DeviceRead, cached, dep
 
 from .models import Tariff, TariffSubscription
 
@@ -25,13 +25,14 @@ def account_tariff_ids(account) -> frozenset[int]:
         inherited = Tariff.objects.filter(client_id=account.client_id, enabled=True, customers=account.customer_id)
         return frozenset(own.values_list("id", flat=True)) | frozenset(inherited.values_list("id", flat=True))
 
-    return cached(
-        "account_tariffs",
-        (account.client_id, account.pk),
-        [tariffs_dep(account.client_id), dep("account", account.pk)],
-        build,
-        local="device",
-    )
+    name, parts, deps, timeout = account_tariffs_read(account.client_id, account.pk)
+    return cached(name, parts, deps, build, timeout=timeout, local="device")
+
+
+def account_tariffs_read(client_id: int, account_id: int) -> DeviceRead:
+    """How account_tariff_ids is cached, for a request that reads it with the session's other
+    values in one round trip (smarty.cache.prefetch_device)."""
+    return "account_tariffs", (client_id, account_id), [tariffs_dep(client_id), dep("account", account_id)], None
 
 
 def players_tariff_ids(client_id: int) -> frozenset[int]:

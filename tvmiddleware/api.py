@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from accounts.selectors import session_get_active
+from channels.selectors import account_channels_read
 from clients.selectors import client_get_by_api_key, play_device_formats
 from smarty.api import Api, ApiError, Call
+from smarty.cache import DeviceRead
+from tariffs.selectors import account_tariffs_read
 
 from . import errors
 
@@ -17,13 +20,19 @@ def choose_format(call: Call) -> str:
     return play_device_formats().get(device, "json") if device else "json"
 
 
+def _account_values(client_id: int, account_id: int) -> list[DeviceRead]:
+    """The per-account values the live-TV and VOD views read after the session: its tariffs
+    and its channel settings, fetched with the account when a round trip is made for it."""
+    return [account_tariffs_read(client_id, account_id), account_channels_read(client_id, account_id)]
+
+
 def authenticate_session(call: Call) -> None:
     """`authkey` from the query or the cookie -> call.session / account / client."""
 
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
     if not authkey:
         raise ApiError(AUTH_REQUIRED, "Authorization required")
-    session = session_get_active(authkey=authkey)
+    session = session_get_active(authkey=authkey, also=_account_values)
     if session is None:
         raise ApiError(AUTH_REQUIRED, "Authorization required")
     client_id = call.data.get("client_id")

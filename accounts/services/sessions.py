@@ -34,7 +34,8 @@ from ..selectors import (
     accounts_by_phone,
     channel_list_version,
     ip_in_subnets,
-    session_cache_id,
+    session_channel_list_key,
+    session_touch_key,
 )
 from .accounts import account_first_login_activate
 from .action_log import Action, Source, customer_action_log
@@ -355,7 +356,7 @@ def _open_session(req: LoginRequest, account: Account, method: LoginMethod) -> L
         log_event("smarty_accounts", "ACCOUNT_ACTIVATED", activation_result="auto_activation", params=req.log_params)
     session_remember_channel_list(session=session, account=account)
     # A fresh session needs no last_active refresh on the next status poll.
-    cache.set(_touch_key(session.authkey), 1, timeout=settings.SMARTY_SESSION_TOUCH_INTERVAL)
+    cache.set(session_touch_key(session.authkey), 1, timeout=settings.SMARTY_SESSION_TOUCH_INTERVAL)
     return LoginResult(session=session, account=account, device=device, method=method, login_type=login_type)
 
 
@@ -461,17 +462,9 @@ def _session_create(req: LoginRequest, account: Account, device: AccountDevice) 
 # --- living sessions ------------------------------------------------------------------------
 
 
-def _touch_key(authkey: str) -> str:
-    return f"session_touch:{session_cache_id(authkey)}"
-
-
-def _channel_list_key(authkey: str) -> str:
-    return f"session_channel_list:{session_cache_id(authkey)}"
-
-
 def session_remember_channel_list(*, session: Session, account: Account) -> None:
     ttl = max(int((session.expires_at - timezone.now()).total_seconds()), 1)
-    cache.set(_channel_list_key(session.authkey), channel_list_version(account), timeout=ttl)
+    cache.set(session_channel_list_key(session.authkey), channel_list_version(account), timeout=ttl)
 
 
 def session_channel_list_changed(*, session: Session, account: Account) -> bool:
@@ -483,7 +476,7 @@ def session_channel_list_changed(*, session: Session, account: Account) -> bool:
     equals the current version it stays so until the version changes: while this process's
     memory says so, no round trip is needed."""
     current = channel_list_version(account)
-    key = _channel_list_key(session.authkey)
+    key = session_channel_list_key(session.authkey)
     ttl = max(int((session.expires_at - timezone.now()).total_seconds()), 1)
     if device_values.get(key) == current:
         return False
@@ -502,7 +495,7 @@ def session_touch(*, session: Session) -> bool:
     that asked it remembers for an interval that it need not ask again (so last_active is
     refreshed at least once every two intervals while the device polls)."""
     interval = settings.SMARTY_SESSION_TOUCH_INTERVAL
-    key = _touch_key(session.authkey)
+    key = session_touch_key(session.authkey)
     if device_values.get(key) is not None:
         return False
     added = cache.add(key, 1, timeout=interval)

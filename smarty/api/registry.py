@@ -21,8 +21,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern
 from django.urls import path as url_path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -34,6 +35,29 @@ from .signature import get_body_form
 
 Handler = Callable[["Call"], Any]
 Authenticator = Callable[["Call"], None]
+
+
+def _table_entry(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+class MethodTable(URLPattern):
+    """An API's method patterns looked up by their path in one dict, ahead of the same patterns
+    in the list: Django's resolver tries a list's patterns one by one, some 300 regular
+    expressions before it reaches a TVMW method near the end, which cost a device call more
+    than the floor's whole request. The patterns stay in the list after it, for reverse(),
+    the system checks and any route with a converter (not in the table)."""
+
+    def __init__(self, patterns: list[URLPattern]) -> None:
+        # Its own pattern and callback are never matched nor called (resolve() answers with the
+        # method's pattern); a callback that is no method keeps it out of the walks over the
+        # methods (the OpenAPI document).
+        super().__init__(patterns[0].pattern, _table_entry, {}, None)
+        self.table = {str(p.pattern): p for p in patterns if "<" not in str(p.pattern)}
+
+    def resolve(self, path: str):
+        pattern = self.table.get(path)
+        return pattern.resolve(path) if pattern is not None else None
 
 
 @dataclass
@@ -238,7 +262,7 @@ class Api:
             # Devices call both `/x/y/` and `/x/y`; answer both without a redirect.
             patterns.append(url_path(f"{key}/", view, name=f"{self.name}-{method.name}"))
             patterns.append(url_path(key, view))
-        return patterns
+        return [MethodTable(patterns), *patterns] if patterns else patterns
 
     def _view(self, method: Method) -> Callable[[HttpRequest], HttpResponse]:
         def view(request: HttpRequest) -> HttpResponse:

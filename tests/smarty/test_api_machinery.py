@@ -229,3 +229,38 @@ def test_xml_rendering_turns_any_key_into_a_well_formed_element_name(key, tag):
 def test_xml_rendering_drops_characters_xml_cannot_carry():
     raw = to_xml({"error": 0, "text": "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\tI\nJ\rK ü"})
     assert etree.fromstring(raw).findtext("text") == "abcdefgh\tI\nJ\rK ü"
+
+
+def test_every_api_method_resolves_through_the_table_as_through_the_list():
+    """The method table (smarty.api.registry.MethodTable) answers what the resolver's walk over
+    the patterns would: the same view, name and route for every path of every API, with and
+    without the trailing slash; paths it does not know fall through to the list."""
+    from django.urls import Resolver404, get_resolver, resolve
+
+    from smarty.api.registry import MethodTable
+
+    tables = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, MethodTable):
+                tables.append((prefix, pattern))
+            elif hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns, "/")
+    assert {prefix for prefix, _ in tables} >= {"/tvmiddleware/api/", "/billing/api/", "/content/api/"}
+    checked = 0
+    for prefix, table in tables:
+        patterns = list(table.table.values())
+        assert len(patterns) >= 2
+        for pattern in patterns:
+            route = str(pattern.pattern)
+            match = resolve(prefix + route)
+            assert match.func is pattern.callback and match.url_name == pattern.name, route
+            assert match.route == prefix.lstrip("/") + route
+            checked += 1
+        assert table.resolve("no/such/method/") is None
+    assert checked > 500
+    with pytest.raises(Resolver404):
+        resolve("/tvmiddleware/api/no/such/method/")

@@ -91,6 +91,62 @@ def test_an_open_breaker_or_a_new_epoch_clears_the_mirror():
     assert not mirror.trusted("gen:41:") and len(mirror) == 0
 
 
+def _device_value(name: str, deps: list[str], value: object) -> object:
+    return cached(name, (1,), deps, lambda: value, local="device")
+
+
+@redis_pass
+def test_a_prefetch_reads_device_values_and_notes_in_one_round_trip(cache_round_trips):
+    from django.core.cache import cache
+
+    _device_value("pf_a", ["d:pfa"], "a")
+    _device_value("pf_b", ["d:pfa", "d:pfb"], "b")
+    cache.set("note:pf", "seen", 60)
+    wait_until(lambda: _mirrored(["d:pfa", "d:pfb"]), 5)
+    versioned.device_values.clear()
+    mirror.invalidate(["gen:d:pfa", "gen:d:pfb"])  # a device the process forgot
+    cache_round_trips.clear()
+    reads = [("pf_a", (1,), ["d:pfa"], None), ("pf_b", (1,), ["d:pfa", "d:pfb"], None)]
+    versioned.prefetch_device(reads, {"note:pf": 30})
+    assert len(cache_round_trips) == 1, cache_round_trips.commands
+    assert _device_value("pf_a", ["d:pfa"], "rebuilt") == "a"
+    assert _device_value("pf_b", ["d:pfa", "d:pfb"], "rebuilt") == "b"
+    assert versioned.device_values.get("note:pf") == "seen"
+    assert len(cache_round_trips) == 1, cache_round_trips.commands
+    # all in memory now: a second prefetch has nothing to read
+    versioned.prefetch_device(reads, {"note:pf": 30})
+    assert len(cache_round_trips) == 1
+
+
+@redis_pass
+def test_a_prefetch_takes_no_stale_entry_and_reads_also_only_with_a_round_trip(cache_round_trips):
+    _device_value("pf_c", ["d:pfc"], "old")
+    _device_value("pf_d", ["d:pfd"], "d")
+    wait_until(lambda: _mirrored(["d:pfc", "d:pfd"]), 5)
+    bump("d:pfc")
+    versioned.device_values.clear()
+    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)])
+    assert _device_value("pf_c", ["d:pfc"], "new") == "new"  # the stale entry was left to cached()
+    # `also` only rides along: with every needed value in memory it costs nothing
+    cache_round_trips.clear()
+    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
+    assert len(cache_round_trips) == 0
+    mirror.invalidate(["gen:d:pfc"])
+    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
+    assert len(cache_round_trips) == 1
+    assert _device_value("pf_d", ["d:pfd"], "rebuilt") == "d"
+    assert len(cache_round_trips) == 1, cache_round_trips.commands
+
+
+@redis_pass
+def test_a_prefetch_reads_nothing_while_the_mirror_is_not_trusted(cache_round_trips):
+    _device_value("pf_e", ["d:pfe"], "e")
+    versioned.breaker.trip()
+    cache_round_trips.clear()
+    versioned.prefetch_device([("pf_e", (1,), ["d:pfe"], None)], {"note:pf": 30})
+    assert len(cache_round_trips) == 0
+
+
 BUMP_ELSEWHERE = """
 import os, sys
 import django

@@ -95,28 +95,84 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
     assert commands == [b"EVAL"], cache_round_trips.commands
 
 
-def test_a_device_the_process_forgot_costs_one_round_trip_per_value(
-    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
-):
-    """100,000 devices do not fit a process's memory nor its generation mirror: a device seen
-    again after both forgot it reads each of its values with their generations in one round
-    trip, from the shared cache, without a query."""
+def _forget_the_device(session) -> list[str]:
+    """What a process serving 100,000 devices has usually lost of one: its values in the
+    per-device memory and their generations in the mirror. Returns the device's dependencies."""
     from accounts.selectors import account_dep, inbox_dep, session_dep
 
-    assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
-    api("account/status/")
     versioned.device_values.clear()
     prefix = versioned._gen_prefix()
     device_deps = [session_dep(session.authkey), account_dep(session.account_id), inbox_dep(session.account_id)]
     versioned.mirror.invalidate([prefix + d for d in device_deps])
+    return device_deps
+
+
+def _mget_keys(command: bytes) -> int:
+    """How many keys an MGET the recorder kept asked for (its arity less the command)."""
+    assert command.startswith(b"*") and command.split(b"\r\n")[2] == b"MGET", command
+    return int(command[1 : command.index(b"\r\n")]) - 1
+
+
+def test_a_device_the_process_forgot_costs_two_round_trips(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """100,000 devices do not fit a process's memory nor its generation mirror. account/status
+    of a device seen again after both forgot it: one round trip reads the session with its
+    generation; once the session names the account, one more reads the account, its inbox,
+    the session's touch and channel-list notes and their generations. No query."""
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    api("account/status/")
+    _forget_the_device(session)
     cache_round_trips.clear()
     with django_assert_max_num_queries(0):
-        assert api("account/status/")["error"] == 0
-    # (the recorder keeps the start of each command: its arity and its first key)
-    reads = [c for c in cache_round_trips.commands if b":v:" in c]
-    assert len(reads) == len(device_deps), cache_round_trips.commands
-    # each an MGET of two keys: the value and its generation
-    assert all(c.startswith(b"*3\r\n$4\r\nMGET\r\n") for c in reads), reads
-    # and the session's upkeep: its touch and its channel-list version
-    assert len(cache_round_trips.commands) == len(device_deps) + 2, cache_round_trips.commands
+        body = api("account/status/")
+    assert body["error"] == 0 and body["channel_list_changed"] == 0, body
+    commands = cache_round_trips.commands
+    assert len(commands) == 2, commands
+    # the session entry and its generation; then two entries (the account, its inbox), two
+    # notes and two generations (the account's, the inbox's)
+    assert [_mget_keys(c) for c in commands] == [2, 6], commands
+    # and all of it is in this process's memory now: the next call makes no round trip
+    cache_round_trips.clear()
+    api("account/status/")
+    assert cache_round_trips.commands == []
+
+
+@pytest.mark.parametrize("name", ["channel/list", "channel/programs", "program/list"])
+def test_a_forgotten_device_costs_two_round_trips_on_a_live_tv_call(
+    name, api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """The session, then the account with its tariffs (and the other account-level values the
+    live-TV views read), each with their generations: no more round trips for a device this
+    process forgot, and no query."""
+    method, params = _hot_calls(operator)[name]
+    assert api(method, **params)["error"] == 0
+    wait_for_the_mirror()
+    api(method, **params)
+    _forget_the_device(session)
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        assert api(method, **params)["error"] == 0
+    commands = cache_round_trips.commands
+    assert len(commands) == 2, commands
+    assert all(c.split(b"\r\n")[2] == b"MGET" for c in commands), commands
+
+
+def test_a_forgotten_device_whose_values_changed_is_served_fresh(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """The prefetch trusts nothing the cache would not: an entry built before the account's
+    change is not taken, and the status shows the change."""
+    from accounts.services.messages import message_create
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    assert api("account/status/")["has_new_messages"] == 0
+    message_create(account=session.account, subject="s", text="t")
+    _forget_the_device(session)
+    assert api("account/status/")["has_new_messages"] == 1
+    session.account.active = False
+    session.account.save()
+    _forget_the_device(session)
+    assert api("account/status/")["is_active"] == 0

@@ -39,7 +39,7 @@ def _status_session(call: Call):
     authkey = call.data.get("authkey") or call.request.COOKIES.get("authkey", "")
     if not authkey:
         raise ApiError(AUTH_REQUIRED, "Authorization required")
-    session = session_get_active(authkey=authkey)
+    session = session_get_active(authkey=authkey, for_status=True)
     client_id = str(call.data.get("client_id", "")).strip()
     if session is not None and client_id and str(session.client_id) != client_id:
         raise ApiError(AUTH_REQUIRED, "Authorization required")
