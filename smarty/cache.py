@@ -287,7 +287,7 @@ class GenerationMirror:
 
     def store(self, values: dict[str, int], seq: int) -> None:
         """Keep generations read from Redis, unless an invalidation came in since `seq`."""
-        limit = int(getattr(settings, "SMARTY_CACHE_MIRROR_ENTRIES", 100_000))
+        limit = int(getattr(settings, "SMARTY_CACHE_MIRROR_ENTRIES", 50_000))
         with self._lock:
             if seq != self.seq or self._pid != os.getpid():
                 return

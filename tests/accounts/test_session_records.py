@@ -84,3 +84,31 @@ def test_what_the_shared_cache_holds_of_a_session_has_no_secret(session, operato
         assert key.find(session.authkey.encode()) < 0
         for secret in secrets:
             assert secret.encode() not in value, (key, secret)
+
+
+def test_an_instance_from_a_record_is_what_the_orm_builds_of_the_same_columns(session, operator):
+    """_from_record leaves out Model.__init__: right only while the record models keep no
+    pre_init/post_init receivers and plain column values; checked here against the ORM."""
+    from django.db.models.signals import post_init, pre_init
+
+    from accounts.models import AccountDevice, Customer, Session
+    from accounts.selectors import _from_record, _record
+    from clients.models import PlayDevice
+
+    for model in (Account, Customer, Session, AccountDevice, PlayDevice):
+        assert not pre_init.has_listeners(model) and not post_init.has_listeners(model), model
+    rows = [
+        Session.objects.get(pk=session.pk),
+        Account.objects.get(pk=operator.account.pk),
+        Customer.objects.get(pk=operator.customer.pk),
+        AccountDevice.objects.get(pk=session.device_id),
+        PlayDevice.objects.get(pk=session.play_device_id),
+    ]
+    for row in rows:
+        names, values = _record(row)
+        built = _from_record(type(row), (names, values))
+        orm = type(row).from_db("default", names, values)
+        assert built._state.adding is False and built._state.db == "default"
+        assert built.get_deferred_fields() == orm.get_deferred_fields()
+        assert {n: getattr(built, n) for n in names} == {n: getattr(orm, n) for n in names}
+        assert built == row and str(built) == str(orm)
