@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Session
@@ -56,6 +58,26 @@ def test_a_touch_updates_once_per_interval_and_a_warm_one_asks_the_cache_nothing
     counted.calls.clear()
     assert session_touch(session=session) is False
     assert counted.calls == []
+
+
+def test_a_touch_writes_last_active_and_the_new_expiry_of_that_session_only(session, operator, json_device, settings):
+    """The touch's statement is compiled once per process (_slide_statement): the columns, the
+    values and the row are still the ones update() would write, on every database."""
+    settings.SMARTY_SESSION_TTL_DAYS = 30
+    other = f.SessionFactory(account=operator.account, play_device=json_device)
+    before = Session.objects.get(pk=other.pk)
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    Session.objects.filter(pk=session.pk).update(last_active=long_ago)
+    started = timezone.now()
+    assert session_touch(session=session) is True
+    row = Session.objects.get(pk=session.pk)
+    assert started <= row.last_active <= timezone.now()
+    assert row.expires_at - row.last_active == dt.timedelta(days=30)
+    untouched = Session.objects.get(pk=other.pk)
+    assert (untouched.last_active, untouched.expires_at) == (before.last_active, before.expires_at)
+    with CaptureQueriesContext(connection) as captured:
+        module._session_slide(session.pk, started)
+    assert len(captured) == 1 and captured[0]["sql"].upper().startswith("UPDATE")
 
 
 def test_the_shared_cache_stays_the_arbiter_between_processes(session, counted, settings):
