@@ -621,13 +621,18 @@ def cached(
     return _cached_shared(name, parts, list(deps), build, timeout)[0]
 
 
+def _shared_key(name: str, parts: Iterable[object]) -> str:
+    """The shared cache's key of a versioned entry (it carries its generations)."""
+    return "v:" + ":".join([name, *map(key_part, parts)])
+
+
 def _cached_shared(
     name: str, parts: Iterable[object], deps: list[str], build: Callable[[], T], timeout: int | None
 ) -> tuple[T, tuple[int, ...] | None]:
     """The shared cache's entry (name, parts), which carries the generations it was built from:
     read with the generations the mirror lacks in one round trip, built and stored when missing
     or stale. Returns the value and its generations (None when the cache failed)."""
-    key = "v:" + ":".join([name, *map(key_part, parts)])
+    key = _shared_key(name, parts)
     try:
         gens, found = _read(deps, [key])
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
@@ -830,17 +835,24 @@ def _cached_device(
         return build()
     prefix = _gen_prefix()
     if mirror.trusted(prefix):
-        mirrored = mirror.get_many([prefix + d for d in deps])
-        if len(mirrored) == len(deps):
-            value = device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps]))
-            if value is not None:
-                CACHE_LOCAL_HIT.inc()
-                return value
+        value = _device_memory_get(prefix, name, parts, deps)
+        if value is not None:
+            CACHE_LOCAL_HIT.inc()
+            return value
     value, gens = _cached_shared(name, parts, deps, build, timeout)
     if gens is not None:
         # A value found in the shared cache may be older than its ttl: kept no longer than a new one.
         device_values.put(_local_key(name, parts, gens), value, _store_timeout(timeout))
     return value
+
+
+def _device_memory_get(prefix: str, name: str, parts: Iterable[object], deps: Sequence[str]) -> Any:
+    """The per-device memory's value for (name, parts) under the mirrored generations of
+    `deps`; None when one of them is not mirrored or the memory lacks the value."""
+    mirrored = mirror.get_many([prefix + d for d in deps])
+    if len(mirrored) < len(deps):
+        return None
+    return device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps]))
 
 
 DeviceRead = tuple[str, tuple, Sequence[str], int | None]  # name, parts, deps, timeout: as cached() takes them
@@ -867,33 +879,20 @@ def prefetch_device(
     prefix = _gen_prefix()
     if not mirror.trusted(prefix):
         return
-    wanted: list[tuple[str, tuple, Sequence[str], int | None, str]] = []
-    for name, parts, deps, timeout in values:
-        mirrored = mirror.get_many([prefix + d for d in deps])
-        if len(mirrored) == len(deps):
-            key = _local_key(name, parts, [mirrored[prefix + d] for d in deps])
-            if device_values.get(key) is not None:
-                continue
-        wanted.append((name, parts, deps, timeout, "v:" + ":".join([name, *map(key_part, parts)])))
+    wanted = [read for read in values if _device_memory_get(prefix, *read[:3]) is None]
     plain = [key for key in (keys or {}) if device_values.get(key) is None]
     if not wanted and not plain:
         return
-    for name, parts, deps, timeout in also:
-        mirrored = mirror.get_many([prefix + d for d in deps])
-        if (
-            len(mirrored) < len(deps)
-            or device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps])) is None
-        ):
-            wanted.append((name, parts, deps, timeout, "v:" + ":".join([name, *map(key_part, parts)])))
-    all_deps = list(dict.fromkeys(d for _, _, deps, _, _ in wanted for d in deps))
+    wanted += [read for read in also if _device_memory_get(prefix, *read[:3]) is None]
+    all_deps = list(dict.fromkeys(d for _, _, deps, _ in wanted for d in deps))
     try:
-        gens, found = _read(all_deps, [*(entry for *_, entry in wanted), *plain])
+        gens, found = _read(all_deps, [*(_shared_key(name, parts) for name, parts, _, _ in wanted), *plain])
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
         _unavailable(len(all_deps))
         return
     by_dep = dict(zip(all_deps, gens, strict=True))
-    for name, parts, deps, timeout, entry_key in wanted:
-        entry = found.get(entry_key)
+    for name, parts, deps, timeout in wanted:
+        entry = found.get(_shared_key(name, parts))
         current = tuple(by_dep[d] for d in deps)
         if entry is not None and entry[0] == current:
             device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))
