@@ -885,14 +885,15 @@ def prefetch_device(
         return
     wanted += [read for read in also if _device_memory_get(prefix, *read[:3]) is None]
     all_deps = list(dict.fromkeys(d for _, _, deps, _ in wanted for d in deps))
+    entry_keys = [_shared_key(name, parts) for name, parts, _, _ in wanted]
     try:
-        gens, found = _read(all_deps, [*(_shared_key(name, parts) for name, parts, _, _ in wanted), *plain])
+        gens, found = _read(all_deps, [*entry_keys, *plain])
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
         _unavailable(len(all_deps))
         return
     by_dep = dict(zip(all_deps, gens, strict=True))
-    for name, parts, deps, timeout in wanted:
-        entry = found.get(_shared_key(name, parts))
+    for (name, parts, deps, timeout), entry_key in zip(wanted, entry_keys, strict=True):
+        entry = found.get(entry_key)
         current = tuple(by_dep[d] for d in deps)
         if entry is not None and entry[0] == current:
             device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))

@@ -513,16 +513,17 @@ _SLIDE_FIELDS = ("last_active", "expires_at")
 
 
 @functools.cache
-def _slide_statement(alias: str) -> str:
-    """The touch's UPDATE as the ORM writes it for this database, compiled once per process:
-    `filter(pk=...).update(...)` spent twice as long compiling as the statement took to run."""
+def _slide_statement(alias: str) -> tuple[str, tuple]:
+    """The touch's UPDATE as the ORM writes it for this database, and the fields whose values
+    it sets, made once per process: `filter(pk=...).update(...)` spent twice as long
+    compiling as the statement took to run."""
     query = UpdateQuery(Session)
     query.add_update_values(dict.fromkeys(_SLIDE_FIELDS, timezone.now()))
     query.add_q(Q(pk=0))
     sql, params = query.get_compiler(alias).as_sql()
     if len(params) != len(_SLIDE_FIELDS) + 1:
         raise RuntimeError(f"unexpected session touch statement: {sql}")
-    return sql
+    return sql, tuple(Session._meta.get_field(name) for name in _SLIDE_FIELDS)
 
 
 def _session_slide(pk: int, now: dt.datetime) -> None:
@@ -530,11 +531,11 @@ def _session_slide(pk: int, now: dt.datetime) -> None:
     values prepared by their fields for the database, as update() would."""
     alias = router.db_for_write(Session)
     connection = connections[alias]
+    sql, fields = _slide_statement(alias)
     expires = now + dt.timedelta(days=settings.SMARTY_SESSION_TTL_DAYS)
-    fields = [Session._meta.get_field(name) for name in _SLIDE_FIELDS]
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, (now, expires), strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(_slide_statement(alias), [*params, pk])
+        cursor.execute(sql, [*params, pk])
 
 
 def session_delete(*, session: Session) -> None:
