@@ -31,6 +31,11 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
+def _cluster_ok(port: int) -> bool:
+    info = subprocess.run([REDIS_CLI, "-p", str(port), "cluster", "info"], capture_output=True).stdout
+    return b"cluster_state:ok" in info
+
+
 @pytest.fixture(scope="module")
 def cluster_nodes(tmp_path_factory):
     if not (REDIS_SERVER and REDIS_CLI):
@@ -78,10 +83,12 @@ def cluster_nodes(tmp_path_factory):
             check=True,
             timeout=30,
         )
-        for _ in range(100):
-            info = subprocess.run([REDIS_CLI, "-p", str(ports[0]), "cluster", "info"], capture_output=True).stdout
-            if b"cluster_state:ok" in info:
-                break
+        # Every node must see the cluster as up, not just the first: a node that has not yet
+        # heard of all slot assignments answers "CLUSTERDOWN The cluster is down".
+        deadline = time.monotonic() + 60
+        while not all(_cluster_ok(port) for port in ports):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the cluster on {ports} did not come up within 60 s")
             time.sleep(0.1)
         yield [f"127.0.0.1:{p}" for p in ports]
     finally:
