@@ -21,6 +21,8 @@ __all__ = ["SCHEDULES", "beat_schedule", "crontab", "register"]
 
 # --- channels: the seed's crontab warms the channel lists every minute ---
 register("cache_channel_list", "channels.tasks.cache_channel_list", crontab())
+# --- accounts: session touches written behind on Redis (accounts.services.sessions) ---
+register("flush_session_touches", "accounts.tasks.flush_session_touches", 60.0)
 # --- streaming ---
 register("check_stream_services", "streaming.tasks.check_stream_services", 60.0)
 register("purge_stream_tokens", "streaming.tasks.purge_stream_tokens", crontab(minute=17))

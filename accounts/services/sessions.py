@@ -22,8 +22,10 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
+from django_redis.exceptions import ConnectionInterrupted
 
-from smarty.cache import device_values
+from smarty.cache import device_values, redis_backend
+from smarty.cache_backends import breaker
 from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
@@ -491,22 +493,125 @@ def session_channel_list_changed(*, session: Session, account: Account) -> bool:
     return True
 
 
-def session_touch(*, session: Session) -> bool:
-    """Refresh last_active and slide the expiry, at most once per touch interval (one UPDATE).
+def session_touch(*, session: Session, now: dt.datetime | None = None) -> bool:
+    """Refresh last_active and slide the expiry, at most once per touch interval.
 
-    The shared cache's add() decides which process touches, once per interval; a process
+    The shared cache's note decides which process touches, once per interval; a process
     that asked it remembers for an interval that it need not ask again (so last_active is
-    refreshed at least once every two intervals while the device polls)."""
+    refreshed at least once every two intervals while the device polls).
+
+    On Redis the touch is written behind: the note and the session's id in the current
+    minute's set of touches go in one script, and `session_touches_flush` (every minute)
+    stores each minute's touches with one UPDATE per chunk of sessions. A session whose
+    expiry is nearer than the flush can be trusted to reach it (TOUCH_SYNC_MARGIN), a cache
+    that cannot take the script, and the local-memory cache touch at once (one UPDATE)."""
     interval = settings.SMARTY_SESSION_TOUCH_INTERVAL
     key = session_touch_key(session.authkey)
     if device_values.get(key) is not None:
         return False
+    now = now or timezone.now()
+    backend = redis_backend()
+    if backend is not None and session.expires_at - now > TOUCH_SYNC_MARGIN:
+        added = _touch_behind(backend, key, session.pk, interval, now)
+        if added is not None:
+            device_values.put(key, True, interval)
+            return added
     added = cache.add(key, 1, timeout=interval)
     device_values.put(key, True, interval)
     if not added:
         return False
-    _session_slide(session.pk, timezone.now())
+    _session_slide(session.pk, now)
     return True
+
+
+# Touches wait in the cache at most this long for a flush; a session expiring sooner than
+# the margin is touched at once, so a flush that stopped never lets a used session expire.
+TOUCH_BUFFER_TTL = 6 * 3600
+TOUCH_SYNC_MARGIN = dt.timedelta(seconds=TOUCH_BUFFER_TTL)
+# A minute's touches are flushed once this long has passed since it ended (a request that
+# read the clock just before the minute ended has written its touch by then).
+TOUCH_GRACE = dt.timedelta(seconds=20)
+# Sessions per UPDATE when a minute's touches are stored.
+TOUCH_CHUNK = 500
+
+# The touch on Redis, in one round trip: the interval's note (SET NX, as cache.add) and, when
+# this request set it, the session's id in the minute's set of touches.
+# KEYS: the note, the minute's set; ARGV: the note's value, the interval, the session id, the
+# set's ttl.
+_TOUCH_SCRIPT = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+
+def _touches_key(minute: dt.datetime) -> str:
+    return f"session_touches:{minute:%Y%m%d%H%M}"
+
+
+def _touch_behind(backend, key: str, session_id: int, interval: int, now: dt.datetime) -> bool | None:
+    """session_touch on Redis: True when this request touched, False when another had within
+    the interval; None when the cache could not say (the caller touches at once)."""
+    if breaker.is_open():
+        return None
+    keys = [backend.make_key(key), backend.make_key(_touches_key(now))]
+    try:
+        client = backend.client.get_client(write=True)
+        args = [backend.client.encode(1), interval, session_id, TOUCH_BUFFER_TTL]
+        return bool(client.eval(_TOUCH_SCRIPT, len(keys), *keys, *args))
+    except Exception as exc:  # noqa: BLE001 - the touch is then made at once
+        if not isinstance(exc, ConnectionInterrupted):  # not already counted by the breaker
+            breaker.trip(exc)
+        return None
+
+
+def session_touches_flush(*, now: dt.datetime | None = None, include_current: bool = False) -> int:
+    """Store the touches buffered by session_touch of every finished minute (the scheduled
+    accounts.tasks.flush_session_touches): last_active = the minute's start, the expiry slid
+    from there, only ever forward. A minute is claimed with an expiring note, so two workers
+    do not write it twice and a worker that died mid-way holds it for a few minutes only; a
+    failed write leaves the minute for the next run. `include_current` also flushes the
+    minute in progress (tests, a shutdown). Returns how many sessions were updated."""
+    backend = redis_backend()
+    if backend is None:
+        return 0  # nothing is buffered: session_touch wrote at once
+    now = now or timezone.now()
+    last = now.replace(second=0, microsecond=0)
+    if not include_current:
+        last = (now - dt.timedelta(minutes=1) - TOUCH_GRACE).replace(second=0, microsecond=0)
+    minutes = [last - dt.timedelta(minutes=n) for n in range(TOUCH_BUFFER_TTL // 60, -1, -1)]
+    client = backend.client.get_client(write=True)
+    pipe = client.pipeline(transaction=False)
+    for minute in minutes:
+        pipe.exists(backend.make_key(_touches_key(minute)))
+    updated = 0
+    for minute, present in zip(minutes, pipe.execute(), strict=True):
+        if present:
+            updated += _touches_store(backend, client, minute)
+    return updated
+
+
+def _touches_store(backend, client, minute: dt.datetime) -> int:
+    key = _touches_key(minute)
+    claim = f"{key}:flushing"
+    if not cache.add(claim, 1, timeout=300):
+        return 0  # another worker is on it
+    try:
+        ids = sorted(int(member) for member in client.smembers(backend.make_key(key)))
+        expires = minute + dt.timedelta(days=settings.SMARTY_SESSION_TTL_DAYS)
+        updated = 0
+        for start in range(0, len(ids), TOUCH_CHUNK):
+            chunk = ids[start : start + TOUCH_CHUNK]
+            updated += Session.objects.filter(pk__in=chunk, last_active__lt=minute).update(
+                last_active=minute, expires_at=expires
+            )
+            # Only what was stored leaves the set: a touch that came in meanwhile stays for
+            # the next run (an empty set is no key at all).
+            client.srem(backend.make_key(key), *chunk)
+    finally:
+        cache.delete(claim)
+    return updated
 
 
 _SLIDE_FIELDS = ("last_active", "expires_at")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -115,3 +116,124 @@ def test_a_change_seen_in_one_process_is_not_announced_again_by_another(session,
     assert session_channel_list_changed(session=session, account=account) is True  # told by the other
     device_values._items.update(saved)  # back in the first process, which remembers the old version
     assert session_channel_list_changed(session=session, account=account) is False
+
+
+# --- the touch written behind (Redis) ----------------------------------------------------
+
+on_redis = pytest.mark.skipif(
+    settings.CACHES["default"]["BACKEND"] != "smarty.cache_backends.GuardedRedisCache"
+    or bool(settings.REDIS_CLUSTER_NODES),
+    reason="the write-behind needs Redis: the Redis pass",
+)
+
+
+@pytest.fixture
+def lasting(operator, json_device):
+    """Sessions far from their expiry, as a device's usually is: their touch is written behind."""
+
+    def make():
+        return f.SessionFactory(
+            account=operator.account, play_device=json_device, expires_at=timezone.now() + dt.timedelta(days=20)
+        )
+
+    return make
+
+
+def _rewind(*sessions: Session, by: dt.timedelta = dt.timedelta(days=3)) -> dt.datetime:
+    long_ago = timezone.now() - by
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(last_active=long_ago)
+    return long_ago
+
+
+@on_redis
+def test_a_touch_on_redis_is_written_behind_and_the_flush_stores_it_from_the_minute(lasting, settings):
+    settings.SMARTY_SESSION_TTL_DAYS = 30
+    first, second, untouched = lasting(), lasting(), lasting()
+    long_ago = _rewind(first, second, untouched)
+    moment = timezone.now()
+    with CaptureQueriesContext(connection) as captured:
+        assert session_touch(session=first, now=moment) is True
+        assert session_touch(session=second, now=moment) is True
+        another_process()
+        assert session_touch(session=first, now=moment) is False  # once per interval
+    assert len(captured) == 0
+    assert Session.objects.get(pk=first.pk).last_active == long_ago
+    assert module.session_touches_flush(now=moment) == 0  # the minute is not over yet
+    later = moment + dt.timedelta(minutes=1) + module.TOUCH_GRACE + dt.timedelta(seconds=1)
+    assert module.session_touches_flush(now=later) == 2
+    minute = moment.replace(second=0, microsecond=0)
+    for touched in (first, second):
+        row = Session.objects.get(pk=touched.pk)
+        assert (row.last_active, row.expires_at) == (minute, minute + dt.timedelta(days=30))
+    assert Session.objects.get(pk=untouched.pk).last_active == long_ago
+    assert module.session_touches_flush(now=later) == 0  # stored once
+
+
+@on_redis
+def test_the_flush_never_moves_a_session_back(lasting):
+    """A touch stored at once later than the buffered minute (a session near its expiry, a
+    failing cache) is not undone by the minute's flush."""
+    session = lasting()
+    moment = timezone.now() - dt.timedelta(minutes=5)
+    _rewind(session)
+    assert session_touch(session=session, now=moment) is True
+    newer = timezone.now()
+    Session.objects.filter(pk=session.pk).update(last_active=newer, expires_at=newer + dt.timedelta(days=30))
+    assert module.session_touches_flush() == 0
+    assert Session.objects.get(pk=session.pk).last_active == newer
+
+
+@on_redis
+def test_a_failed_flush_leaves_the_touches_for_the_next_run(lasting, monkeypatch):
+    session = lasting()
+    long_ago = _rewind(session)
+    moment = timezone.now() - dt.timedelta(minutes=5)
+    assert session_touch(session=session, now=moment) is True
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(module.Session.objects, "filter", failing)
+        with pytest.raises(RuntimeError):
+            module.session_touches_flush()
+    assert Session.objects.get(pk=session.pk).last_active == long_ago
+    assert module.session_touches_flush() == 1  # the minute was released, its touches kept
+    assert Session.objects.get(pk=session.pk).last_active > long_ago
+
+
+@on_redis
+def test_a_session_near_its_expiry_or_a_cache_that_fails_is_touched_at_once(lasting, monkeypatch):
+    near = lasting()
+    Session.objects.filter(pk=near.pk).update(expires_at=timezone.now() + dt.timedelta(hours=1))
+    near.refresh_from_db()
+    long_ago = _rewind(near)
+    assert session_touch(session=near) is True
+    assert Session.objects.get(pk=near.pk).last_active > long_ago  # stored at once
+
+    failing_cache = lasting()
+    long_ago = _rewind(failing_cache)
+    monkeypatch.setattr(module, "_touch_behind", lambda *args: None)
+    assert session_touch(session=failing_cache) is True
+    assert Session.objects.get(pk=failing_cache.pk).last_active > long_ago
+
+
+def test_without_redis_the_touch_is_stored_at_once(lasting, monkeypatch):
+    """The local-memory cache (development) has no shared buffer: the touch is one UPDATE and
+    the flush finds nothing."""
+    monkeypatch.setattr(module, "redis_backend", lambda: None)
+    session = lasting()
+    long_ago = _rewind(session)
+    assert session_touch(session=session) is True
+    assert Session.objects.get(pk=session.pk).last_active > long_ago
+    assert module.session_touches_flush(include_current=True) == 0
+
+
+def test_the_flush_runs_every_minute_as_a_task():
+    from accounts.tasks import flush_session_touches
+    from smarty.schedules import SCHEDULES
+
+    task, schedule = SCHEDULES["flush_session_touches"]
+    assert (task, schedule) == ("accounts.tasks.flush_session_touches", 60.0)
+    assert flush_session_touches.name == task
+    assert flush_session_touches.apply().get().startswith("updated ")
