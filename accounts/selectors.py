@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from clients.models import PlayDevice
 from clients.selectors import client_content_dep, client_get
-from smarty.cache import DeviceRead, cached, dep, generations, prefetch_device
+from smarty.cache import DeviceRead, cached, dep, generations, link_set, prefetch_device, prefetch_device_linked
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
 
@@ -161,6 +161,39 @@ def _session_from_record(found: dict, authkey: str) -> Session:
     return session
 
 
+def _session_read(authkey: str) -> DeviceRead:
+    return "session", (session_cache_id(authkey),), [session_dep(authkey)], None
+
+
+# A session's link never changes while the session lives, and a link left by a deleted one
+# leads nowhere (its session entry is gone or stale): kept a day, not the hour of a value.
+LINK_TIMEOUT = 24 * 3600
+
+
+def session_owner_key(cache_id: str) -> str:
+    """The link from a session to its operator and account (smarty.cache.link_set), which lets
+    one round trip read the session and its account's values."""
+    return f"session_owner:{cache_id}"
+
+
+def _session_notes(authkey: str) -> dict[str, float]:
+    """The session's notes account/status reads (the touch's and the channel-list version),
+    with how long the process may remember them."""
+    interval = settings.SMARTY_SESSION_TOUCH_INTERVAL
+    return {session_touch_key(authkey): interval, session_channel_list_key(authkey): interval}
+
+
+def _account_reads(
+    client_id: int, account_id: int, for_status: bool, also: Callable[[int, int], Sequence[DeviceRead]] | None
+) -> list[DeviceRead]:
+    """What a request reads of the session's account: the account; for account/status its
+    inbox; what `also` names."""
+    reads = [_account_read(account_id)]
+    if for_status:
+        reads.append(_inbox_read(account_id))
+    return [*reads, *(also(client_id, account_id) if also else ())]
+
+
 def session_touch_key(authkey: str) -> str:
     """The shared cache's note that a session was touched lately (services.sessions.session_touch)."""
     return f"session_touch:{session_cache_id(authkey)}"
@@ -181,24 +214,28 @@ def session_get_active(
     change of the account (deactivation, new password...) is seen on the next request, in
     every process within the generation mirror's bound.
 
-    Once the session names its account, what the request reads next comes in one round trip
-    (smarty.cache.prefetch_device): the account; with for_status (the caller is
-    `account/status`) its inbox and the session's touch and channel-list notes too; and what
-    `also(client_id, account_id)` names, the per-account values the caller's views may read
-    (fetched when that round trip is made anyway). So a device this process forgot costs two
-    round trips: its session, then the rest."""
+    A device this process forgot is read in one round trip (smarty.cache.prefetch_device_linked):
+    the session, and through the session's link to its account (session_owner_key) the
+    account; with for_status (the caller is `account/status`) its inbox and the session's
+    touch and channel-list notes too; and what `also(client_id, account_id)` names, the
+    per-account values the caller's views may read. Without the link (a session this cache
+    has not seen since it was built) the account's values come in a second round trip
+    (smarty.cache.prefetch_device) and the link is written."""
     if not AUTHKEY_SHAPE.fullmatch(authkey or ""):
         # No such session can exist: spare the cache a key made of whatever a client sent.
         return None
 
     cache_id = session_cache_id(authkey)
-    found = cached(
-        "session",
-        (cache_id,),
-        [session_dep(authkey)],
-        lambda: _session_record(authkey),
-        local="device",
+    # A device this process forgot: the session, its notes and what the request reads of its
+    # account in one round trip, following the session's link to its operator and account.
+    linked = prefetch_device_linked(
+        [_session_read(authkey)],
+        _session_notes(authkey) if for_status else {},
+        link=session_owner_key(cache_id),
+        shape=(for_status, also),
+        linked=lambda client_id, account_id: (_account_reads(client_id, account_id, for_status, also), {}),
     )
+    found = cached(*_session_read(authkey)[:3], lambda: _session_record(authkey), local="device")
     if not found:
         return None
     session = _session_from_record(found, authkey)
@@ -208,14 +245,14 @@ def session_get_active(
         if fresh is None or fresh.expires_at <= timezone.now():
             return None
         session = fresh
-    reads, notes = [_account_read(session.account_id)], {}
-    if for_status:
-        reads.append(_inbox_read(session.account_id))
-        notes = {
-            session_touch_key(authkey): settings.SMARTY_SESSION_TOUCH_INTERVAL,
-            session_channel_list_key(authkey): max((session.expires_at - timezone.now()).total_seconds(), 1),
-        }
-    prefetch_device(reads, notes, also=also(session.client_id, session.account_id) if also else ())
+    if linked is False:
+        # The link was not there (a session this cache has not seen since it was built):
+        # the account's values in a second round trip, and the link for the next time.
+        link_set(session_owner_key(cache_id), session.client_id, session.account_id, timeout=LINK_TIMEOUT)
+    if not linked:
+        reads = _account_reads(session.client_id, session.account_id, for_status, None)
+        notes = _session_notes(authkey) if for_status and linked is None else {}
+        prefetch_device(reads, notes, also=also(session.client_id, session.account_id) if also else ())
     account = account_get_cached(account_id=session.account_id)
     if account is None or account.client_id != session.client_id:
         return None

@@ -147,6 +147,64 @@ def test_a_prefetch_reads_nothing_while_the_mirror_is_not_trusted(cache_round_tr
     assert len(cache_round_trips) == 0
 
 
+def _linked(a: int, b: int):
+    return [(f"lk_{a}", (1,), [f"d:lka{a}", f"d:lkb{b}"], None)], {f"note:lk{b}": 30}
+
+
+@redis_pass
+def test_a_linked_prefetch_follows_the_link_in_one_round_trip_and_takes_no_stale_entry(cache_round_trips):
+    from django.core.cache import cache
+
+    _device_value("lk_own", ["d:lko"], "own")
+    _device_value("lk_7", ["d:lka7", "d:lkb8"], "seven")
+    cache.set("note:lk8", "noted", 60)
+    wait_until(lambda: _mirrored(["d:lko", "d:lka7", "d:lkb8"]), 5)
+    own = [("lk_own", (1,), ["d:lko"], None)]
+
+    def forget():
+        versioned.device_values.clear()
+        mirror.invalidate(["gen:d:lko", "gen:d:lka7", "gen:d:lkb8"])
+
+    forget()
+    cache_round_trips.clear()
+    # no link yet: the own values only, and False says so
+    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is False
+    assert len(cache_round_trips) == 1
+    assert _device_value("lk_own", ["d:lko"], "rebuilt") == "own"
+    versioned.link_set("link:lk", 7, 8)
+    forget()
+    cache_round_trips.clear()
+    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
+    assert len(cache_round_trips) == 1, cache_round_trips.commands
+    assert _device_value("lk_own", ["d:lko"], "rebuilt") == "own"
+    assert _device_value("lk_7", ["d:lka7", "d:lkb8"], "rebuilt") == "seven"  # the link's (7, 8)
+    assert versioned.device_values.get("note:lk8") == "noted"
+    assert len(cache_round_trips) == 1, cache_round_trips.commands
+    # nothing left to read: no round trip
+    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is None
+    assert len(cache_round_trips) == 1
+    # a bumped generation: the linked entry is left to cached(), which rebuilds it
+    bump("d:lkb8")
+    forget()
+    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
+    assert _device_value("lk_7", ["d:lka7", "d:lkb8"], "new") == "new"
+
+
+@redis_pass
+def test_a_linked_prefetch_is_not_made_when_the_keys_hide_the_ids(cache_round_trips):
+    """Keys that depend on the ids other than through their digits (a digest) cannot be made
+    into templates: no round trip, the caller reads as without the link."""
+    versioned.link_set("link:lkh", 7, 8)
+
+    def hidden(a: int, b: int):
+        return [("lk_h", (f"x{a}-{b}!",), ["d:lkh"], None)], {}
+
+    cache_round_trips.clear()
+    own = [("lk_h_own", (1,), ["d:lkho"], None)]
+    assert versioned.prefetch_device_linked(own, {}, link="link:lkh", shape="lkh", linked=hidden) is None
+    assert len(cache_round_trips) == 0
+
+
 BUMP_ELSEWHERE = """
 import os, sys
 import django

@@ -6,6 +6,7 @@ the Redis pass runs these; the SQLite pass has no network cache to count."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -107,19 +108,17 @@ def _forget_the_device(session) -> list[str]:
     return device_deps
 
 
-def _mget_keys(command: bytes) -> int:
-    """How many keys an MGET the recorder kept asked for (its arity less the command)."""
-    assert command.startswith(b"*") and command.split(b"\r\n")[2] == b"MGET", command
-    return int(command[1 : command.index(b"\r\n")]) - 1
+def _command_names(commands: list[bytes]) -> list[bytes]:
+    return [c.split(b"\r\n")[2] for c in commands]
 
 
-def test_a_device_the_process_forgot_costs_two_round_trips(
+def test_a_device_the_process_forgot_costs_one_round_trip(
     api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
 ):
     """100,000 devices do not fit a process's memory nor its generation mirror. account/status
-    of a device seen again after both forgot it: one round trip reads the session with its
-    generation; once the session names the account, one more reads the account, its inbox,
-    the session's touch and channel-list notes and their generations. No query."""
+    of a device seen again after both forgot it: one script reads the session with its
+    generation and notes and, following the session's link to its account, the account and
+    its inbox with their generations. No query."""
     assert api("account/status/")["error"] == 0
     wait_for_the_mirror()
     api("account/status/")
@@ -128,11 +127,7 @@ def test_a_device_the_process_forgot_costs_two_round_trips(
     with django_assert_max_num_queries(0):
         body = api("account/status/")
     assert body["error"] == 0 and body["channel_list_changed"] == 0, body
-    commands = cache_round_trips.commands
-    assert len(commands) == 2, commands
-    # the session entry and its generation; then two entries (the account, its inbox), two
-    # notes and two generations (the account's, the inbox's)
-    assert [_mget_keys(c) for c in commands] == [2, 6], commands
+    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
     # and all of it is in this process's memory now: the next call makes no round trip
     cache_round_trips.clear()
     api("account/status/")
@@ -140,12 +135,12 @@ def test_a_device_the_process_forgot_costs_two_round_trips(
 
 
 @pytest.mark.parametrize("name", ["channel/list", "channel/programs", "program/list"])
-def test_a_forgotten_device_costs_two_round_trips_on_a_live_tv_call(
+def test_a_forgotten_device_costs_one_round_trip_on_a_live_tv_call(
     name, api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
 ):
-    """The session, then the account with its tariffs (and the other account-level values the
-    live-TV views read), each with their generations: no more round trips for a device this
-    process forgot, and no query."""
+    """The session, then through its link the account with its tariffs and channel settings
+    (the account-level values the live-TV views read), each with their generations, in one
+    script: no more round trips for a device this process forgot, and no query."""
     method, params = _hot_calls(operator)[name]
     assert api(method, **params)["error"] == 0
     wait_for_the_mirror()
@@ -154,9 +149,31 @@ def test_a_forgotten_device_costs_two_round_trips_on_a_live_tv_call(
     cache_round_trips.clear()
     with django_assert_max_num_queries(0):
         assert api(method, **params)["error"] == 0
-    commands = cache_round_trips.commands
-    assert len(commands) == 2, commands
-    assert all(c.split(b"\r\n")[2] == b"MGET" for c in commands), commands
+    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+
+
+def test_without_its_link_a_forgotten_device_costs_two_round_trips_and_writes_the_link(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """A session whose link the cache lost (evicted, or never written by this version): the
+    script finds the session only, a second round trip reads the account's values, and the
+    link is written, so the next time takes one."""
+    from django.core.cache import cache
+
+    from accounts.selectors import session_cache_id, session_owner_key
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    cache.delete(session_owner_key(session_cache_id(session.authkey)))
+    _forget_the_device(session)
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        assert api("account/status/")["error"] == 0
+    assert _command_names(cache_round_trips.commands) == [b"EVAL", b"SET", b"MGET"], cache_round_trips.commands
+    _forget_the_device(session)
+    cache_round_trips.clear()
+    assert api("account/status/")["error"] == 0
+    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
 
 
 def test_a_forgotten_device_whose_values_changed_is_served_fresh(
@@ -176,3 +193,55 @@ def test_a_forgotten_device_whose_values_changed_is_served_fresh(
     session.account.save()
     _forget_the_device(session)
     assert api("account/status/")["is_active"] == 0
+
+
+def test_a_status_whose_touch_is_due_writes_it_behind_in_the_same_round_trips(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """Once per touch interval a status refreshes the session's last_active and expiry: on
+    Redis that is one more script beside the read (the note and the minute's set of touches), and
+    no query; the minute's flush stores it."""
+    from django.core.cache import cache
+
+    from accounts.models import Session
+    from accounts.selectors import session_touch_key
+    from accounts.services.sessions import session_touches_flush
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    api("account/status/")
+    _forget_the_device(session)
+    cache.delete(session_touch_key(session.authkey))  # the interval has passed
+    long_ago = session.last_active - dt.timedelta(hours=1)
+    Session.objects.filter(pk=session.pk).update(last_active=long_ago)
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        assert api("account/status/")["error"] == 0
+    # the linked read, then the touch's script
+    assert _command_names(cache_round_trips.commands) == [b"EVAL", b"EVAL"], cache_round_trips.commands
+    assert Session.objects.get(pk=session.pk).last_active == long_ago  # not yet stored
+    assert session_touches_flush(include_current=True) == 1
+    row = Session.objects.get(pk=session.pk)
+    assert row.last_active > long_ago and row.expires_at > session.expires_at
+
+
+def test_a_link_to_another_account_serves_nothing_of_it(
+    api, operator, other_operator, session, other_session, guide, cache_round_trips
+):
+    """The link only decides what is read ahead: the session's own account is what the
+    request serves, so a link that names another operator's account (corrupted, say) shows
+    nothing of it and costs a round trip more."""
+    from accounts.selectors import session_cache_id, session_owner_key
+    from smarty.cache import link_set
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    other = other_session.account
+    link_set(session_owner_key(session_cache_id(session.authkey)), other.client_id, other.pk)
+    other.active = False
+    other.save()
+    _forget_the_device(session)
+    cache_round_trips.clear()
+    body = api("account/status/")
+    assert body["error"] == 0 and body["is_active"] == 1, body  # its own account, active
+    assert _command_names(cache_round_trips.commands)[:2] == [b"EVAL", b"MGET"], cache_round_trips.commands
