@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -66,14 +67,30 @@ def inbox_dep(account_id: int) -> str:
 # does not send its session and account to the database every few minutes.
 
 _RECORD_LEAVES_OUT = {Account: ("password", "playlist_token"), Session: ("authkey",)}
+_RECORD_MODELS = (Session, AccountDevice, PlayDevice, Account, Customer)
 
-Record = tuple[tuple[str, ...], tuple]
+# A record is the tuple of a row's column values, in the order record_columns(model) gives:
+# no column names, which made up most of a record's bytes in Redis and in each process's
+# memory. The cache entries' names carry record_layout(), a digest of every record model's
+# columns, so records written by code with other columns (before a migration, by the other
+# version during a rolling update) are simply not found.
+Record = tuple
+
+
+@functools.cache
+def record_columns(model: type[Model]) -> tuple[str, ...]:
+    left_out = _RECORD_LEAVES_OUT.get(model, ())
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in left_out)
+
+
+@functools.cache
+def record_layout() -> str:
+    columns = "\x1e".join(f"{m._meta.label}:{','.join(record_columns(m))}" for m in _RECORD_MODELS)
+    return hashlib.blake2b(columns.encode(), digest_size=4).hexdigest()
 
 
 def _record(row: Model) -> Record:
-    left_out = _RECORD_LEAVES_OUT.get(type(row), ())
-    names = tuple(f.attname for f in row._meta.concrete_fields if f.attname not in left_out)
-    return names, tuple(getattr(row, name) for name in names)
+    return tuple(getattr(row, name) for name in record_columns(type(row)))
 
 
 def _from_record(model: type[Model], record: Record) -> Model:
@@ -81,7 +98,7 @@ def _from_record(model: type[Model], record: Record) -> Model:
     per-field constructor: these models have no pre_init/post_init receivers, and their field
     descriptors keep plain values in the instance's __dict__ (a third of the time of a device
     call's records went to Model.__init__)."""
-    names, values = record
+    names, values = record_columns(model), record
     row = model.__new__(model)
     row._state = state = ModelState()
     state.adding, state.db = False, "default"
@@ -100,7 +117,7 @@ def _account_record(account_id: int) -> dict | bool:
 
 
 def _account_read(account_id: int) -> DeviceRead:
-    return "account", (account_id,), [account_dep(account_id)], None
+    return f"account.{record_layout()}", (account_id,), [account_dep(account_id)], None
 
 
 def account_get_cached(*, account_id: int) -> Account | None:
@@ -162,7 +179,7 @@ def _session_from_record(found: dict, authkey: str) -> Session:
 
 
 def _session_read(authkey: str) -> DeviceRead:
-    return "session", (session_cache_id(authkey),), [session_dep(authkey)], None
+    return f"session.{record_layout()}", (session_cache_id(authkey),), [session_dep(authkey)], None
 
 
 # A session's link never changes while the session lives, and a link left by a deleted one

@@ -458,7 +458,7 @@ SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (smarty.cache, cached(local=True)).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 256)
 # Per-device values each process keeps in memory (sessions, accounts, inboxes: smarty.cache,
-# cached(local="device")): at most this many, about 1.5 KB each (10 000: some 15 MB a process).
+# cached(local="device")): at most this many, about 1.2 KB each (10 000: some 12 MB a process).
 SMARTY_LOCAL_DEVICE_ENTRIES = env_int("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
 # /bench/floor/ (the benchmark's cheapest JSON answer): only for bench/run.py's server.
 SMARTY_BENCH_FLOOR = env_bool("SMARTY_BENCH_FLOOR", False)

@@ -92,7 +92,7 @@ def test_an_instance_from_a_record_is_what_the_orm_builds_of_the_same_columns(se
     from django.db.models.signals import post_init, pre_init
 
     from accounts.models import AccountDevice, Customer, Session
-    from accounts.selectors import _from_record, _record
+    from accounts.selectors import _from_record, _record, record_columns
     from clients.models import PlayDevice
 
     for model in (Account, Customer, Session, AccountDevice, PlayDevice):
@@ -105,10 +105,43 @@ def test_an_instance_from_a_record_is_what_the_orm_builds_of_the_same_columns(se
         PlayDevice.objects.get(pk=session.play_device_id),
     ]
     for row in rows:
-        names, values = _record(row)
-        built = _from_record(type(row), (names, values))
+        names, values = record_columns(type(row)), _record(row)
+        built = _from_record(type(row), values)
         orm = type(row).from_db("default", names, values)
         assert built._state.adding is False and built._state.db == "default"
         assert built.get_deferred_fields() == orm.get_deferred_fields()
         assert {n: getattr(built, n) for n in names} == {n: getattr(orm, n) for n in names}
         assert built == row and str(built) == str(orm)
+
+
+def test_a_record_carries_no_column_names_and_its_entry_names_the_columns_it_was_made_with(
+    session, operator, monkeypatch
+):
+    """The column names are the model's, not the record's (most of its bytes once): the cache
+    entry's name carries a digest of every record model's columns instead, so records made by
+    code with other columns are not found, never read into the wrong fields."""
+    import pickle
+
+    from accounts import selectors
+    from accounts.models import Session
+
+    row = Session.objects.get(pk=session.pk)
+    record = selectors._record(row)
+    assert not any(name in record for name in selectors.record_columns(Session))
+    assert len(pickle.dumps(record)) < len(pickle.dumps((selectors.record_columns(Session), record)))
+    name = selectors._session_read(session.authkey)[0]
+    assert name == f"session.{selectors.record_layout()}"
+
+    def forget_layout():
+        selectors.record_layout.cache_clear()
+        selectors.record_columns.cache_clear()
+
+    # other code: one column fewer in the session's records
+    monkeypatch.setitem(selectors._RECORD_LEAVES_OUT, Session, ("authkey", "last_active"))
+    forget_layout()
+    try:
+        assert selectors._session_read(session.authkey)[0] != name
+    finally:
+        monkeypatch.undo()
+        forget_layout()
+    assert selectors._session_read(session.authkey)[0] == name
