@@ -160,9 +160,12 @@ def credential_digest(value: str) -> str:
 
 
 def _session_record(authkey: str) -> dict | bool:
+    """The session's record, and its link to the account written (a session read from the
+    database is one the cache may not link yet)."""
     row = _session_by_authkey(authkey)
     if row is None:
         return False
+    link_set(session_owner_key(session_cache_id(authkey)), row.client_id, row.account_id, timeout=LINK_TIMEOUT)
     return {
         "session": _record(row),
         "device": _record(row.device) if row.device is not None else None,
@@ -252,7 +255,8 @@ def session_get_active(
         shape=(for_status, also),
         linked=lambda client_id, account_id: (_account_reads(client_id, account_id, for_status, also), {}),
     )
-    found = cached(*_session_read(authkey)[:3], lambda: _session_record(authkey), local="device")
+    built: list[bool] = []
+    found = cached(*_session_read(authkey)[:3], lambda: built.append(True) or _session_record(authkey), local="device")
     if not found:
         return None
     session = _session_from_record(found, authkey)
@@ -262,9 +266,9 @@ def session_get_active(
         if fresh is None or fresh.expires_at <= timezone.now():
             return None
         session = fresh
-    if linked is False:
-        # The link was not there (a session this cache has not seen since it was built):
-        # the account's values in a second round trip, and the link for the next time.
+    if linked is False and not built:
+        # The link was not there (evicted, or the session cached by an older version): the
+        # account's values in a second round trip, and the link for the next time.
         link_set(session_owner_key(cache_id), session.client_id, session.account_id, timeout=LINK_TIMEOUT)
     if not linked:
         reads = _account_reads(session.client_id, session.account_id, for_status, None)

@@ -245,3 +245,26 @@ def test_a_link_to_another_account_serves_nothing_of_it(
     body = api("account/status/")
     assert body["error"] == 0 and body["is_active"] == 1, body  # its own account, active
     assert _command_names(cache_round_trips.commands)[:2] == [b"EVAL", b"MGET"], cache_round_trips.commands
+
+
+def test_a_session_read_from_the_database_is_linked_at_once(
+    api, operator, session, guide, cache_round_trips, monkeypatch
+):
+    """Building a session's record writes its link, whether or not the process could use the
+    linked read then (its mirror not yet trusted, say): the next time it forgets the device,
+    one round trip."""
+    from django.core.cache import cache
+
+    from accounts.selectors import session_cache_id, session_dep, session_owner_key
+
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    cache.delete(session_owner_key(session_cache_id(session.authkey)))
+    versioned.bump(session_dep(session.authkey))  # the record is read from the database again
+    with monkeypatch.context() as patched:
+        patched.setattr(versioned.mirror, "trusted", lambda prefix=None: False)  # no linked read now
+        assert api("account/status/")["error"] == 0
+    _forget_the_device(session)
+    cache_round_trips.clear()
+    assert api("account/status/")["error"] == 0
+    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
