@@ -159,13 +159,13 @@ def credential_digest(value: str) -> str:
     return hmac.new(key, b"credential\x1f" + value.encode(), hashlib.blake2b).hexdigest()[:40]
 
 
-def _session_record(authkey: str) -> dict | bool:
+def _session_record(authkey: str, cache_id: str) -> dict | bool:
     """The session's record, and its link to the account written (a session read from the
     database is one the cache may not link yet)."""
     row = _session_by_authkey(authkey)
     if row is None:
         return False
-    link_set(session_owner_key(session_cache_id(authkey)), row.client_id, row.account_id, timeout=LINK_TIMEOUT)
+    link_set(session_owner_key(cache_id), row.client_id, row.account_id, timeout=LINK_TIMEOUT)
     return {
         "session": _record(row),
         "device": _record(row.device) if row.device is not None else None,
@@ -181,8 +181,9 @@ def _session_from_record(found: dict, authkey: str) -> Session:
     return session
 
 
-def _session_read(authkey: str) -> DeviceRead:
-    return f"session.{record_layout()}", (session_cache_id(authkey),), [session_dep(authkey)], None
+def _session_read(cache_id: str) -> DeviceRead:
+    """How a session's record is cached, named by session_cache_id (one digest a request)."""
+    return f"session.{record_layout()}", (cache_id,), [dep("session", cache_id)], None
 
 
 # A session's link never changes while the session lives, and a link left by a deleted one
@@ -196,11 +197,15 @@ def session_owner_key(cache_id: str) -> str:
     return f"session_owner:{cache_id}"
 
 
-def _session_notes(authkey: str) -> dict[str, float]:
+def _session_notes(cache_id: str) -> dict[str, float]:
     """The session's notes account/status reads (the touch's and the channel-list version),
     with how long the process may remember them."""
     interval = settings.SMARTY_SESSION_TOUCH_INTERVAL
-    return {session_touch_key(authkey): interval, session_channel_list_key(authkey): interval}
+    return {_session_note("touch", cache_id): interval, _session_note("channel_list", cache_id): interval}
+
+
+def _session_note(kind: str, cache_id: str) -> str:
+    return f"session_{kind}:{cache_id}"
 
 
 def _account_reads(
@@ -216,12 +221,12 @@ def _account_reads(
 
 def session_touch_key(authkey: str) -> str:
     """The shared cache's note that a session was touched lately (services.sessions.session_touch)."""
-    return f"session_touch:{session_cache_id(authkey)}"
+    return _session_note("touch", session_cache_id(authkey))
 
 
 def session_channel_list_key(authkey: str) -> str:
     """The channel-list version a session last saw (services.sessions.session_channel_list_changed)."""
-    return f"session_channel_list:{session_cache_id(authkey)}"
+    return _session_note("channel_list", session_cache_id(authkey))
 
 
 def session_get_active(
@@ -246,17 +251,18 @@ def session_get_active(
         return None
 
     cache_id = session_cache_id(authkey)
+    read, link = _session_read(cache_id), session_owner_key(cache_id)
     # A device this process forgot: the session, its notes and what the request reads of its
     # account in one round trip, following the session's link to its operator and account.
     linked = prefetch_device_linked(
-        [_session_read(authkey)],
-        _session_notes(authkey) if for_status else {},
-        link=session_owner_key(cache_id),
+        [read],
+        _session_notes(cache_id) if for_status else {},
+        link=link,
         shape=(for_status, also),
         linked=lambda client_id, account_id: (_account_reads(client_id, account_id, for_status, also), {}),
     )
     built: list[bool] = []
-    found = cached(*_session_read(authkey)[:3], lambda: built.append(True) or _session_record(authkey), local="device")
+    found = cached(*read[:3], lambda: built.append(True) or _session_record(authkey, cache_id), local="device")
     if not found:
         return None
     session = _session_from_record(found, authkey)
@@ -269,10 +275,10 @@ def session_get_active(
     if linked is False and not built:
         # The link was not there (evicted, or the session cached by an older version): the
         # account's values in a second round trip, and the link for the next time.
-        link_set(session_owner_key(cache_id), session.client_id, session.account_id, timeout=LINK_TIMEOUT)
+        link_set(link, session.client_id, session.account_id, timeout=LINK_TIMEOUT)
     if not linked:
         reads = _account_reads(session.client_id, session.account_id, for_status, None)
-        notes = _session_notes(authkey) if for_status and linked is None else {}
+        notes = _session_notes(cache_id) if for_status and linked is None else {}
         prefetch_device(reads, notes, also=also(session.client_id, session.account_id) if also else ())
     account = account_get_cached(account_id=session.account_id)
     if account is None or account.client_id != session.client_id:

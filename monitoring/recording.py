@@ -30,13 +30,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.utils import timezone
-from django_redis.exceptions import ConnectionInterrupted
 
 from accounts.models import Account
 from channels.selectors import account_last_viewed, last_viewed_kept
 from channels.services import channels_viewed_store
-from smarty.cache import redis_backend
-from smarty.cache_backends import breaker
+from smarty.cache import redis_backend, redis_command
+from smarty.cache_backends import CacheUnavailableError, breaker
 
 from .models import ViewEvent
 
@@ -160,9 +159,6 @@ def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime)
     """viewing_started on Redis: the same keys and values as _append and cache.set write."""
     minute = _minute(now)
     client_id, account_id, content_type, content_id = event[:4]
-    if breaker.is_open():  # the cache is down: the event is lost, as _append loses it
-        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-        return False
     keys = [
         backend.make_key(f"monitoring:{VIEWS}:seq:{minute}"),
         backend.make_key(watching_key(client_id, account_id)),
@@ -178,16 +174,14 @@ def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime)
         keys.append(backend.make_key(recent_key(client_id, account_id)))
         args += [repr(now.timestamp()), content_id, last_viewed_kept()]
     try:
-        client = backend.client.get_client(write=True)
-        seq = client.eval(_VIEW_SCRIPT, len(keys), *keys, *args)
-        if not seq:
-            logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-        return bool(seq)
-    except Exception as exc:  # a failing cache must not cost the viewer the stream
-        if not isinstance(exc, ConnectionInterrupted):  # not already counted by the breaker
-            breaker.trip(exc)
+        seq = redis_command(backend, "eval", _VIEW_SCRIPT, len(keys), *keys, *args)
+    except CacheUnavailableError:  # a failing cache must not cost the viewer the stream
+        # (the breaker open: the event is lost, as _append loses it)
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
         return False
+    if not seq:
+        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+    return bool(seq)
 
 
 def recently_watched(client_id: int, account_id: int) -> dict[int, float]:

@@ -59,6 +59,7 @@ When the cache is down (docs/architecture.md, "When the cache is down"):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -75,8 +76,9 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django_redis.exceptions import ConnectionInterrupted
 
-from .cache_backends import GuardedRedisCache, breaker
+from .cache_backends import CacheUnavailableError, GuardedRedisCache, breaker
 from .db_routing import replica_reads_active
 from .logging import log_event
 from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
@@ -743,6 +745,20 @@ def redis_backend():
     return caches["default"] if mirror.active() else None
 
 
+def redis_command(backend, name: str, *args: Any, write: bool = True, **kwargs: Any) -> Any:
+    """One command of redis_backend()'s own client (a script, a raw SET), past the circuit
+    breaker as every cache command: CacheUnavailableError when the breaker is open or the
+    command failed, which trips it (and logs CACHE_UNAVAILABLE)."""
+    if breaker.is_open():
+        raise CacheUnavailableError("cache breaker open")
+    try:
+        return getattr(backend.client.get_client(write=write), name)(*args, **kwargs)
+    except Exception as exc:
+        if not isinstance(exc, ConnectionInterrupted):  # the guarded client counted that one
+            breaker.trip(exc)
+        raise CacheUnavailableError(repr(exc)) from exc
+
+
 def flush() -> None:
     """Clear this installation's cache (flushall): every value is rebuilt from the database,
     and every process's mirror starts over."""
@@ -894,16 +910,28 @@ def prefetch_device(
     except Exception:  # noqa: BLE001 - a failing cache must not fail the request
         _unavailable(len(all_deps))
         return
-    by_dep = dict(zip(all_deps, gens, strict=True))
-    for (name, parts, deps, timeout), entry_key in zip(wanted, entry_keys, strict=True):
-        entry = found.get(entry_key)
-        current = tuple(by_dep[d] for d in deps)
+    _device_keep(
+        wanted,
+        [found.get(k) for k in entry_keys],
+        dict(zip(all_deps, gens, strict=True)),
+        {key: keys[key] for key in plain},
+        [found.get(k) for k in plain],
+    )
+
+
+def _device_keep(
+    reads: Sequence[DeviceRead], entries: Sequence, gens: dict[str, int], keys: dict[str, float], values: Sequence
+) -> None:
+    """What a device read found, into the per-device memory: each entry of `reads` only under
+    the current generations `gens` (dependency -> generation; a missing one is left to
+    cached(), which creates it), each plain key's value for the seconds `keys` gives it."""
+    for (name, parts, deps, timeout), entry in zip(reads, entries, strict=True):
+        current = tuple(gens.get(d) for d in deps)
         if entry is not None and entry[0] == current:
             device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))
-    for key in plain:
-        value = found.get(key)
+    for (key, seconds), value in zip(keys.items(), values, strict=True):
         if value is not None:
-            device_values.put(key, value, keys[key])
+            device_values.put(key, value, seconds)
 
 
 # -- one round trip for a device the process forgot (prefetch_device_linked) -----------------
@@ -932,13 +960,11 @@ def link_set(link: str, a: int, b: int, timeout: int | None = None) -> None:
     """Write the link `link` -> (a, b) that prefetch_device_linked follows (raw, so the script
     can read it; never read by cache.get). Nothing happens without the project's Redis."""
     backend = redis_backend()
-    if backend is None or breaker.is_open():
+    if backend is None:
         return
-    try:
-        ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-        backend.client.get_client(write=True).set(backend.make_key(link), f"{int(a)}:{int(b)}", ex=max(int(ttl), 1))
-    except Exception as exc:  # noqa: BLE001 - without the link the next request takes two round trips
-        breaker.trip(exc)  # logs CACHE_UNAVAILABLE
+    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
+    with contextlib.suppress(CacheUnavailableError):  # without the link: two round trips next time
+        redis_command(backend, "set", backend.make_key(link), f"{int(a)}:{int(b)}", ex=max(int(ttl), 1))
 
 
 def _linked_keys(backend, prefix: str, reads: Sequence[DeviceRead], keys: Sequence[str]) -> list[str]:
@@ -998,10 +1024,9 @@ def prefetch_device_linked(
     own = _linked_keys(backend, prefix, values, list(keys))
     seq = mirror.seq  # before the read: an invalidation heard meanwhile discards it
     try:
-        client = backend.client.get_client(write=False)
-        answer = client.eval(_LINKED_SCRIPT, len(own) + 1, backend.make_key(link), *own, *templates)
-    except Exception as exc:  # noqa: BLE001 - a failing cache must not fail the request
-        breaker.trip(exc)  # logs CACHE_UNAVAILABLE
+        args = [_LINKED_SCRIPT, len(own) + 1, backend.make_key(link), *own, *templates]
+        answer = redis_command(backend, "eval", *args, write=False)
+    except CacheUnavailableError:  # a failing cache must not fail the request
         return None
     found, linked_found = answer[0], (answer[1] if len(answer) > 1 else None)
     _linked_keep(backend, prefix, values, keys, found[1:], seq)
@@ -1016,7 +1041,8 @@ def prefetch_device_linked(
 def _linked_keep(
     backend, prefix: str, reads: Sequence[DeviceRead], keys: dict[str, float], raw: list, seq: int
 ) -> None:
-    """What one MGET of _linked_keys found, into the mirror and the per-device memory."""
+    """What one MGET of _linked_keys found: the generations into the mirror (those it lacks),
+    the rest as _device_keep keeps it."""
     decode = backend.client.decode
     deps = list(dict.fromkeys(d for _, _, ds, _ in reads for d in ds))
     entries, gens, plain = raw[: len(reads)], raw[len(reads) : len(reads) + len(deps)], raw[len(reads) + len(deps) :]
@@ -1025,16 +1051,9 @@ def _linked_keep(
     read = {k: decode(v) for k, v in zip(gen_keys, gens, strict=True) if v is not None and k not in known}
     mirror.store(read, seq)
     known.update(read)
-    for (name, parts, ds, timeout), value in zip(reads, entries, strict=True):
-        current = tuple(known.get(prefix + d) for d in ds)
-        if value is None or None in current:
-            continue  # left to cached(), which creates a missing generation
-        entry = decode(value)
-        if entry[0] == current:
-            device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))
-    for key, value in zip(keys, plain, strict=True):
-        if value is not None:
-            device_values.put(key, decode(value), keys[key])
+    current = {d: known[prefix + d] for d in deps if prefix + d in known}
+    decoded = [None if v is None else decode(v) for v in entries]
+    _device_keep(reads, decoded, current, keys, [None if v is None else decode(v) for v in plain])
 
 
 def cached_many(

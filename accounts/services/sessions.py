@@ -22,10 +22,9 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
-from django_redis.exceptions import ConnectionInterrupted
 
-from smarty.cache import device_values, redis_backend
-from smarty.cache_backends import breaker
+from smarty.cache import device_values, redis_backend, redis_command
+from smarty.cache_backends import CacheUnavailableError
 from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
@@ -553,16 +552,11 @@ def _touches_key(minute: dt.datetime) -> str:
 def _touch_behind(backend, key: str, session_id: int, interval: int, now: dt.datetime) -> bool | None:
     """session_touch on Redis: True when this request touched, False when another had within
     the interval; None when the cache could not say (the caller touches at once)."""
-    if breaker.is_open():
-        return None
     keys = [backend.make_key(key), backend.make_key(_touches_key(now))]
+    args = [backend.client.encode(1), interval, session_id, TOUCH_BUFFER_TTL]
     try:
-        client = backend.client.get_client(write=True)
-        args = [backend.client.encode(1), interval, session_id, TOUCH_BUFFER_TTL]
-        return bool(client.eval(_TOUCH_SCRIPT, len(keys), *keys, *args))
-    except Exception as exc:  # noqa: BLE001 - the touch is then made at once
-        if not isinstance(exc, ConnectionInterrupted):  # not already counted by the breaker
-            breaker.trip(exc)
+        return bool(redis_command(backend, "eval", _TOUCH_SCRIPT, len(keys), *keys, *args))
+    except CacheUnavailableError:  # the touch is then made at once
         return None
 
 

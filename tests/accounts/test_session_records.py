@@ -129,7 +129,7 @@ def test_a_record_carries_no_column_names_and_its_entry_names_the_columns_it_was
     record = selectors._record(row)
     assert not any(name in record for name in selectors.record_columns(Session))
     assert len(pickle.dumps(record)) < len(pickle.dumps((selectors.record_columns(Session), record)))
-    name = selectors._session_read(session.authkey)[0]
+    name = selectors._session_read(selectors.session_cache_id(session.authkey))[0]
     assert name == f"session.{selectors.record_layout()}"
 
     def forget_layout():
@@ -140,8 +140,8 @@ def test_a_record_carries_no_column_names_and_its_entry_names_the_columns_it_was
     monkeypatch.setitem(selectors._RECORD_LEAVES_OUT, Session, ("authkey", "last_active"))
     forget_layout()
     try:
-        assert selectors._session_read(session.authkey)[0] != name
+        assert selectors._session_read(selectors.session_cache_id(session.authkey))[0] != name
     finally:
         monkeypatch.undo()
         forget_layout()
-    assert selectors._session_read(session.authkey)[0] == name
+    assert selectors._session_read(selectors.session_cache_id(session.authkey))[0] == name
