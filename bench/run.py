@@ -86,7 +86,10 @@ CONFIG = {
     "BENCH_REDIS_URL": ("redis://127.0.0.1:6379/3", "the bench Redis database (flushed at start)"),
     "BENCH_RECREATE_DB": ("0", "1: drop and recreate the bench database (MySQL/MariaDB) before migrating"),
     "BENCH_FLUSH_REDIS": ("1", "flush the bench Redis database before the run"),
-    "BENCH_WARM": ("1", "1: every session's first account/status before the phases (bench/warm.py); 0: cold cache"),
+    "BENCH_WARM": (
+        "1",
+        "1: every session's first account/status and channel/programs before the phases (bench/warm.py); 0: cold",
+    ),
     "BENCH_LOG_LEVEL": ("INFO", "the server's SMARTY_LOG_LEVEL"),
     "BENCH_QUERY_CALLS": ("20", "calls per method for the query count"),
     "BENCH_PROFILE_METHOD": ("account/status", "method profiled in-process"),
@@ -218,11 +221,11 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url, socket_timeout=5).flushdb()
 
 
-def warm_sessions(sessions_file: Path, dataset: dict, env: dict[str, str]) -> dict:
+def warm_sessions(sessions_file: Path, dataset_file: Path, dataset: dict, env: dict[str, str]) -> dict:
     """bench/warm.py: the shared cache as devices that are on keep it (its docstring)."""
     proc = CHILDREN.start(
         [sys.executable, str(BENCH_DIR / "warm.py"), "--sessions", str(sessions_file),
-         "--device", dataset.get("device", "android")],
+         "--dataset", str(dataset_file), "--device", dataset.get("device", "android")],
         cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -643,7 +646,8 @@ def markdown(results: dict) -> str:
         f"- load average before the run: {results['load_average_before']}",
         "- cache before the phases: "
         + (
-            f"warm, every session's first account/status made in-process ({results['warm']['sessions']} sessions, "
+            "warm, every session's first account/status and channel/programs made in-process "
+            f"({results['warm']['sessions']} sessions, "
             f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
             if results.get("warm")
             else "cold (BENCH_WARM=0): each session's first request builds from the database"
@@ -827,7 +831,7 @@ def main() -> int:
             flush_redis(cfg["BENCH_REDIS_URL"])
         if cfg["BENCH_WARM"] == "1":
             log(f"devices already on: one account/status per session ({results['sessions_lines']}), in-process")
-            results["warm"] = warm_sessions(sessions_file, dataset, env)
+            results["warm"] = warm_sessions(sessions_file, dataset_file, dataset, env)
             log(f"warm: {results['warm']}")
         server = Server(cfg, env, var_dir, cpus=server_cpus)
         log(f"gunicorn on {server.url}: {cfg['BENCH_WORKERS']} {cfg['BENCH_WORKER_CLASS']} worker(s); "
