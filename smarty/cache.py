@@ -81,6 +81,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from .cache_backends import CacheUnavailableError, GuardedRedisCache, breaker
 from .db_routing import replica_reads_active
 from .logging import log_event
+from .memory_size import deep_size
 from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 from .models import CacheEpoch
 
@@ -668,14 +669,22 @@ class LocalValues:
     new key), so a process may keep values it has seen and skip fetching and unpickling them:
     only the generations are needed, and the generation mirror usually has them. At most
     `size_setting` values (least recently used go first), none kept longer than the timeout
-    it was stored with in the shared cache.
+    it was stored with in the shared cache. With `bytes_setting`, also at most that many bytes
+    of values (smarty.memory_size.deep_size, weighed once when a value is put): the guide's
+    day windows and the operators' catalogues vary in size by a hundred times, so a count
+    alone bounds neither the memory nor the working set it holds. A value heavier than a
+    quarter of the budget is not kept.
     """
 
-    def __init__(self, size_setting: str = "SMARTY_LOCAL_CACHE_ENTRIES", default_size: int = 256) -> None:
-        self._items: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+    def __init__(
+        self, size_setting: str = "SMARTY_LOCAL_CACHE_ENTRIES", default_size: int = 256, bytes_setting: str = ""
+    ) -> None:
+        self._items: OrderedDict[str, tuple[Any, float, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._size_setting = size_setting
         self._default_size = default_size
+        self._bytes_setting = bytes_setting
+        self._bytes = 0
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -684,6 +693,7 @@ class LocalValues:
                 return None
             if item[1] <= time.monotonic():
                 del self._items[key]
+                self._bytes -= item[2]
                 return None
             self._items.move_to_end(key)
             return item[0]
@@ -692,22 +702,36 @@ class LocalValues:
         size = int(getattr(settings, self._size_setting, self._default_size))
         if size <= 0 or value is None:
             return
+        budget = int(getattr(settings, self._bytes_setting, 0)) if self._bytes_setting else 0
+        weight = deep_size(value) if budget > 0 else 0
+        if budget > 0 and weight > budget // 4:
+            return
         deadline = time.monotonic() + (settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout)
         with self._lock:
-            self._items[key] = (value, deadline)
-            self._items.move_to_end(key)
-            while len(self._items) > size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[2]
+            self._items[key] = (value, deadline, weight)
+            self._bytes += weight
+            while len(self._items) > size or (budget > 0 and self._bytes > budget):
+                _, evicted = self._items.popitem(last=False)
+                self._bytes -= evicted[2]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
+
+    @property
+    def weight(self) -> int:
+        """Bytes of the values held (0 without a byte budget)."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._items)
 
 
-local_values = LocalValues()
+local_values = LocalValues("SMARTY_LOCAL_CACHE_ENTRIES", 4096, "SMARTY_LOCAL_CACHE_BYTES")
 # Per-device values (sessions, accounts, inboxes: small, one per device or account), apart
 # from the operator-wide ones so that many devices do not push the catalogues out.
 device_values = LocalValues("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
