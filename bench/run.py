@@ -8,6 +8,8 @@ warm it up, then run wrk with a generated Lua script (bench/wrk.py) phase by pha
 
   floor     GET /bench/floor/ back to back                    -> the floor's RPS
   methods   each hot method alone, back to back               -> its RPS and ratio to the floor
+  hotset    account/status, then the mix, from BENCH_HOT_DEVICES devices (held in each
+            worker's memory)                                  -> the warm path without round trips
   mix       the device mix (bench/mix.py) back to back        -> the mix's maximum RPS
   half      the mix paced at half that rate                   -> p50/p99 at a realistic load
   statpush  ViewStats stat/push paced at the rate BENCH_VIEWSTATS_DEVICES devices send
@@ -30,6 +32,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -58,9 +61,13 @@ MIB = 1024 * 1024
 
 # name: (default, help). Read once, recorded in the results.
 CONFIG = {
-    "BENCH_PHASES": ("floor,methods,mix,half,statpush,logins", "phases to run, in order (soak: add it or BENCH_SOAK)"),
+    "BENCH_PHASES": (
+        "floor,methods,hotset,mix,half,statpush,logins",
+        "phases to run, in order (soak: add it or BENCH_SOAK)",
+    ),
     "BENCH_SAT_DURATION": ("20", "seconds of the floor, mix, half-rate, stat/push and logins phases"),
-    "BENCH_METHOD_DURATION": ("10", "seconds of each single-method phase"),
+    "BENCH_METHOD_DURATION": ("10", "seconds of each single-method phase and of each hot-set phase"),
+    "BENCH_HOT_DEVICES": ("1000", "devices of the hot-set phases (few enough for each worker's memory to hold)"),
     "BENCH_SOAK": ("0", "seconds of the soak phase (the mix at half rate, RSS sampled); 0: none"),
     "BENCH_CONNECTIONS": ("16", "wrk connections of the back-to-back phases"),
     "BENCH_PACED_CONNECTIONS": ("64", "wrk connections of the paced phases (half, statpush, soak)"),
@@ -96,7 +103,7 @@ CONFIG = {
     "BENCH_PROFILE_CALLS": ("300", "calls profiled (0: no profile)"),
     "BENCH_RESULTS_DIR": (str(BENCH_DIR / "results"), "where <date>.json and <date>.md go"),
 }
-PHASES = ("floor", "methods", "mix", "half", "statpush", "logins", "soak")
+PHASES = ("floor", "methods", "hotset", "mix", "half", "statpush", "logins", "soak")
 PHASE_TITLES = {
     "floor": "floor (trivial JSON view)",
     "mix": "device mix, back to back",
@@ -447,6 +454,17 @@ def plan(cfg: dict[str, str]) -> list[dict]:
                 for m in HOT_METHODS
             ]  # fmt: skip
             continue
+        if name == "hotset":
+            # The same requests from few devices: each worker soon holds all of them in its own
+            # memory, so these phases measure the warm path without a cache round trip, where
+            # the 100,000 devices of the others make one per request (docs/bench.md).
+            hot = int(cfg["BENCH_HOT_DEVICES"])
+            steps += [
+                {"name": f"hot {title}", "kind": "hot", "title": f"{title}, {hot} devices", "mix": mix,
+                 "duration": int(cfg["BENCH_METHOD_DURATION"]), "connections": sat, "devices": hot}
+                for title, mix in (("account/status alone", {"account/status": 1}), ("device mix", dict(MIX)))
+            ]  # fmt: skip
+            continue
         step = {"name": name, "kind": name, "title": PHASE_TITLES[name], "duration": duration, "connections": sat}
         if name == "floor":
             step["mix"] = {"floor": 1}
@@ -475,6 +493,14 @@ def rate_for(step: dict, cfg: dict[str, str], done: dict) -> float | None:
     return None
 
 
+def hot_sessions(sessions_file: Path, out: Path, devices: int) -> Path:
+    """`devices` sessions of the load's file drawn at random (the same ones every run; the
+    operators keep their shares), written to `out`."""
+    lines = [line for line in sessions_file.read_text().splitlines() if line.strip()]
+    out.write_text("\n".join(random.Random(0).sample(lines, min(devices, len(lines)))) + "\n")
+    return out
+
+
 def paced_connections(rate: float, most: int) -> int:
     """Connections of a paced phase: enough that requests 40 ms slow still leave room for the
     rate (rate × 0.04), at least 4 and at most `most`, so a low rate keeps a pause shorter than
@@ -487,10 +513,13 @@ def run_phase(
 ) -> dict:
     slug = re.sub(r"[^a-z0-9]+", "-", step["name"].lower()).strip("-")
     script = run_dir / f"{slug}.lua"
+    sessions_file = run_dir.parent.parent / "sessions.csv"
+    if step.get("devices"):
+        sessions_file = hot_sessions(sessions_file, run_dir / f"{slug}-sessions.csv", step["devices"])
     script.write_text(
         wrk.lua_script(
             mix=step["mix"],
-            sessions_file=run_dir.parent.parent / "sessions.csv",
+            sessions_file=sessions_file,
             operators=dataset["operators"],
             password=cfg["BENCH_PASSWORD"],
             device=dataset.get("device", "android"),
@@ -668,7 +697,7 @@ def markdown(results: dict) -> str:
             lines.append(f"| {result['title']} | {result['connections']} | {target} | – | – | – | – | – | – | – | "
                          f"{result.get('problem', 'no data')} | {cpu_text} |")  # fmt: skip
             continue
-        ratio = _ratio(result["rps"], floor) if result["kind"] in ("floor", "method", "mix", "logins") else "–"
+        ratio = _ratio(result["rps"], floor) if result["kind"] in ("floor", "method", "hot", "mix", "logins") else "–"
         lines.append(
             f"| {result['title']} | {result['connections']} | {target} | {result['requests']} | {result['rps']} | "
             f"{ratio} | {_ms(result['p50'])} | {_ms(result['p90'])} | {_ms(result['p99'])} | {_ms(result['max'])} | "
@@ -830,7 +859,8 @@ def main() -> int:
         if cfg["BENCH_FLUSH_REDIS"] == "1":
             flush_redis(cfg["BENCH_REDIS_URL"])
         if cfg["BENCH_WARM"] == "1":
-            log(f"devices already on: one account/status per session ({results['sessions_lines']}), in-process")
+            sessions = results["sessions_lines"]
+            log(f"devices already on: account/status and channel/programs per session ({sessions}), in-process")
             results["warm"] = warm_sessions(sessions_file, dataset_file, dataset, env)
             log(f"warm: {results['warm']}")
         server = Server(cfg, env, var_dir, cpus=server_cpus)

@@ -109,6 +109,9 @@ def test_phases_are_planned_from_the_configuration():
     assert names[0] == "floor" and names[-2:] == ["statpush", "logins"]
     assert [n for n in names if n.startswith("method ")] == [f"method {m}" for m in run.HOT_METHODS]
     assert "soak" not in names
+    hot = [step for step in run.plan(cfg) if step["kind"] == "hot"]
+    assert [step["mix"] for step in hot] == [{"account/status": 1}, run.MIX]
+    assert {step["devices"] for step in hot} == {1000}
     cfg.update(BENCH_PHASES="floor,mix,half", BENCH_SOAK="600")
     steps = {step["name"]: step for step in run.plan(cfg)}
     assert list(steps) == ["floor", "mix", "half", "soak"]
@@ -178,3 +181,18 @@ def test_a_recorded_configuration_names_paths_inside_the_project_relative_to_it(
 
     cfg = {"BENCH_RESULTS_DIR": str(ROOT / "bench" / "results"), "BENCH_WRK": "wrk", "N": 3}
     assert _portable(cfg) == {"BENCH_RESULTS_DIR": "bench/results", "BENCH_WRK": "wrk", "N": 3}
+
+
+def test_the_hot_set_draws_its_sessions_through_the_whole_load(tmp_path):
+    """Every tenth line of the load's sessions belongs to the second operator: about as many
+    of the hot set's, and the same ones each run."""
+    lines = [f"{2 if n % 10 == 9 else 1},key{n},{n}" for n in range(10_000)]
+    source = tmp_path / "sessions.csv"
+    source.write_text("\n".join(lines) + "\n")
+
+    out = run.hot_sessions(source, tmp_path / "hot.csv", 1000)
+
+    picked = out.read_text().split()
+    assert len(picked) == 1000 and len(set(picked)) == 1000
+    assert 70 <= sum(line.startswith("2,") for line in picked) <= 130
+    assert run.hot_sessions(source, tmp_path / "again.csv", 1000).read_text().split() == picked
