@@ -457,11 +457,12 @@ SMARTY_PREMIERES_MAX = env_int("SMARTY_PREMIERES_MAX", 500)
 SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (smarty.cache, cached(local=True)
 # and the guide's day windows): at most this many, and at most SMARTY_LOCAL_CACHE_BYTES bytes of
-# them (estimated when kept; the least recently used go first). The bytes are the bound: 32 MiB hold
-# some 1,300 day windows of a guide of 24 programmes a channel a day (about 25 KB each), the days
-# around now of 400-600 channels, with the operators' channel lists and catalogues.
+# them (estimated when kept; the least recently used go first). The bytes are the bound: 24 MiB hold
+# some 1,000 day windows of a guide of 24 programmes a channel a day (about 25 KB each), today and
+# the next days of 300-500 channels, with the operators' channel lists and catalogues; with the
+# per-device values below, a sync worker stays under 150 MB (docs/scaling.md).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 4096)
-SMARTY_LOCAL_CACHE_BYTES = env_int("SMARTY_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
+SMARTY_LOCAL_CACHE_BYTES = env_int("SMARTY_LOCAL_CACHE_BYTES", 24 * 1024 * 1024)
 # Per-device values each process keeps in memory (sessions, accounts, inboxes: smarty.cache,
 # cached(local="device")): at most this many, about 1.2 KB each (10 000: some 12 MB a process).
 SMARTY_LOCAL_DEVICE_ENTRIES = env_int("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
