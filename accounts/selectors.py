@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from clients.models import PlayDevice
 from clients.selectors import client_content_dep, client_get
-from smarty.cache import DeviceRead, cached, dep, generations, link_set, prefetch_device, prefetch_device_linked
+from smarty.cache import cached, dep, generations
+from smarty.device_reads import DeviceRead, link_set, prefetch_device, prefetch_device_linked
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
 
@@ -58,7 +59,7 @@ def inbox_dep(account_id: int) -> str:
 # What the cache keeps of a session or an account is a record: the row's column values, without
 # the secrets (the authkey itself, the password hash, the playlist token) and without the
 # operator (its row holds API keys; it comes from clients.selectors.client_get). Each process
-# keeps the records it uses in its per-device memory (smarty.cache.device_values), checked
+# keeps the records it uses in its per-device memory (smarty.local_memory.device_values), checked
 # against the generations through the generation mirror, and callers get fresh unsaved-looking
 # model instances built from them: the secrets left out are deferred fields, read from the
 # database if some code ever asks for them, and never written back by a save().
@@ -192,7 +193,7 @@ LINK_TIMEOUT = 24 * 3600
 
 
 def session_owner_key(cache_id: str) -> str:
-    """The link from a session to its operator and account (smarty.cache.link_set), which lets
+    """The link from a session to its operator and account (smarty.device_reads.link_set), which lets
     one round trip read the session and its account's values."""
     return f"session_owner:{cache_id}"
 
@@ -239,13 +240,13 @@ def session_get_active(
     change of the account (deactivation, new password...) is seen on the next request, in
     every process within the generation mirror's bound.
 
-    A device this process forgot is read in one round trip (smarty.cache.prefetch_device_linked):
+    A device this process forgot is read in one round trip (smarty.device_reads.prefetch_device_linked):
     the session, and through the session's link to its account (session_owner_key) the
     account; with for_status (the caller is `account/status`) its inbox and the session's
     touch and channel-list notes too; and what `also(client_id, account_id)` names, the
     per-account values the caller's views may read. Without the link (a session this cache
     has not seen since it was built) the account's values come in a second round trip
-    (smarty.cache.prefetch_device) and the link is written."""
+    (smarty.device_reads.prefetch_device) and the link is written."""
     if not AUTHKEY_SHAPE.fullmatch(authkey or ""):
         # No such session can exist: spare the cache a key made of whatever a client sent.
         return None

@@ -47,27 +47,24 @@ def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int
     django.setup()
     from django.test import Client
 
+    from bench.queries import _body
+
+    def answer(response) -> dict:
+        return _body(response) if response.status_code == 200 else {}
+
     http = Client()
     errors = 0
     for client_id, authkey in rows:
-        response = http.get(STATUS, {"client_id": client_id, "authkey": authkey, "device": device})
-        try:
-            body = json.loads(response.content) if response.status_code == 200 else {}
-        except ValueError:
-            body = {}
+        body = answer(http.get(STATUS, {"client_id": client_id, "authkey": authkey, "device": device}))
         # error 0 alone is not enough: a session that does not exist answers status 1.
-        if not isinstance(body, dict) or body.get("error") != 0 or body.get("status") != 0:
+        if body.get("error") != 0 or body.get("status") != 0:
             errors += 1
             continue
         cid = first_channel.get(client_id)
         if cid is None:
             continue
-        response = http.get(PROGRAMS, {"client_id": client_id, "authkey": authkey, "device": device, "cid": cid})
-        try:
-            body = json.loads(response.content) if response.status_code == 200 else {}
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict) or body.get("error") != 0:
+        body = answer(http.get(PROGRAMS, {"client_id": client_id, "authkey": authkey, "device": device, "cid": cid}))
+        if body.get("error") != 0:
             errors += 1
     return len(rows), errors
 

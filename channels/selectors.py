@@ -39,7 +39,8 @@ from clients.models import City, Client, Country
 from clients.selectors import COUNTRIES, client_content_dep, geo_locate
 from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
-from smarty.cache import DeviceRead, cached, dep
+from smarty.cache import cached, dep
+from smarty.device_reads import DeviceRead
 from smarty.i18n import translated_value
 from smarty.logging import log_event
 from tariffs.models import Tariff
@@ -504,7 +505,7 @@ def account_channels(account) -> AccountChannels:
 
 def account_channels_read(client_id: int, account_id: int) -> DeviceRead:
     """How account_channels is cached, for a request that reads it with the session's other
-    values in one round trip (smarty.cache.prefetch_device)."""
+    values in one round trip (smarty.device_reads.prefetch_device)."""
     return "account_channels", (client_id, account_id), [account_dep(account_id)], None
 
 

@@ -9,15 +9,11 @@ Counters start from a random value, so a flushed cache cannot revive an old key.
 Reading:
 - cached(name, parts, deps, build): one value, one cache round trip on a hit. With
   local=True (large operator-wide values: channel catalogues and views, now/next snapshots)
-  a per-process memory sits in front of the shared cache, see LocalValues; with
+  a per-process memory sits in front of the shared cache (smarty.local_memory); with
   local="device" (sessions, accounts: one per device) another, whose misses read the
   generations and the value in one round trip.
-- prefetch_device(values, keys): what one request will read of a device (several such values,
-  a few plain keys) brought into the per-device memory in one round trip, once the request
-  knows which account it serves.
-- prefetch_device_linked(values, keys, link=..., linked=...): the same for a device whose
-  account the process does not know yet, in one round trip: a script reads `values` and,
-  following the link key to the ids it holds (link_set), what `linked(ids)` names.
+- smarty.device_reads: what one request will read of a device brought into the per-device
+  memory in one round trip (prefetch_device, prefetch_device_linked).
 - cached_many(name, items, build_missing): many values of one kind at once (EPG day windows),
   with the per-process memory in front.
 
@@ -59,7 +55,6 @@ When the cache is down (docs/architecture.md, "When the cache is down"):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -67,7 +62,6 @@ import re
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -80,8 +74,8 @@ from django_redis.exceptions import ConnectionInterrupted
 
 from .cache_backends import CacheUnavailableError, GuardedRedisCache, breaker
 from .db_routing import replica_reads_active
+from .local_memory import device_values, local_values
 from .logging import log_event
-from .memory_size import deep_size
 from .metrics import CACHE_LOCAL_HIT, CACHE_MISS, CACHE_SHARED_HIT
 from .models import CacheEpoch
 
@@ -659,84 +653,6 @@ def _cached_shared(
     return value, gens
 
 
-# -- the per-process memory in front of the shared cache (cached(local=True), cached_many) --
-
-
-class LocalValues:
-    """A thread-safe LRU map of versioned key -> value (this process only).
-
-    A versioned key names one immutable value (any change bumps a generation, which makes a
-    new key), so a process may keep values it has seen and skip fetching and unpickling them:
-    only the generations are needed, and the generation mirror usually has them. At most
-    `size_setting` values (least recently used go first), none kept longer than the timeout
-    it was stored with in the shared cache. With `bytes_setting`, also at most that many bytes
-    of values (smarty.memory_size.deep_size, weighed once when a value is put): the guide's
-    day windows and the operators' catalogues vary in size by a hundred times, so a count
-    alone bounds neither the memory nor the working set it holds. A value heavier than a
-    quarter of the budget is not kept.
-    """
-
-    def __init__(
-        self, size_setting: str = "SMARTY_LOCAL_CACHE_ENTRIES", default_size: int = 256, bytes_setting: str = ""
-    ) -> None:
-        self._items: OrderedDict[str, tuple[Any, float, int]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size_setting = size_setting
-        self._default_size = default_size
-        self._bytes_setting = bytes_setting
-        self._bytes = 0
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[1] <= time.monotonic():
-                del self._items[key]
-                self._bytes -= item[2]
-                return None
-            self._items.move_to_end(key)
-            return item[0]
-
-    def put(self, key: str, value: Any, timeout: float | None = None) -> None:
-        size = int(getattr(settings, self._size_setting, self._default_size))
-        if size <= 0 or value is None:
-            return
-        budget = int(getattr(settings, self._bytes_setting, 0)) if self._bytes_setting else 0
-        weight = deep_size(value) if budget > 0 else 0
-        if budget > 0 and weight > budget // 4:
-            return
-        deadline = time.monotonic() + (settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old[2]
-            self._items[key] = (value, deadline, weight)
-            self._bytes += weight
-            while len(self._items) > size or (budget > 0 and self._bytes > budget):
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= evicted[2]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-    @property
-    def weight(self) -> int:
-        """Bytes of the values held (0 without a byte budget)."""
-        return self._bytes
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-local_values = LocalValues("SMARTY_LOCAL_CACHE_ENTRIES", 4096, "SMARTY_LOCAL_CACHE_BYTES")
-# Per-device values (sessions, accounts, inboxes: small, one per device or account), apart
-# from the operator-wide ones so that many devices do not push the catalogues out.
-device_values = LocalValues("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
-
-
 def _store_timeout(timeout: int | None) -> int:
     """How long a value built now is kept: built from a replica (smarty.db_routing), no
     longer than SMARTY_DATABASE_REPLICA_CACHE_TIMEOUT, since the replica may not have had
@@ -896,188 +812,6 @@ def _device_memory_get(prefix: str, name: str, parts: Iterable[object], deps: Se
     if len(mirrored) < len(deps):
         return None
     return device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps]))
-
-
-DeviceRead = tuple[str, tuple, Sequence[str], int | None]  # name, parts, deps, timeout: as cached() takes them
-
-
-def prefetch_device(
-    values: Sequence[DeviceRead], keys: dict[str, float] | None = None, *, also: Sequence[DeviceRead] = ()
-) -> None:
-    """Bring what one request will read of a device into this process's per-device memory in
-    one round trip: the shared entries of `values` (read later by cached(name, parts, deps,
-    timeout=..., local="device")) and plain `keys` (-> seconds to remember them), with the
-    generations the mirror lacks. `also`: values the request may read, fetched only when that
-    round trip is made anyway (a value nobody builds would otherwise cost a round trip on
-    every request).
-
-    Nothing is returned and nothing is trusted beyond what cached() itself checks: an entry
-    goes into the memory under the generations it was built from only when they are the
-    current ones, which the generation mirror then holds; a missing or stale entry is left to
-    cached(), which reads and builds it as without the prefetch. Without a trusted mirror (no
-    broadcast followed, or the local-memory cache) the memory could not be used: nothing is
-    read."""
-    if breaker.is_open():
-        return
-    prefix = _gen_prefix()
-    if not mirror.trusted(prefix):
-        return
-    wanted = [read for read in values if _device_memory_get(prefix, *read[:3]) is None]
-    plain = [key for key in (keys or {}) if device_values.get(key) is None]
-    if not wanted and not plain:
-        return
-    wanted += [read for read in also if _device_memory_get(prefix, *read[:3]) is None]
-    all_deps = list(dict.fromkeys(d for _, _, deps, _ in wanted for d in deps))
-    entry_keys = [_shared_key(name, parts) for name, parts, _, _ in wanted]
-    try:
-        gens, found = _read(all_deps, [*entry_keys, *plain])
-    except Exception:  # noqa: BLE001 - a failing cache must not fail the request
-        _unavailable(len(all_deps))
-        return
-    _device_keep(
-        wanted,
-        [found.get(k) for k in entry_keys],
-        dict(zip(all_deps, gens, strict=True)),
-        {key: keys[key] for key in plain},
-        [found.get(k) for k in plain],
-    )
-
-
-def _device_keep(
-    reads: Sequence[DeviceRead], entries: Sequence, gens: dict[str, int], keys: dict[str, float], values: Sequence
-) -> None:
-    """What a device read found, into the per-device memory: each entry of `reads` only under
-    the current generations `gens` (dependency -> generation; a missing one is left to
-    cached(), which creates it), each plain key's value for the seconds `keys` gives it."""
-    for (name, parts, deps, timeout), entry in zip(reads, entries, strict=True):
-        current = tuple(gens.get(d) for d in deps)
-        if entry is not None and entry[0] == current:
-            device_values.put(_local_key(name, parts, current), entry[1], _store_timeout(timeout))
-    for (key, seconds), value in zip(keys.items(), values, strict=True):
-        if value is not None:
-            device_values.put(key, value, seconds)
-
-
-# -- one round trip for a device the process forgot (prefetch_device_linked) -----------------
-
-# Stand-ins for the two ids a link names, while the linked keys are made into templates: the
-# keys are made by the same functions as for real ids, then the stand-ins' digits replaced.
-_LINK_IDS = ((982451653000001, 982451653000002), (982451653000003, 982451653000004))
-# One round trip: MGET of KEYS (the first is the link, "<a>:<b>" written raw); when the link
-# is there, the linked templates of ARGV with {a} and {b} replaced, in a second MGET.
-_LINKED_SCRIPT = """
-local found = redis.call('MGET', unpack(KEYS))
-local link = found[1]
-if not link or #ARGV == 0 then return {found} end
-local a, b = string.match(link, '^(%d+):(%d+)$')
-if not a then return {found} end
-local keys = {}
-for i, template in ipairs(ARGV) do
-  keys[i] = (string.gsub((string.gsub(template, '{a}', a)), '{b}', b))
-end
-return {found, redis.call('MGET', unpack(keys))}
-"""
-_link_templates: dict[tuple, list[str]] = {}
-
-
-def link_set(link: str, a: int, b: int, timeout: int | None = None) -> None:
-    """Write the link `link` -> (a, b) that prefetch_device_linked follows (raw, so the script
-    can read it; never read by cache.get). Nothing happens without the project's Redis."""
-    backend = redis_backend()
-    if backend is None:
-        return
-    ttl = settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout
-    with contextlib.suppress(CacheUnavailableError):  # without the link: two round trips next time
-        redis_command(backend, "set", backend.make_key(link), f"{int(a)}:{int(b)}", ex=max(int(ttl), 1))
-
-
-def _linked_keys(backend, prefix: str, reads: Sequence[DeviceRead], keys: Sequence[str]) -> list[str]:
-    """The cache keys of `reads` (their entries, then their generations) and plain `keys`."""
-    entries = [backend.make_key(_shared_key(name, parts)) for name, parts, _, _ in reads]
-    gens = [backend.make_key(prefix + d) for d in dict.fromkeys(d for _, _, deps, _ in reads for d in deps)]
-    return [*entries, *gens, *(backend.make_key(k) for k in keys)]
-
-
-def _templates(backend, prefix: str, shape: Any, linked: Callable) -> list[str] | None:
-    """The keys `linked` names as templates, made once per shape; None when its keys do not
-    depend on the ids through their digits alone (a digest of them, say): then no link."""
-    if (shape, prefix) not in _link_templates:
-        made = []
-        for ids in _LINK_IDS:
-            reads, keys = linked(*ids)
-            a, b = (str(n) for n in ids)
-            named = _linked_keys(backend, prefix, reads, list(keys))
-            made.append([k.replace(a, "{a}").replace(b, "{b}") for k in named])
-        if len(_link_templates) > 64:
-            _link_templates.clear()
-        _link_templates[(shape, prefix)] = made[0] if made[0] == made[1] else None
-    return _link_templates[(shape, prefix)]
-
-
-def prefetch_device_linked(
-    values: Sequence[DeviceRead],
-    keys: dict[str, float],
-    *,
-    link: str,
-    shape: Any,
-    linked: Callable[[int, int], tuple[Sequence[DeviceRead], dict[str, float]]],
-) -> bool | None:
-    """prefetch_device for a device the process forgot, in one round trip where it would take
-    two: `values` and `keys` as prefetch_device reads them, and what `linked(a, b)` names
-    (values and plain keys), where (a, b) are the ids the link key `link` holds (link_set:
-    a session's operator and account). `shape` names what `linked` returns apart from the
-    ids (its keys are made once per shape into templates the script fills in).
-
-    The same checks as prefetch_device: an entry is kept in the per-device memory only under
-    the current generations (the mirror's, else the ones read with it). Returns None when no
-    round trip was made (no trusted mirror, not the project's Redis, the cache failing, or
-    every one of `values` in the memory already): the caller reads as without it. When made:
-    True if the link was there and followed, False if not (the caller may write it)."""
-    backend = redis_backend()
-    if backend is None or breaker.is_open():
-        return None
-    prefix = _gen_prefix()
-    if not mirror.trusted(prefix):
-        return None
-    values = [read for read in values if _device_memory_get(prefix, *read[:3]) is None]
-    if not values:
-        return None
-    templates = _templates(backend, prefix, shape, linked)
-    if templates is None:
-        return None
-    own = _linked_keys(backend, prefix, values, list(keys))
-    seq = mirror.seq  # before the read: an invalidation heard meanwhile discards it
-    try:
-        args = [_LINKED_SCRIPT, len(own) + 1, backend.make_key(link), *own, *templates]
-        answer = redis_command(backend, "eval", *args, write=False)
-    except CacheUnavailableError:  # a failing cache must not fail the request
-        return None
-    found, linked_found = answer[0], (answer[1] if len(answer) > 1 else None)
-    _linked_keep(backend, prefix, values, keys, found[1:], seq)
-    if linked_found is None:
-        return False
-    a, b = (int(n) for n in found[0].split(b":"))
-    reads, linked_keys = linked(a, b)
-    _linked_keep(backend, prefix, reads, linked_keys, linked_found, seq)
-    return True
-
-
-def _linked_keep(
-    backend, prefix: str, reads: Sequence[DeviceRead], keys: dict[str, float], raw: list, seq: int
-) -> None:
-    """What one MGET of _linked_keys found: the generations into the mirror (those it lacks),
-    the rest as _device_keep keeps it."""
-    decode = backend.client.decode
-    deps = list(dict.fromkeys(d for _, _, ds, _ in reads for d in ds))
-    entries, gens, plain = raw[: len(reads)], raw[len(reads) : len(reads) + len(deps)], raw[len(reads) + len(deps) :]
-    gen_keys = [prefix + d for d in deps]
-    known = mirror.get_many(gen_keys)
-    read = {k: decode(v) for k, v in zip(gen_keys, gens, strict=True) if v is not None and k not in known}
-    mirror.store(read, seq)
-    known.update(read)
-    current = {d: known[prefix + d] for d in deps if prefix + d in known}
-    decoded = [None if v is None else decode(v) for v in entries]
-    _device_keep(reads, decoded, current, keys, [None if v is None else decode(v) for v in plain])
 
 
 def cached_many(

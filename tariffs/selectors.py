@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
-from smarty.cache import DeviceRead, cached, dep
+from smarty.cache import cached, dep
+from smarty.device_reads import DeviceRead
 
 from .models import Tariff, TariffSubscription
 
@@ -31,7 +32,7 @@ def account_tariff_ids(account) -> frozenset[int]:
 
 def account_tariffs_read(client_id: int, account_id: int) -> DeviceRead:
     """How account_tariff_ids is cached, for a request that reads it with the session's other
-    values in one round trip (smarty.cache.prefetch_device)."""
+    values in one round trip (smarty.device_reads.prefetch_device)."""
     return "account_tariffs", (client_id, account_id), [tariffs_dep(client_id), dep("account", account_id)], None
 
 

@@ -7,7 +7,7 @@ from accounts.selectors import session_get_active
 from channels.selectors import account_channels_read
 from clients.selectors import client_get_by_api_key, play_device_formats
 from smarty.api import Api, ApiError, Call
-from smarty.cache import DeviceRead
+from smarty.device_reads import DeviceRead
 from tariffs.selectors import account_tariffs_read
 
 from . import errors

@@ -23,8 +23,9 @@ from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
-from smarty.cache import device_values, redis_backend, redis_command
+from smarty.cache import redis_backend, redis_command
 from smarty.cache_backends import CacheUnavailableError
+from smarty.local_memory import device_values
 from smarty.logging import log_event
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids

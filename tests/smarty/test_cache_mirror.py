@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from smarty import cache as versioned
+from smarty import device_reads
 from smarty.cache import bump, cached, cached_many, generations, mirror
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -107,14 +108,14 @@ def test_a_prefetch_reads_device_values_and_notes_in_one_round_trip(cache_round_
     mirror.invalidate(["gen:d:pfa", "gen:d:pfb"])  # a device the process forgot
     cache_round_trips.clear()
     reads = [("pf_a", (1,), ["d:pfa"], None), ("pf_b", (1,), ["d:pfa", "d:pfb"], None)]
-    versioned.prefetch_device(reads, {"note:pf": 30})
+    device_reads.prefetch_device(reads, {"note:pf": 30})
     assert len(cache_round_trips) == 1, cache_round_trips.commands
     assert _device_value("pf_a", ["d:pfa"], "rebuilt") == "a"
     assert _device_value("pf_b", ["d:pfa", "d:pfb"], "rebuilt") == "b"
     assert versioned.device_values.get("note:pf") == "seen"
     assert len(cache_round_trips) == 1, cache_round_trips.commands
     # all in memory now: a second prefetch has nothing to read
-    versioned.prefetch_device(reads, {"note:pf": 30})
+    device_reads.prefetch_device(reads, {"note:pf": 30})
     assert len(cache_round_trips) == 1
 
 
@@ -125,14 +126,14 @@ def test_a_prefetch_takes_no_stale_entry_and_reads_also_only_with_a_round_trip(c
     wait_until(lambda: _mirrored(["d:pfc", "d:pfd"]), 5)
     bump("d:pfc")
     versioned.device_values.clear()
-    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)])
+    device_reads.prefetch_device([("pf_c", (1,), ["d:pfc"], None)])
     assert _device_value("pf_c", ["d:pfc"], "new") == "new"  # the stale entry was left to cached()
     # `also` only rides along: with every needed value in memory it costs nothing
     cache_round_trips.clear()
-    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
+    device_reads.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
     assert len(cache_round_trips) == 0
     mirror.invalidate(["gen:d:pfc"])
-    versioned.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
+    device_reads.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
     assert len(cache_round_trips) == 1
     assert _device_value("pf_d", ["d:pfd"], "rebuilt") == "d"
     assert len(cache_round_trips) == 1, cache_round_trips.commands
@@ -143,7 +144,7 @@ def test_a_prefetch_reads_nothing_while_the_mirror_is_not_trusted(cache_round_tr
     _device_value("pf_e", ["d:pfe"], "e")
     versioned.breaker.trip()
     cache_round_trips.clear()
-    versioned.prefetch_device([("pf_e", (1,), ["d:pfe"], None)], {"note:pf": 30})
+    device_reads.prefetch_device([("pf_e", (1,), ["d:pfe"], None)], {"note:pf": 30})
     assert len(cache_round_trips) == 0
 
 
@@ -168,25 +169,25 @@ def test_a_linked_prefetch_follows_the_link_in_one_round_trip_and_takes_no_stale
     forget()
     cache_round_trips.clear()
     # no link yet: the own values only, and False says so
-    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is False
+    assert device_reads.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is False
     assert len(cache_round_trips) == 1
     assert _device_value("lk_own", ["d:lko"], "rebuilt") == "own"
-    versioned.link_set("link:lk", 7, 8)
+    device_reads.link_set("link:lk", 7, 8)
     forget()
     cache_round_trips.clear()
-    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
+    assert device_reads.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
     assert len(cache_round_trips) == 1, cache_round_trips.commands
     assert _device_value("lk_own", ["d:lko"], "rebuilt") == "own"
     assert _device_value("lk_7", ["d:lka7", "d:lkb8"], "rebuilt") == "seven"  # the link's (7, 8)
     assert versioned.device_values.get("note:lk8") == "noted"
     assert len(cache_round_trips) == 1, cache_round_trips.commands
     # nothing left to read: no round trip
-    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is None
+    assert device_reads.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is None
     assert len(cache_round_trips) == 1
     # a bumped generation: the linked entry is left to cached(), which rebuilds it
     bump("d:lkb8")
     forget()
-    assert versioned.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
+    assert device_reads.prefetch_device_linked(own, {}, link="link:lk", shape="lk", linked=_linked) is True
     assert _device_value("lk_7", ["d:lka7", "d:lkb8"], "new") == "new"
 
 
@@ -194,14 +195,14 @@ def test_a_linked_prefetch_follows_the_link_in_one_round_trip_and_takes_no_stale
 def test_a_linked_prefetch_is_not_made_when_the_keys_hide_the_ids(cache_round_trips):
     """Keys that depend on the ids other than through their digits (a digest) cannot be made
     into templates: no round trip, the caller reads as without the link."""
-    versioned.link_set("link:lkh", 7, 8)
+    device_reads.link_set("link:lkh", 7, 8)
 
     def hidden(a: int, b: int):
         return [("lk_h", (f"x{a}-{b}!",), ["d:lkh"], None)], {}
 
     cache_round_trips.clear()
     own = [("lk_h_own", (1,), ["d:lkho"], None)]
-    assert versioned.prefetch_device_linked(own, {}, link="link:lkh", shape="lkh", linked=hidden) is None
+    assert device_reads.prefetch_device_linked(own, {}, link="link:lkh", shape="lkh", linked=hidden) is None
     assert len(cache_round_trips) == 0
 
 

@@ -1,13 +1,12 @@
-"""The per-process value memory (smarty.cache.LocalValues) and the weight it charges
-(smarty.memory_size.deep_size): bounded in bytes as well as in values."""
+"""The per-process value memory (smarty.local_memory.LocalValues) and the weight it charges
+(deep_size): bounded in bytes as well as in values."""
 
 from __future__ import annotations
 
 import dataclasses
 import sys
 
-from smarty.cache import LocalValues
-from smarty.memory_size import deep_size
+from smarty.local_memory import LocalValues, deep_size
 
 
 def _window(programmes: int, text: int = 100) -> list[dict]:

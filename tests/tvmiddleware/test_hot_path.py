@@ -232,7 +232,7 @@ def test_a_link_to_another_account_serves_nothing_of_it(
     request serves, so a link that names another operator's account (corrupted, say) shows
     nothing of it and costs a round trip more."""
     from accounts.selectors import session_cache_id, session_owner_key
-    from smarty.cache import link_set
+    from smarty.device_reads import link_set
 
     assert api("account/status/")["error"] == 0
     wait_for_the_mirror()
