@@ -72,6 +72,12 @@ class CircuitBreaker:
 breaker = CircuitBreaker()
 
 
+# The client's methods that never reach Redis (its serializer): they work with the breaker open,
+# so code that encodes before a command (a script's arguments) fails at the command, where it
+# handles CacheUnavailableError, not before it.
+_OFFLINE = frozenset({"encode", "decode"})
+
+
 class _GuardedClient:
     """A django-redis client whose every command passes the breaker."""
 
@@ -80,7 +86,7 @@ class _GuardedClient:
 
     def __getattr__(self, name: str):
         attr = getattr(self._client, name)
-        if name.startswith("_") or not callable(attr):
+        if name.startswith("_") or name in _OFFLINE or not callable(attr):
             return attr
 
         def command(*args, **kwargs):

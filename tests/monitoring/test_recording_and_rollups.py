@@ -147,3 +147,25 @@ def test_a_channel_url_request_over_http_is_recorded(client, operator, json_devi
         str(world.channels[0].pk),
         "live",
     )
+
+
+def test_viewing_started_with_the_cache_breaker_open_loses_the_event_without_raising(operator):
+    """It never raises: on Redis its script's arguments are encoded before the command, and
+    that must not fail with the breaker open (the command is where the outage is handled)."""
+    from smarty.cache import breaker_reset, redis_backend
+    from smarty.cache_backends import breaker
+
+    on_redis = redis_backend() is not None
+    breaker.trip()
+    try:
+        started = recording.viewing_started(
+            client_id=operator.client.pk,
+            account_id=operator.account.pk,
+            content_type=recording.LIVE,
+            content_id=operator.channels[0].pk,
+            device="android",
+        )
+    finally:
+        breaker_reset()
+    # The local-memory cache has no breaker: there the event is kept.
+    assert started is (not on_redis)

@@ -108,6 +108,15 @@ def test_a_failed_command_opens_the_breaker_and_later_commands_skip_the_network(
 
 
 @override_settings(SMARTY_CACHE_BREAKER_SECONDS=5)
+def test_the_clients_serializer_works_with_the_breaker_open(clock):
+    """Encoding a script's arguments is no command: it must not raise before the command,
+    which is where callers handle the outage."""
+    backend = _guarded(_free_port())
+    assert backend.get("k") is None and breaker.is_open()
+    assert backend.client.decode(backend.client.encode({"a": 1})) == {"a": 1}
+
+
+@override_settings(SMARTY_CACHE_BREAKER_SECONDS=5)
 def test_while_the_breaker_is_open_values_come_from_the_database_without_cache_calls(clock, monkeypatch):
     calls = []
     monkeypatch.setattr(versioned, "cache", _Counting(calls))
