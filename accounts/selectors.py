@@ -7,7 +7,6 @@ signal handlers in accounts/invalidation.py and the services bump on change.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import hashlib
@@ -18,14 +17,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
-from django.db.models.base import ModelState
+from django.db.models import Count, JSONField, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clients.models import PlayDevice
 from clients.selectors import client_content_dep, client_get
 from smarty.cache import cached, dep, generations
 from smarty.device_reads import DeviceRead, link_set, prefetch_device, prefetch_device_linked
+from smarty.instances import attach, from_values
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
 
@@ -94,20 +93,20 @@ def _record(row: Model) -> Record:
     return tuple(getattr(row, name) for name in record_columns(type(row)))
 
 
+@functools.cache
+def _mutable_columns(model: type[Model]) -> tuple[str, ...]:
+    """The record columns whose values may be dicts or lists (JSON)."""
+    kept = set(record_columns(model))
+    return tuple(f.attname for f in model._meta.concrete_fields if isinstance(f, JSONField) and f.attname in kept)
+
+
 def _from_record(model: type[Model], record: Record) -> Model:
     """What Model.from_db makes of the record's columns (the others deferred), without its
     per-field constructor: these models have no pre_init/post_init receivers, and their field
     descriptors keep plain values in the instance's __dict__ (a third of the time of a device
-    call's records went to Model.__init__)."""
-    names, values = record_columns(model), record
-    row = model.__new__(model)
-    row._state = state = ModelState()
-    state.adding, state.db = False, "default"
-    columns = row.__dict__
-    for name, value in zip(names, values, strict=True):
-        # JSON columns are mutable: each caller gets its own copy, never the process's record.
-        columns[name] = copy.deepcopy(value) if isinstance(value, dict | list) else value
-    return row
+    call's records went to Model.__init__). JSON columns are mutable: each caller gets its own
+    copy, never the process's record."""
+    return from_values(model, record_columns(model), record, _mutable_columns(model))
 
 
 def _account_record(account_id: int) -> dict | bool:
@@ -132,9 +131,10 @@ def account_get_cached(*, account_id: int) -> Account | None:
     if client is None:
         return None
     account = _from_record(Account, found["account"])
-    account.customer = _from_record(Customer, found["customer"])
-    account.customer.client = client
-    account.client = client
+    customer = _from_record(Customer, found["customer"])
+    attach(customer, "client", client)
+    attach(account, "customer", customer)
+    attach(account, "client", client)
     return account
 
 
@@ -177,8 +177,8 @@ def _session_record(authkey: str, cache_id: str) -> dict | bool:
 def _session_from_record(found: dict, authkey: str) -> Session:
     session = _from_record(Session, found["session"])
     session.authkey = authkey
-    session.device = _from_record(AccountDevice, found["device"]) if found["device"] else None
-    session.play_device = _from_record(PlayDevice, found["play_device"]) if found["play_device"] else None
+    attach(session, "device", _from_record(AccountDevice, found["device"]) if found["device"] else None)
+    attach(session, "play_device", _from_record(PlayDevice, found["play_device"]) if found["play_device"] else None)
     return session
 
 
@@ -284,8 +284,8 @@ def session_get_active(
     account = account_get_cached(account_id=session.account_id)
     if account is None or account.client_id != session.client_id:
         return None
-    session.account = account
-    session.client = account.client
+    attach(session, "account", account)
+    attach(session, "client", account.client)
     return session
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import hmac
 from collections.abc import Iterable
 
 from smarty.cache import cached, dep
 from smarty.i18n import lang_index
+from smarty.instances import shallow_copy
 
 from .models import (
     Client,
@@ -56,7 +56,7 @@ def play_device_get(system_name: str) -> PlayDevice | None:
         lambda: PlayDevice.objects.filter(system_name=system_name).first() or False,
         local=True,
     )
-    return copy.copy(found) if found else None  # the process's instance stays as it is
+    return shallow_copy(found) if found else None  # the process's instance stays as it is
 
 
 def client_get(client_id: object) -> Client | None:
@@ -70,7 +70,7 @@ def client_get(client_id: object) -> Client | None:
         return None
     found = cached("client", (pk,), [client_dep(pk)], lambda: Client.objects.filter(pk=pk).first() or False, local=True)
     # The process keeps one instance: each caller gets its own copy to change.
-    return copy.copy(found) if found else None
+    return shallow_copy(found) if found else None
 
 
 def client_get_by_api_key(*, client_id: object, api_key: str) -> Client | None:

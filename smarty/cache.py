@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import re
 import secrets
@@ -120,23 +121,31 @@ class _Epoch:
         self.read_at = 0.0
         self.trips = 0
         self._lock = threading.Lock()
+        # Until when the value needs no second look, and under which settings it was decided.
+        self._until = 0.0
+        self._settings: object = None
 
     def current(self) -> int:
         """The epoch, re-read from the database when this process's breaker opened since the
         last read, or SMARTY_CACHE_EPOCH_SECONDS passed (0: only after a breaker opening)."""
-        interval = float(getattr(settings, "SMARTY_CACHE_EPOCH_SECONDS", 5))
         now = breaker.clock()
+        if now < self._until and self.trips == breaker.trips and self._settings is settings._wrapped:
+            return self.value or 0
+        interval = float(getattr(settings, "SMARTY_CACHE_EPOCH_SECONDS", 5))
         stale = self.trips != breaker.trips or (interval > 0 and (self.value is None or now - self.read_at >= interval))
         if stale:
             with self._lock:
                 self.trips = breaker.trips
                 self.value = epoch_read()
                 self.read_at = now
+        self._until = self.read_at + interval if interval > 0 else math.inf
+        self._settings = settings._wrapped
         return self.value or 0
 
     def forget(self) -> None:
         self.value = None
         self.read_at = 0.0
+        self._until = 0.0
 
 
 _epoch = _Epoch()
@@ -198,6 +207,8 @@ class GenerationMirror:
         self._prefix = ""
         self._settings_seen: object = None
         self._settings_config: tuple | None = None
+        # trusted()'s last yes: (pid, breaker trips, epoch prefix, heard at, until, settings, listener).
+        self._trust: tuple | None = None
 
     # -- which cache, and whether to trust what is here
 
@@ -230,7 +241,27 @@ class GenerationMirror:
 
     def trusted(self, prefix: str | None = None) -> bool:
         """Whether mirrored generations may be used now. Starts (or, in a forked child,
-        restarts) the listener; never waits for it."""
+        restarts) the listener; never waits for it.
+
+        A request asks this for every value it reads: the answer of the full check below is
+        remembered until its listener's last answer gets too old (`_trust`), and while it
+        is, only what can change it between two reads is checked again: the settings, the
+        process, the breaker's openings, the epoch, whether the listener still hears."""
+        trust = self._trust
+        if trust is not None:
+            pid, trips, trusted_prefix, heard, until, wrapped, listener = trust
+            if (
+                trips == breaker.trips
+                and (prefix is None or prefix == trusted_prefix)
+                and listener.heard_at is not None
+                and heard <= self.clock() < until
+                and wrapped is settings._wrapped
+                and cache is _DEFAULT_CACHE
+                and pid == os.getpid()
+                and not breaker.is_open()
+            ):
+                return True
+            self._trust = None
         staleness = float(getattr(settings, "SMARTY_CACHE_LOCAL_STALENESS", 2.0))
         if staleness <= 0:
             return False
@@ -253,7 +284,10 @@ class GenerationMirror:
             return False
         listener = self._listener
         heard = listener.heard_at if listener is not None else None
-        return heard is not None and 0 <= self.clock() - heard < staleness
+        if heard is None or not 0 <= self.clock() - heard < staleness:
+            return False
+        self._trust = (os.getpid(), breaker.trips, self._prefix, heard, heard + staleness, settings._wrapped, listener)
+        return True
 
     def _restart(self, config: tuple) -> None:
         with self._lock:
@@ -263,6 +297,7 @@ class GenerationMirror:
                 self._listener.stop()
             self._gens = {}
             self.seq += 1
+            self._trust = None
             self._pid, self._config = os.getpid(), config
             self._trips = breaker.trips
             self._listener = _Listener(self, *config)
@@ -277,6 +312,7 @@ class GenerationMirror:
             self._config = None
             self._pid = 0  # nothing is stored until a listener follows a cache again
             self._gens = {}
+            self._trust = None
             self.seq += 1
 
     # -- entries
@@ -464,6 +500,7 @@ def _mirror_after_fork() -> None:
     mirror._lock = threading.Lock()
     mirror._gens = {}
     mirror._listener = None
+    mirror._trust = None
     mirror._pid = 0
     mirror.seq += 1
 

@@ -345,3 +345,29 @@ def test_a_forked_worker_starts_its_own_listener_and_trusts_nothing_inherited():
     process.join(timeout=10)
     assert inherited == 0 and not trusted_at_once
     assert trusted_later and alive
+
+
+@redis_pass
+def test_the_remembered_trust_ends_when_the_listener_stops_hearing_the_breaker_opens_or_settings_change():
+    wait_until(lambda: _mirrored(["d:trust"]), 5)
+    assert mirror.trusted()
+    listener = mirror._listener
+    heard = listener.heard_at
+    listener.heard_at = None  # the listener lost its connection: not trusted at once
+    assert not mirror.trusted()
+    listener.heard_at = heard
+    assert mirror.trusted()
+    with override_settings(SMARTY_CACHE_LOCAL_STALENESS=0):
+        assert not mirror.trusted()
+    assert mirror.trusted()
+    real = mirror.clock
+    try:
+        mirror.clock = lambda: heard + settings.SMARTY_CACHE_LOCAL_STALENESS  # the last answer is too old
+        assert not mirror.trusted()
+    finally:
+        mirror.clock = real
+    versioned.breaker.trip()
+    try:
+        assert not mirror.trusted()
+    finally:
+        versioned.breaker_reset()
