@@ -280,13 +280,15 @@ def program_begin(*, epg_channel_id: int, program_id: int) -> dt.datetime | None
     return programmes.values_list("time_begin", flat=True).first()
 
 
-def program_at(*, epg_channel_id: int, moment: dt.datetime) -> Program | None:
-    """The programme of one EPG channel on the air at `moment`."""
-    return (
-        Program.objects.filter(epg_channel_id=epg_channel_id, time_begin__lte=moment, time_end__gt=moment)
-        .order_by("-time_begin")
-        .first()
-    )
+def program_span_at(*, epg_channel_id: int, moment: int) -> tuple[int, int] | None:
+    """(begin, end), Unix seconds, of the programme of one EPG channel on the air at `moment`
+    (the one that began last when several overlap it), from the cached day windows: a catch-up
+    request (`program/url` by time) needs no query."""
+    rows = programs_between(epg_channel_id, moment, moment + 1)
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: (r["b"], r["id"]))
+    return row["b"], row["e"]
 
 
 def program_search_rows(

@@ -41,10 +41,15 @@ def deep_size(value: Any) -> int:
     or `__slots__`: records, dataclasses), each object counted once. Objects the interpreter
     shares (None, booleans, small integers, classes, functions, modules) are not the value's
     and cost nothing. Run when a value is put into a memory with a byte budget, once per value
-    and process, never on a read."""
+    and process, never on a read.
+
+    The guide's day windows are lists of dicts of text and numbers, weighed on every put: the
+    texts and numbers a container holds are counted where they are met instead of going
+    through the stack (the same total, in about half the time)."""
     seen: set[int] = set()
     stack = [value]
     total = 0
+    getsizeof, see = sys.getsizeof, seen.add
     while stack:
         obj = stack.pop()
         if obj is None or obj is True or obj is False or isinstance(obj, _FREE):
@@ -52,13 +57,33 @@ def deep_size(value: Any) -> int:
         ident = id(obj)
         if ident in seen:
             continue
-        seen.add(ident)
-        if isinstance(obj, int) and -5 <= obj <= 256:
-            continue  # the interpreter's own small integers
-        total += sys.getsizeof(obj)
+        see(ident)
+        kind = type(obj)
+        if kind is int or isinstance(obj, int):
+            if not -5 <= obj <= 256:  # not the interpreter's own small integers
+                total += getsizeof(obj)
+            continue
+        total += getsizeof(obj)
         if isinstance(obj, _ATOMS):
             continue
-        if isinstance(obj, dict):
+        if kind is dict or kind is list or kind is tuple:
+            for group in (obj.keys(), obj.values()) if kind is dict else (obj,):
+                for child in group:
+                    child_kind = type(child)
+                    if child_kind is str or child_kind is float:
+                        child_id = id(child)
+                        if child_id not in seen:
+                            see(child_id)
+                            total += getsizeof(child)
+                    elif child_kind is int:
+                        child_id = id(child)
+                        if child_id not in seen:
+                            see(child_id)
+                            if not -5 <= child <= 256:
+                                total += getsizeof(child)
+                    elif child is not None and child is not True and child is not False:
+                        stack.append(child)
+        elif isinstance(obj, dict):
             stack.extend(obj.keys())
             stack.extend(obj.values())
         elif isinstance(obj, (list, tuple, set, frozenset)):

@@ -302,7 +302,8 @@ class Api:
                 raise ApiError(method.param_error_code, f"HTTP method {request.method} is not allowed")
             for step in method.auth:
                 self.authenticators[step](call)
-            call.params = parse_params(call.data, method.params, error_code=method.param_error_code)
+            if not call.params:  # an authentication step may have parsed them already
+                call.params = parse_params(call.data, method.params, error_code=method.param_error_code)
             result = method.handler(call)
             if isinstance(result, HttpResponse):
                 return result

@@ -28,6 +28,22 @@ def test_an_object_held_twice_is_counted_once_and_the_interpreters_own_are_free(
     assert deep_size([None, True, 5, len]) == sys.getsizeof([None, True, 5, len])
 
 
+def test_texts_and_numbers_inside_containers_are_counted_once_each_and_exactly():
+    text, big, price = "w" * 3000, 10**30, 2.5
+    row = {"name": text, "n": big, "small": 7, "price": price, text: None}
+    value = [row, (text, big, 300), [price, -6]]
+    expected = (
+        sys.getsizeof(value)
+        + sys.getsizeof(row)
+        + sum(map(sys.getsizeof, ("name", "n", "small", "price", text, big, price)))
+        + sys.getsizeof((text, big, 300))
+        + sys.getsizeof(300)
+        + sys.getsizeof([price, -6])
+        + sys.getsizeof(-6)
+    )
+    assert deep_size(value) == expected
+
+
 def test_records_are_weighed_through_their_attributes_and_slots():
     @dataclasses.dataclass
     class Plain:

@@ -96,6 +96,30 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
     assert commands == [b"EVAL"], cache_round_trips.commands
 
 
+def test_a_warm_catch_up_by_time_makes_one_cache_round_trip_and_no_query(
+    api, operator, guide, cache_round_trips, django_assert_max_num_queries
+):
+    """program/url by time finds the programme in the guide's cached day windows."""
+    from streaming.demo import load as streaming_demo
+
+    channel = operator.channels[0]
+    channel.recording_days = 3
+    channel.save()
+    streaming_demo(operator.client, operator.channels)
+    programme = guide[channel.id][1]  # two hours ago
+    begin = int(programme.time_begin.timestamp())
+    params = {"cid": channel.id, "time": begin + 600, "redirect": 0}
+    assert api("program/url/", **params)["error"] == 0
+    wait_for_the_mirror()
+    api("program/url/", **params)
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        body = api("program/url/", **params)
+    assert body["error"] == 0, body
+    assert f"-{begin}-3600." in body["uri"]  # the programme's own start and length
+    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+
+
 def _forget_the_device(session) -> list[str]:
     """What a process serving 100,000 devices has usually lost of one: its values in the
     per-device memory and their generations in the mirror. Returns the device's dependencies."""

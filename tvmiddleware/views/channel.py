@@ -122,30 +122,39 @@ def channel_items(
     snapshot = live.now_next(v.client_id, v.lang_index, v.now) if with_programs else {}
     now = v.now
     empty_current = live.EMPTY_CURRENT_COMPACT if compact else live.EMPTY_CURRENT
+    empty_next = live.EMPTY_NEXT
+    icon_url, current_and_next = live.icon_url, live.current_and_next
+    # A channel without a static URL is routed: the address that redirects to its stream.
+    routed = v.stream_addresses("/channel/url/", "cid")
+    no_programs: dict = {}
     items = []
     for position, entry in positioned:
-        item = dict(entry.base)
-        item["icon"] = live.icon_url(entry.icon, width, height, host)
-        # A channel without a static URL is routed: the address that redirects to its stream.
-        item["url"] = (
-            ("" if reject_multicast and entry.multicast else entry.url)
-            if entry.url
-            else v.stream_address("/channel/url/", cid=entry.id)
-        )
-        item["is_hidden"] = 1 if entry.id in hidden else 0
-        item["is_favorited"] = 1 if entry.id in favorites else 0
-        item["is_parent_control"] = 1 if parent.get(entry.id, entry.parent) else 0
-        item["timeshift_offset"] = timeshift
-        item["channel_sort"] = position
+        ident = entry.id
+        current = following = no_programs
         if with_programs:
-            current, following = live.current_and_next(snapshot.get(entry.epg_id), now)
-            if current is None:
-                item.update(empty_current)
+            on_air, upcoming = current_and_next(snapshot.get(entry.epg_id), now)
+            if on_air is None:
+                current = empty_current
             else:
-                item.update(current.current_compact if compact else current.current)
+                current = on_air.current_compact if compact else on_air.current
             if not compact:
-                item.update(following.next if following is not None else live.EMPTY_NEXT)
-        items.append(item)
+                following = upcoming.next if upcoming is not None else empty_next
+        # One dict display: the cached common fields, then the request's (an existing key keeps
+        # its place), then the programmes.
+        items.append(
+            {
+                **entry.base,
+                "icon": icon_url(entry.icon, width, height, host),
+                "url": ("" if reject_multicast and entry.multicast else entry.url) if entry.url else routed(ident),
+                "is_hidden": 1 if ident in hidden else 0,
+                "is_favorited": 1 if ident in favorites else 0,
+                "is_parent_control": 1 if parent.get(ident, entry.parent) else 0,
+                "timeshift_offset": timeshift,
+                "channel_sort": position,
+                **current,
+                **following,
+            }
+        )
     return items
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -97,12 +98,27 @@ class Viewer:
         pairs += [(name, data[name]) for name in ("device", "device_uid") if data.get(name)]
         return urlencode(pairs)
 
+    @cached_property
+    def _stream_base(self) -> str:
+        return f"{self.host}/tvmiddleware/api"
+
+    def stream_addresses(self, path: str, name: str) -> Callable[[int], str]:
+        """stream_address(path, name=id) for many ids: the address around the id made once."""
+        query = self.stream_query
+        if not query:
+            return lambda ident: ""
+        head, tail = f"{self._stream_base}{path}?{name}=", f"&{query}"
+        return lambda ident: f"{head}{int(ident)}{tail}"
+
     def stream_address(self, path: str, **ids: int) -> str:
         """The redirecting address of a stream (`/channel/url/` or `/program/url/`) for this
-        session; "" without a session."""
-        if not self.stream_query:
+        session; "" without a session. The ids are whole numbers, written as they are (a
+        channel list makes one address per channel: urlencode was two fifths of its time)."""
+        query = self.stream_query
+        if not query:
             return ""
-        return f"{self.host}/tvmiddleware/api{path}?{urlencode(ids)}&{self.stream_query}"
+        ids_query = "&".join([f"{name}={int(value)}" for name, value in ids.items()])
+        return f"{self._stream_base}{path}?{ids_query}&{query}"
 
     @cached_property
     def settings(self):

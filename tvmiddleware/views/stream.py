@@ -16,7 +16,7 @@ from django.utils import timezone
 from channels.selectors import camera_open
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
-from epg.selectors import channel_program_get, program_at
+from epg.selectors import channel_program_get, program_span_at
 from monitoring.recording import viewing_started
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
 from smarty.logging import log_event, mask_secret
@@ -50,7 +50,7 @@ def _content_request(call: Call) -> None:
     check, so that refusals are logged as CONTENT_REQUEST_ERROR like every other failure."""
     try:
         authenticate_session(call)
-        parse_params(call.data, call.method.params, error_code=call.method.param_error_code)
+        call.params = parse_params(call.data, call.method.params, error_code=call.method.param_error_code)
     except ApiError as exc:
         _log_error(call, exc)
         raise
@@ -245,18 +245,23 @@ def channel_url(call: Call) -> HttpResponse | dict:
 def _recording(call: Call, content: routing.ContentInfo, now: dt.datetime) -> tuple[dt.datetime, int]:
     """(start, duration) of the requested recording; 404 outside the archive."""
     p = call.params
-    program = None
+    span = None
     if p["pid"] is not None:
+        program = None
         if content.epg_channel_id is not None:
             program = channel_program_get(epg_channel_id=content.epg_channel_id, program_id=p["pid"])
         if program is None:
             raise ApiError(URL_NOT_FOUND, "pid: programme not found on this channel", {"pid": "not found"})
+        span = int(program.time_begin.timestamp()), int(program.time_end.timestamp())
     else:
         moment = dt.datetime.fromtimestamp(p["time"], dt.UTC)
-        if content.epg_channel_id is not None:
-            program = program_at(epg_channel_id=content.epg_channel_id, moment=moment)
-    if program is not None:
-        start, duration = program.time_begin, int((program.time_end - program.time_begin).total_seconds())
+        # Only days the archive can answer for: any other time is refused below all the same,
+        # and the guide's day windows of whatever a client sends are not built for it.
+        earliest = now - dt.timedelta(days=max(content.recording_days, 0) + 1)
+        if content.epg_channel_id is not None and earliest <= moment <= now + dt.timedelta(days=1):
+            span = program_span_at(epg_channel_id=content.epg_channel_id, moment=p["time"])
+    if span is not None:
+        start, duration = dt.datetime.fromtimestamp(span[0], dt.UTC), span[1] - span[0]
         field = "pid" if p["pid"] is not None else "time"
     else:
         start, duration, field = moment, settings.SMARTY_ARCHIVE_NO_EPG_DURATION, "time"
