@@ -182,7 +182,9 @@ def day_start(ts: int) -> int:
 
 def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[int, int], list[dict]]:
     """Cached programme rows per (EPG channel, UTC day start): every programme overlapping
-    that day. Two cache round trips for any number of windows; misses built in one query."""
+    that day. Two cache round trips for any number of windows; misses built in one query.
+    Each process keeps the windows pickled (cached_many's packed): a guide of 300 channels
+    over six days is about 1,800 windows of 7 KB pickled, 25 KB as objects."""
     items = [((epg_id, day), epg_channel_dep(epg_id)) for epg_id in dict.fromkeys(epg_channel_ids) for day in days]
 
     def build(missing: list[tuple]) -> dict[tuple, list[dict]]:
@@ -201,7 +203,7 @@ def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[
                 day += DAY
         return out
 
-    return cached_many("epg_day", items, build)
+    return cached_many("epg_day", items, build, packed=True)
 
 
 def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:

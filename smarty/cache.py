@@ -59,6 +59,7 @@ import hashlib
 import logging
 import math
 import os
+import pickle
 import re
 import secrets
 import threading
@@ -851,16 +852,39 @@ def _device_memory_get(prefix: str, name: str, parts: Iterable[object], deps: Se
     return device_values.get(_local_key(name, parts, [mirrored[prefix + d] for d in deps]))
 
 
+def _pack(value: Any) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
 def cached_many(
     name: str,
     items: Sequence[tuple[tuple, str]],
     build_missing: Callable[[list[tuple]], dict[tuple, Any]],
     *,
     timeout: int | None = None,
+    packed: bool = False,
 ) -> dict[tuple, Any]:
     """Many values at once: `items` are (parts, dep) pairs; what neither this process's
     memory nor the shared cache has is built together by `build_missing(list of parts) ->
-    {parts: value}`. Two cache round trips."""
+    {parts: value}`. Two cache round trips.
+
+    packed=True keeps the values in this process's memory pickled: a third to a quarter of
+    the bytes of the objects (the guide's day windows, lists of small dicts), so three to four
+    times as many fit its byte budget, for an unpickling (tens of microseconds) on each read
+    instead of a round trip. Each caller then gets its own copy."""
+    if not packed:
+        return _cached_many(name, items, build_missing, timeout, lambda value: value, lambda value: value)
+    return _cached_many(name, items, build_missing, timeout, _pack, pickle.loads)
+
+
+def _cached_many(
+    name: str,
+    items: Sequence[tuple[tuple, str]],
+    build_missing: Callable[[list[tuple]], dict[tuple, Any]],
+    timeout: int | None,
+    pack: Callable[[Any], Any],
+    unpack: Callable[[Any], Any],
+) -> dict[tuple, Any]:
     if not items:
         return {}
     unique_deps = list(dict.fromkeys(d for _, d in items))
@@ -874,7 +898,7 @@ def cached_many(
     for parts, key in keys.items():
         value = local_values.get(key)
         if value is not None:
-            result[parts] = value
+            result[parts] = unpack(value)
         else:
             remote[parts] = key
     CACHE_LOCAL_HIT.inc(len(result))
@@ -891,7 +915,7 @@ def cached_many(
             missing.append(parts)
         else:
             result[parts] = value
-            local_values.put(key, value, _store_timeout(timeout))
+            local_values.put(key, pack(value), _store_timeout(timeout))
     CACHE_SHARED_HIT.inc(len(remote) - len(missing))
     if missing:
         CACHE_MISS.inc(len(missing))
@@ -903,6 +927,6 @@ def cached_many(
             return {**result, **{parts: built[parts] for parts in missing}}
         for parts in missing:
             result[parts] = built[parts]
-            local_values.put(keys[parts], built[parts], ttl)
+            local_values.put(keys[parts], pack(built[parts]), ttl)
         log_event("smarty_cache", "OBJECT_CACHED", object=name, timeout=ttl, count=len(missing), deps=unique_deps[:10])
     return result

@@ -9,6 +9,7 @@ from clients.selectors import client_get_by_api_key, play_device_formats
 from smarty.api import Api, ApiError, Call
 from smarty.device_reads import DeviceRead
 from tariffs.selectors import account_tariffs_read
+from vod.selectors import account_state_read
 
 from . import errors
 
@@ -21,9 +22,14 @@ def choose_format(call: Call) -> str:
 
 
 def _account_values(client_id: int, account_id: int) -> list[DeviceRead]:
-    """The per-account values the live-TV and VOD views read after the session: its tariffs
-    and its channel settings, fetched with the account when a round trip is made for it."""
-    return [account_tariffs_read(client_id, account_id), account_channels_read(client_id, account_id)]
+    """The per-account values the live-TV and VOD views read after the session: its tariffs,
+    its channel settings and its library state, fetched with the account when a round trip
+    is made for it."""
+    return [
+        account_tariffs_read(client_id, account_id),
+        account_channels_read(client_id, account_id),
+        account_state_read(account_id),
+    ]
 
 
 def authenticate_session(call: Call) -> None:

@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from smarty.cache import cached
+from smarty.device_reads import DeviceRead
 from smarty.i18n import LANG_SLOTS
 from tariffs.models import Tariff
 from tariffs.selectors import tariffs_dep
@@ -326,16 +327,25 @@ def _build_account_state(account_id: int, customer_id: int) -> AccountState:
     return state
 
 
+def account_state_read(account_id: int) -> DeviceRead:
+    """How an account's state is cached: per account, in each process's per-device memory
+    (fetched with the session when a device the process forgot comes back,
+    tvmiddleware/api.py), not among the operator-wide values the guide's windows need."""
+    return "vod_account", (account_id,), [account_video_dep(account_id)], None
+
+
 def account_state(account: Any) -> AccountState:
     """Favourites, marks, positions and open purchases of the account (cached)."""
     if account is None:
         return AccountState()
+    name, parts, deps, timeout = account_state_read(account.pk)
     return cached(
-        "vod_account",
-        (account.pk,),
-        [account_video_dep(account.pk)],
+        name,
+        parts,
+        deps,
         lambda: _build_account_state(account.pk, account.customer_id),
-        local=True,
+        timeout=timeout,
+        local="device",
     )
 
 

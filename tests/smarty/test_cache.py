@@ -149,3 +149,26 @@ def test_values_kept_in_process_memory_have_short_printable_keys_whatever_a_clie
             assert cached("sent_by_device", (text,), ["d:sent"], lambda: 2, local="device") == 2
     keys = list(local_values._items) + list(device_values._items)
     assert keys and all(key.isascii() and key.isprintable() and len(key) < 120 for key in keys)
+
+
+def test_packed_values_are_kept_pickled_and_each_caller_gets_its_own_copy(django_assert_max_num_queries):
+    import pickle
+
+    from smarty.cache import _local_key, cached_many, generations, local_values
+
+    local_values.clear()
+    built = []
+
+    def build(missing):
+        built.extend(missing)
+        return {parts: [{"id": parts[0], "name": "x" * 50}] for parts in missing}
+
+    items = [((1,), "d:packed"), ((2,), "d:packed")]
+    first = cached_many("packed_many", items, build, packed=True)
+    assert first == {(1,): [{"id": 1, "name": "x" * 50}], (2,): [{"id": 2, "name": "x" * 50}]}
+    kept = local_values.get(_local_key("packed_many", (1,), generations(["d:packed"])))
+    assert isinstance(kept, bytes) and pickle.loads(kept) == first[(1,)]
+    again = cached_many("packed_many", items, lambda missing: {}, packed=True)
+    assert again == first and built == [(1,), (2,)]
+    again[(1,)][0]["name"] = "changed"  # a caller's copy, not the process's value
+    assert cached_many("packed_many", items, lambda missing: {}, packed=True)[(1,)][0]["name"] == "x" * 50

@@ -48,6 +48,7 @@ def _hot_calls(operator) -> dict[str, tuple[str, dict]]:
             {"authkey": None, "device": "android", "api_key": operator.client.api_key},
         ),
         "health/check": ("health/check/", {"authkey": None, "client_id": None}),
+        "video/list": ("video/list/", {"limit": 20}),
     }
 
 
@@ -65,7 +66,15 @@ def _warm_round_trips(api, method: str, params: dict, cache_round_trips, django_
 
 @pytest.mark.parametrize(
     "name",
-    ["account/status", "channel/list", "channel/programs", "program/list", "portal/settings/list", "health/check"],
+    [
+        "account/status",
+        "channel/list",
+        "channel/programs",
+        "program/list",
+        "portal/settings/list",
+        "health/check",
+        "video/list",
+    ],
 )
 def test_a_warm_hot_call_makes_no_cache_round_trip_and_no_query(
     name, api, operator, guide, cache_round_trips, django_assert_max_num_queries
@@ -124,10 +133,16 @@ def _forget_the_device(session) -> list[str]:
     """What a process serving 100,000 devices has usually lost of one: its values in the
     per-device memory and their generations in the mirror. Returns the device's dependencies."""
     from accounts.selectors import account_dep, inbox_dep, session_dep
+    from vod.invalidation import account_video_dep
 
     versioned.device_values.clear()
     prefix = versioned._gen_prefix()
-    device_deps = [session_dep(session.authkey), account_dep(session.account_id), inbox_dep(session.account_id)]
+    device_deps = [
+        session_dep(session.authkey),
+        account_dep(session.account_id),
+        inbox_dep(session.account_id),
+        account_video_dep(session.account_id),
+    ]
     versioned.mirror.invalidate([prefix + d for d in device_deps])
     return device_deps
 
@@ -158,13 +173,14 @@ def test_a_device_the_process_forgot_costs_one_round_trip(
     assert cache_round_trips.commands == []
 
 
-@pytest.mark.parametrize("name", ["channel/list", "channel/programs", "program/list"])
+@pytest.mark.parametrize("name", ["channel/list", "channel/programs", "program/list", "video/list"])
 def test_a_forgotten_device_costs_one_round_trip_on_a_live_tv_call(
     name, api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
 ):
-    """The session, then through its link the account with its tariffs and channel settings
-    (the account-level values the live-TV views read), each with their generations, in one
-    script: no more round trips for a device this process forgot, and no query."""
+    """The session, then through its link the account with its tariffs, channel settings and
+    library state (the account-level values the live-TV and VOD views read), each with their
+    generations, in one script: no more round trips for a device this process forgot, and no
+    query."""
     method, params = _hot_calls(operator)[name]
     assert api(method, **params)["error"] == 0
     wait_for_the_mirror()
