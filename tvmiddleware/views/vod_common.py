@@ -89,6 +89,17 @@ class VodViewer:
         row = self.lib["videos"].get(video_id) if video_id is not None else None
         return row if row is not None and self.visible(row) else None
 
+    @cached_property
+    def genres_by_id(self) -> dict[int, dict]:
+        return {g["id"]: g for g in self.lib["genres"]}
+
+    @cached_property
+    def providers_by_id(self) -> dict[int, dict]:
+        by_id: dict[int, dict] = {}
+        for provider in self.lib["providers"]:
+            by_id.setdefault(provider["id"], provider)  # the first of an id, as a scan finds it
+        return by_id
+
     def t(self, row: dict, name: str) -> str:
         return translated_value(row, name, self.lang_index)
 
@@ -147,9 +158,9 @@ def price_category_type(v: VodViewer, row: dict) -> int:
 
 def video_item(v: VodViewer, row: dict, *, compact: bool = False) -> dict:
     """A video as video/list, video/similar and selection/detail show it."""
-    genres = {g["id"]: g for g in v.lib["genres"]}
+    genres = v.genres_by_id  # once per request, not per video
     mine = v.state.videos.get(row["id"], {})
-    provider = next((p for p in v.lib["providers"] if p["id"] == row["provider_id"]), None)
+    provider = v.providers_by_id.get(row["provider_id"])
     item = {
         "id": row["id"],
         "name": v.t(row, "name"),
