@@ -271,6 +271,31 @@ def program_get(program_id: int) -> dict | None:
 # --- queries of the device API's guide methods --------------------------------------------
 
 
+# How many days back program_span_by_id looks in the day windows; a deeper archive's older
+# programmes are read from the database.
+PROGRAM_SPAN_DAYS = 14
+
+
+def program_span_by_id(*, epg_channel_id: int, program_id: int, now: int, days_back: int) -> tuple[int, int] | None:
+    """(begin, end), Unix seconds, of a programme of one EPG channel found in the cached day
+    windows from `days_back` days before `now` to the day after it: today's and yesterday's
+    first, the older ones (at most PROGRAM_SPAN_DAYS) only when it is not there. None when
+    none of them has it (a programme outside them, or of another channel): the caller reads
+    it from the database."""
+    today = day_start(now)
+    recent = [today + DAY, today, today - DAY]
+    older = [today - n * DAY for n in range(2, min(max(days_back, 0), PROGRAM_SPAN_DAYS) + 2)]
+    for days in (recent, older):
+        if not days:
+            continue
+        windows = epg_days([epg_channel_id], days)
+        for day in days:
+            for row in windows[(epg_channel_id, day)]:
+                if row["id"] == program_id:
+                    return row["b"], row["e"]
+    return None
+
+
 def channel_program_get(*, epg_channel_id: int, program_id: int) -> Program | None:
     """A programme of one EPG channel."""
     return Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id).first()

@@ -52,7 +52,9 @@ def _hot_calls(operator) -> dict[str, tuple[str, dict]]:
     }
 
 
-def _warm_round_trips(api, method: str, params: dict, cache_round_trips, django_assert_max_num_queries) -> int:
+def _warm_call(api, method: str, params: dict, cache_round_trips, django_assert_max_num_queries):
+    """A call made warm (after two of the same and a trusted mirror), asserted to make no
+    query: its body and the names of the Redis commands it sent."""
     assert api(method, **params).get("error", 0) == 0
     wait_for_the_mirror()
     api(method, **params)
@@ -61,7 +63,7 @@ def _warm_round_trips(api, method: str, params: dict, cache_round_trips, django_
     with django_assert_max_num_queries(0):
         body = api(method, **params)
     assert body.get("error", 0) == 0, body
-    return len(cache_round_trips)
+    return body, _command_names(cache_round_trips.commands)
 
 
 @pytest.mark.parametrize(
@@ -80,8 +82,8 @@ def test_a_warm_hot_call_makes_no_cache_round_trip_and_no_query(
     name, api, operator, guide, cache_round_trips, django_assert_max_num_queries
 ):
     method, params = _hot_calls(operator)[name]
-    trips = _warm_round_trips(api, method, params, cache_round_trips, django_assert_max_num_queries)
-    assert trips == 0, cache_round_trips.commands
+    _, commands = _warm_call(api, method, params, cache_round_trips, django_assert_max_num_queries)
+    assert commands == [], cache_round_trips.commands
 
 
 def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
@@ -91,24 +93,17 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
 
     streaming_demo(operator.client, operator.channels)
     params = {"cid": operator.channels[0].id, "redirect": 0}
-    assert api("channel/url/", **params)["error"] == 0
-    wait_for_the_mirror()
-    api("channel/url/", **params)
-    cache_round_trips.clear()
-    with django_assert_max_num_queries(0):
-        body = api("channel/url/", **params)
-    assert body["error"] == 0
+    _, commands = _warm_call(api, "channel/url/", params, cache_round_trips, django_assert_max_num_queries)
     # One write is left: the viewing-statistics buffer (a sequence number, the event,
     # "watching now" and the account's recently watched channels, in one script); "last
     # viewed" is stored by the buffer's flush.
-    commands = [c.split(b"\r\n")[2] for c in cache_round_trips.commands]
     assert commands == [b"EVAL"], cache_round_trips.commands
 
 
 def test_a_warm_catch_up_by_time_makes_one_cache_round_trip_and_no_query(
     api, operator, guide, cache_round_trips, django_assert_max_num_queries
 ):
-    """program/url by time finds the programme in the guide's cached day windows."""
+    """program/url by time or by id finds the programme in the guide's cached day windows."""
     from streaming.demo import load as streaming_demo
 
     channel = operator.channels[0]
@@ -117,16 +112,13 @@ def test_a_warm_catch_up_by_time_makes_one_cache_round_trip_and_no_query(
     streaming_demo(operator.client, operator.channels)
     programme = guide[channel.id][1]  # two hours ago
     begin = int(programme.time_begin.timestamp())
-    params = {"cid": channel.id, "time": begin + 600, "redirect": 0}
-    assert api("program/url/", **params)["error"] == 0
-    wait_for_the_mirror()
-    api("program/url/", **params)
-    cache_round_trips.clear()
-    with django_assert_max_num_queries(0):
-        body = api("program/url/", **params)
-    assert body["error"] == 0, body
-    assert f"-{begin}-3600." in body["uri"]  # the programme's own start and length
-    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    for params in (
+        {"cid": channel.id, "time": begin + 600, "redirect": 0},
+        {"cid": channel.id, "pid": programme.id, "redirect": 0},  # by id: the same windows
+    ):
+        body, commands = _warm_call(api, "program/url/", params, cache_round_trips, django_assert_max_num_queries)
+        assert f"-{begin}-3600." in body["uri"]  # the programme's own start and length
+        assert commands == [b"EVAL"], cache_round_trips.commands
 
 
 def _forget_the_device(session) -> list[str]:
