@@ -277,11 +277,11 @@ PROGRAM_SPAN_DAYS = 14
 
 
 def program_span_by_id(*, epg_channel_id: int, program_id: int, now: int, days_back: int) -> tuple[int, int] | None:
-    """(begin, end), Unix seconds, of a programme of one EPG channel found in the cached day
-    windows from `days_back` days before `now` to the day after it: today's and yesterday's
-    first, the older ones (at most PROGRAM_SPAN_DAYS) only when it is not there. None when
-    none of them has it (a programme outside them, or of another channel): the caller reads
-    it from the database."""
+    """(begin, end), Unix seconds, of a programme of one EPG channel (None: no such programme
+    of that channel). Looked up in the cached day windows from `days_back` days before `now`
+    to the day after it, where what devices ask for is (a programme they took from
+    program/list): today's and yesterday's first, the older ones (at most PROGRAM_SPAN_DAYS)
+    only when it is not there; any other id is read from the database."""
     today = day_start(now)
     recent = [today + DAY, today, today - DAY]
     older = [today - n * DAY for n in range(2, min(max(days_back, 0), PROGRAM_SPAN_DAYS) + 2)]
@@ -293,12 +293,12 @@ def program_span_by_id(*, epg_channel_id: int, program_id: int, now: int, days_b
             for row in windows[(epg_channel_id, day)]:
                 if row["id"] == program_id:
                     return row["b"], row["e"]
-    return None
-
-
-def channel_program_get(*, epg_channel_id: int, program_id: int) -> Program | None:
-    """A programme of one EPG channel."""
-    return Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id).first()
+    span = (
+        Program.objects.filter(pk=program_id, epg_channel_id=epg_channel_id)
+        .values_list("time_begin", "time_end")
+        .first()
+    )
+    return (_ts(span[0]), _ts(span[1])) if span else None
 
 
 def program_begin(*, epg_channel_id: int, program_id: int) -> dt.datetime | None:

@@ -458,8 +458,8 @@ SMARTY_LAST_CHANNELS_LIMIT = env_int("SMARTY_LAST_CHANNELS_LIMIT", 10)
 # Large operator-wide cached values each process also keeps in memory (smarty.cache, cached(local=True)
 # and the guide's day windows): at most this many, and at most SMARTY_LOCAL_CACHE_BYTES bytes of
 # them (estimated when kept; the least recently used go first). The bytes are the bound: 24 MiB hold
-# some 1,000 day windows of a guide of 24 programmes a channel a day (about 25 KB each), today and
-# the next days of 300-500 channels, with the operators' channel lists and catalogues; with the
+# some 3,000 day windows of a guide of 24 programmes a channel a day (kept pickled, about 7 KB each),
+# six days of 300-500 channels, with the operators' channel lists and catalogues; with the
 # per-device values below, a sync worker stays under 150 MB (docs/scaling.md).
 SMARTY_LOCAL_CACHE_ENTRIES = env_int("SMARTY_LOCAL_CACHE_ENTRIES", 4096)
 SMARTY_LOCAL_CACHE_BYTES = env_int("SMARTY_LOCAL_CACHE_BYTES", 24 * 1024 * 1024)

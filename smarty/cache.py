@@ -856,6 +856,10 @@ def _pack(value: Any) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 def cached_many(
     name: str,
     items: Sequence[tuple[tuple, str]],
@@ -873,7 +877,7 @@ def cached_many(
     times as many fit its byte budget, for an unpickling (tens of microseconds) on each read
     instead of a round trip. Each caller then gets its own copy."""
     if not packed:
-        return _cached_many(name, items, build_missing, timeout, lambda value: value, lambda value: value)
+        return _cached_many(name, items, build_missing, timeout, _as_is, _as_is)
     return _cached_many(name, items, build_missing, timeout, _pack, pickle.loads)
 
 

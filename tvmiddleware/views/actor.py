@@ -60,7 +60,7 @@ def _actor_detail(call: Call) -> dict:
     actor = v.lib["actors"].get(call.params["aid"])
     if actor is None:
         raise ApiError(NOT_FOUND, "aid: actor not found", {"aid": "not found"})
-    genres = {g["id"]: g for g in v.lib["genres"]}
+    genres = v.genres_by_id
     genre_ids = []
     for row in v.videos():
         if actor["id"] in row["actor_ids"]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from channels.selectors import camera_open
 from channels.services import channel_viewed
 from clients.selectors import play_device_get
-from epg.selectors import channel_program_get, program_span_at, program_span_by_id
+from epg.selectors import program_span_at, program_span_by_id
 from monitoring.recording import viewing_started
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String, parse_params
 from smarty.logging import log_event, mask_secret
@@ -248,18 +248,12 @@ def _recording(call: Call, content: routing.ContentInfo, now: dt.datetime) -> tu
     span = None
     if p["pid"] is not None:
         if content.epg_channel_id is not None:
-            # The guide's cached day windows over the archive's depth hold what devices ask
-            # for (a programme they took from program/list); any other id is read.
             span = program_span_by_id(
                 epg_channel_id=content.epg_channel_id,
                 program_id=p["pid"],
                 now=int(now.timestamp()),
                 days_back=content.recording_days,
             )
-            if span is None:
-                program = channel_program_get(epg_channel_id=content.epg_channel_id, program_id=p["pid"])
-                if program is not None:
-                    span = int(program.time_begin.timestamp()), int(program.time_end.timestamp())
         if span is None:
             raise ApiError(URL_NOT_FOUND, "pid: programme not found on this channel", {"pid": "not found"})
     else:
