@@ -39,6 +39,7 @@ from clients.models import City, Client, Country
 from clients.selectors import COUNTRIES, client_content_dep, geo_locate
 from epg.selectors import EPG_DICTIONARY, client_epg_dep, programs_in_range, shape_program
 from epg.selectors import epg_dictionaries as _epg_dictionaries
+from smarty.api.render import json_members
 from smarty.cache import cached, dep
 from smarty.device_reads import DeviceRead
 from smarty.i18n import translated_value
@@ -360,8 +361,9 @@ def channel_catalogue(client_id: int, *, warming: bool = False) -> dict[str, Any
 
 @dataclass(slots=True)
 class ChannelEntry:
-    """One channel of a view: the response fields common to every account (`base`) and what
-    the per-request assembly needs."""
+    """One channel of a view: the response fields common to every account (`base`, and
+    `base_json`, the same fields as JSON members for the lists answered in JSON) and what the
+    per-request assembly needs."""
 
     id: int
     epg_id: int
@@ -379,6 +381,7 @@ class ChannelEntry:
     name: str
     meta: str
     base: dict = field(default_factory=dict)
+    base_json: bytes = b""
 
 
 def _base_fields(row: dict, categories: dict, lang_index: int, compact: bool) -> dict:
@@ -420,6 +423,12 @@ def _base_fields(row: dict, categories: dict, lang_index: int, compact: bool) ->
     return base
 
 
+# The cached views' names carry the layout of what they hold (ChannelEntry, Slot): a value
+# cached by a version with another layout is never read as this one.
+VIEW_NAME = "channel_view.2"
+NOW_NEXT_NAME = "now_next.2"
+
+
 def channel_view(
     client_id: int, tariff_ids: frozenset[int] | None, lang_index: int, compact: bool = False
 ) -> list[ChannelEntry]:
@@ -453,13 +462,14 @@ def channel_view(
                     recording_days=row["recording_days"],
                     name=name,
                     meta=_json_text(row["meta"]),
-                    base=_base_fields(row, categories, lang_index, compact),
+                    base=(base := _base_fields(row, categories, lang_index, compact)),
+                    base_json=json_members(base),
                 )
             )
         return entries
 
     return cached(
-        "channel_view",
+        VIEW_NAME,
         (client_id, tariff_key(tariff_ids), lang_index, int(bool(compact))),
         [client_content_dep(client_id)],
         build,
@@ -631,14 +641,10 @@ def _prefixed(shaped: dict, prefix: str, keys: tuple[str, ...]) -> dict:
     return {prefix + key: shaped[key] for key in keys}
 
 
-EMPTY_CURRENT = _prefixed(_EMPTY_PROGRAM, "program_", PROGRAM_KEYS)
-EMPTY_CURRENT_COMPACT = _prefixed(_EMPTY_PROGRAM, "program_", _COMPACT_KEYS)
-EMPTY_NEXT = _prefixed(_EMPTY_PROGRAM, "next_program_", PROGRAM_KEYS)
-
-
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A programme in the now/next snapshot, pre-shaped for the list methods."""
+    """A programme in the now/next snapshot, pre-shaped for the list methods: the fields as
+    dicts, and as JSON members (json_members) for the lists answered in JSON."""
 
     begin: int
     end: int
@@ -646,6 +652,31 @@ class Slot:
     current_compact: dict
     next: dict
     category_id: int
+    current_json: bytes = b""
+    current_compact_json: bytes = b""
+    next_json: bytes = b""
+
+
+def _slot(begin: int, end: int, shaped: dict, category_id: int) -> Slot:
+    current = _prefixed(shaped, "program_", PROGRAM_KEYS)
+    current_compact = _prefixed(shaped, "program_", _COMPACT_KEYS)
+    following = _prefixed(shaped, "next_program_", PROGRAM_KEYS)
+    return Slot(
+        begin=begin,
+        end=end,
+        current=current,
+        current_compact=current_compact,
+        next=following,
+        category_id=category_id,
+        current_json=json_members(current),
+        current_compact_json=json_members(current_compact),
+        next_json=json_members(following),
+    )
+
+
+# No programme on air (or none after it): the empty fields' slot.
+EMPTY_SLOT = _slot(0, 0, _EMPTY_PROGRAM, 0)
+EMPTY_CURRENT, EMPTY_CURRENT_COMPACT, EMPTY_NEXT = EMPTY_SLOT.current, EMPTY_SLOT.current_compact, EMPTY_SLOT.next
 
 
 def now_next(client_id: int, lang_index: int, now: int) -> dict[int, tuple[Slot, ...]]:
@@ -670,20 +701,11 @@ def now_next(client_id: int, lang_index: int, now: int) -> dict[int, tuple[Slot,
             if row["b"] >= end:
                 closed.add(epg_id)  # the first programme after the bucket: the last "next"
             shaped = shape_program(row, lang_index, dictionaries)
-            grouped.setdefault(epg_id, []).append(
-                Slot(
-                    begin=row["b"],
-                    end=row["e"],
-                    current=_prefixed(shaped, "program_", PROGRAM_KEYS),
-                    current_compact=_prefixed(shaped, "program_", _COMPACT_KEYS),
-                    next=_prefixed(shaped, "next_program_", PROGRAM_KEYS),
-                    category_id=row["category_id"],
-                )
-            )
+            grouped.setdefault(epg_id, []).append(_slot(row["b"], row["e"], shaped, row["category_id"]))
         return {epg_id: tuple(slots) for epg_id, slots in grouped.items()}
 
     deps = [client_content_dep(client_id), EPG_DICTIONARY, client_epg_dep(client_id)]
-    return cached("now_next", (client_id, lang_index, start), deps, build, timeout=2 * window + 60, local=True)
+    return cached(NOW_NEXT_NAME, (client_id, lang_index, start), deps, build, timeout=2 * window + 60, local=True)
 
 
 def current_and_next(slots: tuple[Slot, ...] | None, now: int) -> tuple[Slot | None, Slot | None]:

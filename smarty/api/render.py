@@ -57,6 +57,25 @@ def to_json(body: dict) -> bytes:
     return orjson.dumps(body, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+def json_members(fields: dict) -> bytes:
+    """The members of `fields` as to_json writes them, without the braces (`"a":1,"b":"x"`):
+    a fragment that a list's items are joined from, made once where the fields are cached;
+    b"" for no fields."""
+    return to_json(fields)[1:-1]
+
+
+def json_value(value: object) -> bytes:
+    """One value as to_json writes it (a text, a number, a list)."""
+    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_array(items: list[bytes]) -> orjson.Fragment:
+    """A JSON array of items already written (json_members in braces, say), placed as it is
+    where to_json meets it: a list of hundreds of items is joined, not encoded again. Only for
+    JSON answers; an XML answer needs the values themselves."""
+    return orjson.Fragment(b"[" + b",".join(items) + b"]")
+
+
 # C0 controls but tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF: one of
 # them anywhere (a message text from the billing, a name from a guide) and a device's parser
 # refuses the whole answer.

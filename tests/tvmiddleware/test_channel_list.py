@@ -377,3 +377,59 @@ def test_a_bulk_guide_import_shows_in_the_list_once_epg_channel_changed_is_calle
     assert api("channel/list/")["channels"][0]["program_name"] == on_air.name  # no signal for bulk writes
     epg_programmes_changed(on_air.epg_channel_id)
     assert api("channel/list/")["channels"][0]["program_name"] == "Imported"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"compact": 1},
+        {"reject_multicast": 1, "icon_width": 40, "icon_height": 30},
+        {"compact": 1, "search": "channel", "page": 1, "limit": 2},
+        {"lang": "ru"},
+    ],
+)
+def test_the_json_list_joined_from_fragments_is_what_encoding_the_items_gives(
+    api, client, operator, guide, monkeypatch, settings, params
+):
+    """channel/list answers JSON joined from the fragments the channel view and the now/next
+    snapshot keep; byte for byte the encoding of the same items as dicts, in every variant a
+    device asks for (compact, sizes, paging, language, account flags, a channel with no guide,
+    static, multicast and routed addresses, a time shift)."""
+    from smarty.api.render import to_json
+    from tvmiddleware.views import channel as views
+
+    settings.SMARTY_ADDITIONAL_LANGUAGES = ["ru"]
+    c0, c1, c2 = operator.channels
+    c0.uri, c0.name_lang1, c0.icon = "udp://@239.0.0.1:1234", 'Первый "канал"', "first.png"
+    c0.save()
+    c1.uri = "http://static.test/1.m3u8"
+    c1.save()
+    AccountChannelSetting.objects.create(client=operator.client, account=operator.account, channel=c0, is_favorite=True)
+    AccountChannelSetting.objects.create(client=operator.client, account=operator.account, channel=c1, is_hidden=True)
+    c2.parent_control = True
+    c2.save()
+    no_guide = f.ChannelFactory(client=operator.client, name="Channel no guide", sort_order=9)
+    no_guide.tariffs.add(*c0.tariffs.all())
+    operator.account.use_timeshift, operator.account.preferred_timeshift_offset = True, 3
+    operator.account.save()
+    compared = []
+    original = views.list_channels
+
+    def both(call, *, search, as_json=False):
+        fragments = original(call, search=search, as_json=True)
+        dicts = original(call, search=search)
+        compared.append((fragments, dicts))
+        return fragments if as_json else dicts
+
+    monkeypatch.setattr(views, "list_channels", both)
+    response = client.get(f"{API}channel/list/", {"authkey": operator.account.sessions.first().authkey, **params})
+    body = json.loads(response.content)
+    assert body["error"] == 0 and body["channels"], body
+    [(fragments, dicts)] = compared
+    assert all(isinstance(item, bytes) for item in fragments)
+    assert b"[" + b",".join(fragments) + b"]" == to_json(dicts)
+    assert response.content == to_json({"error": 0, "error_message": "", "channels": dicts})
+    if not params:
+        assert {c["name"]: c["program_id"] == 0 for c in body["channels"]}["Channel no guide"]
+        assert body["channels"][0]["timeshift_offset"] == 3

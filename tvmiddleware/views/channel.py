@@ -22,7 +22,7 @@ from epg.selectors import (
     shape_program,
 )
 from smarty.api import ApiError, Call, Flag, Number, NumberList, String
-from smarty.api.render import render
+from smarty.api.render import json_array, json_value, render
 from smarty.i18n import translated, translated_value
 
 from ..api import tvmw
@@ -103,6 +103,15 @@ def ordered(v: Viewer, entries: list, *, account_sort: bool, channel_sort_id: in
         ) from exc
 
 
+# One channel/list item in JSON: the cached common fields (ChannelEntry.base_json), the
+# request's, then the programmes' members (Slot.*_json) with their leading commas. The same
+# bytes to_json writes for the item's dict (tests/tvmiddleware/test_channel_list.py).
+_ITEM_JSON = (
+    b'{%b,"icon":%b,"url":%b,"is_hidden":%d,"is_favorited":%d,"is_parent_control":%d,'
+    b'"timeshift_offset":%d,"channel_sort":%d%b}'
+)
+
+
 def channel_items(
     v: Viewer,
     positioned: list[tuple[int, live.ChannelEntry]],
@@ -111,9 +120,15 @@ def channel_items(
     reject_multicast: bool,
     icon: tuple[int | None, int | None],
     with_programs: bool = True,
-) -> list[dict]:
+    as_json: bool = False,
+) -> list:
     """The channel/list item of each (position, entry): the cached common fields, then the
-    account's flags, the icon at the asked size and the programme on air and the next one."""
+    account's flags, the icon at the asked size and the programme on air and the next one.
+
+    as_json: each item as JSON bytes (for json_array) joined from the fragments the channel
+    view and the now/next snapshot keep (ChannelEntry.base_json, Slot.*_json), not built as a
+    dict and encoded again: hundreds of items a list, shared by every account with the same
+    channels. Otherwise dicts (XML answers, callers that change the items)."""
     width, height = icon
     host = v.host
     account_settings = v.settings
@@ -121,8 +136,7 @@ def channel_items(
     timeshift = v.timeshift_offset
     snapshot = live.now_next(v.client_id, v.lang_index, v.now) if with_programs else {}
     now = v.now
-    empty_current = live.EMPTY_CURRENT_COMPACT if compact else live.EMPTY_CURRENT
-    empty_next = live.EMPTY_NEXT
+    empty = live.EMPTY_SLOT
     icon_url, current_and_next = live.icon_url, live.current_and_next
     # A channel without a static URL is routed: the address that redirects to its stream.
     routed = v.stream_addresses("/channel/url/", "cid")
@@ -130,25 +144,51 @@ def channel_items(
     items = []
     for position, entry in positioned:
         ident = entry.id
-        current = following = no_programs
+        on_air = upcoming = None
         if with_programs:
             on_air, upcoming = current_and_next(snapshot.get(entry.epg_id), now)
-            if on_air is None:
-                current = empty_current
-            else:
-                current = on_air.current_compact if compact else on_air.current
-            if not compact:
-                following = upcoming.next if upcoming is not None else empty_next
-        # One dict display: the cached common fields, then the request's (an existing key keeps
-        # its place), then the programmes.
+            on_air = on_air or empty
+            upcoming = None if compact else upcoming or empty
+        url = ("" if reject_multicast and entry.multicast else entry.url) if entry.url else routed(ident)
+        icon_text = icon_url(entry.icon, width, height, host)
+        is_hidden = 1 if ident in hidden else 0
+        is_favorited = 1 if ident in favorites else 0
+        is_parent = 1 if parent.get(ident, entry.parent) else 0
+        if as_json:
+            programs = b""
+            if on_air is not None:
+                programs = b"," + (on_air.current_compact_json if compact else on_air.current_json)
+                if upcoming is not None:
+                    programs += b"," + upcoming.next_json
+            items.append(
+                _ITEM_JSON
+                % (
+                    entry.base_json,
+                    json_value(icon_text),
+                    json_value(url),
+                    is_hidden,
+                    is_favorited,
+                    is_parent,
+                    timeshift,
+                    position,
+                    programs,
+                )
+            )
+            continue
+        current = following = no_programs
+        if on_air is not None:
+            current = on_air.current_compact if compact else on_air.current
+            if upcoming is not None:
+                following = upcoming.next
+        # One dict display: the cached common fields, then the request's, then the programmes.
         items.append(
             {
                 **entry.base,
-                "icon": icon_url(entry.icon, width, height, host),
-                "url": ("" if reject_multicast and entry.multicast else entry.url) if entry.url else routed(ident),
-                "is_hidden": 1 if ident in hidden else 0,
-                "is_favorited": 1 if ident in favorites else 0,
-                "is_parent_control": 1 if parent.get(ident, entry.parent) else 0,
+                "icon": icon_text,
+                "url": url,
+                "is_hidden": is_hidden,
+                "is_favorited": is_favorited,
+                "is_parent_control": is_parent,
                 "timeshift_offset": timeshift,
                 "channel_sort": position,
                 **current,
@@ -158,7 +198,7 @@ def channel_items(
     return items
 
 
-def list_channels(call: Call, *, search: str | None) -> list[dict]:
+def list_channels(call: Call, *, search: str | None, as_json: bool = False) -> list:
     p = call.params
     v = viewer(call)
     icon = icon_size(call)
@@ -175,11 +215,14 @@ def list_channels(call: Call, *, search: str | None) -> list[dict]:
         needle = search.strip().lower()
         positioned = [(pos, e) for pos, e in positioned if needle in e.search]
     positioned = page_slice(call, positioned)
-    return channel_items(v, positioned, compact=compact, reject_multicast=bool(p["reject_multicast"]), icon=icon)
+    reject = bool(p["reject_multicast"])
+    return channel_items(v, positioned, compact=compact, reject_multicast=reject, icon=icon, as_json=as_json)
 
 
 @tvmw.method("/channel/list/", "ChannelList", params=[*LIST_PARAMS, String("search")], auth=["session"])
 def channel_list(call: Call) -> dict:
+    if call.fmt == "json":  # the items joined from cached fragments (channel_items)
+        return {"channels": json_array(list_channels(call, search=call.params["search"], as_json=True))}
     return {"channels": list_channels(call, search=call.params["search"])}
 
 
