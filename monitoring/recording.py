@@ -21,8 +21,12 @@ request.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -118,7 +122,10 @@ def viewing_started(
     watching = {"content_type": content_type, "content_id": int(content_id), "device": device, "since": now}
     backend = redis_backend()
     if backend is not None:
-        return _view_in_one_script(backend, event, watching, now)
+        view = _view(backend, event, watching, now)
+        if settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS > 0 and not breaker.is_open() and view_batch.add(view):
+            return True
+        return _views_sent(backend, [view])[0]
     if not _append(VIEWS, event, now):
         return False
     try:
@@ -134,29 +141,52 @@ def viewing_started(
     return True
 
 
-# What viewing_started does on Redis, in one round trip: the minute's next sequence number
-# (the counter expires with the buffer), the event under it, "watching now" and, for a live
-# channel, the account's recently watched channels (a sorted set: the newest kept, expiring
-# with the buffer, so it covers every view its flush has not stored yet).
-# KEYS: the counter, the "watching now" key[, the recently watched key]; ARGV: buffer ttl, the
-# event key without its number, the event, the "watching now" value and its ttl[, the moment,
-# the channel id, how many channels are kept].
-_VIEW_SCRIPT = """
-local seq = redis.call('INCR', KEYS[1])
-if seq == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-if not redis.call('SET', ARGV[2] .. seq, ARGV[3], 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-if KEYS[3] then
-  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7])
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[8]))
-  redis.call('EXPIRE', KEYS[3], ARGV[1])
+# What viewing_started does on Redis, for one view or a batch of them in one round trip: per
+# view, the minute's next sequence number (the counter expires with the buffer), the event
+# under it, "watching now" and, for a live channel, the account's recently watched channels (a
+# sorted set: the newest kept, expiring with the buffer, so it covers every view its flush has
+# not stored yet). Returns each view's sequence number (0: its event key was taken).
+# KEYS per view: the counter, the "watching now" key[, the recently watched key].
+# ARGV: the buffer ttl; per view: 1 for a live channel (else 0), the event key without its
+# number, the event, the "watching now" value and its ttl[, the moment, the channel id, how
+# many channels are kept].
+_VIEWS_SCRIPT = """
+local ttl = ARGV[1]
+local k, a = 1, 2
+local seqs = {}
+while a <= #ARGV do
+  local live = ARGV[a] == '1'
+  local seq = redis.call('INCR', KEYS[k])
+  if seq == 1 then redis.call('EXPIRE', KEYS[k], ttl) end
+  if redis.call('SET', ARGV[a + 1] .. seq, ARGV[a + 2], 'NX', 'EX', ttl) then
+    redis.call('SET', KEYS[k + 1], ARGV[a + 3], 'EX', ARGV[a + 4])
+    if live then
+      redis.call('ZADD', KEYS[k + 2], ARGV[a + 5], ARGV[a + 6])
+      redis.call('ZREMRANGEBYRANK', KEYS[k + 2], 0, -1 - tonumber(ARGV[a + 7]))
+      redis.call('EXPIRE', KEYS[k + 2], ttl)
+    end
+    seqs[#seqs + 1] = seq
+  else
+    seqs[#seqs + 1] = 0
+  end
+  if live then k, a = k + 3, a + 8 else k, a = k + 2, a + 5 end
 end
-return seq
+return seqs
 """
 
 
-def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime) -> bool:
-    """viewing_started on Redis: the same keys and values as _append and cache.set write."""
+@dataclass(frozen=True)
+class _View:
+    """One view as _VIEWS_SCRIPT takes it; `live`: (operator, account, channel, moment) of a
+    live channel's view, what "last viewed" stores if the cache does not take it."""
+
+    keys: tuple
+    args: tuple
+    live: tuple | None
+
+
+def _view(backend, event: tuple, watching: dict, now: dt.datetime) -> _View:
+    """viewing_started's writes on Redis: the same keys and values as _append and cache.set write."""
     minute = _minute(now)
     client_id, account_id, content_type, content_id = event[:4]
     keys = [
@@ -164,29 +194,165 @@ def _view_in_one_script(backend, event: tuple, watching: dict, now: dt.datetime)
         backend.make_key(watching_key(client_id, account_id)),
     ]
     args = [
-        BUFFER_TTL,
+        "1" if content_type == LIVE else "0",
         backend.make_key(f"monitoring:{VIEWS}:{minute}:"),
         backend.client.encode(event),
         backend.client.encode(watching),
         int(settings.SMARTY_MONITORING_URL_SESSION_MAX),
     ]
+    live = None
     if content_type == LIVE:
         keys.append(backend.make_key(recent_key(client_id, account_id)))
         args += [repr(now.timestamp()), content_id, last_viewed_kept()]
+        live = (client_id, account_id, content_id, now)
+    return _View(tuple(keys), tuple(args), live)
+
+
+def _views_sent(backend, views: list[_View]) -> list[bool]:
+    """The views written in one script: whether each was taken (logged when not)."""
+    keys = [key for view in views for key in view.keys]
+    args = [BUFFER_TTL, *(arg for view in views for arg in view.args)]
     try:
-        seq = redis_command(backend, "eval", _VIEW_SCRIPT, len(keys), *keys, *args)
+        seqs = redis_command(backend, "eval", _VIEWS_SCRIPT, len(keys), *keys, *args)
     except CacheUnavailableError:  # a failing cache must not cost the viewer the stream
-        # (the breaker open: the event is lost, as _append loses it)
+        # (the breaker open: the events are lost, as _append loses them)
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-        return False
-    if not seq:
+        return [False] * len(views)
+    taken = [bool(seq) for seq in seqs]
+    if not all(taken):
         logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-    return bool(seq)
+    return taken
+
+
+# --- views written behind in batches -------------------------------------------------------
+#
+# With SMARTY_MONITORING_VIEW_BATCH_SECONDS > 0 (and Redis), a stream request does not wait for
+# its view's round trip: the view joins this process's batch, which a thread of the process
+# writes at most that many seconds later, up to VIEW_BATCH_SIZE views in one script. What the
+# delay means: another process sees the view ("watching now", channel/list/last) up to that
+# much later (the same process at once: recently_watched adds its own batch); a process killed
+# without exiting (SIGKILL, a power cut) loses the views of its last batch window, as the
+# buffer loses what Redis loses. A batch the cache does not take is logged, and its live views
+# are stored as "last viewed" at once, as channel/url stores its own when the cache is down.
+# The window must stay well inside the flush's grace (GRACE_SECONDS): a minute is flushed only
+# once its views have reached the buffer.
+
+VIEW_BATCH_SIZE = 200
+# Views waiting at most; beyond, a request writes its own (the batch is not keeping up).
+VIEW_BATCH_PENDING = 10_000
+
+
+class ViewBatch:
+    """This process's views waiting to be written behind, and the thread that writes them."""
+
+    def __init__(self) -> None:
+        self._reset()
+        self._exit_hook = False
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        # A forked child has neither the parent's thread nor its views (they are the parent's
+        # to write), and its lock may have been taken by the parent's thread at the fork.
+        self._ready = threading.Condition()
+        self._views: list[_View] = []
+        self._thread: threading.Thread | None = None
+
+    def add(self, view: _View) -> bool:
+        """Queue a view; False when too many are waiting (the caller writes it itself)."""
+        with self._ready:
+            if len(self._views) >= VIEW_BATCH_PENDING:
+                return False
+            self._views.append(view)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="smarty-view-batch", daemon=True)
+                self._thread.start()
+                if not self._exit_hook:
+                    self._exit_hook = True
+                    atexit.register(self.flush)
+            if len(self._views) == 1 or len(self._views) >= VIEW_BATCH_SIZE:
+                self._ready.notify()
+        return True
+
+    def pending_live(self, client_id: int, account_id: int) -> dict[int, float]:
+        """The account's live views waiting here: channel id -> epoch seconds."""
+        with self._ready:
+            lives = [view.live for view in self._views if view.live is not None]
+        found: dict[int, float] = {}
+        for client, account, channel, moment in lives:
+            if (client, account) == (client_id, account_id):
+                found[int(channel)] = max(found.get(int(channel), 0.0), moment.timestamp())
+        return found
+
+    def _take(self, *, wait: bool) -> list[_View]:
+        """Up to VIEW_BATCH_SIZE views: with `wait`, once the first waiting view has waited the
+        window or a script's worth is there; without, what is there now (the thread, waiting
+        for a window of views taken meanwhile, starts over with the next view)."""
+        with self._ready:
+            while wait:
+                while not self._views:
+                    self._ready.wait()
+                deadline = time.monotonic() + float(settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS)
+                while self._views and len(self._views) < VIEW_BATCH_SIZE and (left := deadline - time.monotonic()) > 0:
+                    self._ready.wait(left)
+                if self._views:
+                    break
+            taken, self._views = self._views[:VIEW_BATCH_SIZE], self._views[VIEW_BATCH_SIZE:]
+            if not wait:
+                self._ready.notify()
+            return taken
+
+    def _run(self) -> None:
+        while True:
+            views = self._take(wait=True)
+            try:
+                _views_written_behind(views)
+            except Exception:  # the thread must live on for the next batch
+                logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+
+    def flush(self) -> int:
+        """Write the waiting views now, in the calling thread (at exit; tests). Returns how many."""
+        written = 0
+        while views := self._take(wait=False):
+            _views_written_behind(views)
+            written += len(views)
+        return written
+
+
+def _views_written_behind(views: list[_View]) -> None:
+    backend = redis_backend()
+    if backend is not None:
+        taken = _views_sent(backend, views)
+    else:  # the breaker opened since they were queued
+        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+        taken = [False] * len(views)
+    lost = [view.live for view, ok in zip(views, taken, strict=True) if not ok and view.live is not None]
+    if not lost:
+        return
+    # What channel/url stores itself when the cache does not take its view.
+    try:
+        with transaction.atomic(using=router.db_for_write(ViewEvent)):
+            channels_viewed_store(lost)
+    except Exception:  # logged; the views' events are lost with the batch
+        logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()  # this thread's own connections
+
+
+view_batch = ViewBatch()
 
 
 def recently_watched(client_id: int, account_id: int) -> dict[int, float]:
     """The account's live channels watched lately (`viewing_started`), channel id -> epoch
-    seconds; empty when the cache cannot tell (the stored times are then all there is)."""
+    seconds, with this process's views still waiting in its batch; without the cache's
+    answer (down) only those (the stored times are then all there is)."""
+    found = _recent_in_cache(client_id, account_id)
+    for channel, moment in view_batch.pending_live(client_id, account_id).items():
+        found[channel] = max(found.get(channel, 0.0), moment)
+    return found
+
+
+def _recent_in_cache(client_id: int, account_id: int) -> dict[int, float]:
     backend = redis_backend()
     try:
         if backend is None:
@@ -457,8 +623,11 @@ def _flush_minute(stream: str, minute: str) -> int:
 def buffer_flush(*, now: dt.datetime | None = None, include_current: bool = False) -> int:
     """Move the buffered events of every finished minute into ViewEvent, oldest first (a
     failing minute stops the run, so a later minute never overtakes it); returns how many.
-    `include_current` also flushes the minute in progress (tests, a shutdown)."""
+    `include_current` also flushes the minute in progress (tests, a shutdown), after this
+    process's views waiting in its batch."""
     now = now or timezone.now()
+    if include_current:
+        view_batch.flush()
     if include_current:
         last = now.replace(second=0, microsecond=0)
     else:

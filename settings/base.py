@@ -565,6 +565,10 @@ SMARTY_VIEWSTATS_CLIENTS = [int(c) for c in env_list("SMARTY_VIEWSTATS_CLIENTS",
 SMARTY_VIEWSTATS_SESSION_GAP = env_int("SMARTY_VIEWSTATS_SESSION_GAP", 900)
 # A session started by channel/url or program/url counts at most this long (seconds).
 SMARTY_MONITORING_URL_SESSION_MAX = env_int("SMARTY_MONITORING_URL_SESSION_MAX", 4 * 3600)
+# With Redis, a stream request's view (channel/url, program/url, video/url) is written behind:
+# at most this many seconds later, in one round trip with the process's other views (0: each
+# request writes its own). At most 5 s, well inside the minute flush's grace (docs/monitoring.md).
+SMARTY_MONITORING_VIEW_BATCH_SECONDS = min(env_float("SMARTY_MONITORING_VIEW_BATCH_SECONDS", 0.05), 5.0)
 # Raw viewing events and health-agent reports are kept this many days, hourly rollups this many.
 SMARTY_MONITORING_RAW_DAYS = env_int("SMARTY_MONITORING_RAW_DAYS", 35)
 SMARTY_MONITORING_ROLLUP_DAYS = env_int("SMARTY_MONITORING_ROLLUP_DAYS", 400)

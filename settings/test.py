@@ -22,5 +22,8 @@ SMARTY_LOGIN_ATTEMPTS_PER_IP = 1000
 # The cache epoch is re-read only after a breaker opening (tests of it set an interval), so
 # that query-count assertions do not depend on when a test runs.
 SMARTY_CACHE_EPOCH_SECONDS = 0
+# A view is written by its own request, so a test reads the buffer right after it; the tests
+# of the batch (tests/monitoring/test_view_batch.py) turn it on.
+SMARTY_MONITORING_VIEW_BATCH_SECONDS = 0
 
 finalize(globals())

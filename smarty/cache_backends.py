@@ -11,6 +11,7 @@ breaker period, never a worker timeout.
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django_redis.cache import RedisCache
 from django_redis.client import DefaultClient
+from django_redis.compressors.identity import IdentityCompressor
 from django_redis.exceptions import ConnectionInterrupted
+from django_redis.serializers.pickle import PickleSerializer
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -107,8 +110,30 @@ class GuardedRedisCache(RedisCache):
     @property
     def client(self):
         if self._client is None:
-            self._client = _GuardedClient(self._client_cls(self._server, self._params, self))
+            client = self._client_cls(self._server, self._params, self)
+            _decode_pickles_first(client)
+            self._client = _GuardedClient(client)
         return self._client
+
+
+def _decode_pickles_first(client) -> None:
+    """The client's decode() tries int() on every value before unpickling it, an exception
+    per cached object: a device this process forgot decodes eight values in a row. With the
+    default serializer and no compressor, a pickle (protocol 2 and up: django-redis writes
+    the default protocol) starts with the PROTO opcode, which no integer's digits do: those
+    go straight to pickle.loads, anything else to the client's own decode()."""
+    if type(getattr(client, "_serializer", None)) is not PickleSerializer:
+        return
+    if type(getattr(client, "_compressor", None)) is not IdentityCompressor:
+        return
+    original, loads = client.decode, pickle.loads
+
+    def decode(value):
+        if type(value) is bytes and value[:1] == b"\x80":
+            return loads(value)
+        return original(value)
+
+    client.decode = decode
 
 
 class _Cluster(RedisCluster):

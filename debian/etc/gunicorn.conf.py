@@ -27,3 +27,10 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    # Views a worker has not written yet (monitoring.recording.view_batch) go before it ends.
+    from monitoring.recording import view_batch
+
+    view_batch.flush()

@@ -270,3 +270,38 @@ def _redis_keys(port: int) -> list[bytes]:
     import redis
 
     return redis.Redis(host="127.0.0.1", port=port).keys("*")
+
+
+@pytest.mark.skipif(not os.environ.get("SMARTY_REDIS_URL"), reason="reads and writes Redis: the Redis pass")
+def test_values_decode_as_they_were_written_with_pickles_decoded_first():
+    """GuardedRedisCache unpickles what starts as a pickle without django-redis' int() attempt
+    first, and leaves the client's own decode() to anything else (integers) and to other
+    serializers."""
+    from django.conf import settings
+
+    conf = settings.CACHES["default"]
+    backend = GuardedRedisCache(conf["LOCATION"], {**conf, "KEY_PREFIX": "decode-test"})
+    values = {"int": 7, "negative": -5, "big": 2**40, "zero": 0, "true": True, "float": 1.5, "text": "7",
+              "bytes": b"\x80raw", "dict": {"a": [1, 2]}, "tuple": (1, "x"), "none_inside": [None]}  # fmt: skip
+    try:
+        backend.set_many(values)
+        assert backend.get_many(list(values)) == values
+        assert all(type(backend.get(key)) is type(value) for key, value in values.items())
+        assert "decode" in vars(backend.client._client)  # the pickles-first decode is in place
+    finally:
+        backend.delete_many(list(values))
+
+    other = GuardedRedisCache(
+        conf["LOCATION"],
+        {
+            **conf,
+            "KEY_PREFIX": "decode-test",
+            "OPTIONS": {**conf["OPTIONS"], "SERIALIZER": "django_redis.serializers.json.JSONSerializer"},
+        },
+    )
+    assert "decode" not in vars(other.client._client)  # another serializer: the client's own
+    try:
+        other.set("json", {"a": 1})
+        assert other.get("json") == {"a": 1}
+    finally:
+        other.delete("json")

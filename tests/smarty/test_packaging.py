@@ -76,6 +76,15 @@ def test_gunicorn_starts_with_an_empty_metrics_directory(tmp_path):
     assert metrics.is_dir() and not any(metrics.iterdir())
 
 
+def test_a_gunicorn_worker_writes_its_waiting_views_before_it_exits(monkeypatch):
+    from monitoring import recording
+
+    flushed = []
+    monkeypatch.setattr(recording.view_batch, "flush", lambda: flushed.append(True) or 0)
+    gunicorn_config()["worker_exit"](None, None)
+    assert flushed == [True]
+
+
 def unit(name: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.optionxform = str

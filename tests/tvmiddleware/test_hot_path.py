@@ -100,6 +100,27 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
     assert commands == [b"EVAL"], cache_round_trips.commands
 
 
+def test_a_warm_channel_url_with_views_written_behind_makes_no_round_trip(
+    api, operator, guide, cache_round_trips, django_assert_max_num_queries, settings
+):
+    """With the views batched (SMARTY_MONITORING_VIEW_BATCH_SECONDS, on by default outside
+    the tests) the request leaves its view to the process's batch: no round trip of its own."""
+    from monitoring import recording
+    from streaming.demo import load as streaming_demo
+
+    settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 60  # written by the flush below, not the thread
+    streaming_demo(operator.client, operator.channels)
+    cid = operator.channels[0].id
+    try:
+        _, commands = _warm_call(
+            api, "channel/url/", {"cid": cid, "redirect": 0}, cache_round_trips, django_assert_max_num_queries
+        )
+        assert commands == [], cache_round_trips.commands
+    finally:
+        assert recording.view_batch.flush() == 4  # _warm_call makes four calls
+    assert set(recording.recently_watched(operator.client.pk, operator.account.pk)) == {cid}
+
+
 def test_a_warm_catch_up_by_time_makes_one_cache_round_trip_and_no_query(
     api, operator, guide, cache_round_trips, django_assert_max_num_queries
 ):
