@@ -21,12 +21,8 @@ request.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
-import os
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -40,6 +36,7 @@ from channels.selectors import account_last_viewed, last_viewed_kept
 from channels.services import channels_viewed_store
 from smarty.cache import redis_backend, redis_command
 from smarty.cache_backends import CacheUnavailableError, breaker
+from smarty.write_behind import write_behind, write_behind_on
 
 from .models import ViewEvent
 
@@ -123,8 +120,8 @@ def viewing_started(
     backend = redis_backend()
     if backend is not None:
         view = _view(backend, event, watching, now)
-        if settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS > 0 and not breaker.is_open() and view_batch.add(view):
-            return True
+        if write_behind_on() and view_batch.add(view):
+            return True  # written behind (smarty.write_behind)
         return _views_sent(backend, [view])[0]
     if not _append(VIEWS, event, now):
         return False
@@ -224,122 +221,36 @@ def _views_sent(backend, views: list[_View]) -> list[bool]:
     return taken
 
 
-# --- views written behind in batches -------------------------------------------------------
-#
-# With SMARTY_MONITORING_VIEW_BATCH_SECONDS > 0 (and Redis), a stream request does not wait for
-# its view's round trip: the view joins this process's batch, which a thread of the process
-# writes at most that many seconds later, up to VIEW_BATCH_SIZE views in one script. What the
-# delay means: another process sees the view ("watching now", channel/list/last) up to that
-# much later (the same process at once: recently_watched adds its own batch); a process killed
-# without exiting (SIGKILL, a power cut) loses the views of its last batch window, as the
-# buffer loses what Redis loses. A batch the cache does not take is logged, and its live views
-# are stored as "last viewed" at once, as channel/url stores its own when the cache is down.
-# The window must stay well inside the flush's grace (GRACE_SECONDS): a minute is flushed only
-# once its views have reached the buffer.
-
-VIEW_BATCH_SIZE = 200
-# Views waiting at most; beyond, a request writes its own (the batch is not keeping up).
-VIEW_BATCH_PENDING = 10_000
-
-
-class ViewBatch:
-    """This process's views waiting to be written behind, and the thread that writes them."""
-
-    def __init__(self) -> None:
-        self._reset()
-        self._exit_hook = False
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        # A forked child has neither the parent's thread nor its views (they are the parent's
-        # to write), and its lock may have been taken by the parent's thread at the fork.
-        self._ready = threading.Condition()
-        self._views: list[_View] = []
-        self._thread: threading.Thread | None = None
-
-    def add(self, view: _View) -> bool:
-        """Queue a view; False when too many are waiting (the caller writes it itself)."""
-        with self._ready:
-            if len(self._views) >= VIEW_BATCH_PENDING:
-                return False
-            self._views.append(view)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="smarty-view-batch", daemon=True)
-                self._thread.start()
-                if not self._exit_hook:
-                    self._exit_hook = True
-                    atexit.register(self.flush)
-            if len(self._views) == 1 or len(self._views) >= VIEW_BATCH_SIZE:
-                self._ready.notify()
-        return True
-
-    def pending_live(self, client_id: int, account_id: int) -> dict[int, float]:
-        """The account's live views waiting here: channel id -> epoch seconds."""
-        with self._ready:
-            lives = [view.live for view in self._views if view.live is not None]
-        found: dict[int, float] = {}
-        for client, account, channel, moment in lives:
-            if (client, account) == (client_id, account_id):
-                found[int(channel)] = max(found.get(int(channel), 0.0), moment.timestamp())
-        return found
-
-    def _take(self, *, wait: bool) -> list[_View]:
-        """Up to VIEW_BATCH_SIZE views: with `wait`, once the first waiting view has waited the
-        window or a script's worth is there; without, what is there now (the thread, waiting
-        for a window of views taken meanwhile, starts over with the next view)."""
-        with self._ready:
-            while wait:
-                while not self._views:
-                    self._ready.wait()
-                deadline = time.monotonic() + float(settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS)
-                while self._views and len(self._views) < VIEW_BATCH_SIZE and (left := deadline - time.monotonic()) > 0:
-                    self._ready.wait(left)
-                if self._views:
-                    break
-            taken, self._views = self._views[:VIEW_BATCH_SIZE], self._views[VIEW_BATCH_SIZE:]
-            if not wait:
-                self._ready.notify()
-            return taken
-
-    def _run(self) -> None:
-        while True:
-            views = self._take(wait=True)
-            try:
-                _views_written_behind(views)
-            except Exception:  # the thread must live on for the next batch
-                logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-
-    def flush(self) -> int:
-        """Write the waiting views now, in the calling thread (at exit; tests). Returns how many."""
-        written = 0
-        while views := self._take(wait=False):
-            _views_written_behind(views)
-            written += len(views)
-        return written
-
-
-def _views_written_behind(views: list[_View]) -> None:
+def _views_send(views: list[_View]) -> list[bool]:
+    """A batch of views (smarty.write_behind) in one script."""
     backend = redis_backend()
-    if backend is not None:
-        taken = _views_sent(backend, views)
-    else:  # the breaker opened since they were queued
+    if backend is None:  # the breaker opened since they were queued
         logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-        taken = [False] * len(views)
-    lost = [view.live for view, ok in zip(views, taken, strict=True) if not ok and view.live is not None]
-    if not lost:
-        return
-    # What channel/url stores itself when the cache does not take its view.
-    try:
+        return [False] * len(views)
+    return _views_sent(backend, views)
+
+
+def _views_settle(views: list[_View]) -> None:
+    """Views the cache did not take: their live channels stored as "last viewed" at once, as
+    channel/url stores its own when the cache is down (their events are lost, as then)."""
+    lost = [view.live for view in views if view.live is not None]
+    if lost:
         with transaction.atomic(using=router.db_for_write(ViewEvent)):
             channels_viewed_store(lost)
-    except Exception:  # logged; the views' events are lost with the batch
-        logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))
-    finally:
-        if threading.current_thread() is not threading.main_thread():
-            connections.close_all()  # this thread's own connections
 
 
-view_batch = ViewBatch()
+# The process's views waiting to be written (SMARTY_WRITE_BEHIND_SECONDS).
+view_batch = write_behind("views", _views_send, _views_settle, "MONITORING_BUFFER_ERROR")
+
+
+def _views_waiting(client_id: int, account_id: int) -> dict[int, float]:
+    """The account's live views waiting in this process's batch: channel id -> epoch seconds."""
+    found: dict[int, float] = {}
+    for view in view_batch.waiting():
+        if view.live is not None and view.live[:2] == (client_id, account_id):
+            channel, moment = int(view.live[2]), view.live[3].timestamp()
+            found[channel] = max(found.get(channel, 0.0), moment)
+    return found
 
 
 def recently_watched(client_id: int, account_id: int) -> dict[int, float]:
@@ -347,7 +258,7 @@ def recently_watched(client_id: int, account_id: int) -> dict[int, float]:
     seconds, with this process's views still waiting in its batch; without the cache's
     answer (down) only those (the stored times are then all there is)."""
     found = _recent_in_cache(client_id, account_id)
-    for channel, moment in view_batch.pending_live(client_id, account_id).items():
+    for channel, moment in _views_waiting(client_id, account_id).items():
         found[channel] = max(found.get(channel, 0.0), moment)
     return found
 

@@ -371,6 +371,11 @@ def _add_replicas(namespace: dict) -> None:
 SMARTY_BASIC_DEVICE_GROUPS = [int(g) for g in env_list("SMARTY_BASIC_DEVICE_GROUPS", ["0", "1"])]
 # A session's last_active / expires_at are refreshed at most this often (seconds).
 SMARTY_SESSION_TOUCH_INTERVAL = env_int("SMARTY_SESSION_TOUCH_INTERVAL", 300)
+# With Redis, what device requests write and nobody reads at once (a stream request's view for
+# the viewing statistics, a session's touch) is written behind by a thread of the process, many
+# in one round trip, at most this many seconds later (smarty/write_behind.py; 0: each request
+# writes its own). At most 5 s, well inside the minute flushes' 20 s of grace.
+SMARTY_WRITE_BEHIND_SECONDS = min(env_float("SMARTY_WRITE_BEHIND_SECONDS", 0.05), 5.0)
 # Phone verification (login try_login_by_phone, login/customer_list).
 SMARTY_PHONE_GATEWAY = env_str("SMARTY_PHONE_GATEWAY", "accounts.sms.LoggingPhoneGateway")
 SMARTY_PHONE_VERIFICATION_METHOD = env_str("SMARTY_PHONE_VERIFICATION_METHOD", "sms")  # sms, flash_call, call
@@ -565,10 +570,6 @@ SMARTY_VIEWSTATS_CLIENTS = [int(c) for c in env_list("SMARTY_VIEWSTATS_CLIENTS",
 SMARTY_VIEWSTATS_SESSION_GAP = env_int("SMARTY_VIEWSTATS_SESSION_GAP", 900)
 # A session started by channel/url or program/url counts at most this long (seconds).
 SMARTY_MONITORING_URL_SESSION_MAX = env_int("SMARTY_MONITORING_URL_SESSION_MAX", 4 * 3600)
-# With Redis, a stream request's view (channel/url, program/url, video/url) is written behind:
-# at most this many seconds later, in one round trip with the process's other views (0: each
-# request writes its own). At most 5 s, well inside the minute flush's grace (docs/monitoring.md).
-SMARTY_MONITORING_VIEW_BATCH_SECONDS = min(env_float("SMARTY_MONITORING_VIEW_BATCH_SECONDS", 0.05), 5.0)
 # Raw viewing events and health-agent reports are kept this many days, hourly rollups this many.
 SMARTY_MONITORING_RAW_DAYS = env_int("SMARTY_MONITORING_RAW_DAYS", 35)
 SMARTY_MONITORING_ROLLUP_DAYS = env_int("SMARTY_MONITORING_ROLLUP_DAYS", 400)

@@ -24,6 +24,6 @@ SMARTY_LOGIN_ATTEMPTS_PER_IP = 1000
 SMARTY_CACHE_EPOCH_SECONDS = 0
 # A view is written by its own request, so a test reads the buffer right after it; the tests
 # of the batch (tests/monitoring/test_view_batch.py) turn it on.
-SMARTY_MONITORING_VIEW_BATCH_SECONDS = 0
+SMARTY_WRITE_BEHIND_SECONDS = 0
 
 finalize(globals())

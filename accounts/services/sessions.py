@@ -27,6 +27,7 @@ from smarty.cache import redis_backend, redis_command
 from smarty.cache_backends import CacheUnavailableError
 from smarty.local_memory import device_values
 from smarty.logging import log_event
+from smarty.write_behind import write_behind, write_behind_on
 from tariffs.models import Tariff
 from tariffs.selectors import account_tariff_ids
 
@@ -512,10 +513,14 @@ def session_touch(*, session: Session, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     backend = redis_backend()
     if backend is not None and session.expires_at - now > TOUCH_SYNC_MARGIN:
-        added = _touch_behind(backend, key, session.pk, interval, now)
-        if added is not None:
+        touch = _Touch(key, session.pk, interval, now)
+        if write_behind_on() and touch_batch.add(touch):
             device_values.put(key, True, interval)
-            return added
+            return True  # written behind (smarty.write_behind): whoever sets the note first touches
+        answered = _touches_sent(backend, [touch])
+        if answered is not None:
+            device_values.put(key, True, interval)
+            return bool(answered[0])
     added = cache.add(key, 1, timeout=interval)
     device_values.put(key, True, interval)
     if not added:
@@ -534,31 +539,65 @@ TOUCH_GRACE = dt.timedelta(seconds=20)
 # Sessions per UPDATE when a minute's touches are stored.
 TOUCH_CHUNK = 500
 
-# The touch on Redis, in one round trip: the interval's note (SET NX, as cache.add) and, when
-# this request set it, the session's id in the minute's set of touches.
-# KEYS: the note, the minute's set; ARGV: the note's value, the interval, the session id, the
-# set's ttl.
+# Touches on Redis, one or a batch in one round trip: per touch, the interval's note (SET NX,
+# as cache.add) and, when this touch set it, the session's id in its minute's set of touches.
+# Returns per touch 1 (touched) or 0 (another had within the interval).
+# KEYS per touch: the note, the minute's set; ARGV: the note's value, the set's ttl, then per
+# touch the interval and the session id.
 _TOUCH_SCRIPT = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return 1
+local touched = {}
+for i = 1, #KEYS / 2 do
+  local note, touches = KEYS[2 * i - 1], KEYS[2 * i]
+  if redis.call('SET', note, ARGV[1], 'NX', 'EX', ARGV[2 * i + 1]) then
+    redis.call('SADD', touches, ARGV[2 * i + 2])
+    redis.call('EXPIRE', touches, ARGV[2])
+    touched[i] = 1
+  else
+    touched[i] = 0
+  end
+end
+return touched
 """
+
+
+@dataclass(frozen=True)
+class _Touch:
+    note: str  # the interval's note (session_touch_key)
+    session_id: int
+    interval: int
+    at: dt.datetime
 
 
 def _touches_key(minute: dt.datetime) -> str:
     return f"session_touches:{minute:%Y%m%d%H%M}"
 
 
-def _touch_behind(backend, key: str, session_id: int, interval: int, now: dt.datetime) -> bool | None:
-    """session_touch on Redis: True when this request touched, False when another had within
-    the interval; None when the cache could not say (the caller touches at once)."""
-    keys = [backend.make_key(key), backend.make_key(_touches_key(now))]
-    args = [backend.client.encode(1), interval, session_id, TOUCH_BUFFER_TTL]
+def _touches_sent(backend, touches: list[_Touch]) -> list[int] | None:
+    """The touches in one script: 1 where touched, 0 where another had within the interval;
+    None when the cache did not answer."""
+    keys = [k for t in touches for k in (backend.make_key(t.note), backend.make_key(_touches_key(t.at)))]
+    args = [backend.client.encode(1), TOUCH_BUFFER_TTL, *(a for t in touches for a in (t.interval, t.session_id))]
     try:
-        return bool(redis_command(backend, "eval", _TOUCH_SCRIPT, len(keys), *keys, *args))
-    except CacheUnavailableError:  # the touch is then made at once
+        return redis_command(backend, "eval", _TOUCH_SCRIPT, len(keys), *keys, *args)
+    except CacheUnavailableError:
         return None
+
+
+def _touches_send(touches: list[_Touch]) -> list[bool]:
+    """A batch of touches (smarty.write_behind): whether the cache took each."""
+    backend = redis_backend()
+    answered = _touches_sent(backend, touches) if backend is not None else None
+    return [answered is not None] * len(touches)
+
+
+def _touches_settle(touches: list[_Touch]) -> None:
+    """Touches the cache did not take, made at once, as session_touch makes its own then."""
+    for touch in touches:
+        _session_slide(touch.session_id, touch.at)
+
+
+# The process's touches waiting to be written (SMARTY_WRITE_BEHIND_SECONDS).
+touch_batch = write_behind("touches", _touches_send, _touches_settle, "SESSION_TOUCH_ERROR")
 
 
 def session_touches_flush(*, now: dt.datetime | None = None, include_current: bool = False) -> int:

@@ -30,7 +30,7 @@ def child_exit(server, worker):
 
 
 def worker_exit(server, worker):
-    # Views a worker has not written yet (monitoring.recording.view_batch) go before it ends.
-    from monitoring.recording import view_batch
+    # What a worker has not written behind yet (smarty/write_behind.py) goes before it ends.
+    from smarty.write_behind import flush_all
 
-    view_batch.flush()
+    flush_all()

@@ -213,9 +213,61 @@ def test_a_session_near_its_expiry_or_a_cache_that_fails_is_touched_at_once(last
 
     failing_cache = lasting()
     long_ago = _rewind(failing_cache)
-    monkeypatch.setattr(module, "_touch_behind", lambda *args: None)
+    monkeypatch.setattr(module, "_touches_sent", lambda *args: None)
     assert session_touch(session=failing_cache) is True
     assert Session.objects.get(pk=failing_cache.pk).last_active > long_ago
+
+
+@pytest.fixture
+def batched(settings):
+    """Touches left to the process's batch (smarty.write_behind), with a window no test waits
+    for: each flushes itself, and nothing of a test waits for the next."""
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 60
+    yield
+    module.touch_batch.flush()
+
+
+@on_redis
+def test_a_batched_touch_costs_the_request_no_round_trip_and_the_batch_one(lasting, batched, cache_round_trips):
+    settings.SMARTY_SESSION_TTL_DAYS = 30
+    first, second = lasting(), lasting()
+    long_ago = _rewind(first, second)
+    moment = timezone.now()
+    cache_round_trips.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert session_touch(session=first, now=moment) is True
+        assert session_touch(session=second, now=moment) is True
+        assert session_touch(session=first, now=moment) is False  # remembered for the interval
+    assert cache_round_trips.commands == [] and len(captured) == 0
+    assert cache.get(module.session_touch_key(first.authkey)) is None  # not written yet
+    another_process()
+    assert session_touch(session=first, now=moment) is True  # another process queues it too
+    cache_round_trips.clear()
+    assert module.touch_batch.flush() == 3
+    assert [c.split(b"\r\n")[2] for c in cache_round_trips.commands] == [b"EVAL"]
+    assert cache.get(module.session_touch_key(first.authkey)) is not None
+    assert module.session_touches_flush(now=moment, include_current=True) == 2  # each session once
+    minute = moment.replace(second=0, microsecond=0)
+    for touched in (first, second):
+        assert Session.objects.get(pk=touched.pk).last_active == minute
+    assert long_ago < minute
+
+
+@on_redis
+def test_touches_the_cache_refuses_are_stored_at_once(lasting, batched):
+    from smarty.cache_backends import breaker
+
+    session = lasting()
+    long_ago = _rewind(session)
+    moment = timezone.now()
+    assert session_touch(session=session, now=moment) is True
+    breaker.trip()  # the cache fails before the batch is written
+    try:
+        assert module.touch_batch.flush() == 1
+    finally:
+        breaker.reset()
+    row = Session.objects.get(pk=session.pk)
+    assert row.last_active == moment and row.last_active > long_ago
 
 
 def test_without_redis_the_touch_is_stored_at_once(lasting, monkeypatch):

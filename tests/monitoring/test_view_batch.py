@@ -16,6 +16,7 @@ from django.utils import timezone
 from channels.models import AccountChannelSetting
 from monitoring import recording
 from monitoring.models import ViewEvent
+from smarty import write_behind
 from smarty.cache_backends import breaker
 
 pytestmark = [
@@ -32,7 +33,7 @@ pytestmark = [
 def batched(settings):
     """Batching on, with a window no test waits for (each flushes itself), and nothing of a
     test left queued for the next."""
-    settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 60
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 60
     yield settings
     recording.view_batch.flush()
 
@@ -65,7 +66,7 @@ def _stored(operator) -> list[tuple]:
 def test_a_batch_is_what_writing_each_view_at_once_gives(operator, batched, cache_round_trips):
     at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
     # each view at once
-    batched.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 0
+    batched.SMARTY_WRITE_BEHIND_SECONDS = 0
     for view in _views(operator, at=at):
         assert _start(operator, view)
     at_once = (
@@ -77,7 +78,7 @@ def test_a_batch_is_what_writing_each_view_at_once_gives(operator, batched, cach
     ViewEvent.objects.all().delete()
 
     # the same views queued: no round trip for the request, nothing in the buffer yet
-    batched.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 60
+    batched.SMARTY_WRITE_BEHIND_SECONDS = 60
     later = timezone.now().replace(microsecond=0)  # a minute the flush above has not claimed
     cache_round_trips.clear()
     for view in _views(operator, at=later):
@@ -109,7 +110,7 @@ def test_the_process_sees_its_own_views_before_they_are_written(operator, other_
 
 
 def test_the_thread_writes_the_batch_within_its_window(operator, settings):
-    settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 0.05
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 0.05
     started = time.monotonic()
     assert _start(operator, {"content_type": "live", "content_id": operator.channels[0].pk})
     while not recording._recent_in_cache(operator.client.pk, operator.account.pk):
@@ -121,7 +122,7 @@ def test_the_thread_writes_the_batch_within_its_window(operator, settings):
 
 def test_more_views_than_a_script_takes_go_in_several(operator, batched, monkeypatch):
     """A full script's worth goes at once (the thread), the rest with the flush."""
-    monkeypatch.setattr(recording, "VIEW_BATCH_SIZE", 3)
+    monkeypatch.setattr(write_behind, "BATCH_SIZE", 3)
     scripts: list[int] = []
     sent = recording._views_sent
     monkeypatch.setattr(
@@ -141,7 +142,7 @@ def test_more_views_than_a_script_takes_go_in_several(operator, batched, monkeyp
 
 
 def test_a_full_queue_makes_the_request_write_its_own(operator, batched, monkeypatch, cache_round_trips):
-    monkeypatch.setattr(recording, "VIEW_BATCH_PENDING", 1)
+    monkeypatch.setattr(write_behind, "WAITING_LIMIT", 1)
     assert _start(operator, {"content_type": "video", "content_id": 1})
     cache_round_trips.clear()
     assert _start(operator, {"content_type": "video", "content_id": 2})

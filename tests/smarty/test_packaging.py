@@ -76,13 +76,15 @@ def test_gunicorn_starts_with_an_empty_metrics_directory(tmp_path):
     assert metrics.is_dir() and not any(metrics.iterdir())
 
 
-def test_a_gunicorn_worker_writes_its_waiting_views_before_it_exits(monkeypatch):
-    from monitoring import recording
+def test_a_gunicorn_worker_writes_what_waits_behind_before_it_exits(monkeypatch):
+    from accounts.services.sessions import touch_batch
+    from monitoring.recording import view_batch
 
     flushed = []
-    monkeypatch.setattr(recording.view_batch, "flush", lambda: flushed.append(True) or 0)
+    for batch in (view_batch, touch_batch):
+        monkeypatch.setattr(batch, "flush", lambda name=batch.name: flushed.append(name) or 0)
     gunicorn_config()["worker_exit"](None, None)
-    assert flushed == [True]
+    assert sorted(flushed) == ["touches", "views"]
 
 
 def unit(name: str) -> configparser.ConfigParser:

@@ -103,12 +103,12 @@ def test_a_warm_channel_url_makes_one_cache_round_trip_and_no_query(
 def test_a_warm_channel_url_with_views_written_behind_makes_no_round_trip(
     api, operator, guide, cache_round_trips, django_assert_max_num_queries, settings
 ):
-    """With the views batched (SMARTY_MONITORING_VIEW_BATCH_SECONDS, on by default outside
+    """With the views batched (SMARTY_WRITE_BEHIND_SECONDS, on by default outside
     the tests) the request leaves its view to the process's batch: no round trip of its own."""
     from monitoring import recording
     from streaming.demo import load as streaming_demo
 
-    settings.SMARTY_MONITORING_VIEW_BATCH_SECONDS = 60  # written by the flush below, not the thread
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 60  # written by the flush below, not the thread
     streaming_demo(operator.client, operator.channels)
     cid = operator.channels[0].id
     try:
@@ -276,6 +276,38 @@ def test_a_status_whose_touch_is_due_writes_it_behind_in_the_same_round_trips(
     assert session_touches_flush(include_current=True) == 1
     row = Session.objects.get(pk=session.pk)
     assert row.last_active > long_ago and row.expires_at > session.expires_at
+
+
+def test_with_touches_written_behind_a_forgotten_device_whose_touch_is_due_costs_one_round_trip(
+    api, operator, session, guide, cache_round_trips, django_assert_max_num_queries, settings
+):
+    """The same status with the touches batched (SMARTY_WRITE_BEHIND_SECONDS, on by default
+    outside the tests): the linked read is the request's only round trip; the touch goes with
+    the process's batch."""
+    from django.core.cache import cache
+
+    from accounts.models import Session
+    from accounts.selectors import session_touch_key
+    from accounts.services.sessions import session_touches_flush, touch_batch
+
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 60  # written by the flush below, not the thread
+    assert api("account/status/")["error"] == 0
+    wait_for_the_mirror()
+    api("account/status/")
+    touch_batch.flush()
+    _forget_the_device(session)
+    cache.delete(session_touch_key(session.authkey))  # the interval has passed
+    long_ago = session.last_active - dt.timedelta(hours=1)
+    Session.objects.filter(pk=session.pk).update(last_active=long_ago)
+    cache_round_trips.clear()
+    try:
+        with django_assert_max_num_queries(0):
+            assert api("account/status/")["error"] == 0
+        assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    finally:
+        assert touch_batch.flush() == 1
+    assert session_touches_flush(include_current=True) == 1
+    assert Session.objects.get(pk=session.pk).last_active > long_ago
 
 
 def test_a_link_to_another_account_serves_nothing_of_it(
