@@ -99,8 +99,8 @@ class WriteBehind(Generic[T]):
 
     def _take(self, *, wait: bool) -> list[T]:
         """Up to BATCH_SIZE items, oldest first: with `wait`, once the oldest has waited the
-        window or a batch's worth is there; without, what is there now (and the thread, if it
-        was waiting for items taken meanwhile, waits for the next)."""
+        window or a batch's worth is there (items a flush took meanwhile are not waited for:
+        the window is the oldest waiting item's); without, what is there now."""
         with self._ready:
             while wait:
                 while not self._items:
@@ -115,8 +115,6 @@ class WriteBehind(Generic[T]):
                 if self._items:
                     break
             taken, self._items = self._items[:BATCH_SIZE], self._items[BATCH_SIZE:]
-            if not wait:
-                self._ready.notify()
             return [item for _, item in taken]
 
     def _run(self) -> None:
