@@ -171,14 +171,16 @@ def prefetch_device_linked(
     round trip was made (no trusted mirror, not the project's Redis, the cache failing, or
     every one of `values` in the memory already): the caller reads as without it. When made:
     True if the link was there and followed, False if not (the caller may write it)."""
-    backend = redis_backend()
-    if backend is None or breaker.is_open():
+    if breaker.is_open():
         return None
     prefix = _gen_prefix()
     if not mirror.trusted(prefix):
         return None
     values = [read for read in values if _device_memory_get(prefix, *read[:3]) is None]
-    if not values:
+    if not values:  # the usual case: nothing to read (and no need to look for the backend)
+        return None
+    backend = redis_backend()
+    if backend is None:
         return None
     templates = _templates(backend, prefix, shape, linked)
     if templates is None:

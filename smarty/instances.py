@@ -10,7 +10,6 @@ objects already known to match their foreign key.
 
 from __future__ import annotations
 
-import copy
 from typing import TypeVar
 
 from django.db.models import Model
@@ -42,8 +41,21 @@ def from_values(
     for name in mutable:
         value = columns[name]
         if isinstance(value, dict | list):
-            columns[name] = copy.deepcopy(value)
+            columns[name] = json_copy(value)
     return row
+
+
+def json_copy(value):
+    """A deep copy of a JSON value (dicts, lists and immutable leaves; no cycles, nothing
+    shared that must stay shared): what copy.deepcopy makes of it, without its memo."""
+    kind = type(value)
+    if kind is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    if kind is tuple:  # set in Python code before the row was saved
+        return tuple(json_copy(item) for item in value)
+    return value
 
 
 def shallow_copy(row: M) -> M:

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Account, Customer
 from clients.models import Client
-from smarty.instances import attach, from_values, shallow_copy
+from smarty.instances import attach, from_values, json_copy, shallow_copy
 
 
 def _names(model) -> tuple[str, ...]:
@@ -23,6 +23,17 @@ def test_from_values_makes_a_saved_looking_instance_with_its_own_json(db):
     assert kept == {"favorites": [1, 2]}  # the caller's value is untouched
     with pytest.raises(ValueError):
         from_values(Account, names, (5, 3, "1001"))
+
+
+def test_json_copy_is_a_deep_copy_of_json_values():
+    value = {"a": [1, {"b": "x"}], "c": None, "d": 1.5, "e": True, "t": (1, {"f": [2]})}
+    copied = json_copy(value)
+    assert copied == value and copied is not value
+    assert copied["a"] is not value["a"] and copied["a"][1] is not value["a"][1]
+    assert copied["t"][1] is not value["t"][1] and copied["t"][1]["f"] is not value["t"][1]["f"]
+    copied["a"][1]["b"] = "changed"
+    copied["t"][1]["f"].append(3)
+    assert value == {"a": [1, {"b": "x"}], "c": None, "d": 1.5, "e": True, "t": (1, {"f": [2]})}
 
 
 def test_shallow_copy_gives_its_own_attributes_and_related_cache(db, django_assert_num_queries):
