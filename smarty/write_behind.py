@@ -105,11 +105,11 @@ class WriteBehind(Generic[T]):
             while wait:
                 while not self._items:
                     self._ready.wait()
-                window = float(settings.SMARTY_WRITE_BEHIND_SECONDS)
                 while (
                     self._items
                     and len(self._items) < BATCH_SIZE
-                    and (left := self._items[0][0] + window - time.monotonic()) > 0
+                    # the setting read on every wake-up: a changed window applies at once
+                    and (left := self._items[0][0] + float(settings.SMARTY_WRITE_BEHIND_SECONDS) - time.monotonic()) > 0
                 ):
                     self._ready.wait(left)
                 if self._items:

@@ -98,9 +98,11 @@ VIDEO_VALUES = (
 )
 
 
-def _pairs(through: Any, left: str, right: str, ids: set[int], order: str = "id") -> dict[int, list[int]]:
+def _pairs(
+    through: Any, left: str, right: str, ids: set[int], order: tuple[str, ...] = ("id",)
+) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
-    for a, b in through.objects.filter(**{f"{left}__in": ids}).order_by(order).values_list(left, right):
+    for a, b in through.objects.filter(**{f"{left}__in": ids}).order_by(*order).values_list(left, right):
         out[a].append(b)
     return out
 
@@ -122,14 +124,18 @@ def _build_library(client_id: int) -> dict:
         row["files"], row["seasons"], row["episodes"] = [], [], []
         videos[row["id"]] = row
     ids = set(videos)
-    genres = _pairs(Video.genres.through, "video_id", "videogenre_id", ids)
+    # A video's genres in the genres' own order (as the genre list shows them), not in the
+    # order they were attached (which Django's set() leaves to a Python set).
+    genres = _pairs(
+        Video.genres.through, "video_id", "videogenre_id", ids, order=("videogenre__sort_order", "videogenre_id")
+    )
     tariffs = _pairs(Video.tariffs.through, "video_id", "tariff_id", ids)
     countries = _pairs(Video.countries_allowed.through, "video_id", "country_id", ids)
     cities = _pairs(Video.cities_allowed.through, "video_id", "city_id", ids)
     similar = _pairs(Video.similar.through, "from_video_id", "to_video_id", ids)
     packages = _pairs(Video.package_videos.through, "from_video_id", "to_video_id", ids)
     streams = _pairs(Video.stream_services.through, "video_id", "streamservice_id", ids)
-    credits = _pairs(VideoActor, "video_id", "actor_id", ids, order="sort_order")
+    credits = _pairs(VideoActor, "video_id", "actor_id", ids, order=("sort_order", "id"))
     fragments: dict[int, list[dict]] = defaultdict(list)
     for frag in SkipVideoFragment.objects.filter(client_id=client_id).values(
         "id", "video_file_id", "type", "begin_time", "end_time"

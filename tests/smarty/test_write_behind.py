@@ -150,3 +150,16 @@ def test_write_behind_is_off_without_redis_or_with_the_setting_at_zero(settings)
     assert write_behind.write_behind_on() is False
     settings.SMARTY_WRITE_BEHIND_SECONDS = 0.05
     assert write_behind.write_behind_on() is (redis_backend() is not None)
+
+
+def test_a_changed_window_applies_to_a_thread_already_waiting(settings):
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 60
+    recorder = Recorder()
+    batch = batch_of(recorder)
+    batch.add("under the long window")
+    time.sleep(0.05)  # the thread waits out 60 s
+    assert batch.flush() == 1
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 0.05
+    batch.add("under the short one")
+    wait_for(lambda: len(recorder.sent) == 2, seconds=2)
+    assert recorder.sent[-1] == ["under the short one"]

@@ -39,6 +39,15 @@ def test_video_list_shows_the_videos_of_the_accounts_tariffs(api, library, other
     assert set(film["files"][0]) == spec_fields("/video/list/", "videos.files")
 
 
+def test_a_video_s_genres_come_in_the_genres_order_not_the_order_they_were_attached(api, library):
+    first = next(v for v in api("video/list/")["videos"] if v["id"] == library.film.pk)
+    assert first["genres"] == "Drama, Films"  # the same sort order: by id
+    library.category.sort_order = -1
+    library.category.save()
+    again = next(v for v in api("video/list/")["videos"] if v["id"] == library.film.pk)
+    assert again["genres"] == "Films, Drama"
+
+
 def test_video_list_filters_search_sort_and_pages(api, library, settings):
     settings.SMARTY_ADDITIONAL_LANGUAGES = ["ru"]
     assert ids(api("video/list/", search="blue")) == [library.film.pk]
