@@ -539,7 +539,6 @@ def buffer_flush(*, now: dt.datetime | None = None, include_current: bool = Fals
     now = now or timezone.now()
     if include_current:
         view_batch.flush()
-    if include_current:
         last = now.replace(second=0, microsecond=0)
     else:
         # minute M is complete once M + 1 minute + the grace has passed

@@ -74,6 +74,7 @@ class WriteBehind(Generic[T]):
         # to write), and its lock may have been held by the parent's thread at the fork.
         self._ready = threading.Condition()
         self._items: list[tuple[float, T]] = []  # (when queued, item), oldest first
+        self._sending: list[T] = []  # taken by the thread, not written yet
         self._thread: threading.Thread | None = None
 
     def add(self, item: T) -> bool:
@@ -93,9 +94,9 @@ class WriteBehind(Generic[T]):
         return True
 
     def waiting(self) -> list[T]:
-        """The items waiting now, oldest first."""
+        """The items not written yet (the thread's batch on its way included), oldest first."""
         with self._ready:
-            return [item for _, item in self._items]
+            return [*self._sending, *(item for _, item in self._items)]
 
     def _take(self, *, wait: bool) -> list[T]:
         """Up to BATCH_SIZE items, oldest first: with `wait`, once the oldest has waited the
@@ -115,11 +116,18 @@ class WriteBehind(Generic[T]):
                 if self._items:
                     break
             taken, self._items = self._items[:BATCH_SIZE], self._items[BATCH_SIZE:]
-            return [item for _, item in taken]
+            items = [item for _, item in taken]
+            if wait:
+                self._sending = items
+            return items
 
     def _run(self) -> None:
         while True:
-            self._write(self._take(wait=True))
+            try:
+                self._write(self._take(wait=True))
+            finally:
+                with self._ready:
+                    self._sending = []
 
     def _write(self, items: list[T]) -> None:
         try:

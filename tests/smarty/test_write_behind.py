@@ -163,3 +163,22 @@ def test_a_changed_window_applies_to_a_thread_already_waiting(settings):
     batch.add("under the short one")
     wait_for(lambda: len(recorder.sent) == 2, seconds=2)
     assert recorder.sent[-1] == ["under the short one"]
+
+
+def test_what_the_thread_is_sending_still_counts_as_waiting(settings):
+    """Until a batch is written, the process still sees it (views: the recently watched)."""
+    settings.SMARTY_WRITE_BEHIND_SECONDS = 0.01
+    release = threading.Event()
+    recorder = Recorder()
+
+    def slow_send(items):
+        release.wait(5)
+        return recorder.send(items)
+
+    batch = WriteBehind("test", slow_send, recorder.settle, "TEST_WRITE_ERROR")
+    batch.add("on its way")
+    time.sleep(0.2)  # the thread has taken it and is sending
+    assert batch.waiting() == ["on its way"]
+    release.set()
+    wait_for(lambda: recorder.sent == [["on its way"]])
+    wait_for(lambda: batch.waiting() == [])
