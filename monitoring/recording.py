@@ -120,7 +120,7 @@ def viewing_started(
     backend = redis_backend()
     if backend is not None:
         view = _view(backend, event, watching, now)
-        if write_behind_on() and view_batch.add(view):
+        if write_behind_on(backend) and view_batch.add(view):
             return True  # written behind (smarty.write_behind)
         return _views_sent(backend, [view])[0]
     if not _append(VIEWS, event, now):

@@ -14,7 +14,7 @@ is lost with the cache. A batch the cache does not take is `settle`d: stored ano
 (the database), as the request would have stored it with the cache down. When more than
 WAITING_LIMIT writes wait (the cache is slow), `add` refuses and the request writes its own.
 
-Used only with the project's Redis (redis_backend()): the local-memory cache is per process,
+Used only with the project's Redis (write_behind_on(redis_backend())): the local-memory cache is per process,
 where the request's own write costs no round trip.
 """
 
@@ -31,7 +31,6 @@ from typing import Generic, TypeVar
 from django.conf import settings
 from django.db import connections
 
-from .cache import redis_backend
 from .cache_backends import breaker
 
 logger = logging.getLogger("smarty_main")
@@ -43,10 +42,11 @@ BATCH_SIZE = 200
 WAITING_LIMIT = 10_000
 
 
-def write_behind_on() -> bool:
-    """Whether requests may leave their writes to the batches now: turned on, the project's
-    Redis, and the cache not known to be failing (then the request handles its own)."""
-    return settings.SMARTY_WRITE_BEHIND_SECONDS > 0 and not breaker.is_open() and redis_backend() is not None
+def write_behind_on(backend) -> bool:
+    """Whether a request may leave its writes to the batches now: turned on, `backend` the
+    project's Redis (the caller's redis_backend()), and the cache not known to be failing
+    (then the request handles its own)."""
+    return settings.SMARTY_WRITE_BEHIND_SECONDS > 0 and backend is not None and not breaker.is_open()
 
 
 class WriteBehind(Generic[T]):

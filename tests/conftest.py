@@ -47,6 +47,10 @@ class CacheRoundTrips:
             first = packed[0] if isinstance(packed, list | tuple) and packed else packed
             self.commands.append(bytes(first)[:80])
 
+    def names(self) -> list[bytes]:
+        """The name of each command sent (EVAL, MGET...)."""
+        return [command.split(b"\r\n")[2] for command in self.commands]
+
     def __len__(self) -> int:
         return len(self.commands)
 

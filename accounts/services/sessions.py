@@ -514,7 +514,7 @@ def session_touch(*, session: Session, now: dt.datetime | None = None) -> bool:
     backend = redis_backend()
     if backend is not None and session.expires_at - now > TOUCH_SYNC_MARGIN:
         touch = _Touch(key, session.pk, interval, now)
-        if write_behind_on() and touch_batch.add(touch):
+        if write_behind_on(backend) and touch_batch.add(touch):
             device_values.put(key, True, interval)
             return True  # written behind (smarty.write_behind): whoever sets the note first touches
         answered = _touches_sent(backend, [touch])

@@ -18,6 +18,7 @@ from accounts.services.sessions import session_channel_list_changed, session_rem
 from clients.invalidation import client_content_changed
 from smarty.cache import device_values
 from tests import factories as f
+from tests.markers import on_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +121,7 @@ def test_a_change_seen_in_one_process_is_not_announced_again_by_another(session,
 
 # --- the touch written behind (Redis) ----------------------------------------------------
 
-on_redis = pytest.mark.skipif(
-    settings.CACHES["default"]["BACKEND"] != "smarty.cache_backends.GuardedRedisCache"
-    or bool(settings.REDIS_CLUSTER_NODES),
-    reason="the write-behind needs Redis: the Redis pass",
-)
+needs_redis = on_redis("the write-behind needs Redis")
 
 
 @pytest.fixture
@@ -145,7 +142,7 @@ def _rewind(*sessions: Session, by: dt.timedelta = dt.timedelta(days=3)) -> dt.d
     return long_ago
 
 
-@on_redis
+@needs_redis
 def test_a_touch_on_redis_is_written_behind_and_the_flush_stores_it_from_the_minute(lasting, settings):
     settings.SMARTY_SESSION_TTL_DAYS = 30
     first, second, untouched = lasting(), lasting(), lasting()
@@ -169,7 +166,7 @@ def test_a_touch_on_redis_is_written_behind_and_the_flush_stores_it_from_the_min
     assert module.session_touches_flush(now=later) == 0  # stored once
 
 
-@on_redis
+@needs_redis
 def test_the_flush_never_moves_a_session_back(lasting):
     """A touch stored at once later than the buffered minute (a session near its expiry, a
     failing cache) is not undone by the minute's flush."""
@@ -183,7 +180,7 @@ def test_the_flush_never_moves_a_session_back(lasting):
     assert Session.objects.get(pk=session.pk).last_active == newer
 
 
-@on_redis
+@needs_redis
 def test_a_failed_flush_leaves_the_touches_for_the_next_run(lasting, monkeypatch):
     session = lasting()
     long_ago = _rewind(session)
@@ -202,7 +199,7 @@ def test_a_failed_flush_leaves_the_touches_for_the_next_run(lasting, monkeypatch
     assert Session.objects.get(pk=session.pk).last_active > long_ago
 
 
-@on_redis
+@needs_redis
 def test_a_session_near_its_expiry_or_a_cache_that_fails_is_touched_at_once(lasting, monkeypatch):
     near = lasting()
     Session.objects.filter(pk=near.pk).update(expires_at=timezone.now() + dt.timedelta(hours=1))
@@ -227,7 +224,7 @@ def batched(settings):
     module.touch_batch.flush()
 
 
-@on_redis
+@needs_redis
 def test_a_batched_touch_costs_the_request_no_round_trip_and_the_batch_one(lasting, batched, cache_round_trips):
     settings.SMARTY_SESSION_TTL_DAYS = 30
     first, second = lasting(), lasting()
@@ -244,7 +241,7 @@ def test_a_batched_touch_costs_the_request_no_round_trip_and_the_batch_one(lasti
     assert session_touch(session=first, now=moment) is True  # another process queues it too
     cache_round_trips.clear()
     assert module.touch_batch.flush() == 3
-    assert [c.split(b"\r\n")[2] for c in cache_round_trips.commands] == [b"EVAL"]
+    assert cache_round_trips.names() == [b"EVAL"]
     assert cache.get(module.session_touch_key(first.authkey)) is not None
     assert module.session_touches_flush(now=moment, include_current=True) == 2  # each session once
     minute = moment.replace(second=0, microsecond=0)
@@ -253,7 +250,7 @@ def test_a_batched_touch_costs_the_request_no_round_trip_and_the_batch_one(lasti
     assert long_ago < minute
 
 
-@on_redis
+@needs_redis
 def test_touches_the_cache_refuses_are_stored_at_once(lasting, batched):
     from smarty.cache_backends import breaker
 

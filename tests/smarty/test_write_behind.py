@@ -147,9 +147,10 @@ def test_write_behind_is_off_without_redis_or_with_the_setting_at_zero(settings)
     from smarty.cache import redis_backend
 
     settings.SMARTY_WRITE_BEHIND_SECONDS = 0
-    assert write_behind.write_behind_on() is False
+    assert write_behind.write_behind_on(redis_backend()) is False
     settings.SMARTY_WRITE_BEHIND_SECONDS = 0.05
-    assert write_behind.write_behind_on() is (redis_backend() is not None)
+    assert write_behind.write_behind_on(redis_backend()) is (redis_backend() is not None)
+    assert write_behind.write_behind_on(None) is False
 
 
 def test_a_changed_window_applies_to_a_thread_already_waiting(settings):

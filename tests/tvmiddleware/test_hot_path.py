@@ -10,20 +10,16 @@ import datetime as dt
 import time
 
 import pytest
-from django.conf import settings
 
 from smarty import cache as versioned
+from tests.markers import on_redis
 
 from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
 from .live_fixtures import hour_start
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        settings.CACHES["default"]["BACKEND"] != "smarty.cache_backends.GuardedRedisCache"
-        or bool(settings.REDIS_CLUSTER_NODES),
-        reason="counts Redis round trips: the Redis pass",
-    ),
+    on_redis("counts Redis round trips"),
 ]
 
 
@@ -63,7 +59,7 @@ def _warm_call(api, method: str, params: dict, cache_round_trips, django_assert_
     with django_assert_max_num_queries(0):
         body = api(method, **params)
     assert body.get("error", 0) == 0, body
-    return body, _command_names(cache_round_trips.commands)
+    return body, cache_round_trips.names()
 
 
 @pytest.mark.parametrize(
@@ -160,10 +156,6 @@ def _forget_the_device(session) -> list[str]:
     return device_deps
 
 
-def _command_names(commands: list[bytes]) -> list[bytes]:
-    return [c.split(b"\r\n")[2] for c in commands]
-
-
 def test_a_device_the_process_forgot_costs_one_round_trip(
     api, operator, session, guide, cache_round_trips, django_assert_max_num_queries
 ):
@@ -179,7 +171,7 @@ def test_a_device_the_process_forgot_costs_one_round_trip(
     with django_assert_max_num_queries(0):
         body = api("account/status/")
     assert body["error"] == 0 and body["channel_list_changed"] == 0, body
-    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
     # and all of it is in this process's memory now: the next call makes no round trip
     cache_round_trips.clear()
     api("account/status/")
@@ -202,7 +194,7 @@ def test_a_forgotten_device_costs_one_round_trip_on_a_live_tv_call(
     cache_round_trips.clear()
     with django_assert_max_num_queries(0):
         assert api(method, **params)["error"] == 0
-    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
 
 
 def test_without_its_link_a_forgotten_device_costs_two_round_trips_and_writes_the_link(
@@ -222,11 +214,11 @@ def test_without_its_link_a_forgotten_device_costs_two_round_trips_and_writes_th
     cache_round_trips.clear()
     with django_assert_max_num_queries(0):
         assert api("account/status/")["error"] == 0
-    assert _command_names(cache_round_trips.commands) == [b"EVAL", b"SET", b"MGET"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL", b"SET", b"MGET"], cache_round_trips.commands
     _forget_the_device(session)
     cache_round_trips.clear()
     assert api("account/status/")["error"] == 0
-    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
 
 
 def test_a_forgotten_device_whose_values_changed_is_served_fresh(
@@ -271,7 +263,7 @@ def test_a_status_whose_touch_is_due_writes_it_behind_in_the_same_round_trips(
     with django_assert_max_num_queries(0):
         assert api("account/status/")["error"] == 0
     # the linked read, then the touch's script
-    assert _command_names(cache_round_trips.commands) == [b"EVAL", b"EVAL"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL", b"EVAL"], cache_round_trips.commands
     assert Session.objects.get(pk=session.pk).last_active == long_ago  # not yet stored
     assert session_touches_flush(include_current=True) == 1
     row = Session.objects.get(pk=session.pk)
@@ -303,7 +295,7 @@ def test_with_touches_written_behind_a_forgotten_device_whose_touch_is_due_costs
     try:
         with django_assert_max_num_queries(0):
             assert api("account/status/")["error"] == 0
-        assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+        assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
     finally:
         assert touch_batch.flush() == 1
     assert session_touches_flush(include_current=True) == 1
@@ -329,7 +321,7 @@ def test_a_link_to_another_account_serves_nothing_of_it(
     cache_round_trips.clear()
     body = api("account/status/")
     assert body["error"] == 0 and body["is_active"] == 1, body  # its own account, active
-    assert _command_names(cache_round_trips.commands)[:2] == [b"EVAL", b"MGET"], cache_round_trips.commands
+    assert cache_round_trips.names()[:2] == [b"EVAL", b"MGET"], cache_round_trips.commands
 
 
 def test_a_session_read_from_the_database_is_linked_at_once(
@@ -352,4 +344,4 @@ def test_a_session_read_from_the_database_is_linked_at_once(
     _forget_the_device(session)
     cache_round_trips.clear()
     assert api("account/status/")["error"] == 0
-    assert _command_names(cache_round_trips.commands) == [b"EVAL"], cache_round_trips.commands
+    assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
