@@ -34,7 +34,7 @@ MIX: dict[str, int] = {
 
 # Methods measured alone (each its own saturation phase), in this order.
 HOT_METHODS = ["account/status", "channel/list", "channel/programs", "channel/url", "program/list", "video/list",
-               "video/detail"]  # fmt: skip
+               "video/detail", "health/check"]  # fmt: skip
 
 # How often a device pushes its viewing statistics (ViewStats stat/push) while it plays:
 # once a minute, so 100,000 playing devices send 100,000 / 60 = 1,667 pushes per second.

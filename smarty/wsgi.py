@@ -1,6 +1,11 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
-application = get_wsgi_application()
+# What django.core.wsgi.get_wsgi_application does, with the project's handler (smarty.http).
+django.setup(set_prefix=False)
+
+from .http import Handler  # noqa: E402 - needs the settings configured
+
+application = Handler()
