@@ -70,8 +70,10 @@ from typing import Any, TypeVar
 import redis
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import receiver
 from django_redis.exceptions import ConnectionInterrupted
 
 from .cache_backends import CacheUnavailableError, GuardedRedisCache, breaker
@@ -122,15 +124,14 @@ class _Epoch:
         self.read_at = 0.0
         self.trips = 0
         self._lock = threading.Lock()
-        # Until when the value needs no second look, and under which settings it was decided.
+        # Until when the value needs no second look (settings_changed() ends it at once).
         self._until = 0.0
-        self._settings: object = None
 
     def current(self) -> int:
         """The epoch, re-read from the database when this process's breaker opened since the
         last read, or SMARTY_CACHE_EPOCH_SECONDS passed (0: only after a breaker opening)."""
         now = breaker.clock()
-        if now < self._until and self.trips == breaker.trips and self._settings is settings._wrapped:
+        if now < self._until and self.trips == breaker.trips:
             return self.value or 0
         interval = float(getattr(settings, "SMARTY_CACHE_EPOCH_SECONDS", 5))
         stale = self.trips != breaker.trips or (interval > 0 and (self.value is None or now - self.read_at >= interval))
@@ -140,7 +141,6 @@ class _Epoch:
                 self.value = epoch_read()
                 self.read_at = now
         self._until = self.read_at + interval if interval > 0 else math.inf
-        self._settings = settings._wrapped
         return self.value or 0
 
     def forget(self) -> None:
@@ -208,7 +208,8 @@ class GenerationMirror:
         self._prefix = ""
         self._settings_seen: object = None
         self._settings_config: tuple | None = None
-        # trusted()'s last yes: (pid, breaker trips, epoch prefix, heard at, until, settings, listener).
+        # trusted()'s last yes: (breaker trips, epoch prefix, heard at, until, listener); a
+        # fork and a change of the settings forget it (_mirror_after_fork, settings_changed).
         self._trust: tuple | None = None
 
     # -- which cache, and whether to trust what is here
@@ -246,19 +247,19 @@ class GenerationMirror:
 
         A request asks this for every value it reads: the answer of the full check below is
         remembered until its listener's last answer gets too old (`_trust`), and while it
-        is, only what can change it between two reads is checked again: the settings, the
-        process, the breaker's openings, the epoch, whether the listener still hears."""
+        is, only what can change it between two reads is checked again: the breaker's
+        openings, the epoch, the cache followed, whether the listener still hears. A new
+        process (a fork) and new settings forget the answer when they happen, rather than
+        every read asking (getpid is a system call, the settings a lazy object's lookup)."""
         trust = self._trust
         if trust is not None:
-            pid, trips, trusted_prefix, heard, until, wrapped, listener = trust
+            trips, trusted_prefix, heard, until, listener = trust
             if (
                 trips == breaker.trips
                 and (prefix is None or prefix == trusted_prefix)
                 and listener.heard_at is not None
                 and heard <= self.clock() < until
-                and wrapped is settings._wrapped
                 and cache is _DEFAULT_CACHE
-                and pid == os.getpid()
                 and not breaker.is_open()
             ):
                 return True
@@ -287,7 +288,7 @@ class GenerationMirror:
         heard = listener.heard_at if listener is not None else None
         if heard is None or not 0 <= self.clock() - heard < staleness:
             return False
-        self._trust = (os.getpid(), breaker.trips, self._prefix, heard, heard + staleness, settings._wrapped, listener)
+        self._trust = (breaker.trips, self._prefix, heard, heard + staleness, listener)
         return True
 
     def _restart(self, config: tuple) -> None:
@@ -507,6 +508,14 @@ def _mirror_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_mirror_after_fork)
+
+
+@receiver(setting_changed)
+def settings_changed(**kwargs: Any) -> None:
+    """New settings (tests' overrides): the epoch's and the mirror's remembered answers were
+    decided under the old ones (the epoch's interval, the staleness bound, the cache)."""
+    _epoch._until = 0.0
+    mirror._trust = None
 
 
 def _gen_prefix() -> str:

@@ -17,10 +17,13 @@ import sys
 import threading
 import time
 import types
+import weakref
 from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 _FREE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 _ATOMS = (str, bytes, bytearray, int, float, complex, memoryview)
@@ -118,6 +121,18 @@ class LocalValues:
         self._default_size = default_size
         self._bytes_setting = bytes_setting
         self._bytes = 0
+        # (size, byte budget, default timeout) as the settings give them; settings_changed()
+        # forgets them (a put would otherwise look up three settings of a lazy object).
+        self._limits: tuple[int, int, float] | None = None
+        _memories.add(self)
+
+    def _current_limits(self) -> tuple[int, int, float]:
+        limits = self._limits
+        if limits is None:
+            size = int(getattr(settings, self._size_setting, self._default_size))
+            budget = int(getattr(settings, self._bytes_setting, 0)) if self._bytes_setting else 0
+            limits = self._limits = (size, budget, float(settings.SMARTY_CACHE_TIMEOUT))
+        return limits
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -132,14 +147,13 @@ class LocalValues:
             return item[0]
 
     def put(self, key: str, value: Any, timeout: float | None = None) -> None:
-        size = int(getattr(settings, self._size_setting, self._default_size))
+        size, budget, default_timeout = self._current_limits()
         if size <= 0 or value is None:
             return
-        budget = int(getattr(settings, self._bytes_setting, 0)) if self._bytes_setting else 0
         weight = deep_size(value) if budget > 0 else 0
         if budget > 0 and weight > budget // 4:
             return
-        deadline = time.monotonic() + (settings.SMARTY_CACHE_TIMEOUT if timeout is None else timeout)
+        deadline = time.monotonic() + (default_timeout if timeout is None else timeout)
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
@@ -162,6 +176,16 @@ class LocalValues:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_memories: weakref.WeakSet[LocalValues] = weakref.WeakSet()
+
+
+@receiver(setting_changed)
+def settings_changed(**kwargs: Any) -> None:
+    """New settings (tests' overrides): each memory reads its limits again."""
+    for memory in _memories:
+        memory._limits = None
 
 
 local_values = LocalValues("SMARTY_LOCAL_CACHE_ENTRIES", 4096, "SMARTY_LOCAL_CACHE_BYTES")

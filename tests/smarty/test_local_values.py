@@ -102,3 +102,22 @@ def test_the_count_still_bounds_a_memory_without_a_byte_budget(settings):
         memory.put(f"d{n}", _window(50), 60)
     assert len(memory) == 3 and memory.weight == 0
     assert memory.get("d0") is None and memory.get("d4") is not None
+
+
+def test_a_memory_follows_new_limits_after_it_was_used(settings):
+    """A memory keeps its limits between puts and reads them again when the settings change."""
+    memory = LocalValues("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
+    settings.SMARTY_LOCAL_DEVICE_ENTRIES = 4
+    for n in range(6):
+        memory.put(f"d{n}", n + 1000, 60)
+    assert len(memory) == 4
+    settings.SMARTY_LOCAL_DEVICE_ENTRIES = 2
+    memory.put("d6", 1006, 60)
+    assert len(memory) == 2 and memory.get("d6") == 1006 and memory.get("d5") == 1005
+    settings.SMARTY_LOCAL_DEVICE_ENTRIES = 0  # off: nothing more is kept
+    memory.put("d7", 1007, 60)
+    assert memory.get("d7") is None
+    settings.SMARTY_CACHE_TIMEOUT = 0  # the default timeout too: a value without its own expires at once
+    settings.SMARTY_LOCAL_DEVICE_ENTRIES = 10
+    memory.put("d8", 1008)
+    assert memory.get("d8") is None and memory.get("d6") == 1006
