@@ -65,6 +65,17 @@ MIDDLEWARE = [
     "smarty.middleware.AdminRequestLogMiddleware",
 ]
 
+# Device API requests (paths below SMARTY_DEVICE_API_PATHS) go through this shorter chain in the
+# servers' handler (smarty.http): what an API answer needs, none of the admin's sessions,
+# language, CSRF, users, messages and framing (docs/architecture.md, "Two middleware chains").
+SMARTY_DEVICE_API_MIDDLEWARE = [
+    "smarty.middleware.StatsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+SMARTY_DEVICE_API_PATHS = ["/tvmiddleware/api/", "/viewstats/api/"]
+
 ROOT_URLCONF = "smarty.urls"
 WSGI_APPLICATION = "smarty.wsgi.application"
 ASGI_APPLICATION = "smarty.asgi.application"

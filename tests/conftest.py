@@ -10,12 +10,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from django.test import client as test_client
 
 from clients.models import PlayDevice
 from smarty.cache import breaker_reset, flush
+from smarty.http import DeviceApiRouting
 from smarty.logging import SmartyFormatter
 
 from . import factories as f
+
+
+class ClientHandler(DeviceApiRouting, test_client.ClientHandler):
+    """The test client's handler, routing as the servers' (smarty.http.Handler) does: a device
+    API request goes through the device APIs' middleware chain, so every device test shows
+    that the API needs nothing of the admin's chain."""
+
+
+# django.test.Client (and DRF's APIClient) make their handler from this module attribute.
+test_client.ClientHandler = ClientHandler
 
 
 def clear_cache() -> None:

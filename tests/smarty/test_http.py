@@ -103,21 +103,111 @@ def test_a_device_call_through_the_application_reads_repeated_and_escaped_parame
     """health/check through the WSGI entry point the servers run: the device's format from
     the query, an escaped flag value, a repeated parameter (the last one counts, as with
     Django's QueryDict)."""
+    environ = environ_of("/tvmiddleware/api/health/check/", "device=android&check_db_conn=%30&x=1&x=2")
+    status, _headers, body = serve(environ)
+    assert status == "200 OK"
+    found = json.loads(body)
+    assert found["error"] == 0 and "connection_errors" not in found  # check_db_conn=0
+
+
+def serve(environ: dict, handler: Handler | None = None) -> tuple[str, dict[str, str], bytes]:
+    """One request through the servers' handler: its status line, headers and body."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    environ = RequestFactory()._base_environ(
-        PATH_INFO="/tvmiddleware/api/health/check/", QUERY_STRING="device=android&check_db_conn=%30&x=1&x=2"
-    )
     answer: list = []
     # The test's transaction keeps its connection.
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:
-        body = b"".join(Handler()(environ, lambda status, headers: answer.append(status)))
+        body = b"".join((handler or Handler())(environ, lambda status, headers: answer.append((status, headers))))
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
-    assert answer == ["200 OK"]
-    found = json.loads(body)
-    assert found["error"] == 0 and "connection_errors" not in found  # check_db_conn=0
+    status, headers = answer[0]
+    return status, {name.lower(): value for name, value in headers}, body
+
+
+def environ_of(path: str, query: str = "", **headers) -> dict:
+    return RequestFactory()._base_environ(PATH_INFO=path, QUERY_STRING=query, **headers)
+
+
+PORTAL = "https://portal.example"
+
+
+@pytest.mark.django_db
+def test_a_device_call_takes_the_device_chain_and_an_admin_page_the_whole_one(settings, operator):
+    """The device API's answer has what its chain gives (CORS for a web portal, the security
+    headers) and nothing of the admin's (language, framing, CSRF cookie); the admin's page has
+    those. The browser's language does not change a device answer."""
+    settings.CORS_ALLOWED_ORIGINS = [PORTAL]
+    status, headers, _body = serve(
+        environ_of("/tvmiddleware/api/health/check/", "device=android", HTTP_ORIGIN=PORTAL, HTTP_ACCEPT_LANGUAGE="ru")
+    )
+    assert status == "200 OK"
+    assert headers["access-control-allow-origin"] == PORTAL
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "x-frame-options" not in headers and "content-language" not in headers and "set-cookie" not in headers
+
+    status, headers, _body = serve(environ_of("/admin/login/", HTTP_ACCEPT_LANGUAGE="ru"))
+    assert status == "200 OK"
+    assert headers["x-frame-options"] == "DENY" and headers["content-language"] == "ru"
+    assert "csrftoken=" in headers["set-cookie"]
+
+
+@pytest.mark.django_db
+def test_a_device_call_with_a_host_that_is_not_allowed_is_refused(settings, operator):
+    settings.ALLOWED_HOSTS = ["tv.example"]
+    status, _headers, _body = serve(environ_of("/tvmiddleware/api/health/check/", "device=android"))
+    assert status.startswith("400")
+    status, _headers, _body = serve(
+        environ_of("/tvmiddleware/api/health/check/", "device=android", HTTP_HOST="tv.example")
+    )
+    assert status == "200 OK"
+
+
+seen: list[str] = []
+
+
+class Recorder:
+    """A device API middleware of a test: records the requests and views it sees."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seen.append(request.path_info)
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        seen.append("view")
+
+
+class NotUsed:
+    def __init__(self, get_response) -> None:
+        from django.core.exceptions import MiddlewareNotUsed
+
+        raise MiddlewareNotUsed
+
+
+@pytest.mark.django_db
+def test_the_device_chain_is_the_setting_and_applies_below_the_device_paths_only(settings, operator):
+    settings.SMARTY_DEVICE_API_MIDDLEWARE = [f"{__name__}.NotUsed", f"{__name__}.Recorder"]
+    seen.clear()
+    handler = Handler()
+    serve(environ_of("/tvmiddleware/api/health/check/", "device=android"), handler)
+    serve(environ_of("/admin/login/"), handler)
+    assert seen == ["/tvmiddleware/api/health/check/", "view"]
+
+    settings.SMARTY_DEVICE_API_PATHS = []
+    seen.clear()
+    serve(environ_of("/tvmiddleware/api/health/check/", "device=android"), Handler())
+    assert seen == []
+
+
+@pytest.mark.django_db
+def test_the_test_client_routes_as_the_servers_do(client, operator):
+    """tests/conftest.py gives the test client the servers' routing: the suite's device tests
+    run through the device chain."""
+    assert "X-Frame-Options" not in client.get("/tvmiddleware/api/health/check/", {"device": "android"})
+    assert "X-Frame-Options" in client.get("/admin/login/")
