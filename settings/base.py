@@ -355,7 +355,8 @@ def finalize(namespace: dict) -> None:
 
 
 def _add_replicas(namespace: dict) -> None:
-    """DATABASES replica1..N, the router and its middleware, when replica URLs are set."""
+    """DATABASES replica1..N, the router and its middleware (in both middleware chains), when
+    replica URLs are set."""
     urls = namespace.get("SMARTY_DATABASE_REPLICA_URLS") or []
     databases = namespace.get("DATABASES") or {}
     if not urls or not databases or any(alias.startswith("replica") for alias in databases):
@@ -370,9 +371,11 @@ def _add_replicas(namespace: dict) -> None:
             "TEST": {"MIRROR": "default"},
         }
     namespace["DATABASE_ROUTERS"] = ["smarty.db_routing.ReplicaRouter", *namespace.get("DATABASE_ROUTERS", [])]
-    middleware = namespace["MIDDLEWARE"]
-    if "smarty.db_routing.ReplicaRoutingMiddleware" not in middleware:
-        middleware.insert(1, "smarty.db_routing.ReplicaRoutingMiddleware")
+    # Both chains (smarty/http.py): the device API's reads are the ones sent to a replica.
+    for chain in ("MIDDLEWARE", "SMARTY_DEVICE_API_MIDDLEWARE"):
+        middleware = namespace.get(chain)
+        if middleware is not None and "smarty.db_routing.ReplicaRoutingMiddleware" not in middleware:
+            middleware.insert(1, "smarty.db_routing.ReplicaRoutingMiddleware")
 
 
 # --- tvmw-auth ---------------------------------------------------------------------------

@@ -123,6 +123,7 @@ def test_replica_urls_become_databases_the_router_and_its_middleware():
         "SMARTY_DATABASE_REPLICA_URLS": ["mysql://ro@10.0.0.2:3306/smarty", "mysql://ro@10.0.0.3/smarty"],
         "DATABASES": {"default": {"ENGINE": "django.db.backends.mysql", "CONN_MAX_AGE": 60}},
         "MIDDLEWARE": ["smarty.middleware.StatsMiddleware", "django.middleware.common.CommonMiddleware"],
+        "SMARTY_DEVICE_API_MIDDLEWARE": ["smarty.middleware.StatsMiddleware", "corsheaders.middleware.CorsMiddleware"],
     }
     _add_replicas(namespace)
     _add_replicas(namespace)  # settings modules may finalize twice: nothing doubles
@@ -131,8 +132,9 @@ def test_replica_urls_become_databases_the_router_and_its_middleware():
     assert namespace["DATABASES"]["replica2"]["HOST"] == "10.0.0.3"
     assert replica["TEST"] == {"MIRROR": "default"} and replica["CONN_MAX_AGE"] == 60
     assert namespace["DATABASE_ROUTERS"] == ["smarty.db_routing.ReplicaRouter"]
-    assert namespace["MIDDLEWARE"][1] == "smarty.db_routing.ReplicaRoutingMiddleware"
-    assert namespace["MIDDLEWARE"].count("smarty.db_routing.ReplicaRoutingMiddleware") == 1
+    for chain in ("MIDDLEWARE", "SMARTY_DEVICE_API_MIDDLEWARE"):  # the device API's chain above all
+        assert namespace[chain][1] == "smarty.db_routing.ReplicaRoutingMiddleware"
+        assert namespace[chain].count("smarty.db_routing.ReplicaRoutingMiddleware") == 1
 
 
 def test_without_replica_urls_nothing_is_routed():
