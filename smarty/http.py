@@ -120,7 +120,7 @@ class DeviceApiRouting:
         self._device_api_paths = tuple(settings.SMARTY_DEVICE_API_PATHS)
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
-        if self._device_api_paths and request.path_info.startswith(self._device_api_paths):
+        if request.path_info.startswith(self._device_api_paths):  # no paths: () matches nothing
             return self._device_api.get_response(request)
         return super().get_response(request)
 

@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from django.core.exceptions import TooManyFieldsSent
+from django.core.exceptions import MiddlewareNotUsed, TooManyFieldsSent
 from django.http import QueryDict
 from django.test import RequestFactory
 
@@ -185,8 +185,6 @@ class Recorder:
 
 class NotUsed:
     def __init__(self, get_response) -> None:
-        from django.core.exceptions import MiddlewareNotUsed
-
         raise MiddlewareNotUsed
 
 
