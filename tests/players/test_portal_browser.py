@@ -24,16 +24,11 @@ window.gSTB = {
 
 
 def log_in(page, abonement: str, password: str) -> None:
-    """Put the abonement and password in the login form and send it. The values are set on
-    the fields rather than typed: under load, text typed into the password field has been
-    seen to land in the abonement field the portal focuses when it shows the form (the
-    request carried "<abonement>wrong" and no password), a race of the browser's input
-    focus, not of the portal's login."""
+    """Put the abonement and password in the login form (the portal reads the fields when the
+    form is sent) and send it. Set, not typed: under load, text typed into the password field
+    landed in the abonement field the portal focuses, a race of the browser's input focus."""
     for selector, value in (("#login-name", abonement), ("#login-password", password)):
-        page.locator(selector).evaluate(
-            "(field, value) => { field.value = value; field.dispatchEvent(new Event('input', {bubbles: true})); }",
-            value,
-        )
+        page.locator(selector).evaluate("(field, value) => { field.value = value; }", value)
     page.click("#login button")
 
 
