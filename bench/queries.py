@@ -47,7 +47,9 @@ class Device:
         self.http = client
         self.operator = dataset["operators"][0]
         self.abonement = str(self.operator["abonement_first"])
-        self.device_uid = f"bench-{self.abonement}"
+        # Not the load's device of this account (bench-<abonement>): a login replaces the older
+        # session of its device, and the load would then meet that session dead (403).
+        self.device_uid = f"bench-queries-{self.abonement}"
         self.password = dataset["password"]
         self.device = dataset.get("device", "android")
         self.authkey = ""

@@ -97,6 +97,11 @@ CONFIG = {
         "1",
         "1: every session's first account/status and channel/programs before the phases (bench/warm.py); 0: cold",
     ),
+    "BENCH_PRIME": (
+        "30",
+        "seconds of the device mix before the measured phases, not measured: each worker then holds the "
+        "operator-wide values (catalogues, guide windows, libraries) as a server in service does; 0: none",
+    ),
     "BENCH_LOG_LEVEL": ("INFO", "the server's SMARTY_LOG_LEVEL"),
     "BENCH_QUERY_CALLS": ("20", "calls per method for the query count"),
     "BENCH_PROFILE_METHOD": ("account/status", "method profiled in-process"),
@@ -482,6 +487,19 @@ def plan(cfg: dict[str, str]) -> list[dict]:
     return steps
 
 
+def prime(server: Server, cfg: dict[str, str], run_dir: Path, dataset: dict, wrk_cpu: int | None) -> dict:
+    """The device mix over all sessions for BENCH_PRIME seconds, before the measured phases and
+    not among them. A server in service has answered devices for hours: each worker holds the
+    operators' catalogues, guide windows and libraries in its own memory (the devices' own
+    values come and go). Without this, whichever phase ran first paid for filling them, so a
+    phase's figures (the half-rate p99 above all) depended on the phases before it."""
+    step = {"name": "prime", "kind": "prime", "title": "prime (not measured)", "mix": dict(MIX),
+            "duration": int(cfg["BENCH_PRIME"]), "connections": int(cfg["BENCH_CONNECTIONS"])}  # fmt: skip
+    log(f"prime: the device mix for {step['duration']} s, not measured")
+    result = run_phase(step, None, server, cfg, run_dir, dataset, wrk_cpu)
+    return {k: result.get(k) for k in ("duration_s", "requests", "rps", "errors", "problem") if k in result}
+
+
 def rate_for(step: dict, cfg: dict[str, str], done: dict) -> float | None:
     if step["kind"] == "statpush":
         return statpush_rate(cfg)
@@ -675,11 +693,18 @@ def markdown(results: dict) -> str:
         f"- load average before the run: {results['load_average_before']}",
         "- cache before the phases: "
         + (
-            "warm, every session's first account/status and channel/programs made in-process "
-            f"({results['warm']['sessions']} sessions, "
+            "warm, every session's first account/status and channel/programs made and its account's "
+            f"library state read in-process ({results['warm']['sessions']} sessions, "
             f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
             if results.get("warm")
             else "cold (BENCH_WARM=0): each session's first request builds from the database"
+        ),
+        "- workers before the phases: "
+        + (
+            f"primed, the device mix for {prime['duration_s']} s, not measured ({prime.get('requests', '?')} "
+            f"requests, {prime.get('errors', '?')} errors{'; ' + prime['problem'] if prime.get('problem') else ''})"
+            if (prime := results.get("prime"))
+            else "not primed (BENCH_PRIME=0): the first phases fill each worker's memory"
         ),
         "",
         "## Phases",
@@ -860,7 +885,8 @@ def main() -> int:
             flush_redis(cfg["BENCH_REDIS_URL"])
         if cfg["BENCH_WARM"] == "1":
             sessions = results["sessions_lines"]
-            log(f"devices already on: account/status and channel/programs per session ({sessions}), in-process")
+            log(f"devices already on: account/status, channel/programs and library state per session ({sessions}), "
+                "in-process")  # fmt: skip
             results["warm"] = warm_sessions(sessions_file, dataset_file, dataset, env)
             log(f"warm: {results['warm']}")
         server = Server(cfg, env, var_dir, cpus=server_cpus)
@@ -869,6 +895,9 @@ def main() -> int:
         server.start()
         server.warm_up()
         results["memory"] = {"before": server.memory()}
+        if int(cfg["BENCH_PRIME"]) > 0:
+            results["prime"] = prime(server, cfg, run_dir, dataset, wrk_cpu)
+            log(f"primed: {results['prime']}")
         for step in steps:
             if not server.alive():
                 results["problems"].append(f"the server died before phase {step['name']}")

@@ -1,5 +1,6 @@
 """Devices already on: each session of the load makes its first requests before the measured
-phases: `account/status`, then one `channel/programs`.
+phases: `account/status`, then one `channel/programs`, and its account's video library state
+is read.
 
 A set-top box keeps its authkey for days and polls `account/status` every minute or so, so in
 production the shared cache holds the session, account and inbox entries of every device that
@@ -7,7 +8,10 @@ is on; and a device that is on has loaded its channel list since it started, whi
 account's entitlement (its tariffs and channel settings) in the shared cache too. Here the
 cheapest request that builds those, `channel/programs` of the operator's first channel, stands
 in for that channel list (a whole `channel/list` per session would add minutes to every run
-and nothing to the cache the phases read).
+and nothing to the cache the phases read). A device that opened its video library within the
+cache's timeout left its account's library state there (favourites, marks, positions,
+purchases: what `video/list` and `video/detail` read of the account); it is read here
+in-process through the same selector, without a whole `video/list` per session.
 
 The load generator draws each request from 100,000 sessions at a few hundred requests per
 second: without this step nearly every request of a 10-20 s phase would be the first one of its
@@ -47,7 +51,9 @@ def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int
     django.setup()
     from django.test import Client
 
+    from accounts.selectors import session_get_active
     from bench.queries import _body
+    from vod.selectors import account_state
 
     def answer(response) -> dict:
         return _body(response) if response.status_code == 200 else {}
@@ -61,11 +67,16 @@ def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int
             errors += 1
             continue
         cid = first_channel.get(client_id)
-        if cid is None:
-            continue
-        body = answer(http.get(PROGRAMS, {"client_id": client_id, "authkey": authkey, "device": device, "cid": cid}))
-        if body.get("error") != 0:
+        if cid is not None:
+            query = {"client_id": client_id, "authkey": authkey, "device": device, "cid": cid}
+            if answer(http.get(PROGRAMS, query)).get("error") != 0:
+                errors += 1
+                continue
+        session = session_get_active(authkey=authkey)
+        if session is None:
             errors += 1
+            continue
+        account_state(session.account)
     return len(rows), errors
 
 

@@ -101,6 +101,11 @@ def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memo
     assert "by status {'404': 7}" in text
     assert "| 101 | 68.0 | 70.0 | +2.0 |" in text
     assert "| account/status alone ≥ 0.7× the floor |" in text and "| no |" in text
+    assert "- workers before the phases: not primed (BENCH_PRIME=0)" in text
+    results["prime"] = {"duration_s": 30, "requests": 9000, "rps": 300.0, "errors": 0}
+    assert "- workers before the phases: primed, the device mix for 30 s, not measured (9000 requests, 0 errors)" in (
+        run.markdown(results)
+    )
 
 
 def test_phases_are_planned_from_the_configuration():

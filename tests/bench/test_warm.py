@@ -1,5 +1,5 @@
 """bench/warm.py: each session's first requests (account/status, then channel/programs of its
-operator's first channel), made before the measured phases."""
+operator's first channel) and its account's library state, made before the measured phases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from accounts.models import Session
 from bench import warm
 from smarty.cache import _shared_key
 from tariffs.selectors import account_tariffs_read
+from vod.selectors import account_state_read
 
 
 def _session(operator, authkey: str) -> Session:
@@ -44,3 +45,14 @@ def test_the_warmed_device_leaves_its_accounts_entitlement_in_the_shared_cache(o
         [(str(operator.client.pk), live.authkey)], "android", {str(operator.client.pk): operator.channels[0].pk}
     ) == (1, 0)
     assert cache.get(key) is not None
+
+
+def test_the_warmed_device_leaves_its_accounts_library_state_in_the_shared_cache(operator):
+    live = _session(operator, "u" * 32)
+    name, parts, _deps, _timeout = account_state_read(operator.account.pk)
+    key = _shared_key(name, parts)
+    cache.delete(key)
+
+    assert warm._warm([(str(operator.client.pk), live.authkey)], "android", {}) == (1, 0)
+
+    assert cache.get(key) is not None  # what video/list and video/detail read of the account
