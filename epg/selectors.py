@@ -223,6 +223,25 @@ def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
     return out
 
 
+def programs_from(epg_channel_id: int, start: int, limit: int, horizon: int) -> list[dict]:
+    """The first `limit` programmes of one EPG channel overlapping [start, start + horizon),
+    in begin order: what programs_between(...)[:limit] gives, read one day window at a time
+    and stopping once `limit` are found (a device's strip of what is on next usually needs
+    only the window of `start`, where the whole range would unpickle two or three)."""
+    end = start + horizon
+    seen: set[int] = set()
+    out: list[dict] = []
+    for day in range(day_start(start), end, DAY):
+        for row in epg_days([epg_channel_id], [day])[(epg_channel_id, day)]:
+            if row["id"] in seen or row["e"] <= start or row["b"] >= end:
+                continue
+            seen.add(row["id"])
+            out.append(row)
+            if len(out) >= limit:
+                return out
+    return out
+
+
 # --- dictionaries and shaping ----------------------------------------------------------------
 
 

@@ -17,8 +17,9 @@ from accounts.selectors import channel_list_version
 from channels import selectors as live
 from channels import services
 from channels.models import AccountChannelSetting, Camera, ChannelSort, Radio
+from epg import selectors as epg_selectors
 from epg.models import EpgCategory, EpgGenre
-from epg.selectors import DAY, epg_channel_dep, epg_days, programs_between
+from epg.selectors import DAY, epg_channel_dep, epg_days, programs_between, programs_from
 from smarty.cache import generations
 from tests import factories as f
 
@@ -143,6 +144,37 @@ def test_epg_day_windows_hold_programmes_crossing_midnight_once_per_range(db):
     assert [r["id"] for r in windows[(epg.id, day2 - DAY)]] == [late.id]
     assert [r["id"] for r in windows[(epg.id, day2)]] == [late.id, early.id]
     assert [r["id"] for r in programs_between(epg.id, day2 - 7200, day2 + 7200)] == [late.id, early.id]
+
+
+def test_the_next_programmes_are_those_of_the_range_read_one_day_window_at_a_time(db, monkeypatch):
+    epg = f.EpgChannelFactory()
+    midnight = dt.datetime(2030, 1, 2, tzinfo=dt.UTC)
+    # Two-hour programmes from 20:00 the day before over three days, one crossing each midnight.
+    ids = [
+        f.ProgramFactory(
+            epg_channel=epg,
+            time_begin=midnight + dt.timedelta(hours=2 * n - 4),
+            time_end=midnight + dt.timedelta(hours=2 * n - 2),
+        ).id
+        for n in range(30)
+    ]
+    day2 = int(midnight.timestamp())
+    for start in (day2 - 3 * 3600, day2 - 1800, day2 + 5400, day2 + DAY - 60):
+        for limit in (1, 3, 6, 40):
+            expected = programs_between(epg.id, start, start + 7 * DAY)[:limit]
+            assert programs_from(epg.id, start, limit, 7 * DAY) == expected
+    assert [r["id"] for r in programs_from(epg.id, day2 - 1800, 2, 7 * DAY)] == ids[1:3]
+    # Within the horizon only: the same as the range's own end.
+    assert programs_from(epg.id, day2, 40, 3 * 3600) == programs_between(epg.id, day2, day2 + 3 * 3600)
+
+    read: list[list[int]] = []
+    days = epg_selectors.epg_days
+    monkeypatch.setattr(epg_selectors, "epg_days", lambda e, d: read.append(list(d)) or days(e, d))
+    programs_from(epg.id, day2 + 3600, 6, 7 * DAY)
+    assert read == [[day2]]  # six programmes in the day of the start: its window alone is read
+    read.clear()
+    programs_from(epg.id, day2 + DAY - 3600, 6, 7 * DAY)
+    assert read == [[day2], [day2 + DAY]]
 
 
 def test_epg_day_windows_are_built_together_and_then_read_without_queries(db):

@@ -17,7 +17,7 @@ from epg.selectors import (
     epg_days,
     epg_dictionaries,
     premieres_since,
-    programs_between,
+    programs_from,
     rating_number,
     shape_program,
 )
@@ -547,13 +547,7 @@ def channel_programs(call: Call):
         )
     shift = p["timeshift_offset"] * 3600
     moment = v.now - shift
-    rows: list[dict] = []
-    if entry.epg_id:
-        for days in (2, 7):
-            rows = programs_between(entry.epg_id, moment, moment + days * DAY)
-            if len(rows) >= p["limit"]:
-                break
-    rows = rows[: p["limit"]]
+    rows = programs_from(entry.epg_id, moment, p["limit"], 7 * DAY) if entry.epg_id else []
     dictionaries = epg_dictionaries()
     programs = []
     for row in rows:
