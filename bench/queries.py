@@ -248,11 +248,26 @@ def main() -> int:
 
     dataset = json.loads(Path(args.dataset).read_text())
     device = Device(Client(), dataset)
-    result = {"queries": count_queries(device, max(1, args.calls))}
-    if args.profile_calls > 0:
-        result["profile"] = profile(device, args.profile_method, args.profile_calls)
+    try:
+        result = {"queries": count_queries(device, max(1, args.calls))}
+        if args.profile_calls > 0:
+            result["profile"] = profile(device, args.profile_method, args.profile_calls)
+    finally:
+        log_out(device)
     Path(args.output).write_text(json.dumps(result, indent=2))
     return 0
+
+
+def log_out(device: Device) -> None:
+    """End the sessions the counter's own device logged in: the dataset then has one session
+    per account again, which the next run's reuse of it checks (bench/dataset.py,
+    dataset_matches); one more session would make that run build the dataset anew."""
+    from accounts.models import Session
+    from accounts.services.sessions import session_delete
+
+    mine = Session.objects.filter(client_id=device.operator["client_id"], device__device_uid=device.device_uid)
+    for session in mine:
+        session_delete(session=session)
 
 
 if __name__ == "__main__":

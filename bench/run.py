@@ -698,6 +698,9 @@ def markdown(results: dict) -> str:
             f"library state read in-process ({results['warm']['sessions']} sessions, "
             f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
             if results.get("warm")
+            else "as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0): its values expire an hour "
+            "after that run made them"
+            if cfg.get("BENCH_FLUSH_REDIS") == "0"
             else "cold (BENCH_WARM=0): each session's first request builds from the database"
         ),
         "- workers before the phases: "

@@ -102,6 +102,11 @@ def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memo
     assert "| 101 | 68.0 | 70.0 | +2.0 |" in text
     assert "| account/status alone ≥ 0.7× the floor |" in text and "| no |" in text
     assert "- workers before the phases: not primed (BENCH_PRIME=0)" in text
+    assert "- cache before the phases: cold (BENCH_WARM=0)" in text
+    results["config"]["BENCH_FLUSH_REDIS"] = "0"
+    assert "- cache before the phases: as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0)" in (
+        run.markdown(results)
+    )
     results["prime"] = {"duration_s": 30, "requests": 9000, "rps": 300.0, "errors": 0}
     assert "- workers before the phases: primed, the device mix for 30 s, not measured (9000 requests, 0 errors)" in (
         run.markdown(results)
