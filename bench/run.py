@@ -95,7 +95,8 @@ CONFIG = {
     "BENCH_FLUSH_REDIS": ("1", "flush the bench Redis database before the run"),
     "BENCH_WARM": (
         "1",
-        "1: every session's first account/status and channel/programs before the phases (bench/warm.py); 0: cold",
+        "1: every session's first account/status and channel/programs, and its account's library state, before "
+        "the phases (bench/warm.py); 0: none",
     ),
     "BENCH_PRIME": (
         "30",
