@@ -225,20 +225,26 @@ def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
 
 def programs_from(epg_channel_id: int, start: int, limit: int, horizon: int) -> list[dict]:
     """The first `limit` programmes of one EPG channel overlapping [start, start + horizon),
-    in begin order: what programs_between(...)[:limit] gives, read one day window at a time
-    and stopping once `limit` are found (a device's strip of what is on next usually needs
-    only the window of `start`, where the whole range would unpickle two or three)."""
+    in begin order: what programs_between(...)[:limit] gives, read the day of `start` first,
+    then the next day, then the rest of the range, stopping once `limit` are found. A device's
+    strip of what is on next usually needs only the window of `start`, where the whole range
+    would unpickle two or three; a channel with a sparse guide costs three reads at most."""
     end = start + horizon
+    days = list(range(day_start(start), end, DAY))
     seen: set[int] = set()
     out: list[dict] = []
-    for day in range(day_start(start), end, DAY):
-        for row in epg_days([epg_channel_id], [day])[(epg_channel_id, day)]:
-            if row["id"] in seen or row["e"] <= start or row["b"] >= end:
-                continue
-            seen.add(row["id"])
-            out.append(row)
-            if len(out) >= limit:
-                return out
+    for group in (days[:1], days[1:2], days[2:]):
+        if not group:
+            continue
+        windows = epg_days([epg_channel_id], group)
+        for day in group:
+            for row in windows[(epg_channel_id, day)]:
+                if row["id"] in seen or row["e"] <= start or row["b"] >= end:
+                    continue
+                seen.add(row["id"])
+                out.append(row)
+                if len(out) >= limit:
+                    return out
     return out
 
 

@@ -175,6 +175,9 @@ def test_the_next_programmes_are_those_of_the_range_read_one_day_window_at_a_tim
     read.clear()
     programs_from(epg.id, day2 + DAY - 3600, 6, 7 * DAY)
     assert read == [[day2], [day2 + DAY]]
+    read.clear()
+    programs_from(epg.id, day2, 40, 7 * DAY)  # more than the guide holds: the rest in one read
+    assert read == [[day2], [day2 + DAY], [day2 + n * DAY for n in range(2, 7)]]
 
 
 def test_epg_day_windows_are_built_together_and_then_read_without_queries(db):
