@@ -521,11 +521,14 @@ def hot_sessions(sessions_file: Path, out: Path, devices: int) -> Path:
 
 
 def paced_connections(rate: float, most: int) -> int:
-    """Connections of a paced phase: rate × 0.2, at least 4 and at most `most`. Each connection
-    then pauses 200 ms on average between its requests, so an answer's own time (10 ms at half
-    the mix's rate) takes about 5% off the offered rate; with rate × 0.04 (a 40 ms pause) it
-    took 20%, and the half-rate phase offered four fifths of its rate."""
-    return max(1, min(most, max(4, math.ceil(rate * 0.2))))
+    """Connections of a paced phase: rate × 0.04 (a 40 ms mean pause each), at least 4 and at
+    most `most`. An answer's own time adds to each connection's cycle, so the phase offers a
+    little less than its rate (four fifths of it at half the mix's rate in run
+    2026-12-07-155607). More connections with longer pauses do not help: wrk opens a
+    connection and then pauses before writing, and a sync worker that accepted it waits for
+    the request meanwhile (rate × 0.2: p50 52 ms with the workers 42% busy, run
+    2026-12-07-175429; bench/README.md, "Pacing")."""
+    return max(1, min(most, max(4, math.ceil(rate * 0.04))))
 
 
 def run_phase(

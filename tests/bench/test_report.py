@@ -147,8 +147,8 @@ def test_the_stat_push_rate_is_the_devices_over_their_push_interval():
 
 def test_a_paced_phase_has_enough_connections_for_its_rate_but_not_more_than_allowed():
     assert run.paced_connections(1667, 64) == 64
-    assert run.paced_connections(150, 64) == 30  # a 200 ms mean pause per connection
-    assert run.paced_connections(12, 64) == 4
+    assert run.paced_connections(500, 64) == 20  # a 40 ms mean pause per connection
+    assert run.paced_connections(21, 64) == 4
     assert run.paced_connections(21, 2) == 2
 
 
