@@ -23,10 +23,11 @@ Rows carry every translation; `shape_program` picks the language per request.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import Q
@@ -206,34 +207,17 @@ def epg_days(epg_channel_ids: Iterable[int], days: Iterable[int]) -> dict[tuple[
     return cached_many("epg_day", items, build, packed=True)
 
 
-def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
-    """Programmes of one EPG channel overlapping [start, end), from the cached day windows."""
+def _rows_overlapping(epg_channel_id: int, start: int, end: int, reads: int) -> Iterator[dict]:
+    """Programmes of one EPG channel overlapping [start, end), in begin order, each once (a
+    programme crossing midnight is in two windows), from the cached day windows. reads=1
+    fetches every day in one read; reads=3 the day of `start`, then the next day, then the
+    rest, each only when the caller asks for more rows than the windows before gave."""
     if end <= start:
-        return []
+        return
     days = list(range(day_start(start), end, DAY))
-    windows = epg_days([epg_channel_id], days)
+    groups = [days] if reads == 1 else [days[:1], days[1:2], days[2:]]
     seen: set[int] = set()
-    out = []
-    for day in days:
-        for row in windows[(epg_channel_id, day)]:
-            if row["id"] in seen or row["e"] <= start or row["b"] >= end:
-                continue
-            seen.add(row["id"])
-            out.append(row)
-    return out
-
-
-def programs_from(epg_channel_id: int, start: int, limit: int, horizon: int) -> list[dict]:
-    """The first `limit` programmes of one EPG channel overlapping [start, start + horizon),
-    in begin order: what programs_between(...)[:limit] gives, read the day of `start` first,
-    then the next day, then the rest of the range, stopping once `limit` are found. A device's
-    strip of what is on next usually needs only the window of `start`, where the whole range
-    would unpickle two or three; a channel with a sparse guide costs three reads at most."""
-    end = start + horizon
-    days = list(range(day_start(start), end, DAY))
-    seen: set[int] = set()
-    out: list[dict] = []
-    for group in (days[:1], days[1:2], days[2:]):
+    for group in groups:
         if not group:
             continue
         windows = epg_days([epg_channel_id], group)
@@ -242,10 +226,21 @@ def programs_from(epg_channel_id: int, start: int, limit: int, horizon: int) -> 
                 if row["id"] in seen or row["e"] <= start or row["b"] >= end:
                     continue
                 seen.add(row["id"])
-                out.append(row)
-                if len(out) >= limit:
-                    return out
-    return out
+                yield row
+
+
+def programs_between(epg_channel_id: int, start: int, end: int) -> list[dict]:
+    """Programmes of one EPG channel overlapping [start, end), from the cached day windows."""
+    return list(_rows_overlapping(epg_channel_id, start, end, reads=1))
+
+
+def programs_from(epg_channel_id: int, start: int, limit: int, horizon: int) -> list[dict]:
+    """The first `limit` programmes of one EPG channel overlapping [start, start + horizon),
+    in begin order: what programs_between(...)[:limit] gives, read the day of `start` first,
+    then the next day, then the rest of the range, stopping once `limit` are found. A device's
+    strip of what is on next usually needs only the window of `start`, where the whole range
+    would unpickle two or three; a channel with a sparse guide costs three reads at most."""
+    return list(itertools.islice(_rows_overlapping(epg_channel_id, start, start + horizon, reads=3), limit))
 
 
 # --- dictionaries and shaping ----------------------------------------------------------------
