@@ -34,7 +34,7 @@ from django.utils import timezone
 from accounts.models import Account
 from channels.selectors import account_last_viewed, last_viewed_kept
 from channels.services import channels_viewed_store
-from smarty.cache import redis_backend, redis_command
+from smarty.cache import redis_backend, redis_script
 from smarty.cache_backends import CacheUnavailableError, breaker
 from smarty.write_behind import write_behind, write_behind_on
 
@@ -210,7 +210,7 @@ def _views_sent(backend, views: list[_View]) -> list[bool]:
     keys = [key for view in views for key in view.keys]
     args = [BUFFER_TTL, *(arg for view in views for arg in view.args)]
     try:
-        seqs = redis_command(backend, "eval", _VIEWS_SCRIPT, len(keys), *keys, *args)
+        seqs = redis_script(backend, _VIEWS_SCRIPT, keys, args)
     except CacheUnavailableError:  # a failing cache must not cost the viewer the stream
         # (the breaker open: the events are lost, as _append loses them)
         logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(VIEWS))

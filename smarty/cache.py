@@ -746,6 +746,37 @@ def redis_command(backend, name: str, *args: Any, write: bool = True, **kwargs: 
         raise CacheUnavailableError(repr(exc)) from exc
 
 
+# Lua scripts this process has sent once (EVAL), by their SHA-1: EVALSHA names them after that.
+_script_digests: dict[str, str] = {}
+
+
+def redis_script(backend, script: str, keys: Sequence[Any], args: Sequence[Any] = (), *, write: bool = True) -> Any:
+    """Run a Lua script on redis_backend()'s own client, as redis_command runs a command.
+
+    The first run in a process sends the script (EVAL, which also makes Redis keep it); the
+    next ones name it by its digest (EVALSHA): 40 bytes instead of the script, and Redis
+    neither hashes nor looks up its text. A server that no longer knows it (restarted, SCRIPT
+    FLUSH) answers NOSCRIPT, and the script is sent again in a second round trip; that answer
+    is not a failure of the cache (the breaker stays closed)."""
+    if breaker.is_open():
+        raise CacheUnavailableError("cache breaker open")
+    digest = _script_digests.get(script)
+    try:
+        client = backend.client.get_client(write=write)
+        if digest is not None:
+            try:
+                return client.evalsha(digest, len(keys), *keys, *args)
+            except redis.exceptions.NoScriptError:
+                pass
+        answer = client.eval(script, len(keys), *keys, *args)
+    except Exception as exc:
+        if not isinstance(exc, ConnectionInterrupted):  # the guarded client counted that one
+            breaker.trip(exc)
+        raise CacheUnavailableError(repr(exc)) from exc
+    _script_digests[script] = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis's name for it
+    return answer
+
+
 def flush() -> None:
     """Clear this installation's cache (flushall): every value is rebuilt from the database,
     and every process's mirror starts over."""

@@ -32,6 +32,7 @@ from .cache import (
     mirror,
     redis_backend,
     redis_command,
+    redis_script,
 )
 from .cache_backends import CacheUnavailableError, breaker
 from .local_memory import device_values
@@ -188,8 +189,7 @@ def prefetch_device_linked(
     own = _linked_keys(backend, prefix, values, list(keys))
     seq = mirror.seq  # before the read: an invalidation heard meanwhile discards it
     try:
-        args = [_LINKED_SCRIPT, len(own) + 1, backend.make_key(link), *own, *templates]
-        answer = redis_command(backend, "eval", *args, write=False)
+        answer = redis_script(backend, _LINKED_SCRIPT, [backend.make_key(link), *own], templates, write=False)
     except CacheUnavailableError:  # a failing cache must not fail the request
         return None
     found, linked_found = answer[0], (answer[1] if len(answer) > 1 else None)

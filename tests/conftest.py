@@ -59,9 +59,12 @@ class CacheRoundTrips:
             first = packed[0] if isinstance(packed, list | tuple) and packed else packed
             self.commands.append(bytes(first)[:80])
 
-    def names(self) -> list[bytes]:
-        """The name of each command sent (EVAL, MGET...)."""
-        return [command.split(b"\r\n")[2] for command in self.commands]
+    def names(self, *, raw: bool = False) -> list[bytes]:
+        """The name of each command sent (EVAL, MGET...). A script named by its digest
+        (EVALSHA, smarty.cache.redis_script) is an EVAL here unless `raw`: one round trip
+        running one script either way."""
+        names = [command.split(b"\r\n")[2] for command in self.commands]
+        return names if raw else [b"EVAL" if name == b"EVALSHA" else name for name in names]
 
     def __len__(self) -> int:
         return len(self.commands)

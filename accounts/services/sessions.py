@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
-from smarty.cache import redis_backend, redis_command
+from smarty.cache import redis_backend, redis_script
 from smarty.cache_backends import CacheUnavailableError
 from smarty.local_memory import device_values
 from smarty.logging import log_event
@@ -578,7 +578,7 @@ def _touches_sent(backend, touches: list[_Touch]) -> list[int] | None:
     keys = [k for t in touches for k in (backend.make_key(t.note), backend.make_key(_touches_key(t.at)))]
     args = [backend.client.encode(1), TOUCH_BUFFER_TTL, *(a for t in touches for a in (t.interval, t.session_id))]
     try:
-        return redis_command(backend, "eval", _TOUCH_SCRIPT, len(keys), *keys, *args)
+        return redis_script(backend, _TOUCH_SCRIPT, keys, args)
     except CacheUnavailableError:
         return None
 

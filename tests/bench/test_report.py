@@ -1,7 +1,10 @@
 """The benchmark report and plan (bench/run.py): phase figures in, the Markdown table and
-targets out. No server and no load here; the run itself is `make bench`."""
+targets out; the paced phases' proxy in front of a stub server. No app server and no load
+here; the run itself is `make bench`."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 
@@ -84,17 +87,73 @@ def test_the_targets_compare_with_the_floor_and_count_errors():
     assert targets["device mix ≥ 0.5× the floor, 0 errors"]["met"] is True
     half = targets["p99 ≤ 50 ms at half the mix's maximum rate"]
     assert half["met"] is False and "p99 60 ms at 240.0 RPS" in half["measured"]
+    # A p99 within 50 ms counts only at the rate: a phase that offered less measured less load.
+    fast = results_of(status_errors=0)
+    fast["phases"]["half"]["p99"] = 30.0
+    assert {t["target"]: t for t in run.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is True
+    fast["phases"]["half"]["rps"] = 200.0  # 80% of its 250
+    assert {t["target"]: t for t in run.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is False
     failing = {t["target"]: t for t in run.evaluate(results_of(status_errors=5))}
     assert failing["account/status alone ≥ 0.7× the floor"]["met"] is False
+
+
+def test_a_phase_is_also_compared_with_the_floor_measured_around_it():
+    results = results_of(status_errors=0)
+    # The machine slowed down after the floor phase (1000 RPS): 760 and 740 around account/status.
+    results["floor_slices"] = [
+        {"before": "method account/status", "after": "floor", "rps": 760.0},
+        {"before": "mix", "after": "method account/status", "rps": 740.0},
+        {"before": None, "after": "mix", "rps": 700.0},
+    ]
+    assert run.floor_around(results, "method account/status") == 750.0
+    assert run.floor_around(results, "mix") == 720.0
+    assert run.floor_around(results, "half") is None
+    results["phases"]["method account/status"]["rps"] = 600.0  # 0.6x the run's floor, 0.8x around it
+    results["phases"]["mix"]["rps"] = 350.0  # 0.35x the run's floor, 0.49x around it
+    targets = {t["target"]: t for t in run.evaluate(results)}
+    status = targets["account/status alone ≥ 0.7× the floor"]
+    assert status["met"] is True
+    assert status["measured"].startswith("0.80× the floor around it (600.0 / 750.0 RPS); 0.60× the run's floor")
+    assert targets["device mix ≥ 0.5× the floor, 0 errors"]["met"] is False
+    text = run.markdown({**results, "targets": list(targets.values())})
+    assert "| account/status alone | 16 | max | 9000 | 600.0 | 0.60× | 0.80× |" in text
+    assert "3 slices, 700.0 to 760.0 RPS" in text
+    # A slice that failed (no figures): the phase is compared with the run's floor alone.
+    results["floor_slices"][0]["rps"] = None
+    assert run.floor_around(results, "method account/status") is None
+    status = {t["target"]: t for t in run.evaluate(results)}["account/status alone ≥ 0.7× the floor"]
+    assert status["met"] is False and status["measured"].startswith("0.60× (600.0 / 1000.0 RPS)")
+
+
+def test_throughput_phases_get_a_floor_slice_before_each_and_one_after_the_last():
+    cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
+    cfg.update(BENCH_PHASES="floor,mix,half", BENCH_SOAK="0")
+    planned = run.with_floor_slices(run.plan(cfg))
+    assert [(s["kind"], s.get("before"), s.get("after")) for s in planned] == [
+        ("floor", None, None),
+        ("floor slice", "mix", "floor"),
+        ("mix", None, None),
+        ("floor slice", None, "mix"),
+        ("half", None, None),
+    ]
+    cfg.update(BENCH_PHASES="floor,methods,hotset,mix,half")
+    planned = run.with_floor_slices(run.plan(cfg))
+    slices = [s for s in planned if s["kind"] == "floor slice"]
+    throughput = [s for s in planned if s["kind"] in run.THROUGHPUT]
+    assert len(throughput) == len(run.HOT_METHODS) + 3 and len(slices) == len(throughput) + 1
+    for i, step in enumerate(planned):  # every throughput phase sits between two slices
+        if step["kind"] in run.THROUGHPUT:
+            assert planned[i - 1]["kind"] == planned[i + 1]["kind"] == "floor slice"
+            assert planned[i - 1]["before"] == step["name"]
 
 
 def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memory():
     results = results_of(status_errors=7)
     results["targets"] = run.evaluate(results)
     text = run.markdown(results)
-    assert "| floor (trivial JSON view) | 16 | max | 10000 | 1000.0 | 1.00× | 2 | 4 | 9 | 30 | 0 |" in text
-    assert "| account/status alone | 16 | max | 9000 | 900.0 | 0.90× |" in text
-    assert "| device mix at half its maximum rate | 16 | 250 | 2400 | 240.0 | – |" in text
+    assert "| floor (trivial JSON view) | 16 | max | 10000 | 1000.0 | 1.00× | – | 2 | 4 | 9 | 30 | 0 |" in text
+    assert "| account/status alone | 16 | max | 9000 | 900.0 | 0.90× | – |" in text
+    assert "| device mix at half its maximum rate | 16 | 250 | 2400 | 240.0 | – | – |" in text
     # The mix's rows: weight, the share actually sent, the RPS it implies, the method alone.
     assert "| account/status | 410 | 41.0% | 205.0 | 900.0 | 0.90× | 1 |" in text
     assert "| video/list | 60 | 6.0% | 30.0 | – | – | – |" in text
@@ -125,7 +184,7 @@ def test_phases_are_planned_from_the_configuration():
     cfg.update(BENCH_PHASES="floor,mix,half", BENCH_SOAK="600")
     steps = {step["name"]: step for step in run.plan(cfg)}
     assert list(steps) == ["floor", "mix", "half", "soak"]
-    assert steps["soak"]["duration"] == 600 and steps["soak"]["connections"] == 64
+    assert steps["soak"]["duration"] == 600 and steps["soak"]["connections"] == 512  # at most; the rate decides
     assert steps["mix"]["mix"] == run.MIX
     with pytest.raises(RuntimeError, match="needs the mix phase"):
         run.rate_for(steps["half"], cfg, {})
@@ -146,10 +205,66 @@ def test_the_stat_push_rate_is_the_devices_over_their_push_interval():
 
 
 def test_a_paced_phase_has_enough_connections_for_its_rate_but_not_more_than_allowed():
-    assert run.paced_connections(1667, 64) == 64
-    assert run.paced_connections(500, 64) == 20  # a 40 ms mean pause per connection
-    assert run.paced_connections(21, 64) == 4
+    # Behind the proxy: a 500 ms mean pause per connection.
+    assert run.paced_connections(1667, 512) == 512
+    assert run.paced_connections(500, 512) == 250
+    assert run.paced_connections(5, 512) == 4
     assert run.paced_connections(21, 2) == 2
+    # Straight to gunicorn's sync workers: a 40 ms pause (bench/README.md, "Pacing").
+    assert run.paced_connections(500, 512, proxied=False) == 20
+    assert run.paced_connections(21, 512, proxied=False) == 4
+
+
+def test_the_proxy_is_nginx_unless_turned_off_and_a_missing_one_is_said(tmp_path):
+    cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
+    server = run.Server(cfg, {}, tmp_path)
+    cfg["BENCH_PROXY"] = "0"
+    assert run.start_proxy(cfg, server, tmp_path, None) == (None, "none (BENCH_PROXY=0): the paced phases go to "
+                                                            "gunicorn directly")  # fmt: skip
+    cfg["BENCH_PROXY"] = "no-such-nginx"
+    proxy, said = run.start_proxy(cfg, server, tmp_path, None)
+    assert proxy is None and said.startswith("none (no-such-nginx not found")
+    # The site the proxy serves is the Debian package's (debian/etc/nginx-smarty.conf): keep-alive to
+    # gunicorn, whole requests and answers buffered (nginx's default, not turned off).
+    conf = run.Proxy.CONF.format(dir=tmp_path, upstream="127.0.0.1:8765", host="127.0.0.1", port=8766)
+    assert "server 127.0.0.1:8765;" in conf and "listen 127.0.0.1:8766" in conf
+    assert "proxy_buffering off" not in conf and "proxy_request_buffering off" not in conf
+    site = (run.ROOT / "debian" / "etc" / "nginx-smarty.conf").read_text()
+    for directive in ("proxy_http_version 1.1;", 'proxy_set_header Connection "";', "keepalive 32;"):
+        assert directive in site and directive in conf
+
+
+@pytest.mark.skipif(not run.shutil.which("nginx", path="/usr/sbin:/usr/bin"), reason="nginx is not installed")
+def test_the_proxy_hands_requests_to_the_server_and_stops(tmp_path):
+    import http.server
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"floor": 1}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
+    server = run.Server(cfg, {}, tmp_path)
+    server.port = backend.server_address[1]
+    proxy, said = run.start_proxy(cfg, server, tmp_path, None)
+    try:
+        assert proxy is not None and said.startswith("nginx")
+        with run.urllib.request.urlopen(f"{proxy.url}/bench/floor/", timeout=5) as response:
+            assert response.read() == b'{"floor": 1}'
+        assert proxy.pids()
+    finally:
+        if proxy:
+            proxy.stop()
+        backend.shutdown()
+    assert proxy.pids() == []
 
 
 def test_wrk_and_the_server_get_their_own_cores_when_there_are_two():

@@ -371,3 +371,41 @@ def test_the_remembered_trust_ends_when_the_listener_stops_hearing_the_breaker_o
         assert not mirror.trusted()
     finally:
         versioned.breaker_reset()
+
+
+_SCRIPT_UNDER_TEST = "return {KEYS[1], ARGV[1], 'script under test'}"
+
+
+@redis_pass
+def test_a_script_is_sent_once_then_named_by_its_digest_and_sent_again_when_redis_does_not_know_it(cache_round_trips):
+    backend = versioned.redis_backend()
+    versioned._script_digests.pop(_SCRIPT_UNDER_TEST, None)
+
+    def run() -> list[bytes]:
+        return versioned.redis_script(backend, _SCRIPT_UNDER_TEST, ["k"], ["a"], write=False)
+
+    assert run() == [b"k", b"a", b"script under test"]
+    assert cache_round_trips.names(raw=True) == [b"EVAL"]  # the first run in this process sends it
+    cache_round_trips.clear()
+    assert run() == [b"k", b"a", b"script under test"]
+    assert cache_round_trips.names(raw=True) == [b"EVALSHA"]  # then only its digest
+    # As after a restart of Redis, which then knows the script no more (without SCRIPT FLUSH,
+    # which would take the scripts of tests running alongside): a digest it never saw.
+    versioned._script_digests[_SCRIPT_UNDER_TEST] = "0" * 40
+    cache_round_trips.clear()
+    assert run() == [b"k", b"a", b"script under test"]
+    assert cache_round_trips.names(raw=True) == [b"EVALSHA", b"EVAL"]  # NOSCRIPT, then sent again
+    assert not versioned.breaker.is_open()  # NOSCRIPT is no failure of the cache
+    cache_round_trips.clear()
+    assert run() == [b"k", b"a", b"script under test"]
+    assert cache_round_trips.names(raw=True) == [b"EVALSHA"]
+
+
+@redis_pass
+def test_a_failing_script_is_a_cache_failure():
+    from smarty.cache_backends import CacheUnavailableError
+
+    with pytest.raises(CacheUnavailableError):
+        versioned.redis_script(versioned.redis_backend(), "return redis.call('NO_SUCH_COMMAND')", [], [])
+    assert versioned.breaker.is_open()
+    versioned.breaker_reset()
