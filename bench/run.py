@@ -96,6 +96,11 @@ CONFIG = {
         "the buffering proxy in front of gunicorn for the paced phases (half, stat/push, soak), as "
         "production has: an nginx executable, or 0 for none (the phases then go to gunicorn directly)",
     ),
+    "BENCH_PROXY_CORE": (
+        "load",
+        "load: the proxy on wrk's core, so the server's cores are the same in the paced phases as in the mix "
+        "whose rate they halve; server: on the server's cores, as on a single production machine",
+    ),
     "BENCH_WORKERS": ("2", "gunicorn workers"),
     "BENCH_WORKER_CLASS": ("sync", "gunicorn worker class (sync or gthread)"),
     "BENCH_THREADS": ("1", "threads per worker (gthread)"),
@@ -491,6 +496,13 @@ http {{
             self.proc = None
 
 
+def proxy_cores(cfg: dict[str, str], wrk_cpu: int | None, server_cpus: str | None) -> str | None:
+    """The cores the proxy is pinned to (BENCH_PROXY_CORE): wrk's, or the server's; None: not pinned."""
+    if cfg["BENCH_PROXY_CORE"] == "server":
+        return server_cpus
+    return None if wrk_cpu is None else str(wrk_cpu)
+
+
 def start_proxy(cfg: dict[str, str], server: Server, var_dir: Path, cpus: str | None) -> tuple[Proxy | None, str]:
     """The paced phases' proxy, started, and what the report says of it."""
     wanted = cfg["BENCH_PROXY"]
@@ -502,7 +514,8 @@ def start_proxy(cfg: dict[str, str], server: Server, var_dir: Path, cpus: str | 
                       "gunicorn directly, and a paced client's idle connection holds a sync worker")  # fmt: skip
     proxy = Proxy(nginx, server, var_dir, cpus)
     proxy.start()
-    return proxy, f"nginx ({Path(nginx).name}, one worker, on the server's cores) for the paced phases"
+    where = f"core(s) {cpus}" if cpus else "not pinned"
+    return proxy, f"nginx ({Path(nginx).name}, one worker, {where}) for the paced phases"
 
 
 def busy_cpu_seconds() -> float:
@@ -1071,7 +1084,8 @@ def main() -> int:
         server.start()
         server.warm_up()
         if any(step["kind"] in PACED for step in steps):
-            proxy, results["proxy"] = start_proxy(cfg, server, var_dir, server_cpus)
+            proxy_cpus = proxy_cores(cfg, wrk_cpu, server_cpus)
+            proxy, results["proxy"] = start_proxy(cfg, server, var_dir, proxy_cpus)
             log(f"paced phases' proxy: {results['proxy']}")
         results["memory"] = {"before": server.memory()}
         if int(cfg["BENCH_PRIME"]) > 0:

@@ -267,6 +267,14 @@ def test_the_proxy_hands_requests_to_the_server_and_stops(tmp_path):
     assert proxy.pids() == []
 
 
+def test_the_proxy_shares_wrks_core_unless_asked_to_share_the_servers():
+    cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
+    assert run.proxy_cores(cfg, 0, "1") == "0"  # the server's cores stay as the mix had them
+    assert run.proxy_cores(cfg, None, None) is None  # not pinning
+    cfg["BENCH_PROXY_CORE"] = "server"
+    assert run.proxy_cores(cfg, 0, "1-7") == "1-7"
+
+
 def test_wrk_and_the_server_get_their_own_cores_when_there_are_two():
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
     assert run.pinning(cfg, cores=1) == (None, None)
