@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import CHILDREN, ensure_database, free_port, manage  # noqa: E402
+from bench.processes import CHILDREN, free_port  # noqa: E402
+from bench.run import ensure_database, manage  # noqa: E402
 from smarty.api.signature import compute_signature  # noqa: E402
 
 HOST = "127.0.0.1"

@@ -16,10 +16,12 @@ warm it up, then run wrk with a generated Lua script (bench/wrk.py) phase by pha
   logins    login alone, back to back (its own phase: logins are not in the mix)
   soak      the mix at half rate for BENCH_SOAK seconds, worker RSS every 10 s (optional)
 
-then count queries per request (bench/queries.py), profile the hottest method, stop the server
-and write bench/results/<date>.json and .md. With two cores or more, wrk runs pinned to core 0
-and the server to the others (taskset). Every child runs in its own process group and is
-stopped on exit, on error and on SIGINT/SIGTERM; every phase is bounded in time.
+with a floor slice around each method, hot-set and mix phase; the paced phases through nginx
+(bench/processes.py). Then count queries per request (bench/queries.py), profile the hottest
+method, stop the server and write bench/results/<date>.json and .md (bench/report.py). With
+two cores or more, wrk runs pinned to core 0 and the server to the others (taskset). Every
+child runs in its own process group and is stopped on exit, on error and on SIGINT/SIGTERM;
+every phase is bounded in time.
 
 Configuration comes from the environment (the Makefile passes its variables through); see
 CONFIG below and bench/README.md.
@@ -37,12 +39,10 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -53,11 +53,18 @@ if str(ROOT) not in sys.path:
 
 from bench import wrk  # noqa: E402 - after the path is set, when run as a script
 from bench.mix import HOT_METHODS, MIX, VIEWSTATS_PUSH_INTERVAL_S  # noqa: E402
-
-HOST = "127.0.0.1"  # load goes to this machine's loopback only
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
-MIB = 1024 * 1024
+from bench.processes import (  # noqa: E402
+    CHILDREN,
+    Proxy,
+    Server,
+    cpu_snapshot,
+    load_average,
+    log,
+    pinning,
+    proxy_cores,
+    start_proxy,
+)
+from bench.report import evaluate, markdown  # noqa: E402
 
 # name: (default, help). Read once, recorded in the results.
 CONFIG = {
@@ -136,51 +143,6 @@ PHASE_TITLES = {
     "logins": "login alone",
     "soak": "soak: the mix at half rate",
 }
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-class Children:
-    """Child processes, each in its own session/process group, stopped whatever happens."""
-
-    def __init__(self) -> None:
-        self.procs: list[subprocess.Popen] = []
-
-    def start(self, args: list[str], **kwargs: object) -> subprocess.Popen:
-        proc = subprocess.Popen(args, start_new_session=True, **kwargs)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self, proc: subprocess.Popen, grace: float = 10.0) -> None:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        # Whatever is left of the group (workers of a dead master, stragglers).
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        if proc in self.procs:
-            self.procs.remove(proc)
-
-    def stop_all(self) -> None:
-        for proc in list(reversed(self.procs)):
-            self.stop(proc, grace=5.0)
-
-
-CHILDREN = Children()
 
 
 def _on_signal(signum: int, _frame: object) -> None:
@@ -292,265 +254,7 @@ def manage(args: list[str], env: dict[str, str], timeout: float) -> subprocess.C
     return subprocess.CompletedProcess(args, proc.returncode, out, "")
 
 
-def free_port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as sock:
-            # As gunicorn binds: connections of an earlier run in TIME_WAIT do not count.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((HOST, port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError("no free port on 127.0.0.1")
-
-
-# --- processes: memory and CPU from /proc ------------------------------------------------------
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        found.extend(int(x) for x in _read(f"{task}/children").split())
-    return sorted(found)
-
-
-def rss_kib(pid: int) -> int | None:
-    for line in _read(f"/proc/{pid}/status").splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return None
-
-
-def cpu_seconds(pid: int) -> float:
-    stat = _read(f"/proc/{pid}/stat")
-    if not stat:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def pids_named(*names: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _read(f"{entry}/comm").strip() in names:
-            found.append(int(entry.name))
-    return found
-
-
-class Server:
-    """gunicorn serving smarty.wsgi on 127.0.0.1."""
-
-    def __init__(self, cfg: dict[str, str], env: dict[str, str], var_dir: Path, cpus: str | None = None) -> None:
-        self.cfg, self.env, self.var_dir, self.cpus = cfg, env, var_dir, cpus
-        self.port = free_port(int(cfg["BENCH_PORT"]))
-        self.url = f"http://{HOST}:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        args = [
-            str(gunicorn),
-            "smarty.wsgi:application",
-            "--bind", f"{HOST}:{self.port}",
-            "--workers", self.cfg["BENCH_WORKERS"],
-            "--worker-class", self.cfg["BENCH_WORKER_CLASS"],
-            "--threads", self.cfg["BENCH_THREADS"],
-            "--timeout", "30",
-            "--graceful-timeout", "5",
-            "--backlog", "2048",
-            "--log-level", "warning",
-            "--error-logfile", str(self.var_dir / "gunicorn.log"),
-            "--pid", str(self.var_dir / "gunicorn.pid"),
-        ]  # fmt: skip
-        if self.cpus:
-            args = ["taskset", "-c", self.cpus, *args]
-        self.proc = CHILDREN.start(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.var_dir / 'gunicorn.log'}")
-            if self.get("/bench/floor/") == 200 and len(self.workers()) >= int(self.cfg["BENCH_WORKERS"]):
-                return
-            time.sleep(0.3)
-        raise RuntimeError("gunicorn did not answer within 60 s")
-
-    def get(self, path: str) -> int | None:
-        try:
-            with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
-                response.read()
-                return response.status
-        except OSError:
-            return None
-
-    def warm_up(self) -> None:
-        """Every worker imports the URL map and opens its connections before 'before' is taken."""
-        for _ in range(25 * int(self.cfg["BENCH_WORKERS"])):
-            self.get("/bench/floor/")
-            self.get("/tvmiddleware/api/health/check/?check_db_conn=1")
-
-    def workers(self) -> list[int]:
-        if not self.proc:
-            return []
-        # Under taskset the master is taskset's exec'd process: the same pid.
-        return children_of(self.proc.pid)
-
-    def memory(self) -> dict[str, float]:
-        """RSS of each worker in MiB."""
-        return {str(pid): round(kib / 1024, 1) for pid in self.workers() if (kib := rss_kib(pid)) is not None}
-
-    def alive(self) -> bool:
-        return bool(self.proc) and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc:
-            CHILDREN.stop(self.proc)
-            self.proc = None
-
-
-class Proxy:
-    """nginx in front of gunicorn, for the paced phases, as the Debian package's site has it
-    (debian/etc/nginx-smarty.conf): keep-alive connections with the clients, whole requests
-    handed to gunicorn and whole answers buffered back. Without it a paced client's idle
-    connection holds a sync worker (bench/README.md, "Pacing"). One nginx worker, on the
-    server's cores."""
-
-    CONF = """\
-worker_processes 1;
-error_log {dir}/error.log warn;
-pid {dir}/nginx.pid;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000;
-    upstream smarty_app {{
-        server {upstream};
-        keepalive 32;
-    }}
-    server {{
-        listen {host}:{port} backlog=2048;
-        location / {{
-            proxy_pass http://smarty_app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_read_timeout 60s;
-        }}
-    }}
-}}
-"""
-
-    def __init__(self, nginx: str, server: Server, var_dir: Path, cpus: str | None = None) -> None:
-        self.nginx, self.server, self.cpus = nginx, server, cpus
-        self.dir = var_dir / "nginx"
-        self.port = free_port(server.port + 1)
-        self.url = f"http://{HOST}:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
-        conf = self.dir / "nginx.conf"
-        conf.write_text(self.CONF.format(dir=self.dir, upstream=f"{HOST}:{self.server.port}", host=HOST,
-                                         port=self.port))  # fmt: skip
-        args = [self.nginx, "-p", str(self.dir), "-c", str(conf), "-e", str(self.dir / "error.log"),
-                "-g", "daemon off;"]  # fmt: skip
-        if self.cpus:
-            args = ["taskset", "-c", self.cpus, *args]
-        self.proc = CHILDREN.start(args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited ({self.proc.returncode}); see {self.dir / 'error.log'}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/bench/floor/", timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("nginx did not answer within 20 s")
-
-    def pids(self) -> list[int]:
-        return [self.proc.pid, *children_of(self.proc.pid)] if self.proc and self.proc.poll() is None else []
-
-    def stop(self) -> None:
-        if self.proc:
-            CHILDREN.stop(self.proc)
-            self.proc = None
-
-
-def proxy_cores(cfg: dict[str, str], wrk_cpu: int | None, server_cpus: str | None) -> str | None:
-    """The cores the proxy is pinned to (BENCH_PROXY_CORE): wrk's, or the server's; None: not pinned."""
-    if cfg["BENCH_PROXY_CORE"] == "server":
-        return server_cpus
-    return None if wrk_cpu is None else str(wrk_cpu)
-
-
-def start_proxy(cfg: dict[str, str], server: Server, var_dir: Path, cpus: str | None) -> tuple[Proxy | None, str]:
-    """The paced phases' proxy, started, and what the report says of it."""
-    wanted = cfg["BENCH_PROXY"]
-    if wanted in ("", "0"):
-        return None, "none (BENCH_PROXY=0): the paced phases go to gunicorn directly"
-    nginx = shutil.which(wanted) or shutil.which(wanted, path="/usr/sbin:/sbin")
-    if nginx is None:
-        return None, (f"none ({wanted} not found; Debian: apt-get install nginx-light): the paced phases go to "
-                      "gunicorn directly, and a paced client's idle connection holds a sync worker")  # fmt: skip
-    proxy = Proxy(nginx, server, var_dir, cpus)
-    proxy.start()
-    where = f"core(s) {cpus}" if cpus else "not pinned"
-    return proxy, f"nginx ({Path(nginx).name}, one worker, {where}) for the paced phases"
-
-
-def busy_cpu_seconds() -> float:
-    """CPU time spent by the whole machine (all processes), from /proc/stat."""
-    fields = _read("/proc/stat").splitlines()[0].split()[1:]
-    values = [int(v) for v in fields]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    return (sum(values[:8]) - idle) / CLK_TCK
-
-
-def load_average() -> float:
-    return round(os.getloadavg()[0], 2)
-
-
-def cpu_snapshot(server: Server, proxy: Proxy | None = None) -> dict[str, float]:
-    groups = {
-        "app workers": server.workers(),
-        "database": pids_named("mariadbd", "mysqld", "postgres"),
-        "redis": pids_named("redis-server"),
-        "proxy": proxy.pids() if proxy else [],
-    }
-    snapshot = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
-    snapshot["machine"] = busy_cpu_seconds()
-    return snapshot
-
-
 # --- wrk phases -----------------------------------------------------------------------------------
-
-
-def pinning(cfg: dict[str, str], cores: int | None = None) -> tuple[int | None, str | None]:
-    """(wrk's core, the server's cores) or (None, None) when not pinning."""
-    cores = cores if cores is not None else (os.cpu_count() or 1)
-    if cfg["BENCH_PIN"] == "0" or cores < 2 or not shutil.which("taskset"):
-        return None, None
-    return 0, "1" if cores == 2 else f"1-{cores - 1}"
 
 
 def statpush_rate(cfg: dict[str, str]) -> float:
@@ -633,20 +337,24 @@ def rate_for(step: dict, cfg: dict[str, str], done: dict) -> float | None:
     return None
 
 
-def with_floor_slices(steps: list[dict]) -> list[dict]:
-    """`steps` with a floor slice (kind "floor slice", naming the phases `before` and `after`
-    it) right before each throughput phase and after the last of each run of them, so that
-    each is measured between two floors (floor_around)."""
+def with_floor_slices(steps: list[dict], seconds: int, connections: int) -> list[dict]:
+    """`steps` with a floor slice (`seconds` of the floor, kind "floor slice", naming the
+    phases `before` and `after` it) right before each throughput phase and after the last of
+    each run of them, so that each is measured between two floors (report.floor_around)."""
+
+    def piece(before: str | None, after: str | None) -> dict:
+        return {"name": "floor slice", "kind": "floor slice", "title": "floor slice", "mix": {"floor": 1},
+                "duration": seconds, "connections": connections, "before": before, "after": after}  # fmt: skip
+
     out: list[dict] = []
     previous: dict | None = None
     for step in steps:
         if step["kind"] in THROUGHPUT or (previous is not None and previous["kind"] in THROUGHPUT):
-            before = step["name"] if step["kind"] in THROUGHPUT else None
-            out.append({"kind": "floor slice", "before": before, "after": previous["name"] if previous else None})
+            out.append(piece(step["name"] if step["kind"] in THROUGHPUT else None, previous and previous["name"]))
         out.append(step)
         previous = step
     if previous is not None and previous["kind"] in THROUGHPUT:
-        out.append({"kind": "floor slice", "before": None, "after": previous["name"]})
+        out.append(piece(None, previous["name"]))
     return out
 
 
@@ -663,11 +371,11 @@ def paced_connections(rate: float, most: int, *, proxied: bool = True) -> int:
     each connection's cycle, so the phase offers a little less than its rate: the longer the
     pause, the less (rate × 0.04 connections, a 40 ms mean pause each, offered four fifths of
     half the mix's rate in run 2026-12-07-155607). Behind the proxy, which holds idle
-    connections at no cost to the workers, rate × 0.5 (a 500 ms mean pause, as devices pause
-    between requests far longer still). Straight to gunicorn, long pauses are worse: wrk opens a connection and then
-    pauses before writing, and a sync worker that accepted it waits for the request meanwhile
-    (rate × 0.2: p50 52 ms with the workers 42% busy, run 2026-12-07-175429; bench/README.md,
-    "Pacing"), so there rate × 0.04."""
+    connections at no cost to the workers: rate × 0.5, a 500 ms mean pause (devices pause far
+    longer still). Straight to gunicorn long pauses are worse, so there rate × 0.04: wrk opens
+    a connection and then pauses before writing, and a sync worker that accepted it waits for
+    the request meanwhile (rate × 0.2: p50 52 ms with the workers 42% busy, run
+    2026-12-07-175429; bench/README.md, "Pacing")."""
     return max(1, min(most, max(4, math.ceil(rate * (0.5 if proxied else 0.04)))))
 
 
@@ -746,229 +454,6 @@ def run_phase(
         }
     )
     return result
-
-
-# --- results ---------------------------------------------------------------------------------------
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
-
-
-def _ratio(value: float | None, floor: float | None) -> str:
-    return f"{value / floor:.2f}×" if value is not None and floor else "–"
-
-
-def floor_around(results: dict, name: str) -> float | None:
-    """The mean of the floor slices measured right before and right after phase `name`
-    (BENCH_FLOOR_AROUND; the one before alone when none followed), or None."""
-    slices = results.get("floor_slices") or []
-    for i, piece in enumerate(slices):
-        if piece.get("before") == name and piece.get("rps"):
-            after = slices[i + 1].get("rps") if i + 1 < len(slices) else None
-            return round((piece["rps"] + after) / 2, 1) if after else piece["rps"]
-    return None
-
-
-def _compared(row: dict, floor: float, around: float | None) -> str:
-    """'0.66× the floor around it (500.0 / 757.6 RPS); 0.61× the run's floor (820.0)'."""
-    if around is None:
-        return f"{_ratio(row['rps'], floor)} ({row['rps']} / {floor} RPS)"
-    return (f"{_ratio(row['rps'], around)} the floor around it ({row['rps']} / {around} RPS); "
-            f"{_ratio(row['rps'], floor)} the run's floor ({floor})")  # fmt: skip
-
-
-def floor_rps(results: dict) -> float | None:
-    return results["phases"].get("floor", {}).get("rps")
-
-
-def evaluate(results: dict) -> list[dict]:
-    """The issue's targets against what was measured (goals, not assertions)."""
-    phases = results["phases"]
-    floor = floor_rps(results)
-    targets = []
-    # Each against the floor measured around it when there is one (BENCH_FLOOR_AROUND), else
-    # the run's floor phase; the report gives both.
-    for name, target, goal in (
-        ("method account/status", "account/status alone ≥ 0.7× the floor", 0.7),
-        ("method channel/url", "channel/url alone ≥ 0.4× the floor", 0.4),
-        ("mix", "device mix ≥ 0.5× the floor, 0 errors", 0.5),
-    ):
-        row = phases.get(name)
-        if row and floor and row.get("rps") is not None:
-            around = floor_around(results, name)
-            targets.append(
-                {
-                    "target": target,
-                    "measured": f"{_compared(row, floor, around)}, {row['errors']} errors",
-                    "met": row["rps"] >= goal * (around or floor) and row["errors"] == 0,
-                }
-            )
-    half = phases.get("half")
-    if half and half.get("p99") is not None:
-        targets.append(
-            {
-                "target": "p99 ≤ 50 ms at half the mix's maximum rate",
-                "measured": f"p99 {_ms(half['p99'])} ms at {half['rps']} RPS (target {half['target_rps']}), "
-                f"{half['errors']} errors",
-                # At the rate: a phase that offered less measured a lighter load.
-                "met": half["p99"] <= 50 and half["errors"] == 0 and half["rps"] >= 0.95 * half["target_rps"],
-            }
-        )
-    push = phases.get("statpush")
-    if push and push.get("rps") is not None:
-        targets.append(
-            {
-                "target": f"stat/push at the devices' rate ({push['target_rps']:g}/s)",
-                "measured": f"{push['rps']} pushes/s, p99 {_ms(push['p99'])} ms, {push['errors']} errors",
-                "met": push["rps"] >= 0.95 * push["target_rps"] and push["errors"] == 0,
-            }
-        )
-    soak = phases.get("soak")
-    if soak and len(soak.get("memory_series") or []) >= 2:
-        series = soak["memory_series"]
-        first, last = series[0]["rss_mib"], series[-1]["rss_mib"]
-        common = [pid for pid in first if pid in last]
-        growth = max((last[p] - first[p] for p in common), default=0.0)
-        peak = max((max(s["rss_mib"].values(), default=0) for s in series), default=0)
-        peak_mb = peak * MIB / 1e6  # the target is in MB (10^6 bytes), the readings in MiB
-        targets.append(
-            {
-                "target": "worker memory flat over the soak, ≤ 150 MB RSS per worker",
-                "measured": f"largest growth {growth:+.1f} MiB over {series[-1]['t'] - series[0]['t']} s, "
-                f"peak {peak} MiB ({peak_mb:.1f} MB)",
-                "met": bool(common) and growth <= max(5.0, 0.05 * peak) and peak_mb <= 150,
-            }
-        )
-    return targets
-
-
-def markdown(results: dict) -> str:
-    cfg = results["config"]
-    phases = results["phases"]
-    floor = floor_rps(results)
-    queries = results.get("queries", {}).get("queries", {})
-    threads = f" ({cfg['BENCH_THREADS']} threads)" if cfg["BENCH_WORKER_CLASS"] == "gthread" else ""
-    server = f"gunicorn {cfg['BENCH_WORKERS']} × {cfg['BENCH_WORKER_CLASS']}{threads}"
-    data = results["dataset"]
-    operators = "; ".join(
-        f"operator {o['index']}: {o['accounts']} accounts ({o.get('sessions', '?')} sessions), {o['channels']} "
-        f"channels, {o.get('videos', '?')} videos"
-        for o in data["operators"]
-    )
-    lines = [
-        f"# Benchmark {results['started_at']}",
-        "",
-        f"- commit {results['commit']}; {results['machine']}; database {results['database']}, Redis",
-        f"- server: {server}, DEBUG off, log level {cfg['BENCH_LOG_LEVEL']}; load: {results.get('wrk', 'wrk')}, "
-        f"{results.get('pinning', 'not pinned')}",
-        *([f"- paced phases' proxy: {results['proxy']}"] if results.get("proxy") else []),
-        *(
-            [
-                f"- the floor measured again around the throughput phases ({cfg.get('BENCH_FLOOR_AROUND')} s each, "
-                f"× floor around: against the mean of the slices before and after): {len(rates)} slices, "
-                f"{min(rates)} to {max(rates)} RPS"
-            ]  # fmt: skip
-            if (rates := [p["rps"] for p in results.get("floor_slices") or [] if p.get("rps")])
-            else []
-        ),
-        f"- dataset ({results['dataset_action']}): {operators}; {data.get('programmes', 0)} programmes; "
-        f"sessions file {results.get('sessions_lines', '?')} lines",
-        f"- load average before the run: {results['load_average_before']}",
-        "- cache before the phases: "
-        + (
-            "warm, every session's first account/status and channel/programs made and its account's "
-            f"library state read in-process ({results['warm']['sessions']} sessions, "
-            f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
-            if results.get("warm")
-            else "as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0): its values expire an hour "
-            "after that run made them"
-            if cfg.get("BENCH_FLUSH_REDIS") == "0"
-            else "cold (BENCH_WARM=0): each session's first request builds from the database"
-        ),
-        "- workers before the phases: "
-        + (
-            f"primed, the device mix for {prime['duration_s']} s, not measured ({prime.get('requests', '?')} "
-            f"requests, {prime.get('errors', '?')} errors{'; ' + prime['problem'] if prime.get('problem') else ''})"
-            if (prime := results.get("prime"))
-            else "not primed (BENCH_PRIME=0): the first phases fill each worker's memory"
-        ),
-        "",
-        "## Phases",
-        "",
-        "| phase | conns | target RPS | requests | RPS | × floor | × floor around | p50 ms | p90 ms | p99 ms | "
-        "max ms | errors | CPU cores app / db / redis / proxy / wrk / other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for result in phases.values():
-        cpu = result.get("cpu_cores", {})
-        cpu_text = " / ".join(f"{cpu.get(k, 0):.2f}" for k in ("app workers", "database", "redis", "proxy", "wrk",
-                                                                 "other processes"))  # fmt: skip
-        target = f"{result['target_rps']:g}" if result.get("target_rps") else "max"
-        if result.get("rps") is None:
-            lines.append(f"| {result['title']} | {result['connections']} | {target} | – | – | – | – | – | – | – | – | "
-                         f"{result.get('problem', 'no data')} | {cpu_text} |")  # fmt: skip
-            continue
-        ratio = _ratio(result["rps"], floor) if result["kind"] in ("floor", "method", "hot", "mix", "logins") else "–"
-        around = _ratio(result["rps"], floor_around(results, result["phase"]))
-        lines.append(
-            f"| {result['title']} | {result['connections']} | {target} | {result['requests']} | {result['rps']} | "
-            f"{ratio} | {around} | {_ms(result['p50'])} | {_ms(result['p90'])} | {_ms(result['p99'])} | "
-            f"{_ms(result['max'])} | {result['errors']} | {cpu_text} |"
-        )
-    mix = phases.get("mix")
-    if mix and mix.get("sent"):
-        total = sum(mix["sent"].values()) or 1
-        lines += [
-            "",
-            "## The mix, method by method",
-            "",
-            "| method | weight ‰ | share sent | RPS in the mix | alone RPS | alone × floor | queries/request (warm) |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for method, weight in MIX.items():
-            share = mix["sent"].get(method, 0) / total
-            alone = phases.get(f"method {method}", {}).get("rps")
-            q = queries.get(method)
-            q_text = f"{q['queries_median']:g}" if q else "–"
-            if q and (q["http_status"] != 200 or q.get("error") not in (0, "0", None)):
-                q_text += f" (HTTP {q['http_status']}, error {q.get('error')})"
-            lines.append(
-                f"| {method} | {weight} | {share:.1%} | {mix['rps'] * share:.1f} | {alone if alone else '–'} | "
-                f"{_ratio(alone, floor)} | {q_text} |"
-            )
-    bad = [(r["title"], r) for r in phases.values() if r.get("bad_samples")]
-    if bad:
-        lines += ["", "## Error answers (first few per phase)", ""]
-        for title, result in bad:
-            lines.append(f"- {title}: by status {result.get('bad_status')}; e.g. `{result['bad_samples'][0][:160]}`")
-    memory = results["memory"]
-    lines += ["", "## Worker memory (RSS, MiB)", "", "| worker | before | after the run | change |"]
-    lines.append("|---|---:|---:|---:|")
-    for pid, before in sorted(memory.get("before", {}).items()):
-        after = memory.get("after", {}).get(pid)
-        change = f"{after - before:+.1f}" if after is not None else "–"
-        lines.append(f"| {pid} | {before:.1f} | {'–' if after is None else f'{after:.1f}'} | {change} |")
-    if results.get("targets"):
-        lines += ["", "## Targets (goals, not assertions)", "", "| target | measured | met |", "|---|---|---|"]
-        for target in results["targets"]:
-            lines.append(f"| {target['target']} | {target['measured']} | {'yes' if target['met'] else 'no'} |")
-    profile = results.get("queries", {}).get("profile")
-    if profile and "areas" in profile:
-        lines += [
-            "",
-            f"## Where the time goes: {profile['method']} in-process ({profile['calls']} calls, "
-            f"{profile['per_call_ms']} ms per call under the profiler)",
-            "",
-            "| area | own time s | share |",
-            "|---|---:|---:|",
-        ]
-        for area in profile["areas"]:
-            lines.append(f"| {area['area']} | {area['seconds']} | {area['share']:.0%} |")
-    if results.get("problems"):
-        lines += ["", "## Problems", ""] + [f"- {p}" for p in results["problems"]]
-    lines += ["", f"Raw numbers: `{results['json_name']}`; wrk scripts and output: `{results['run_dir']}`.", ""]
-    return "\n".join(lines)
 
 
 def git_commit() -> str:
@@ -1093,14 +578,12 @@ def main() -> int:
             log(f"primed: {results['prime']}")
         slice_s = int(cfg["BENCH_FLOOR_AROUND"])
         results["floor_slices"] = []
-        for step in with_floor_slices(steps) if slice_s > 0 else steps:
+        for step in with_floor_slices(steps, slice_s, int(cfg["BENCH_CONNECTIONS"])) if slice_s > 0 else steps:
             if not server.alive():
-                results["problems"].append(f"the server died before phase {step.get('name', 'floor slice')}")
+                results["problems"].append(f"the server died before phase {step['name']}")
                 break
             if step["kind"] == "floor slice":
-                piece = {"name": "floor slice", "kind": "floor slice", "title": "floor slice", "mix": {"floor": 1},
-                         "duration": slice_s, "connections": int(cfg["BENCH_CONNECTIONS"])}  # fmt: skip
-                measured = run_phase(piece, None, server, cfg, run_dir, dataset, wrk_cpu)
+                measured = run_phase(step, None, server, cfg, run_dir, dataset, wrk_cpu)
                 results["floor_slices"].append({"before": step["before"], "after": step["after"],
                                                 "rps": measured.get("rps")})  # fmt: skip
                 continue

@@ -55,6 +55,7 @@ When the cache is down (docs/architecture.md, "When the cache is down"):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -64,7 +65,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import redis
@@ -732,18 +733,25 @@ def redis_backend():
     return caches["default"] if mirror.active() else None
 
 
-def redis_command(backend, name: str, *args: Any, write: bool = True, **kwargs: Any) -> Any:
-    """One command of redis_backend()'s own client (a script, a raw SET), past the circuit
-    breaker as every cache command: CacheUnavailableError when the breaker is open or the
-    command failed, which trips it (and logs CACHE_UNAVAILABLE)."""
+@contextlib.contextmanager
+def _past_the_breaker() -> Iterator[None]:
+    """Around one call on redis_backend()'s own client: CacheUnavailableError when the breaker
+    is open or the call failed, which trips it (and logs CACHE_UNAVAILABLE)."""
     if breaker.is_open():
         raise CacheUnavailableError("cache breaker open")
     try:
-        return getattr(backend.client.get_client(write=write), name)(*args, **kwargs)
+        yield
     except Exception as exc:
         if not isinstance(exc, ConnectionInterrupted):  # the guarded client counted that one
             breaker.trip(exc)
         raise CacheUnavailableError(repr(exc)) from exc
+
+
+def redis_command(backend, name: str, *args: Any, write: bool = True, **kwargs: Any) -> Any:
+    """One command of redis_backend()'s own client (a raw SET), past the
+    circuit breaker as every cache command (_past_the_breaker)."""
+    with _past_the_breaker():
+        return getattr(backend.client.get_client(write=write), name)(*args, **kwargs)
 
 
 # Lua scripts this process has sent once (EVAL), by their SHA-1: EVALSHA names them after that.
@@ -751,17 +759,15 @@ _script_digests: dict[str, str] = {}
 
 
 def redis_script(backend, script: str, keys: Sequence[Any], args: Sequence[Any] = (), *, write: bool = True) -> Any:
-    """Run a Lua script on redis_backend()'s own client, as redis_command runs a command.
+    """Run a Lua script on redis_backend()'s own client, past the breaker as redis_command.
 
     The first run in a process sends the script (EVAL, which also makes Redis keep it); the
     next ones name it by its digest (EVALSHA): 40 bytes instead of the script, and Redis
     neither hashes nor looks up its text. A server that no longer knows it (restarted, SCRIPT
     FLUSH) answers NOSCRIPT, and the script is sent again in a second round trip; that answer
     is not a failure of the cache (the breaker stays closed)."""
-    if breaker.is_open():
-        raise CacheUnavailableError("cache breaker open")
     digest = _script_digests.get(script)
-    try:
+    with _past_the_breaker():
         client = backend.client.get_client(write=write)
         if digest is not None:
             try:
@@ -769,10 +775,6 @@ def redis_script(backend, script: str, keys: Sequence[Any], args: Sequence[Any] 
             except redis.exceptions.NoScriptError:
                 pass
         answer = client.eval(script, len(keys), *keys, *args)
-    except Exception as exc:
-        if not isinstance(exc, ConnectionInterrupted):  # the guarded client counted that one
-            breaker.trip(exc)
-        raise CacheUnavailableError(repr(exc)) from exc
     _script_digests[script] = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 - Redis's name for it
     return answer
 

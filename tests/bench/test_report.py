@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bench import run
+from bench import processes, report, run
 
 
 def phase(name: str, *, kind: str, rps: float, errors: int = 0, p99: float = 9.0, target=None) -> dict:
@@ -80,7 +80,7 @@ def results_of(*, status_errors: int) -> dict:
 
 
 def test_the_targets_compare_with_the_floor_and_count_errors():
-    targets = {t["target"]: t for t in run.evaluate(results_of(status_errors=0))}
+    targets = {t["target"]: t for t in report.evaluate(results_of(status_errors=0))}
     status = targets["account/status alone ≥ 0.7× the floor"]
     assert status["met"] is True
     assert status["measured"].startswith("0.90×")
@@ -90,10 +90,10 @@ def test_the_targets_compare_with_the_floor_and_count_errors():
     # A p99 within 50 ms counts only at the rate: a phase that offered less measured less load.
     fast = results_of(status_errors=0)
     fast["phases"]["half"]["p99"] = 30.0
-    assert {t["target"]: t for t in run.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is True
+    assert {t["target"]: t for t in report.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is True
     fast["phases"]["half"]["rps"] = 200.0  # 80% of its 250
-    assert {t["target"]: t for t in run.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is False
-    failing = {t["target"]: t for t in run.evaluate(results_of(status_errors=5))}
+    assert {t["target"]: t for t in report.evaluate(fast)}["p99 ≤ 50 ms at half the mix's maximum rate"]["met"] is False
+    failing = {t["target"]: t for t in report.evaluate(results_of(status_errors=5))}
     assert failing["account/status alone ≥ 0.7× the floor"]["met"] is False
 
 
@@ -105,30 +105,30 @@ def test_a_phase_is_also_compared_with_the_floor_measured_around_it():
         {"before": "mix", "after": "method account/status", "rps": 740.0},
         {"before": None, "after": "mix", "rps": 700.0},
     ]
-    assert run.floor_around(results, "method account/status") == 750.0
-    assert run.floor_around(results, "mix") == 720.0
-    assert run.floor_around(results, "half") is None
+    assert report.floor_around(results, "method account/status") == 750.0
+    assert report.floor_around(results, "mix") == 720.0
+    assert report.floor_around(results, "half") is None
     results["phases"]["method account/status"]["rps"] = 600.0  # 0.6x the run's floor, 0.8x around it
     results["phases"]["mix"]["rps"] = 350.0  # 0.35x the run's floor, 0.49x around it
-    targets = {t["target"]: t for t in run.evaluate(results)}
+    targets = {t["target"]: t for t in report.evaluate(results)}
     status = targets["account/status alone ≥ 0.7× the floor"]
     assert status["met"] is True
     assert status["measured"].startswith("0.80× the floor around it (600.0 / 750.0 RPS); 0.60× the run's floor")
     assert targets["device mix ≥ 0.5× the floor, 0 errors"]["met"] is False
-    text = run.markdown({**results, "targets": list(targets.values())})
+    text = report.markdown({**results, "targets": list(targets.values())})
     assert "| account/status alone | 16 | max | 9000 | 600.0 | 0.60× | 0.80× |" in text
     assert "3 slices, 700.0 to 760.0 RPS" in text
     # A slice that failed (no figures): the phase is compared with the run's floor alone.
     results["floor_slices"][0]["rps"] = None
-    assert run.floor_around(results, "method account/status") is None
-    status = {t["target"]: t for t in run.evaluate(results)}["account/status alone ≥ 0.7× the floor"]
+    assert report.floor_around(results, "method account/status") is None
+    status = {t["target"]: t for t in report.evaluate(results)}["account/status alone ≥ 0.7× the floor"]
     assert status["met"] is False and status["measured"].startswith("0.60× (600.0 / 1000.0 RPS)")
 
 
 def test_throughput_phases_get_a_floor_slice_before_each_and_one_after_the_last():
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
     cfg.update(BENCH_PHASES="floor,mix,half", BENCH_SOAK="0")
-    planned = run.with_floor_slices(run.plan(cfg))
+    planned = run.with_floor_slices(run.plan(cfg), 5, 16)
     assert [(s["kind"], s.get("before"), s.get("after")) for s in planned] == [
         ("floor", None, None),
         ("floor slice", "mix", "floor"),
@@ -137,7 +137,7 @@ def test_throughput_phases_get_a_floor_slice_before_each_and_one_after_the_last(
         ("half", None, None),
     ]
     cfg.update(BENCH_PHASES="floor,methods,hotset,mix,half")
-    planned = run.with_floor_slices(run.plan(cfg))
+    planned = run.with_floor_slices(run.plan(cfg), 5, 16)
     slices = [s for s in planned if s["kind"] == "floor slice"]
     throughput = [s for s in planned if s["kind"] in run.THROUGHPUT]
     assert len(throughput) == len(run.HOT_METHODS) + 3 and len(slices) == len(throughput) + 1
@@ -149,8 +149,8 @@ def test_throughput_phases_get_a_floor_slice_before_each_and_one_after_the_last(
 
 def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memory():
     results = results_of(status_errors=7)
-    results["targets"] = run.evaluate(results)
-    text = run.markdown(results)
+    results["targets"] = report.evaluate(results)
+    text = report.markdown(results)
     assert "| floor (trivial JSON view) | 16 | max | 10000 | 1000.0 | 1.00× | – | 2 | 4 | 9 | 30 | 0 |" in text
     assert "| account/status alone | 16 | max | 9000 | 900.0 | 0.90× | – |" in text
     assert "| device mix at half its maximum rate | 16 | 250 | 2400 | 240.0 | – | – |" in text
@@ -164,11 +164,11 @@ def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memo
     assert "- cache before the phases: cold (BENCH_WARM=0)" in text
     results["config"]["BENCH_FLUSH_REDIS"] = "0"
     assert "- cache before the phases: as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0)" in (
-        run.markdown(results)
+        report.markdown(results)
     )
     results["prime"] = {"duration_s": 30, "requests": 9000, "rps": 300.0, "errors": 0}
     assert "- workers before the phases: primed, the device mix for 30 s, not measured (9000 requests, 0 errors)" in (
-        run.markdown(results)
+        report.markdown(results)
     )
 
 
@@ -217,16 +217,16 @@ def test_a_paced_phase_has_enough_connections_for_its_rate_but_not_more_than_all
 
 def test_the_proxy_is_nginx_unless_turned_off_and_a_missing_one_is_said(tmp_path):
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
-    server = run.Server(cfg, {}, tmp_path)
+    server = processes.Server(cfg, {}, tmp_path)
     cfg["BENCH_PROXY"] = "0"
-    assert run.start_proxy(cfg, server, tmp_path, None) == (None, "none (BENCH_PROXY=0): the paced phases go to "
+    assert processes.start_proxy(cfg, server, tmp_path, None) == (None, "none (BENCH_PROXY=0): the paced phases go to "
                                                             "gunicorn directly")  # fmt: skip
     cfg["BENCH_PROXY"] = "no-such-nginx"
-    proxy, said = run.start_proxy(cfg, server, tmp_path, None)
+    proxy, said = processes.start_proxy(cfg, server, tmp_path, None)
     assert proxy is None and said.startswith("none (no-such-nginx not found")
     # The site the proxy serves is the Debian package's (debian/etc/nginx-smarty.conf): keep-alive to
     # gunicorn, whole requests and answers buffered (nginx's default, not turned off).
-    conf = run.Proxy.CONF.format(dir=tmp_path, upstream="127.0.0.1:8765", host="127.0.0.1", port=8766)
+    conf = processes.Proxy.CONF.format(dir=tmp_path, upstream="127.0.0.1:8765", host="127.0.0.1", port=8766)
     assert "server 127.0.0.1:8765;" in conf and "listen 127.0.0.1:8766" in conf
     assert "proxy_buffering off" not in conf and "proxy_request_buffering off" not in conf
     site = (run.ROOT / "debian" / "etc" / "nginx-smarty.conf").read_text()
@@ -234,7 +234,7 @@ def test_the_proxy_is_nginx_unless_turned_off_and_a_missing_one_is_said(tmp_path
         assert directive in site and directive in conf
 
 
-@pytest.mark.skipif(not run.shutil.which("nginx", path="/usr/sbin:/usr/bin"), reason="nginx is not installed")
+@pytest.mark.skipif(not processes.shutil.which("nginx", path="/usr/sbin:/usr/bin"), reason="nginx is not installed")
 def test_the_proxy_hands_requests_to_the_server_and_stops(tmp_path):
     import http.server
 
@@ -252,12 +252,12 @@ def test_the_proxy_hands_requests_to_the_server_and_stops(tmp_path):
     backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
     threading.Thread(target=backend.serve_forever, daemon=True).start()
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
-    server = run.Server(cfg, {}, tmp_path)
+    server = processes.Server(cfg, {}, tmp_path)
     server.port = backend.server_address[1]
-    proxy, said = run.start_proxy(cfg, server, tmp_path, None)
+    proxy, said = processes.start_proxy(cfg, server, tmp_path, None)
     try:
         assert proxy is not None and said.startswith("nginx")
-        with run.urllib.request.urlopen(f"{proxy.url}/bench/floor/", timeout=5) as response:
+        with processes.urllib.request.urlopen(f"{proxy.url}/bench/floor/", timeout=5) as response:
             assert response.read() == b'{"floor": 1}'
         assert proxy.pids()
     finally:
@@ -269,20 +269,20 @@ def test_the_proxy_hands_requests_to_the_server_and_stops(tmp_path):
 
 def test_the_proxy_shares_wrks_core_unless_asked_to_share_the_servers():
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
-    assert run.proxy_cores(cfg, 0, "1") == "0"  # the server's cores stay as the mix had them
-    assert run.proxy_cores(cfg, None, None) is None  # not pinning
+    assert processes.proxy_cores(cfg, 0, "1") == "0"  # the server's cores stay as the mix had them
+    assert processes.proxy_cores(cfg, None, None) is None  # not pinning
     cfg["BENCH_PROXY_CORE"] = "server"
-    assert run.proxy_cores(cfg, 0, "1-7") == "1-7"
+    assert processes.proxy_cores(cfg, 0, "1-7") == "1-7"
 
 
 def test_wrk_and_the_server_get_their_own_cores_when_there_are_two():
     cfg = {name: default for name, (default, _help) in run.CONFIG.items()}
-    assert run.pinning(cfg, cores=1) == (None, None)
-    if run.shutil.which("taskset"):
-        assert run.pinning(cfg, cores=2) == (0, "1")
-        assert run.pinning(cfg, cores=8) == (0, "1-7")
+    assert processes.pinning(cfg, cores=1) == (None, None)
+    if processes.shutil.which("taskset"):
+        assert processes.pinning(cfg, cores=2) == (0, "1")
+        assert processes.pinning(cfg, cores=8) == (0, "1-7")
     cfg["BENCH_PIN"] = "0"
-    assert run.pinning(cfg, cores=8) == (None, None)
+    assert processes.pinning(cfg, cores=8) == (None, None)
 
 
 def test_profile_text_names_files_without_the_machines_paths():
