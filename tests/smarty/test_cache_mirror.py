@@ -21,6 +21,7 @@ from django.test import override_settings
 from smarty import cache as versioned
 from smarty import device_reads
 from smarty.cache import bump, cached, cached_many, generations, mirror
+from tests.mirror import settle_the_mirror
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ON_REDIS = settings.CACHES["default"]["BACKEND"] == "smarty.cache_backends.GuardedRedisCache" and not bool(
@@ -43,6 +44,14 @@ def _mirrored(deps: list[str]) -> bool:
     return mirror.trusted() and len(mirror.get_many(["gen:" + d for d in deps])) == len(deps)
 
 
+def _settled(deps: list[str]) -> None:
+    """deps' generations in the mirror, and no broadcast left in flight before a test counts
+    round trips (tests.mirror.settle_the_mirror)."""
+    wait_until(lambda: _mirrored(deps), 5)
+    settle_the_mirror()
+    assert _mirrored(deps)
+
+
 def _raw_redis() -> redis.Redis:
     return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
@@ -59,7 +68,7 @@ def test_mirrored_generations_and_local_values_cost_no_cache_round_trip(cache_ro
     deps = ["d:m1", "d:m2"]
     cached("mirrored", (1,), deps, lambda: "value", local=True)
     cached_many("mirrored_many", [((1,), "d:m1"), ((2,), "d:m2")], lambda missing: {p: p[0] for p in missing})
-    wait_until(lambda: _mirrored(deps), 5)
+    _settled(deps)
     cached("mirrored", (1,), deps, lambda: "value", local=True)
     cache_round_trips.clear()
     assert cached("mirrored", (1,), deps, lambda: "rebuilt", local=True) == "value"
@@ -103,7 +112,7 @@ def test_a_prefetch_reads_device_values_and_notes_in_one_round_trip(cache_round_
     _device_value("pf_a", ["d:pfa"], "a")
     _device_value("pf_b", ["d:pfa", "d:pfb"], "b")
     cache.set("note:pf", "seen", 60)
-    wait_until(lambda: _mirrored(["d:pfa", "d:pfb"]), 5)
+    _settled(["d:pfa", "d:pfb"])
     versioned.device_values.clear()
     mirror.invalidate(["gen:d:pfa", "gen:d:pfb"])  # a device the process forgot
     cache_round_trips.clear()
@@ -123,12 +132,13 @@ def test_a_prefetch_reads_device_values_and_notes_in_one_round_trip(cache_round_
 def test_a_prefetch_takes_no_stale_entry_and_reads_also_only_with_a_round_trip(cache_round_trips):
     _device_value("pf_c", ["d:pfc"], "old")
     _device_value("pf_d", ["d:pfd"], "d")
-    wait_until(lambda: _mirrored(["d:pfc", "d:pfd"]), 5)
+    _settled(["d:pfc", "d:pfd"])
     bump("d:pfc")
     versioned.device_values.clear()
     device_reads.prefetch_device([("pf_c", (1,), ["d:pfc"], None)])
     assert _device_value("pf_c", ["d:pfc"], "new") == "new"  # the stale entry was left to cached()
     # `also` only rides along: with every needed value in memory it costs nothing
+    settle_the_mirror()  # the bump's broadcast heard before counting
     cache_round_trips.clear()
     device_reads.prefetch_device([("pf_c", (1,), ["d:pfc"], None)], also=[("pf_d", (1,), ["d:pfd"], None)])
     assert len(cache_round_trips) == 0
@@ -159,7 +169,7 @@ def test_a_linked_prefetch_follows_the_link_in_one_round_trip_and_takes_no_stale
     _device_value("lk_own", ["d:lko"], "own")
     _device_value("lk_7", ["d:lka7", "d:lkb8"], "seven")
     cache.set("note:lk8", "noted", 60)
-    wait_until(lambda: _mirrored(["d:lko", "d:lka7", "d:lkb8"]), 5)
+    _settled(["d:lko", "d:lka7", "d:lkb8"])
     own = [("lk_own", (1,), ["d:lko"], None)]
 
     def forget():

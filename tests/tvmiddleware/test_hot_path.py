@@ -7,12 +7,12 @@ the Redis pass runs these; the SQLite pass has no network cache to count."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
 from smarty import cache as versioned
 from tests.markers import on_redis
+from tests.mirror import settle_the_mirror
 
 from .live_fixtures import *  # noqa: F403 - the live-TV fixtures
 from .live_fixtures import hour_start
@@ -24,11 +24,9 @@ pytestmark = [
 
 
 def wait_for_the_mirror(seconds: float = 5.0) -> None:
-    """The listener subscribes in the background on first use; until then reads go to Redis."""
-    deadline = time.monotonic() + seconds
-    while not versioned.mirror.trusted() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert versioned.mirror.trusted()
+    """The listener subscribes in the background on first use; until then reads go to Redis.
+    Waits also for every broadcast already published (tests.mirror.settle_the_mirror)."""
+    settle_the_mirror(seconds)
 
 
 def _hot_calls(operator) -> dict[str, tuple[str, dict]]:
