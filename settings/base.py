@@ -485,6 +485,11 @@ SMARTY_LOCAL_CACHE_BYTES = env_int("SMARTY_LOCAL_CACHE_BYTES", 24 * 1024 * 1024)
 # Per-device values each process keeps in memory (sessions, accounts, inboxes: smarty.cache,
 # cached(local="device")): at most this many, about 1.2 KB each (10 000: some 12 MB a process).
 SMARTY_LOCAL_DEVICE_ENTRIES = env_int("SMARTY_LOCAL_DEVICE_ENTRIES", 10_000)
+# The garbage collector of a serving process (smarty/collector.py): what setup made frozen out of
+# every collection, and the youngest generation collected every this many allocations (0:
+# CPython's 700).
+SMARTY_GC_FREEZE = env_bool("SMARTY_GC_FREEZE", True)
+SMARTY_GC_THRESHOLD = env_int("SMARTY_GC_THRESHOLD", 20_000)
 # /bench/floor/ (the benchmark's cheapest JSON answer): only for bench/run.py's server.
 SMARTY_BENCH_FLOOR = env_bool("SMARTY_BENCH_FLOOR", False)
 
