@@ -3,7 +3,7 @@
 CPython's cyclic collector walks every tracked container of the generations it collects. A
 worker holds some 110,000 of them once Django and the project are loaded (functions, classes,
 URL patterns, model metadata) that live as long as the process, and a full collection walks
-them all again: a benchmark worker sharing its core paused 120-215 ms for one, and
+them all again: a benchmark worker sharing its core paused 119-216 ms for one, and
 answered nothing meanwhile (docs/bench.md, "The collector"). Two settings, applied once after
 setup:
 
