@@ -7,6 +7,21 @@ import time
 from smarty.cache import mirror
 
 
+def wait_until(condition, seconds: float) -> float:
+    """Seconds until condition() held (fails after `seconds`)."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, "not within the bound"
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def _heard_since(moment: float) -> bool:
+    listener = mirror._listener
+    heard = listener.heard_at if listener is not None else None
+    return mirror.trusted() and heard is not None and heard >= moment
+
+
 def settle_the_mirror(seconds: float = 5.0) -> None:
     """Wait until the mirror is trusted and its listener has heard a ping sent after this call.
 
@@ -16,11 +31,4 @@ def settle_the_mirror(seconds: float = 5.0) -> None:
     Redis. The trust is then fresh for its whole bound. On a loaded machine a message or a
     pong can take longer than the few milliseconds a test's reads take."""
     since = mirror.clock()
-    deadline = time.monotonic() + seconds
-    while True:
-        listener = mirror._listener
-        heard = listener.heard_at if listener is not None else None
-        if mirror.trusted() and heard is not None and heard >= since:
-            return
-        assert time.monotonic() < deadline, "the mirror's listener heard no ping within the bound"
-        time.sleep(0.01)
+    wait_until(lambda: _heard_since(since), seconds)

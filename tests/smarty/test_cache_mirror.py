@@ -21,22 +21,13 @@ from django.test import override_settings
 from smarty import cache as versioned
 from smarty import device_reads
 from smarty.cache import bump, cached, cached_many, generations, mirror
-from tests.mirror import settle_the_mirror
+from tests.mirror import settle_the_mirror, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ON_REDIS = settings.CACHES["default"]["BACKEND"] == "smarty.cache_backends.GuardedRedisCache" and not bool(
     settings.REDIS_CLUSTER_NODES
 )
 redis_pass = pytest.mark.skipif(not ON_REDIS, reason="the mirror follows the project's Redis backend: services pass")
-
-
-def wait_until(condition, seconds: float) -> float:
-    """Seconds until condition() held (fails after `seconds`)."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < seconds, "not within the bound"
-        time.sleep(0.01)
-    return time.monotonic() - start
 
 
 def _mirrored(deps: list[str]) -> bool:

@@ -23,12 +23,6 @@ pytestmark = [
 ]
 
 
-def wait_for_the_mirror(seconds: float = 5.0) -> None:
-    """The listener subscribes in the background on first use; until then reads go to Redis.
-    Waits also for every broadcast already published (tests.mirror.settle_the_mirror)."""
-    settle_the_mirror(seconds)
-
-
 def _hot_calls(operator) -> dict[str, tuple[str, dict]]:
     start = int(hour_start().timestamp())
     cid = operator.channels[0].id
@@ -50,7 +44,7 @@ def _warm_call(api, method: str, params: dict, cache_round_trips, django_assert_
     """A call made warm (after two of the same and a trusted mirror), asserted to make no
     query: its body and the names of the Redis commands it sent."""
     assert api(method, **params).get("error", 0) == 0
-    wait_for_the_mirror()
+    settle_the_mirror()  # the listener subscribes on first use; until then reads go to Redis
     api(method, **params)
     api(method, **params)
     cache_round_trips.clear()
@@ -162,7 +156,7 @@ def test_a_device_the_process_forgot_costs_one_round_trip(
     generation and notes and, following the session's link to its account, the account and
     its inbox with their generations. No query."""
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     api("account/status/")
     _forget_the_device(session)
     cache_round_trips.clear()
@@ -186,7 +180,7 @@ def test_a_forgotten_device_costs_one_round_trip_on_a_live_tv_call(
     query."""
     method, params = _hot_calls(operator)[name]
     assert api(method, **params)["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     api(method, **params)
     _forget_the_device(session)
     cache_round_trips.clear()
@@ -206,7 +200,7 @@ def test_without_its_link_a_forgotten_device_costs_two_round_trips_and_writes_th
     from accounts.selectors import session_cache_id, session_owner_key
 
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     cache.delete(session_owner_key(session_cache_id(session.authkey)))
     _forget_the_device(session)
     cache_round_trips.clear()
@@ -227,7 +221,7 @@ def test_a_forgotten_device_whose_values_changed_is_served_fresh(
     from accounts.services.messages import message_create
 
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     assert api("account/status/")["has_new_messages"] == 0
     message_create(account=session.account, subject="s", text="t")
     _forget_the_device(session)
@@ -251,7 +245,7 @@ def test_a_status_whose_touch_is_due_writes_it_behind_in_the_same_round_trips(
     from accounts.services.sessions import session_touches_flush
 
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     api("account/status/")
     _forget_the_device(session)
     cache.delete(session_touch_key(session.authkey))  # the interval has passed
@@ -282,7 +276,7 @@ def test_with_touches_written_behind_a_forgotten_device_whose_touch_is_due_costs
 
     settings.SMARTY_WRITE_BEHIND_SECONDS = 60  # written by the flush below, not the thread
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     api("account/status/")
     touch_batch.flush()
     _forget_the_device(session)
@@ -310,7 +304,7 @@ def test_a_link_to_another_account_serves_nothing_of_it(
     from smarty.device_reads import link_set
 
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     other = other_session.account
     link_set(session_owner_key(session_cache_id(session.authkey)), other.client_id, other.pk)
     other.active = False
@@ -333,7 +327,7 @@ def test_a_session_read_from_the_database_is_linked_at_once(
     from accounts.selectors import session_cache_id, session_dep, session_owner_key
 
     assert api("account/status/")["error"] == 0
-    wait_for_the_mirror()
+    settle_the_mirror()
     cache.delete(session_owner_key(session_cache_id(session.authkey)))
     versioned.bump(session_dep(session.authkey))  # the record is read from the database again
     with monkeypatch.context() as patched:
