@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import math
 import random
 import time
 from collections.abc import Iterable, Sequence
@@ -83,13 +84,14 @@ def stream_token_create(
     now: dt.datetime,
 ) -> str:
     """A new signed token (streaming/tokens.py) for one viewer, service and content; it must be
-    first used within the service's token TTL. Writes nothing."""
+    first used within the service's token TTL. The deadline is whole Unix seconds rounded up, so a
+    token is usable for at least its TTL and less than a second more. Writes nothing."""
     ttl = service.token_ttl or settings.SMARTY_STREAM_TOKEN_TTL
     return tokens.token_encode(
         client_id=client_id,
         account_id=viewer.account_id,
         service_id=service.id,
-        first_use_by=int((now + dt.timedelta(seconds=ttl)).timestamp()),
+        first_use_by=math.ceil((now + dt.timedelta(seconds=ttl)).timestamp()),
         kind=kind,
         content_id=str(content.id),
         ip=(_valid_ip(viewer.ip) or "") if service.bind_to_ip else "",

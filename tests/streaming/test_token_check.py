@@ -375,6 +375,22 @@ def test_a_token_must_be_first_used_within_its_ttl(client, world, later):
 
 
 @pytest.mark.django_db
+def test_a_token_issued_late_in_a_second_is_still_usable_for_its_whole_ttl(client, world, monkeypatch):
+    issued = dt.datetime(2026, 12, 7, 23, 39, 52, 990000, tzinfo=dt.timezone.utc)
+
+    def clock(at: dt.datetime) -> None:
+        monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: at)}))
+
+    clock(issued)
+    token = issue(client, world, token_ttl=30)
+    assert token_decode(token).first_use_by == int(issued.timestamp()) + 31  # rounded up, never down
+    clock(issued + dt.timedelta(seconds=29.99))
+    assert check(client, token=token)[1]["error"] == 0
+    clock(issued + dt.timedelta(seconds=31.01))
+    assert check(client, token=token, ip="10.1.1.1")[1]["error"] == 1
+
+
+@pytest.mark.django_db
 def test_a_claimed_token_slides_forward_while_its_viewer_keeps_checking(client, world, later):
     token = issue(client, world, session_ttl=600)
     assert check(client, token=token, ip="10.1.1.1", session_id="s1")[1]["error"] == 0
