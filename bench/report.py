@@ -120,6 +120,12 @@ def markdown(results: dict) -> str:
         f"- commit {results['commit']}; {results['machine']}; database {results['database']}, Redis",
         f"- server: {server}, DEBUG off, log level {cfg['BENCH_LOG_LEVEL']}; load: {results.get('wrk', 'wrk')}, "
         f"{results.get('pinning', 'not pinned')}",
+        "- server settings from the environment: "
+        + (
+            ", ".join(f"{name}={value}" for name, value in settings.items())
+            if (settings := results.get("server_settings"))
+            else ("none (the project's defaults)" if "server_settings" in results else "not recorded")
+        ),
         *([f"- paced phases' proxy: {results['proxy']}"] if results.get("proxy") else []),
         *(
             [

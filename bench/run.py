@@ -43,6 +43,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -156,29 +157,48 @@ def read_config() -> dict[str, str]:
     return {name: os.environ.get(name, default) or default for name, (default, _help) in CONFIG.items()}
 
 
+def bench_settings(cfg: dict[str, str], var_dir: Path) -> dict[str, str]:
+    """What the benchmark sets in the environment of the server, the dataset command and the
+    query counter, over what it inherits."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "settings.local",
+        "SMARTY_DEBUG": "0",
+        # The floor phase's view, /bench/floor/, exists only with this setting.
+        "SMARTY_BENCH_FLOOR": "1",
+        "SMARTY_DATABASE_URL": cfg["BENCH_DATABASE_URL"],
+        "SMARTY_REDIS_URL": cfg["BENCH_REDIS_URL"],
+        "SMARTY_CACHE_KEY_PREFIX": "smarty-bench",
+        "SMARTY_VAR_DIR": str(var_dir),
+        "SMARTY_LOG_DIR": str(var_dir / "log"),
+        "SMARTY_LOG_LEVEL": cfg["BENCH_LOG_LEVEL"],
+        # Every simulated device logs in from 127.0.0.1: the per-IP login limit would
+        # refuse all but the first few.
+        "SMARTY_LOGIN_ATTEMPTS_PER_IP": "1000000000",
+        "SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT": "1000000000",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
 def server_env(cfg: dict[str, str], var_dir: Path) -> dict[str, str]:
     """The settings of the server, the dataset command and the query counter (all from env)."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "settings.local",
-            "SMARTY_DEBUG": "0",
-            # The floor phase's view, /bench/floor/, exists only with this setting.
-            "SMARTY_BENCH_FLOOR": "1",
-            "SMARTY_DATABASE_URL": cfg["BENCH_DATABASE_URL"],
-            "SMARTY_REDIS_URL": cfg["BENCH_REDIS_URL"],
-            "SMARTY_CACHE_KEY_PREFIX": "smarty-bench",
-            "SMARTY_VAR_DIR": str(var_dir),
-            "SMARTY_LOG_DIR": str(var_dir / "log"),
-            "SMARTY_LOG_LEVEL": cfg["BENCH_LOG_LEVEL"],
-            # Every simulated device logs in from 127.0.0.1: the per-IP login limit would
-            # refuse all but the first few.
-            "SMARTY_LOGIN_ATTEMPTS_PER_IP": "1000000000",
-            "SMARTY_LOGIN_ATTEMPTS_PER_ABONEMENT": "1000000000",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+    return {**os.environ, **bench_settings(cfg, var_dir)}
+
+
+# Parts of a setting's name whose value a result does not record (it may be a secret or an
+# address of the machine).
+_UNRECORDED_NAME_PARTS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "DSN", "URL", "HOST", "DIR", "PATH", "FILE")
+
+
+def environment_settings(environ: Mapping[str, str], own: Mapping[str, str]) -> dict[str, str]:
+    """The server's SMARTY_* settings that came from the environment the benchmark ran in
+    rather than from the benchmark (`own`): how this server differed from the project's
+    defaults (say SMARTY_GC_FREEZE=0), recorded with the result. A value whose name says it
+    may be a secret or a machine's address or path is recorded as "(set)"."""
+    return {
+        name: "(set)" if any(part in name for part in _UNRECORDED_NAME_PARTS) else environ[name]
+        for name in sorted(environ)
+        if name.startswith("SMARTY_") and name not in own
+    }
 
 
 def ensure_database(url: str, *, recreate: bool = False) -> None:
@@ -523,6 +543,7 @@ def main() -> int:
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "database": urlsplit(cfg["BENCH_DATABASE_URL"]).scheme,
         "config": _portable(cfg),
+        "server_settings": environment_settings(os.environ, bench_settings(cfg, var_dir)),
         "wrk": wrk_version(cfg),
         "pinning": f"wrk on core {wrk_cpu}, server on core(s) {server_cpus}" if server_cpus else "not pinned",
         "phases": {},

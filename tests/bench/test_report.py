@@ -316,6 +316,35 @@ def test_a_recorded_configuration_names_paths_inside_the_project_relative_to_it(
     assert _portable(cfg) == {"BENCH_RESULTS_DIR": "bench/results", "BENCH_WRK": "wrk", "N": 3}
 
 
+def test_a_result_records_the_servers_settings_that_came_from_the_environment(tmp_path):
+    own = run.bench_settings(run.read_config(), tmp_path)
+    environ = {
+        **own,
+        "SMARTY_GC_FREEZE": "0",
+        "SMARTY_GC_THRESHOLD": "0",
+        "SMARTY_SECRET_KEY": "s3cret",
+        "SMARTY_SENTRY_DSN": "https://key@sentry.example/1",
+        "SMARTY_LOG_DIR": "/somewhere/log",  # the benchmark's own: not recorded
+        "HOME": "/root",
+    }
+    found = run.environment_settings(environ, own)
+    assert found == {
+        "SMARTY_GC_FREEZE": "0",
+        "SMARTY_GC_THRESHOLD": "0",
+        "SMARTY_SECRET_KEY": "(set)",
+        "SMARTY_SENTRY_DSN": "(set)",
+    }
+    results = results_of(status_errors=0)
+    results["server_settings"] = found
+    text = report.markdown(results)
+    assert "- server settings from the environment: SMARTY_GC_FREEZE=0, SMARTY_GC_THRESHOLD=0, " in text
+    assert "s3cret" not in text and "sentry.example" not in text
+    results["server_settings"] = {}
+    assert "- server settings from the environment: none (the project's defaults)" in report.markdown(results)
+    del results["server_settings"]  # a result of a run before they were recorded
+    assert "- server settings from the environment: not recorded" in report.markdown(results)
+
+
 def test_the_hot_set_draws_its_sessions_through_the_whole_load(tmp_path):
     """Every tenth line of the load's sessions belongs to the second operator: about as many
     of the hot set's, and the same ones each run."""
