@@ -7,7 +7,8 @@ per event.
   viewing and replaces the account's "watching now" entry; a live channel also becomes the
   account's most recently watched one (`recently_watched`), and the flush stores the live
   views as the accounts' "last viewed" (the write behind channel/list/last).
-- `pushes`: `push_buffered` (ViewStats stat/push) appends one "still watching" report.
+- `pushes`: `push_offered` (ViewStats stat/push) counts the account's pushes of the minute
+  against its limit and appends one "still watching" report (on Redis, one script).
 
 `buffer_flush` (the scheduled monitoring.tasks.flush_views, every minute) moves the buffers of
 finished minutes into ViewEvent: the views with one bulk INSERT per minute, the pushes with
@@ -22,6 +23,7 @@ request.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -325,10 +327,88 @@ class Push:
         )
 
 
-def push_buffered(push: Push) -> bool:
-    """Append an accepted push to the cache buffer; False when the cache could not take it
-    (the caller then writes it with `pushes_write`)."""
-    return _append(PUSHES, push.as_tuple(), push.at)
+class PushOutcome(enum.Enum):
+    BUFFERED = "buffered"  # in the cache's buffer: the minute's flush stores it
+    LIMITED = "limited"  # past the account's pushes this minute: refused, nothing kept
+    NOT_TAKEN = "not taken"  # the cache could not take it: the caller stores it (pushes_write)
+
+
+def push_limit_key(account_id: int, now: dt.datetime) -> str:
+    """The account's pushes counted this minute (SMARTY_VIEWSTATS_PUSH_LIMIT)."""
+    return f"viewstats:push:{account_id}:{_minute(now)}"
+
+
+PUSH_LIMIT_TTL = 120
+
+# What push_offered does on Redis in one round trip: the account's counter of the minute
+# (expiring after PUSH_LIMIT_TTL), and unless it is past the limit, the minute's next sequence
+# number (expiring with the buffer) and the push under it. Returns -1 past the limit, else
+# the sequence number (0: its event key was taken).
+# KEYS: the account's counter, the buffer's counter. ARGV: the limit (0: none), the counter's
+# ttl, the buffer's ttl, the event key without its number, the event.
+_PUSH_SCRIPT = """
+local limit = tonumber(ARGV[1])
+if limit > 0 then
+  local count = redis.call('INCR', KEYS[1])
+  if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+  if count > limit then return -1 end
+end
+local seq = redis.call('INCR', KEYS[2])
+if seq == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+if redis.call('SET', ARGV[4] .. seq, ARGV[5], 'NX', 'EX', ARGV[3]) then return seq end
+return 0
+"""
+
+
+def push_offered(push: Push, *, limit: int) -> PushOutcome:
+    """A push the request validated: LIMITED when its account already made `limit` pushes
+    this minute (0: no limit), else appended to the cache's buffer (BUFFERED) or NOT_TAKEN
+    when the cache could not take it. On Redis the counter and the buffer are one script,
+    one round trip; elsewhere they are cache commands. A cache that fails refuses nobody: no
+    counter, no limit."""
+    backend = redis_backend()
+    if backend is not None:
+        minute = _minute(push.at)
+        keys = [
+            backend.make_key(push_limit_key(push.account_id, push.at)),
+            backend.make_key(f"monitoring:{PUSHES}:seq:{minute}"),
+        ]
+        args = [
+            max(int(limit), 0),
+            PUSH_LIMIT_TTL,
+            BUFFER_TTL,
+            backend.make_key(f"monitoring:{PUSHES}:{minute}:"),
+            backend.client.encode(push.as_tuple()),
+        ]
+        try:
+            seq = redis_script(backend, _PUSH_SCRIPT, keys, args)
+        except CacheUnavailableError:
+            logger.exception("MONITORING_BUFFER_ERROR", extra=_buffer_error(PUSHES))
+            return PushOutcome.NOT_TAKEN
+        if seq == -1:
+            return PushOutcome.LIMITED
+        if seq:
+            return PushOutcome.BUFFERED
+        logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(PUSHES))
+        return PushOutcome.NOT_TAKEN
+    if limit and not _push_counted(push_limit_key(push.account_id, push.at), limit):
+        return PushOutcome.LIMITED
+    return PushOutcome.BUFFERED if _append(PUSHES, push.as_tuple(), push.at) else PushOutcome.NOT_TAKEN
+
+
+def _push_counted(key: str, limit: int) -> bool:
+    """Count one push under `key`; False once the count is past `limit`. True when the cache
+    does not answer (no counter, no limit)."""
+    try:
+        cache.add(key, 0, timeout=PUSH_LIMIT_TTL)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=PUSH_LIMIT_TTL)
+            count = 1
+    except Exception:  # noqa: BLE001 - no cache, no counter: the push is not refused for it
+        return True
+    return count is None or count <= limit
 
 
 @dataclass

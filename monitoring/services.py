@@ -49,23 +49,6 @@ class Viewing:
     timeshift_offset: int = 0
 
 
-def _push_allowed(account_id: int, now: dt.datetime) -> bool:
-    limit = settings.SMARTY_VIEWSTATS_PUSH_LIMIT
-    if not limit:
-        return True
-    key = f"viewstats:push:{account_id}:{now:%Y%m%d%H%M}"
-    try:
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=120)
-            count = 1
-    except Exception:  # noqa: BLE001 - no cache, no counter: the push is not refused for it
-        return True
-    return count is None or count <= limit
-
-
 def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> bool:
     """ViewStats StatPush: the device still watches `channel_session`. The push goes into
     the cache buffer and the scheduled flush stores it (recording.pushes_write: the first
@@ -74,8 +57,6 @@ def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> bool:
     buffered. Raises PushLimitError past the per-account rate, DatabaseError when neither
     the cache nor the database took it."""
     now = now or timezone.now()
-    if not _push_allowed(viewing.account_id, now):
-        raise PushLimitError("Too many viewing records this minute")
     push = recording.Push(
         client_id=viewing.client_id,
         account_id=viewing.account_id,
@@ -88,7 +69,10 @@ def view_push(*, viewing: Viewing, now: dt.datetime | None = None) -> bool:
         device=viewing.device[:64],
         device_uid=viewing.device_uid[:128],
     )
-    if recording.push_buffered(push):
+    outcome = recording.push_offered(push, limit=settings.SMARTY_VIEWSTATS_PUSH_LIMIT)
+    if outcome is recording.PushOutcome.LIMITED:
+        raise PushLimitError("Too many viewing records this minute")
+    if outcome is recording.PushOutcome.BUFFERED:
         return True
     recording.pushes_write([push])
     return False

@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from monitoring import recording, services
 from monitoring.models import ViewEvent
+from smarty.cache_backends import CacheUnavailableError
+from tests.markers import on_redis
+from tests.mirror import settle_the_mirror
 
 PUSH = "/viewstats/api/stat/push"
 
@@ -47,6 +50,22 @@ class SilentCache:
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None
+
+
+def cache_down(monkeypatch, broken: type) -> None:
+    """The cache cannot take a push, whichever way the push reaches it: its commands (the
+    local-memory cache) or, on Redis, the push's script, which fails as smarty.cache's
+    redis_script fails (CacheUnavailableError) or, for a cache that ignores its errors,
+    answers nothing."""
+    monkeypatch.setattr(recording, "cache", broken())
+    monkeypatch.setattr(services, "cache", broken())
+
+    def script(*args, **kwargs):
+        if broken is BrokenCache:
+            raise CacheUnavailableError("cache down")
+        return None
+
+    monkeypatch.setattr(recording, "redis_script", script)
 
 
 def test_an_accepted_push_writes_nothing_to_the_viewing_table_until_the_flush(api_get, operator, session_of):
@@ -146,8 +165,7 @@ def test_a_failing_flush_keeps_the_pushes_for_the_next_run(operator, monkeypatch
 @pytest.mark.parametrize("broken", [BrokenCache, SilentCache], ids=["raising", "ignoring"])
 def test_when_the_cache_cannot_take_a_push_it_is_stored_at_once(api_get, operator, session_of, monkeypatch, broken):
     session = session_of(operator)
-    monkeypatch.setattr(recording, "cache", broken())
-    monkeypatch.setattr(services, "cache", broken())
+    cache_down(monkeypatch, broken)
     params = {"authkey": session.authkey, "client_id": operator.client.pk, "channel_session": 3}
     for _ in range(2):
         _, body = api_get(PUSH, channel_id=operator.channels[0].pk, **params)
@@ -158,7 +176,7 @@ def test_when_the_cache_cannot_take_a_push_it_is_stored_at_once(api_get, operato
 
 def test_when_neither_the_cache_nor_the_database_takes_a_push_it_answers_2(api_get, operator, session_of, monkeypatch):
     session = session_of(operator)
-    monkeypatch.setattr(recording, "cache", BrokenCache())
+    cache_down(monkeypatch, BrokenCache)
 
     def refuse(*args, **kwargs):
         raise recording.transaction.DatabaseError("the database is gone")
@@ -197,3 +215,47 @@ def test_a_push_of_an_account_deleted_before_the_flush_does_not_block_the_others
     other_operator.account.delete()
     assert recording.buffer_flush(now=start + dt.timedelta(minutes=5)) == 1
     assert ViewEvent.objects.get().client_id == operator.client.pk
+
+
+@on_redis("counts Redis round trips")
+def test_a_warm_push_counts_and_buffers_in_one_round_trip(
+    api_get, operator, session_of, cache_round_trips, django_assert_max_num_queries, settings
+):
+    """The account's counter of the minute and the buffer's append are one script: a push
+    of a device whose session and account this process holds costs one round trip, no query."""
+    settings.SMARTY_VIEWSTATS_PUSH_LIMIT = 50
+    session = session_of(operator)
+    params = {"authkey": session.authkey, "client_id": operator.client.pk, "channel_id": operator.channels[0].pk}
+    assert api_get(PUSH, channel_session=1, **params)[1]["error"] == 0
+    settle_the_mirror()
+    assert api_get(PUSH, channel_session=2, **params)[1]["error"] == 0
+    cache_round_trips.clear()
+    with django_assert_max_num_queries(0):
+        assert api_get(PUSH, channel_session=3, **params)[1]["error"] == 0
+    assert cache_round_trips.names() == [b"EVAL"], cache_round_trips.commands
+    assert recording.buffer_flush(include_current=True) == 3
+
+
+@on_redis("the push's script")
+def test_a_push_past_the_limit_on_redis_keeps_nothing_and_a_later_minute_counts_anew(operator, settings):
+    settings.SMARTY_VIEWSTATS_PUSH_LIMIT = 2
+    start = minute_ago()
+    outcomes = [
+        recording.push_offered(push_of(operator, start + dt.timedelta(seconds=n), session=n), limit=2) for n in range(4)
+    ]
+    assert outcomes == [recording.PushOutcome.BUFFERED] * 2 + [recording.PushOutcome.LIMITED] * 2
+    next_minute = start + dt.timedelta(minutes=1)
+    assert recording.push_offered(push_of(operator, next_minute, session=9), limit=2) is recording.PushOutcome.BUFFERED
+    assert recording.buffer_flush(now=start + dt.timedelta(minutes=5)) == 3
+    assert sorted(ViewEvent.objects.values_list("channel_session", flat=True)) == [0, 1, 9]
+
+
+def push_of(op, at: dt.datetime, session: int) -> recording.Push:
+    return recording.Push(
+        client_id=op.client.pk,
+        account_id=op.account.pk,
+        content_type="live",
+        content_id=op.channels[0].pk,
+        channel_session=session,
+        at=at,
+    )
