@@ -66,6 +66,41 @@ def test_video_list_filters_search_sort_and_pages(api, library, settings):
     assert page["count"] == 3 and [v["name"] for v in page["videos"]] == names[1:2]
 
 
+def test_video_list_filters_each_narrow_the_list_and_combine(api, library):
+    """Every filter of video/list on the account's three videos: the film (2020, Drama and
+    Films, rating 7.5, the provider, in France and Italy), the series (2022, a season) and the
+    paid premiere (no year, no genre)."""
+    film, series, paid = library.film.pk, library.series.pk, library.paid.pk
+    tariff = library.op.tariff.pk
+    assert sorted(ids(api("video/list/"))) == sorted([film, series, paid])
+    assert ids(api("video/list/", genre=[library.genre.pk, library.category.pk])) == [film]
+    assert ids(api("video/list/", genre=[library.genre.pk, 999999])) == []
+    assert ids(api("video/list/", cgid=library.category.pk)) == [film]
+    assert ids(api("video/list/", genre_any=[999999, library.genre.pk])) == [film]
+    assert ids(api("video/list/", genre_any=[999999])) == []
+    assert ids(api("video/list/", year=[2022, 1999])) == [series]
+    assert sorted(ids(api("video/list/", year_to=2020))) == sorted([film, paid])
+    assert ids(api("video/list/", year_from=2020, year_to=2021)) == [film]
+    assert ids(api("video/list/", kinopoisk_rating_from=7)) == [film]
+    assert sorted(ids(api("video/list/", kinopoisk_rating_to=7))) == sorted([series, paid])
+    assert ids(api("video/list/", country="Spain, italy")) == [film]
+    assert sorted(ids(api("video/list/", tariff=[tariff]))) == sorted([film, series, paid])
+    assert ids(api("video/list/", exclude_tariff_id=[tariff])) == []
+    assert ids(api("video/list/", provider=" studio 1 ")) == [film]
+    assert ids(api("video/list/", provider="Studio 2")) == []
+    assert ids(api("video/list/", provider_id=library.provider.pk, provider="Studio 2")) == [film]
+    assert sorted(ids(api("video/list/", season=0))) == sorted([film, paid])
+    assert sorted(ids(api("video/list/", package=0))) == sorted([film, series, paid])
+    assert ids(api("video/list/", package=1)) == []
+    assert ids(api("video/list/", announcement=1)) == []
+    assert sorted(ids(api("video/list/", source_type=[1, 2]))) == sorted([film, series, paid])  # all internal
+    assert ids(api("video/list/", source_type=[2, 3])) == []
+    assert ids(api("video/list/", source_internal=0)) == []
+    assert ids(api("video/list/", source_external=0, year=[2020])) == [film]
+    assert ids(api("video/list/", search="RED", year=[2022], season=1)) == [series]
+    assert ids(api("video/list/", search="red", year=[2020])) == []
+
+
 @pytest.mark.parametrize(
     "params, code",
     [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -100,15 +101,20 @@ ACCOUNT_FILTERS = [Flag(name) for name in ONLY_FLAGS]
 # --- video/list -----------------------------------------------------------------------------
 
 
-def _matches(v: VodViewer, row: dict, p: dict) -> bool:
-    genres = set(row["genre_ids"])
+def _matching(v: VodViewer, p: dict) -> Callable[[dict], bool]:
+    """video/list's filters as one test of a row, made once per request: what the parameters
+    ask is worked out here, not again for each of the library's videos, and a filter the
+    request does not use is not checked at all."""
+    checks: list[Callable[[dict], bool]] = []
     wanted_all = set(p["genre"]) | {g for g in (p["gid"], p["cgid"]) if g is not None}
-    if wanted_all - genres:
-        return False
-    if p["genre_any"] and not genres & set(p["genre_any"]):
-        return False
-    if p["aid"] is not None and p["aid"] not in row["actor_ids"]:
-        return False
+    if wanted_all:
+        checks.append(lambda row: wanted_all.issubset(row["genre_ids"]))
+    if p["genre_any"]:
+        any_of = set(p["genre_any"])
+        checks.append(lambda row: not any_of.isdisjoint(row["genre_ids"]))
+    if p["aid"] is not None:
+        aid = p["aid"]
+        checks.append(lambda row: aid in row["actor_ids"])
     sources = set(p["source_type"])
     if not sources:
         sources = {3}
@@ -116,61 +122,71 @@ def _matches(v: VodViewer, row: dict, p: dict) -> bool:
             sources.add(1)
         if p["source_external"]:
             sources.add(2)
-    if row["video_source"] not in sources:
-        return False
-    for name, key in (("package", "is_package"), ("season", "is_season")):
-        if p[name] is not None and bool(p[name]) != bool(row[key]):
-            return False
-    if bool(p["announcement"]) != bool(row["is_announcement"]) and p["announcement"] is not None:
-        return False
-    year = row["year"] or 0
-    if p["year"] and year not in p["year"]:
-        return False
-    if (p["year_from"] is not None and year < p["year_from"]) or (p["year_to"] is not None and year > p["year_to"]):
-        return False
-    rating = row["kinopoisk_rating"]
-    if p["kinopoisk_rating_from"] is not None and rating < p["kinopoisk_rating_from"]:
-        return False
-    if p["kinopoisk_rating_to"] is not None and rating > p["kinopoisk_rating_to"]:
-        return False
+    checks.append(lambda row: row["video_source"] in sources)
+    for name, key in (("package", "is_package"), ("season", "is_season"), ("announcement", "is_announcement")):
+        if p[name] is not None:
+            wanted, column = bool(p[name]), key
+            checks.append(lambda row, wanted=wanted, column=column: bool(row[column]) == wanted)
+    if p["year"]:
+        years = p["year"]
+        checks.append(lambda row: (row["year"] or 0) in years)
+    if p["year_from"] is not None:
+        year_from = p["year_from"]
+        checks.append(lambda row: (row["year"] or 0) >= year_from)
+    if p["year_to"] is not None:
+        year_to = p["year_to"]
+        checks.append(lambda row: (row["year"] or 0) <= year_to)
+    if p["kinopoisk_rating_from"] is not None:
+        rating_from = p["kinopoisk_rating_from"]
+        checks.append(lambda row: row["kinopoisk_rating"] >= rating_from)
+    if p["kinopoisk_rating_to"] is not None:
+        rating_to = p["kinopoisk_rating_to"]
+        checks.append(lambda row: row["kinopoisk_rating"] <= rating_to)
     if p["country"]:
-        wanted = {c.strip().lower() for c in p["country"].split(",") if c.strip()}
-        have = {
-            c.strip().lower()
-            for i in (0, 1, 2, 3, 4, 5)
-            for c in (row["countries" if not i else f"countries_lang{i}"] or "").split(",")
-        }
-        if not wanted & have:
-            return False
-    if p["tariff"] and not row["tariff_ids"] & set(p["tariff"]):
-        return False
-    if p["exclude_tariff_id"] and row["tariff_ids"] & set(p["exclude_tariff_id"]):
-        return False
+        countries = {c.strip().lower() for c in p["country"].split(",") if c.strip()}
+        checks.append(lambda row: not countries.isdisjoint(_countries(row)))
+    if p["tariff"]:
+        tariffs = set(p["tariff"])
+        checks.append(lambda row: bool(row["tariff_ids"] & tariffs))
+    if p["exclude_tariff_id"]:
+        excluded = set(p["exclude_tariff_id"])
+        checks.append(lambda row: not row["tariff_ids"] & excluded)
     provider_id = p["video_provider_id"] if p["video_provider_id"] is not None else p["provider_id"]
-    if provider_id is not None and row["provider_id"] != provider_id:
-        return False
-    if p["provider"] and provider_id is None:
+    if provider_id is not None:
+        checks.append(lambda row: row["provider_id"] == provider_id)
+    elif p["provider"]:
         names = {pr["id"]: pr["name"].lower() for pr in v.lib["providers"]}
-        if names.get(row["provider_id"]) != p["provider"].strip().lower():
-            return False
-    if p["new"] and row["created_at"] < v.now - settings.TVMIDDLEWARE_VIDEO_NEW_DAYS * 86400:
-        return False
+        provider = p["provider"].strip().lower()
+        checks.append(lambda row: names.get(row["provider_id"]) == provider)
+    if p["new"]:
+        since = v.now - settings.TVMIDDLEWARE_VIDEO_NEW_DAYS * 86400
+        checks.append(lambda row: row["created_at"] >= since)
     if p["premiere"]:
         if settings.TVMIDDLEWARE_VIDEO_PREMIERE_YEARS:
-            this_year = dt.datetime.fromtimestamp(v.now, dt.UTC).year
-            if year < this_year - settings.TVMIDDLEWARE_VIDEO_PREMIERE_YEARS:
-                return False
-        elif (
-            row["premiere_date"] is None
-            or row["premiere_date"] < v.now - settings.TVMIDDLEWARE_VIDEO_PREMIERE_DAYS * 86400
-        ):
-            return False
+            first_year = dt.datetime.fromtimestamp(v.now, dt.UTC).year - settings.TVMIDDLEWARE_VIDEO_PREMIERE_YEARS
+            checks.append(lambda row: (row["year"] or 0) >= first_year)
+        else:
+            since_premiere = v.now - settings.TVMIDDLEWARE_VIDEO_PREMIERE_DAYS * 86400
+            checks.append(lambda row: row["premiere_date"] is not None and row["premiere_date"] >= since_premiere)
     if p["search"]:
         needle = p["search"].strip().lower()
-        names = [row["name"], row["name_orig"], *(row[f"name_lang{i}"] for i in range(1, 6))]
-        if not any(needle in (n or "").lower() for n in names):
-            return False
-    return _account_filter(v, row, p)
+        checks.append(
+            lambda row: any(
+                needle in (n or "").lower()
+                for n in (row["name"], row["name_orig"], *(row[f"name_lang{i}"] for i in range(1, 6)))
+            )
+        )
+    if any(p.get(name) for name in ONLY_FLAGS):
+        checks.append(lambda row: _account_filter(v, row, p))
+    return lambda row: all(check(row) for check in checks)
+
+
+def _countries(row: dict) -> set[str]:
+    return {
+        c.strip().lower()
+        for i in (0, 1, 2, 3, 4, 5)
+        for c in (row["countries" if not i else f"countries_lang{i}"] or "").split(",")
+    }
 
 
 def _account_filter(v: VodViewer, row: dict, p: dict) -> bool:
@@ -214,7 +230,8 @@ def _video_list(call: Call) -> dict:
     if sum(1 for name in ONLY_FLAGS if p.get(name)) > 1:
         raise ApiError(LIST_BAD_SET, "Invalid set of parameters: " + ", ".join(ONLY_FLAGS) + " exclude each other")
     v = vod_viewer(call)
-    rows = _sort(v, [r for r in v.videos() if _matches(v, r, p)], p["order"])
+    keep = _matching(v, p)
+    rows = _sort(v, [r for r in v.videos() if keep(r)], p["order"])
     page = page_slice(call, rows, code=BAD_PARAMS)
     return {"videos": [video_item(v, r) for r in page], "count": len(rows)}
 
