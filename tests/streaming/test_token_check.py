@@ -376,7 +376,7 @@ def test_a_token_must_be_first_used_within_its_ttl(client, world, later):
 
 @pytest.mark.django_db
 def test_a_token_issued_late_in_a_second_is_still_usable_for_its_whole_ttl(client, world, monkeypatch):
-    issued = dt.datetime(2026, 12, 7, 23, 39, 52, 990000, tzinfo=dt.timezone.utc)
+    issued = dt.datetime(2026, 12, 7, 23, 39, 52, 990000, tzinfo=dt.UTC)
 
     def clock(at: dt.datetime) -> None:
         monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: at)}))
