@@ -61,13 +61,14 @@ def _minute(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%d%H%M")
 
 
-def _incr(key: str) -> int | None:
-    """The next number of a counter (one round trip once the counter exists); None when the
-    cache did not answer (a cache configured to ignore its errors answers None)."""
+def _incr(key: str, timeout: int = BUFFER_TTL) -> int | None:
+    """The next number of a counter (one round trip once the counter exists; a new one kept
+    `timeout` seconds); None when the cache did not answer (a cache configured to ignore its
+    errors answers None)."""
     try:
         return cache.incr(key)
-    except ValueError:  # the minute's first event
-        if cache.add(key, 1, timeout=BUFFER_TTL):
+    except ValueError:  # the counter's first number
+        if cache.add(key, 1, timeout=timeout):
             return 1
         return cache.incr(key)  # another request created it meanwhile
 
@@ -400,12 +401,7 @@ def _push_counted(key: str, limit: int) -> bool:
     """Count one push under `key`; False once the count is past `limit`. True when the cache
     does not answer (no counter, no limit)."""
     try:
-        cache.add(key, 0, timeout=PUSH_LIMIT_TTL)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=PUSH_LIMIT_TTL)
-            count = 1
+        count = _incr(key, timeout=PUSH_LIMIT_TTL)
     except Exception:  # noqa: BLE001 - no cache, no counter: the push is not refused for it
         return True
     return count is None or count <= limit

@@ -205,13 +205,17 @@ def claim_of(token: str):
     return services.token_claim_get(services.token_claim_key(token))
 
 
+def clock_at(monkeypatch, moment: dt.datetime) -> None:
+    """The streaming services' clock (token issue and check) stands at `moment`."""
+    monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: moment)}))
+
+
 @pytest.fixture
 def later(monkeypatch):
     """later(seconds): the token check's clock moves forward."""
 
     def move(seconds: float) -> None:
-        moved = timezone.now() + dt.timedelta(seconds=seconds)
-        monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: moved)}))
+        clock_at(monkeypatch, timezone.now() + dt.timedelta(seconds=seconds))
 
     return move
 
@@ -377,16 +381,12 @@ def test_a_token_must_be_first_used_within_its_ttl(client, world, later):
 @pytest.mark.django_db
 def test_a_token_issued_late_in_a_second_is_still_usable_for_its_whole_ttl(client, world, monkeypatch):
     issued = dt.datetime(2026, 12, 7, 23, 39, 52, 990000, tzinfo=dt.UTC)
-
-    def clock(at: dt.datetime) -> None:
-        monkeypatch.setattr(services, "timezone", type("Clock", (), {"now": staticmethod(lambda: at)}))
-
-    clock(issued)
+    clock_at(monkeypatch, issued)
     token = issue(client, world, token_ttl=30)
     assert token_decode(token).first_use_by == int(issued.timestamp()) + 31  # rounded up, never down
-    clock(issued + dt.timedelta(seconds=29.99))
+    clock_at(monkeypatch, issued + dt.timedelta(seconds=29.99))
     assert check(client, token=token)[1]["error"] == 0
-    clock(issued + dt.timedelta(seconds=31.01))
+    clock_at(monkeypatch, issued + dt.timedelta(seconds=31.01))
     assert check(client, token=token, ip="10.1.1.1")[1]["error"] == 1
 
 
