@@ -135,11 +135,12 @@ SMARTY_CACHE_EPOCH_SECONDS = env_float("SMARTY_CACHE_EPOCH_SECONDS", 5.0)
 # generations it read, dropped by a broadcast on bump; its listener pings Redis every
 # SMARTY_CACHE_BROADCAST_PING seconds and the mirror is used only while an answer came within
 # SMARTY_CACHE_LOCAL_STALENESS seconds (the bound on a missed broadcast; 0 turns it off). At
-# most SMARTY_CACHE_MIRROR_ENTRIES generations per process (about 200 bytes each): what it must
-# hold is the operator-wide ones (a few thousand); devices' generations come and go with them.
+# most SMARTY_CACHE_MIRROR_ENTRIES generations per process (about 150 bytes each; the oldest
+# quarter goes when full): what it must hold is the operator-wide ones (a few thousand) and
+# those of the devices the per-device memory holds (SMARTY_LOCAL_DEVICE_ENTRIES values).
 SMARTY_CACHE_BROADCAST_PING = env_float("SMARTY_CACHE_BROADCAST_PING", 1.0)
 SMARTY_CACHE_LOCAL_STALENESS = env_float("SMARTY_CACHE_LOCAL_STALENESS", 2.0)
-SMARTY_CACHE_MIRROR_ENTRIES = env_int("SMARTY_CACHE_MIRROR_ENTRIES", 50_000)
+SMARTY_CACHE_MIRROR_ENTRIES = env_int("SMARTY_CACHE_MIRROR_ENTRIES", 20_000)
 if REDIS_CLUSTER_NODES:
     CACHES = {
         "default": {

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import math
 import os
@@ -212,6 +213,7 @@ class GenerationMirror:
         # trusted()'s last yes: (breaker trips, epoch prefix, heard at, until, listener); a
         # fork and a change of the settings forget it (_mirror_after_fork, settings_changed).
         self._trust: tuple | None = None
+        self._limit: int | None = None  # SMARTY_CACHE_MIRROR_ENTRIES, read once (settings_changed)
 
     # -- which cache, and whether to trust what is here
 
@@ -322,17 +324,33 @@ class GenerationMirror:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, int]:
         gens = self._gens
-        return {key: gens[key] for key in keys if key in gens}
+        get = gens.get  # one lookup a key: an invalidation may drop one between two
+        return {key: value for key in keys if (value := get(key)) is not None}
+
+    def _current_limit(self) -> int:
+        limit = self._limit
+        if limit is None:
+            limit = self._limit = max(int(getattr(settings, "SMARTY_CACHE_MIRROR_ENTRIES", 20_000)), 1)
+        return limit
 
     def store(self, values: dict[str, int], seq: int) -> None:
-        """Keep generations read from Redis, unless an invalidation came in since `seq`."""
-        limit = int(getattr(settings, "SMARTY_CACHE_MIRROR_ENTRIES", 50_000))
+        """Keep generations read from Redis, unless an invalidation came in since `seq`.
+
+        Past SMARTY_CACHE_MIRROR_ENTRIES the oldest stored quarter goes (first in, first
+        out: a generation still in use is read again once and kept as a new one), where
+        a full mirror used to start over and send every process's operator-wide reads back
+        to Redis at once. `_pid` is 0 in a forked child until its listener starts
+        (_mirror_after_fork): nothing read before then is kept."""
+        limit = self._current_limit()
         with self._lock:
-            if seq != self.seq or self._pid != os.getpid():
+            if seq != self.seq or not self._pid:
                 return
-            if len(self._gens) + len(values) > limit:
-                self._gens = {}  # rare: a full mirror starts over rather than tracking use
-            self._gens.update(values)
+            gens = self._gens
+            gens.update(values)
+            excess = len(gens) - limit
+            if excess > 0:
+                # A new dict, not deletions in place: readers use the one they took lock-free.
+                self._gens = dict(itertools.islice(gens.items(), max(excess, limit // 4), None))
 
     def invalidate(self, keys: Iterable[str]) -> None:
         with self._lock:
@@ -517,6 +535,7 @@ def settings_changed(**kwargs: Any) -> None:
     decided under the old ones (the epoch's interval, the staleness bound, the cache)."""
     _epoch._until = 0.0
     mirror._trust = None
+    mirror._limit = None
 
 
 def _gen_prefix() -> str:

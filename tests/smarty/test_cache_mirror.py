@@ -83,6 +83,23 @@ def test_a_read_that_overlapped_an_invalidation_is_not_kept():
 
 
 @redis_pass
+def test_a_full_mirror_lets_its_oldest_quarter_go_and_keeps_the_rest():
+    wait_until(lambda: _mirrored(["d:full"]), 5)
+    with override_settings(SMARTY_CACHE_MIRROR_ENTRIES=8):
+        mirror.clear()
+        mirror.store({f"gen:d:f{i}": i for i in range(8)}, mirror.seq)
+        assert len(mirror) == 8
+        mirror.store({"gen:d:f8": 8}, mirror.seq)  # one past the bound: the oldest two go
+        assert len(mirror) == 7
+        assert mirror.get_many([f"gen:d:f{i}" for i in range(9)]) == {f"gen:d:f{i}": i for i in range(2, 9)}
+        mirror.store({f"gen:d:g{i}": i for i in range(12)}, mirror.seq)  # more than the bound at once
+        assert len(mirror) <= 8
+        assert mirror.get_many(["gen:d:g11", "gen:d:g10"]) == {"gen:d:g11": 11, "gen:d:g10": 10}
+        assert mirror.get_many(["gen:d:f8"]) == {}
+    mirror.clear()
+
+
+@redis_pass
 def test_an_open_breaker_or_a_new_epoch_clears_the_mirror():
     wait_until(lambda: _mirrored(["d:clear"]), 5)
     versioned.breaker.trip()
