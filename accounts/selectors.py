@@ -23,7 +23,7 @@ from django.utils import timezone
 from clients.models import PlayDevice
 from clients.selectors import client_content_dep, client_get
 from smarty.cache import cached, dep, generations
-from smarty.device_reads import DeviceRead, link_set, prefetch_device, prefetch_device_linked
+from smarty.device_reads import DeviceRead, held, link_set, prefetch_device, prefetch_device_linked
 from smarty.instances import attach, from_values
 from tariffs.models import TariffSubscription
 from tariffs.selectors import tariffs_dep
@@ -253,17 +253,20 @@ def session_get_active(
 
     cache_id = session_cache_id(authkey)
     read, link = _session_read(cache_id), session_owner_key(cache_id)
-    # A device this process forgot: the session, its notes and what the request reads of its
-    # account in one round trip, following the session's link to its operator and account.
-    linked = prefetch_device_linked(
-        [read],
-        _session_notes(cache_id) if for_status else {},
-        link=link,
-        shape=(for_status, also),
-        linked=lambda client_id, account_id: (_account_reads(client_id, account_id, for_status, also), {}),
-    )
     built: list[bool] = []
-    found = cached(*read[:3], lambda: built.append(True) or _session_record(authkey, cache_id), local="device")
+    found = held(read)  # a device this process holds: no round trip, nothing to prefetch
+    linked = None
+    if found is None:
+        # A device this process forgot: the session, its notes and what the request reads of
+        # its account in one round trip, following the session's link to its operator and account.
+        linked = prefetch_device_linked(
+            [read],
+            _session_notes(cache_id) if for_status else {},
+            link=link,
+            shape=(for_status, also),
+            linked=lambda client_id, account_id: (_account_reads(client_id, account_id, for_status, also), {}),
+        )
+        found = cached(*read[:3], lambda: built.append(True) or _session_record(authkey, cache_id), local="device")
     if not found:
         return None
     session = _session_from_record(found, authkey)

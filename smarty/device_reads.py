@@ -6,6 +6,7 @@ process's per-device memory (smarty.local_memory.device_values) before the reque
 them, so that cached() then finds them there:
 
 - prefetch_device(values, keys): once the request knows which account it serves;
+- held(read): what the memory holds already, so that a device it holds skips the rest;
 - prefetch_device_linked(values, keys, link=..., linked=...): before it knows, following a
   link key to the ids it holds (link_set) in one script.
 
@@ -36,6 +37,7 @@ from .cache import (
 )
 from .cache_backends import CacheUnavailableError, breaker
 from .local_memory import device_values
+from .metrics import CACHE_LOCAL_HIT
 
 DeviceRead = tuple[str, tuple, Sequence[str], int | None]  # name, parts, deps, timeout: as cached() takes them
 
@@ -95,6 +97,21 @@ def _device_keep(
     for (key, seconds), value in zip(keys.items(), values, strict=True):
         if value is not None:
             device_values.put(key, value, seconds)
+
+
+def held(read: DeviceRead) -> Any:
+    """What cached(*read[:3], ..., local="device") would find in this process's per-device
+    memory without a round trip; None when it would have to read (the breaker open, the
+    mirror not trusted, a generation not mirrored, the value not held)."""
+    if breaker.is_open():
+        return None
+    prefix = _gen_prefix()
+    if not mirror.trusted(prefix):
+        return None
+    value = _device_memory_get(prefix, *read[:3])
+    if value is not None:
+        CACHE_LOCAL_HIT.inc()  # counted as cached() counts what it finds there
+    return value
 
 
 # -- one round trip for a device the process forgot (prefetch_device_linked) -----------------
