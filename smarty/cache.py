@@ -337,9 +337,9 @@ class GenerationMirror:
         """Keep generations read from Redis, unless an invalidation came in since `seq`.
 
         Past SMARTY_CACHE_MIRROR_ENTRIES the oldest stored quarter goes (first in, first
-        out: a generation still in use is read again once and kept as a new one), where
-        a full mirror used to start over and send every process's operator-wide reads back
-        to Redis at once. `_pid` is 0 in a forked child until its listener starts
+        out: a generation still in use is read again once and kept as a new one) rather
+        than the whole mirror, which would send all of the process's operator-wide reads
+        back to Redis at once. `_pid` is 0 in a forked child until its listener starts
         (_mirror_after_fork): nothing read before then is kept."""
         limit = self._current_limit()
         with self._lock:
