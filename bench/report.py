@@ -142,7 +142,13 @@ def markdown(results: dict) -> str:
         "- cache before the phases: "
         + (
             "warm, every session's first account/status and channel/programs made and its account's "
-            f"library state read in-process ({results['warm']['sessions']} sessions, "
+            + (
+                "channel settings and library state read in-process, and "
+                f"{results['warm']['guide_windows']} day windows of the guide"
+                if "guide_windows" in results["warm"]  # what the warm-up reads since it reads the guide
+                else "library state read in-process"
+            )
+            + f" ({results['warm']['sessions']} sessions, "
             f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
             if results.get("warm")
             else "as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0): its values expire an hour "

@@ -170,6 +170,14 @@ def test_the_markdown_report_has_the_phase_table_the_mix_errors_queries_and_memo
     assert "- workers before the phases: primed, the device mix for 30 s, not measured (9000 requests, 0 errors)" in (
         report.markdown(results)
     )
+    results["warm"] = {"sessions": 500, "errors": 0, "guide_windows": 2400, "seconds": 9.5}
+    assert (
+        "- cache before the phases: warm, every session's first account/status and channel/programs made and its "
+        "account's channel settings and library state read in-process, and 2400 day windows of the guide "
+        "(500 sessions, 0 errors, 9.5 s)"
+    ) in report.markdown(results)
+    del results["warm"]["guide_windows"]  # a result of a warm-up that did not read the guide
+    assert "its account's library state read in-process (500 sessions, 0 errors, 9.5 s)" in report.markdown(results)
 
 
 def test_phases_are_planned_from_the_configuration():
