@@ -580,8 +580,8 @@ def main() -> int:
             flush_redis(cfg["BENCH_REDIS_URL"])
         if cfg["BENCH_WARM"] == "1":
             sessions = results["sessions_lines"]
-            log(f"devices already on: account/status, channel/programs and library state per session ({sessions}), "
-                "in-process")  # fmt: skip
+            log(f"devices already on: account/status, channel/programs, channel settings and library state per "
+                f"session ({sessions}), then the guide's day windows, in-process")  # fmt: skip
             results["warm"] = warm_sessions(sessions_file, dataset_file, dataset, env)
             log(f"warm: {results['warm']}")
         server = Server(cfg, env, var_dir, cpus=server_cpus)
