@@ -101,6 +101,28 @@ def evaluate(results: dict) -> list[dict]:
     return targets
 
 
+def _cache_before(results: dict, cfg: dict) -> str:
+    """What the shared cache held when the phases began (bench/warm.py)."""
+    warm = results.get("warm")
+    if not warm:
+        if cfg.get("BENCH_FLUSH_REDIS") == "0":
+            return (
+                "as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0): its values expire an hour "
+                "after that run made them"
+            )
+        return "cold (BENCH_WARM=0): each session's first request builds from the database"
+    if "guide_windows" in warm:  # a warm-up that reads the channel settings and the guide
+        read = (
+            f"channel settings and library state read in-process, and {warm['guide_windows']} day windows of the guide"
+        )
+    else:
+        read = "library state read in-process"
+    return (
+        f"warm, every session's first account/status and channel/programs made and its account's {read} "
+        f"({warm['sessions']} sessions, {warm['errors']} errors, {warm['seconds']} s)"
+    )
+
+
 def markdown(results: dict) -> str:
     cfg = results["config"]
     phases = results["phases"]
@@ -139,23 +161,7 @@ def markdown(results: dict) -> str:
         f"- dataset ({results['dataset_action']}): {operators}; {data.get('programmes', 0)} programmes; "
         f"sessions file {results.get('sessions_lines', '?')} lines",
         f"- load average before the run: {results['load_average_before']}",
-        "- cache before the phases: "
-        + (
-            "warm, every session's first account/status and channel/programs made and its account's "
-            + (
-                "channel settings and library state read in-process, and "
-                f"{results['warm']['guide_windows']} day windows of the guide"
-                if "guide_windows" in results["warm"]  # what the warm-up reads since it reads the guide
-                else "library state read in-process"
-            )
-            + f" ({results['warm']['sessions']} sessions, "
-            f"{results['warm']['errors']} errors, {results['warm']['seconds']} s)"
-            if results.get("warm")
-            else "as the run before left it (BENCH_WARM=0, BENCH_FLUSH_REDIS=0): its values expire an hour "
-            "after that run made them"
-            if cfg.get("BENCH_FLUSH_REDIS") == "0"
-            else "cold (BENCH_WARM=0): each session's first request builds from the database"
-        ),
+        "- cache before the phases: " + _cache_before(results, cfg),
         "- workers before the phases: "
         + (
             f"primed, the device mix for {prime['duration_s']} s, not measured ({prime.get('requests', '?')} "

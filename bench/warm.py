@@ -54,12 +54,18 @@ PROGRAMS = "/tvmiddleware/api/channel/programs/"
 GUIDE_DAYS_BACK, GUIDE_DAYS_AHEAD = 4, 3
 
 
-def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int]) -> tuple[int, int]:
-    sys.path.insert(0, str(ROOT))
+def _django() -> None:
+    """Django set up in this (forked) process, with its own connections."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
     import django
 
     django.setup()
+
+
+def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int]) -> tuple[int, int]:
+    _django()
     from django.test import Client
 
     from accounts.selectors import session_get_active
@@ -96,11 +102,7 @@ def _warm(rows: list[tuple[str, str]], device: str, first_channel: dict[str, int
 def _warm_guides(client_ids: list[int]) -> int:
     """The guide's day windows of the operators' EPG channels (GUIDE_DAYS_BACK..AHEAD):
     how many windows were read."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.local")
-    import django
-
-    django.setup()
+    _django()
     from channels.selectors import channel_catalogue
     from epg.selectors import DAY, day_start, epg_days
 

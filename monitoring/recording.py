@@ -77,13 +77,24 @@ def _buffer_error(stream: str) -> dict:
     return {"event": "MONITORING_BUFFER_ERROR", "context": {"stream": stream}}
 
 
+def _seq_key(stream: str, minute: str) -> str:
+    """The counter that numbers the stream's events of the minute."""
+    return f"monitoring:{stream}:seq:{minute}"
+
+
+def _event_key(stream: str, minute: str, seq: int | str = "") -> str:
+    """The key of the stream's event number `seq` of the minute; without `seq`, what the
+    scripts append their number to."""
+    return f"monitoring:{stream}:{minute}:{seq}"
+
+
 def _append(stream: str, event: tuple, now: dt.datetime) -> bool:
     """Put one event into the stream's buffer of the current minute. True once the cache
     holds it; False (never an exception) when it could not take it."""
     minute = _minute(now)
     try:
-        seq = _incr(f"monitoring:{stream}:seq:{minute}")
-        if seq and cache.add(f"monitoring:{stream}:{minute}:{seq}", event, timeout=BUFFER_TTL):
+        seq = _incr(_seq_key(stream, minute))
+        if seq and cache.add(_event_key(stream, minute, seq), event, timeout=BUFFER_TTL):
             return True
         logger.error("MONITORING_BUFFER_ERROR", extra=_buffer_error(stream))
     except Exception:
@@ -190,12 +201,12 @@ def _view(backend, event: tuple, watching: dict, now: dt.datetime) -> _View:
     minute = _minute(now)
     client_id, account_id, content_type, content_id = event[:4]
     keys = [
-        backend.make_key(f"monitoring:{VIEWS}:seq:{minute}"),
+        backend.make_key(_seq_key(VIEWS, minute)),
         backend.make_key(watching_key(client_id, account_id)),
     ]
     args = [
         "1" if content_type == LIVE else "0",
-        backend.make_key(f"monitoring:{VIEWS}:{minute}:"),
+        backend.make_key(_event_key(VIEWS, minute)),
         backend.client.encode(event),
         backend.client.encode(watching),
         int(settings.SMARTY_MONITORING_URL_SESSION_MAX),
@@ -372,13 +383,13 @@ def push_offered(push: Push, *, limit: int) -> PushOutcome:
         minute = _minute(push.at)
         keys = [
             backend.make_key(push_limit_key(push.account_id, push.at)),
-            backend.make_key(f"monitoring:{PUSHES}:seq:{minute}"),
+            backend.make_key(_seq_key(PUSHES, minute)),
         ]
         args = [
             max(int(limit), 0),
             PUSH_LIMIT_TTL,
             BUFFER_TTL,
-            backend.make_key(f"monitoring:{PUSHES}:{minute}:"),
+            backend.make_key(_event_key(PUSHES, minute)),
             backend.client.encode(push.as_tuple()),
         ]
         try:
@@ -591,10 +602,10 @@ def _flush_minute(stream: str, minute: str) -> int:
     done = f"monitoring:{stream}:done:{minute}"
     if not cache.add(done, 1, timeout=BUFFER_TTL):
         return 0  # flushed already, or another worker is on it
-    count = cache.get(f"monitoring:{stream}:seq:{minute}") or 0
+    count = cache.get(_seq_key(stream, minute)) or 0
     if not count:
         return 0
-    keys = [f"monitoring:{stream}:{minute}:{n}" for n in range(1, count + 1)]
+    keys = [_event_key(stream, minute, n) for n in range(1, count + 1)]
     events: list[tuple] = []
     for start in range(0, len(keys), 1000):
         events.extend(cache.get_many(keys[start : start + 1000]).values())
